@@ -1,0 +1,37 @@
+# ccsec — two set-up commands work on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+
+.PHONY: demo test lint golden bench system-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## demo: install into ./.venv and render the bundled example deployment into ./ccsec-demo/
+demo: $(VENV)/.installed
+	$(VENV)/bin/ccsec demo
+
+## test: lint + the whole test suite (lab tests included: needs root, installs Debian packages)
+test: $(VENV)/.installed system-deps
+	$(VENV)/bin/ruff check src tests bench
+	$(PY) -m pytest
+
+## system-deps: Debian packages the lab needs (strongSwan, nftables, tcpdump, …)
+system-deps:
+	@./scripts/system-deps.sh
+
+## golden: regenerate golden files after an intended renderer change (review with git diff)
+golden: $(VENV)/.installed
+	CCSEC_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py
+
+## bench: benchmarks (never part of make test); results appended to bench/RESULTS.md
+bench: $(VENV)/.installed system-deps
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) ccsec-demo .pytest_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m ccsec``."""
+
+from ccsec.cli import run
+
+run()

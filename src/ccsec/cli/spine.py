@@ -1,0 +1,176 @@
+"""ccsec paths | plan | render | schema | demo — from a deployment file to rendered policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ccsec.cli.common import PROOF_HELP, console, load_deployment, print_json
+from ccsec.crypto import PROFILES
+from ccsec.deployment.demo import demo_text
+from ccsec.deployment.model import Deployment
+from ccsec.fileio import OutFile, write_tree
+from ccsec.formats import names as format_names
+from ccsec.formats.base import RenderContext
+from ccsec.paths import derive
+from ccsec.plan import plan as make_plan
+from ccsec.policy import PolicySet
+from ccsec.render import RenderResult, output_files, render_policy_set
+from ccsec.secrets import SecretResolver
+
+DeploymentArg = Annotated[
+    str, typer.Argument(help="deployment YAML file (or 'demo' for the bundled example)")
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option("--profile", help=f"override the file's profile: {', '.join(PROFILES)}"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def _check_profile(profile: str | None) -> None:
+    if profile is not None and profile not in PROFILES:
+        raise typer.BadParameter(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)}")
+
+
+def paths(deployment: DeploymentArg, json_out: JsonOpt = False) -> None:
+    """Every path that must be protected (catalog 1–8) and every site tunnel."""
+    dep = load_deployment(deployment)
+    found = derive(dep)
+    if json_out:
+        print_json([p.to_json() for p in found])
+        return
+    table = Table(title=f"{dep.deployment}: {len(found)} protected paths "
+                  f"(protection: {dep.protection})")
+    for col in ("id", "catalog", "mode", "auth", "end A", "end B", "NAT"):
+        table.add_column(col)
+    for p in found:
+        a, b = p.ends
+        table.add_row(p.id, str(p.catalog), p.mode, p.auth, f"{a.host} {a.address}",
+                      f"{b.host} {b.address}", "yes" if p.crosses_nat else "")
+    console.print(table)
+
+
+def _plan_summary(ps: PolicySet) -> list[dict[str, object]]:
+    rows = []
+    for end in ps.ends:
+        rows.append({
+            "end": end.owner,
+            "platform": end.platform,
+            "rules": len(end.rules),
+            "ike_versions": sorted({r.ike.version for r in end.rules}),
+            "auth": sorted({a.method for r in end.rules for a in r.auth}),
+            "ike": sorted({p.label() for r in end.rules for p in r.ike.proposals}),
+            "esp": sorted({p.label() for r in end.rules for p in r.esp}),
+            "pfs": sorted({r.pfs_group for r in end.rules if r.pfs_group}),
+            "modes": sorted({r.mode for r in end.rules}),
+        })
+    return rows
+
+
+def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
+    """The policy each host and gateway gets: rules, IKE/ESP proposals, authentication."""
+    _check_profile(profile)
+    dep = load_deployment(deployment)
+    ps = make_plan(dep, profile)
+    rows = _plan_summary(ps)
+    if json_out:
+        print_json({"deployment": ps.deployment, "profile": ps.profile, "ends": rows})
+        return
+    table = Table(title=f"{ps.deployment}: profile {ps.profile}, {len(ps.ends)} ends, "
+                  f"{sum(len(e.rules) for e in ps.ends)} rules")
+    for col in ("end", "platform", "rules", "IKE", "auth", "IKE proposals", "ESP", "PFS"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["end"]), str(r["platform"]), str(r["rules"]),
+            ",".join(f"v{v}" for v in r["ike_versions"]),  # type: ignore[union-attr]
+            ", ".join(r["auth"]),  # type: ignore[arg-type]
+            "\n".join(r["ike"]),  # type: ignore[arg-type]
+            "\n".join(r["esp"]),  # type: ignore[arg-type]
+            ",".join(str(g) for g in r["pfs"]) or "none",  # type: ignore[union-attr]
+        )
+    console.print(table)
+
+
+def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
+            base: Path) -> tuple[PolicySet, RenderResult, RenderContext]:
+    ps = make_plan(dep, profile)
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base))
+    return ps, render_policy_set(ps, ctx, formats or None), ctx
+
+
+def _report_render(out: Path, result: RenderResult) -> None:
+    table = Table(title=f"rendered into {out}")
+    for col in ("end", "format", "file", "proof", "key inside"):
+        table.add_column(col)
+    for f in result.files:
+        table.add_row(f.end, f.format, f.path, f.proof, "yes (0600)" if f.secret else "")
+    console.print(table)
+    for s in result.skipped:
+        console.print(f"[yellow]skipped[/] {s.format} for {s.end}: {s.reason}")
+    console.print(PROOF_HELP)
+
+
+def render(
+    deployment: DeploymentArg,
+    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")],
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", help=f"formats to render (repeatable): {', '.join(format_names())}"
+                     "; default: each end's own platform formats"),
+    ] = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write each end's policy in its platform's formats: OUT/<end>/<file> + OUT/index.json.
+
+    Files that hold a pre-shared key are written with mode 0600; nothing is written if any
+    end cannot be rendered.
+    """
+    _check_profile(profile)
+    dep = load_deployment(deployment)
+    base = Path(deployment).resolve().parent
+    ps, result, ctx = _render(dep, profile, fmt, base)
+    files = output_files(ps, result, ctx)
+    write_tree(out, files)
+    if json_out:
+        print_json(json.loads(files["index.json"].text))
+    else:
+        _report_render(out, result)
+
+
+def schema() -> None:
+    """The JSON Schema of the deployment file."""
+    print_json(Deployment.model_json_schema())
+
+
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("ccsec-demo"),
+) -> None:
+    """Render the bundled example deployment (central controller A/B, AW/HDS, a remote PG site
+    behind NAT with Communications Manager in another domain) into ./ccsec-demo/."""
+    dep = load_deployment("demo")
+    found = derive(dep)
+    console.print(f"[bold]{dep.deployment}[/]: {len(dep.sites)} sites, {len(dep.hosts)} hosts, "
+                  f"{len(found)} protected paths (profile {dep.profile})")
+    paths("demo")
+    ps, result, ctx = _render(dep, None, None, Path.cwd())
+    files = output_files(ps, result, ctx)
+    files["deployment.yaml"] = OutFile(demo_text())
+    write_tree(out, files)
+    _report_render(out, result)
+    console.print(f"next: [bold]ccsec paths {out}/deployment.yaml[/], "
+                  f"[bold]ccsec plan {out}/deployment.yaml[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(paths)
+    app.command()(plan)
+    app.command(help=(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
+    app.command()(schema)
+    app.command()(demo)

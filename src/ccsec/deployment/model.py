@@ -1,0 +1,188 @@
+"""The deployment file as a typed model: sites, hosts with roles, gateways, NAT, agent networks.
+
+This is a user-facing contract (issue #2): fields may be added, never renamed.  Field
+descriptions double as the documentation printed by ``ccsec schema``.  Cross-field rules
+(duplicate names, addresses outside their site, pairs with two equal sides, …) live in
+``validate.py`` so each can name the exact line it is about.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: host, gateway and site names become directory names and config object names
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"),
+    Field(description="a hostname label: letters, digits, inner hyphens, at most 63 characters"),
+]
+Fqdn = Annotated[
+    str,
+    StringConstraints(
+        max_length=253,
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+    ),
+]
+SecretRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$"),
+    Field(description="a reference to a pre-shared key, never the key: env:NAME or file:PATH"),
+]
+IosInterface = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z-]*[0-9][0-9/.:]*$")]
+
+
+class Role(StrEnum):
+    ROUTER = "router"
+    LOGGER = "logger"
+    NAM_ROUTER = "nam-router"
+    CICM_ROUTER = "cicm-router"
+    PG = "pg"
+    AW = "aw"
+    HDS = "hds"
+    DDS = "dds"
+    CUCM = "cucm"
+    CTI = "cti"
+    DIALER = "dialer"
+    WEB_COLLAB = "web-collab"
+
+
+#: roles that have a private (redundancy) network to their other side — catalog paths 3 and 7
+PRIVATE_NETWORK_ROLES = frozenset(
+    {Role.ROUTER, Role.LOGGER, Role.NAM_ROUTER, Role.CICM_ROUTER, Role.PG}
+)
+
+
+class Os(StrEnum):
+    WINDOWS = "windows"
+    LINUX = "linux"
+    CUCM = "cucm"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Gateway(_Model):
+    """The site's IPsec gateway (an IOS router, or a Linux box running strongSwan)."""
+
+    name: Name
+    platform: Literal["ios", "strongswan"] = Field(
+        description="ios (crypto map or VTI) or strongswan (swanctl.conf)"
+    )
+    wan: IPv4Address = Field(description="the WAN address on the gateway's own interface")
+    lan: IPv4Address | None = Field(
+        default=None,
+        description="the LAN address (default: the first address of the site's first prefix)",
+    )
+    wan_interface: IosInterface = "GigabitEthernet0/0"
+    lan_interface: IosInterface = "GigabitEthernet0/1"
+    tunnel: Literal["crypto-map", "vti"] = Field(
+        default="crypto-map", description="IOS: policy-based crypto map or route-based VTI"
+    )
+    source_nat: bool = Field(
+        default=False,
+        description="the gateway translates LAN traffic to the WAN (PAT); ccsec then renders "
+        "the NAT exemption for the protected prefixes",
+    )
+    psk: SecretRef | None = Field(default=None, description="site-tunnel key (test only)")
+    description: str = ""
+
+
+class Nat(_Model):
+    """A NAT device in front of a site: the site's gateway reaches the WAN through it."""
+
+    public: IPv4Address = Field(description="the address the rest of the WAN sees")
+    keepalive: int = Field(default=20, ge=5, le=3600, description="NAT keepalive, seconds")
+
+
+class Site(_Model):
+    name: Name
+    kind: Literal["central", "remote"]
+    prefixes: list[IPv4Network] = Field(min_length=1)
+    gateway: Gateway | None = None
+    nat: Nat | None = None
+    description: str = ""
+
+
+class Host(_Model):
+    name: Name
+    site: Name
+    roles: list[Role] = Field(min_length=1)
+    pair: Name | None = Field(default=None, description="redundant pair this host belongs to")
+    side: Literal["a", "b"] | None = None
+    domain: Fqdn | None = Field(default=None, description="AD domain (must be listed in domains)")
+    public: IPv4Address = Field(description="visible (public) network address")
+    private: IPv4Address | None = Field(
+        default=None, description="private network address (router, logger, pg only)"
+    )
+    os: Os | None = Field(
+        default=None, description="windows | linux | cucm (default: cucm for the cucm role, "
+        "windows otherwise)"
+    )
+    description: str = ""
+
+    @property
+    def platform(self) -> str:
+        """The OS that terminates IPsec on this host."""
+        if self.os is not None:
+            return self.os.value
+        return Os.CUCM.value if Role.CUCM in self.roles else Os.WINDOWS.value
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+class AgentNetwork(_Model):
+    name: Name
+    site: Name
+    prefix: IPv4Network
+    silent_monitoring: bool = False
+    behind_nat: bool = Field(
+        default=False,
+        description="desktops reach the contact center through NAT "
+        "(also true when the site has nat:)",
+    )
+
+
+class Pki(_Model):
+    root_ca: str = Field(min_length=3, description="subject DN of the root CA both ends trust")
+
+
+class Deployment(_Model):
+    """One contact-center deployment: the single source every path and policy is derived from."""
+
+    deployment: str = Field(min_length=1, description="a name for the deployment (free text)")
+    description: str = ""
+    environment: Literal["production", "test"] = "production"
+    profile: Literal["legacy", "recommended", "strict"] = "recommended"
+    protection: Literal["transport", "tunnel", "both"] = "both"
+    domains: list[Fqdn] = Field(default_factory=list)
+    pki: Pki | None = None
+    psk: SecretRef | None = Field(
+        default=None, description="default pre-shared key for every path (test only)"
+    )
+    sites: list[Site] = Field(min_length=1)
+    hosts: list[Host] = Field(default_factory=list)
+    agent_networks: list[AgentNetwork] = Field(default_factory=list)
+
+    def site(self, name: str) -> Site:
+        return next(s for s in self.sites if s.name == name)
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+    def gateways(self) -> list[tuple[Site, Gateway]]:
+        return [(s, s.gateway) for s in self.sites if s.gateway is not None]
+
+    @property
+    def transport(self) -> bool:
+        return self.protection in ("transport", "both")
+
+    @property
+    def tunnel(self) -> bool:
+        return self.protection in ("tunnel", "both")

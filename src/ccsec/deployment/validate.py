@@ -1,0 +1,267 @@
+"""Cross-field rules of the deployment file, each reported at the exact field it is about.
+
+Pydantic checks each field on its own; these rules need the whole file (a name used twice, an
+address outside its site, a pair with two side-A hosts, a key in production…).  Every rule
+returns :class:`Issue` objects whose ``loc`` is a path into the YAML document, which the loader
+turns into ``file:line``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from ccsec.crypto import CAPABILITIES
+from ccsec.deployment.model import PRIVATE_NETWORK_ROLES, Deployment, Host
+from ccsec.paths import host_paths, site_tunnels
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    loc: Loc
+    message: str
+    fix: str
+
+
+def _in_prefixes(addr: IPv4Address, prefixes: list[IPv4Network]) -> bool:
+    return any(addr in p for p in prefixes)
+
+
+def _names(dep: Deployment) -> Iterator[Issue]:
+    seen: dict[str, Loc] = {}
+    for i, s in enumerate(dep.sites):
+        if s.name in seen:
+            yield Issue(("sites", i, "name"), f"duplicate site name '{s.name}'",
+                        "give every site a unique name")
+        seen.setdefault(s.name, ("sites", i, "name"))
+    ends: dict[str, Loc] = {}
+    items: list[tuple[str, Loc]] = [(h.name, ("hosts", i, "name")) for i, h in enumerate(dep.hosts)]
+    items += [
+        (s.gateway.name, ("sites", i, "gateway", "name"))
+        for i, s in enumerate(dep.sites)
+        if s.gateway is not None
+    ]
+    for name, loc in items:
+        if name in ends:
+            yield Issue(loc, f"duplicate name '{name}' (hosts and gateways share one namespace)",
+                        "rename one of them: each name becomes an output directory")
+        ends.setdefault(name, loc)
+    nets: set[str] = set()
+    for i, n in enumerate(dep.agent_networks):
+        if n.name in nets:
+            yield Issue(("agent_networks", i, "name"), f"duplicate agent network '{n.name}'",
+                        "give every agent network a unique name")
+        nets.add(n.name)
+
+
+def _address_uses(dep: Deployment) -> Iterator[tuple[IPv4Address, Loc]]:
+    for i, h in enumerate(dep.hosts):
+        yield h.public, ("hosts", i, "public")
+        if h.private is not None:
+            yield h.private, ("hosts", i, "private")
+    for i, s in enumerate(dep.sites):
+        if s.gateway is not None:
+            yield s.gateway.wan, ("sites", i, "gateway", "wan")
+            yield gateway_lan(dep, i), ("sites", i, "gateway", "lan")
+        if s.nat is not None:
+            yield s.nat.public, ("sites", i, "nat", "public")
+
+
+def gateway_lan(dep: Deployment, site_index: int) -> IPv4Address:
+    """The gateway's LAN address: as given, else the first address of the site's first prefix."""
+    site = dep.sites[site_index]
+    assert site.gateway is not None
+    if site.gateway.lan is not None:
+        return site.gateway.lan
+    return next(site.prefixes[0].hosts())
+
+
+def _addresses(dep: Deployment) -> Iterator[Issue]:
+    seen: dict[IPv4Address, Loc] = {}
+    for addr, loc in _address_uses(dep):
+        if addr in seen:
+            other = ".".join(str(x) for x in seen[addr])
+            yield Issue(loc, f"address {addr} is already used by {other}",
+                        "every interface needs its own address")
+        seen.setdefault(addr, loc)
+
+
+def _prefixes(dep: Deployment) -> Iterator[Issue]:
+    owners: list[tuple[IPv4Network, str]] = []
+    for i, s in enumerate(dep.sites):
+        for j, p in enumerate(s.prefixes):
+            for q, other in owners:
+                if p.overlaps(q):
+                    yield Issue(("sites", i, "prefixes", j),
+                                f"prefix {p} overlaps {q} of site '{other}'",
+                                "site prefixes must be disjoint (they become tunnel selectors)")
+            owners.append((p, s.name))
+        if s.gateway is not None:
+            lan = gateway_lan(dep, i)
+            if not _in_prefixes(lan, s.prefixes):
+                yield Issue(("sites", i, "gateway", "lan"),
+                            f"gateway LAN address {lan} is outside the site's prefixes",
+                            "use an address inside the site's prefixes")
+            if _in_prefixes(s.gateway.wan, s.prefixes):
+                yield Issue(("sites", i, "gateway", "wan"),
+                            f"WAN address {s.gateway.wan} lies inside the site's own prefixes",
+                            "the WAN address belongs to the provider network, not the LAN")
+        if s.nat is not None:
+            for q, other in owners:
+                if s.nat.public in q:
+                    yield Issue(("sites", i, "nat", "public"),
+                                f"NAT public address {s.nat.public} is inside prefix {q} of "
+                                f"site '{other}'", "use the NAT device's outside address")
+
+
+def _host_refs(dep: Deployment) -> Iterator[Issue]:
+    sites = {s.name: s for s in dep.sites}
+    for i, h in enumerate(dep.hosts):
+        site = sites.get(h.site)
+        if site is None:
+            yield Issue(("hosts", i, "site"), f"unknown site '{h.site}'",
+                        f"use one of: {', '.join(sites) or '(no sites defined)'}")
+        else:
+            for field in ("public", "private"):
+                addr = getattr(h, field)
+                if addr is not None and not _in_prefixes(addr, site.prefixes):
+                    pfx = ", ".join(str(p) for p in site.prefixes)
+                    yield Issue(("hosts", i, field),
+                                f"address {addr} is outside site '{site.name}' prefixes ({pfx})",
+                                "fix the address or add its prefix to the site")
+        if h.domain is not None and h.domain not in dep.domains:
+            yield Issue(("hosts", i, "domain"), f"unknown domain '{h.domain}'",
+                        "add it to the top-level domains: list, or fix the spelling")
+        if h.private is not None and not any(r in PRIVATE_NETWORK_ROLES for r in h.roles):
+            roles = ", ".join(r.value for r in h.roles)
+            yield Issue(("hosts", i, "private"),
+                        f"role(s) {roles} have no private network",
+                        "only router, logger, nam-router, cicm-router and pg hosts have a private "
+                        "address; remove it")
+        if (h.pair is None) != (h.side is None):
+            missing = "side" if h.side is None else "pair"
+            yield Issue(("hosts", i, missing),
+                        f"'pair' and 'side' go together; {missing} is missing",
+                        "give both pair: NAME and side: a|b, or neither")
+        if h.os is not None and h.os.value not in CAPABILITIES:
+            yield Issue(("hosts", i, "os"), f"unknown os '{h.os}'", "use windows, linux or cucm")
+    for i, n in enumerate(dep.agent_networks):
+        site = sites.get(n.site)
+        if site is None:
+            yield Issue(("agent_networks", i, "site"), f"unknown site '{n.site}'",
+                        f"use one of: {', '.join(sites)}")
+        elif not any(n.prefix.subnet_of(p) for p in site.prefixes):
+            yield Issue(("agent_networks", i, "prefix"),
+                        f"agent network {n.prefix} is outside site '{site.name}' prefixes",
+                        "agent networks are part of their site's address space")
+
+
+def _pairs(dep: Deployment) -> Iterator[Issue]:
+    by_pair: dict[str, dict[str, tuple[int, Host]]] = {}
+    for i, h in enumerate(dep.hosts):
+        if h.pair is None or h.side is None:
+            continue
+        sides = by_pair.setdefault(h.pair, {})
+        if h.side in sides:
+            other = sides[h.side][1].name
+            yield Issue(("hosts", i, "side"),
+                        f"pair '{h.pair}' already has side {h.side} ({other})",
+                        "a redundant pair has one side a and one side b")
+            continue
+        sides[h.side] = (i, h)
+    for sides in by_pair.values():
+        if "a" in sides and "b" in sides:
+            (_, a), (j, b) = sides["a"], sides["b"]
+            if set(a.roles) != set(b.roles):
+                yield Issue(("hosts", j, "roles"),
+                            f"side b ({b.name}) has roles {sorted(r.value for r in b.roles)} but "
+                            f"side a ({a.name}) has {sorted(r.value for r in a.roles)}",
+                            "both sides of a redundant pair run the same roles")
+
+
+def _secrets(dep: Deployment) -> Iterator[Issue]:
+    if dep.environment != "production":
+        return
+    fix = "use certificates (pki: root_ca) in production, or set environment: test for a lab"
+    if dep.psk is not None:
+        yield Issue(("psk",), "pre-shared keys are refused in production (weak, stored in clear "
+                    "text; the guide allows them for testing only)", fix)
+    for i, s in enumerate(dep.sites):
+        if s.gateway is not None and s.gateway.psk is not None:
+            yield Issue(("sites", i, "gateway", "psk"),
+                        "pre-shared keys are refused in production", fix)
+
+
+def _gateways(dep: Deployment) -> Iterator[Issue]:
+    for i, s in enumerate(dep.sites):
+        if s.nat is not None and s.gateway is None and dep.tunnel:
+            yield Issue(("sites", i, "nat"), "a site behind NAT needs a gateway for its tunnel",
+                        "add gateway: {name, platform, wan} to the site")
+        g = s.gateway
+        if g is not None and g.tunnel == "vti" and g.platform != "ios":
+            yield Issue(("sites", i, "gateway", "tunnel"), "tunnel: vti is an IOS option",
+                        "use tunnel: crypto-map, or platform: ios")
+
+
+def _needs(dep: Deployment) -> Iterator[Issue]:
+    """Rules that need the derived paths: gateways for crossed sites, a CA for certificates."""
+    paths = host_paths(dep)
+    site_index = {s.name: i for i, s in enumerate(dep.sites)}
+    host_index = {h.name: i for i, h in enumerate(dep.hosts)}
+    if dep.tunnel:
+        reported: set[str] = set()
+        for p in paths:
+            for end in p.ends:
+                a, b = p.ends[0].site, p.ends[1].site
+                if a == b or end.site in reported:
+                    continue
+                if dep.sites[site_index[end.site]].gateway is None:
+                    reported.add(end.site)
+                    yield Issue(("sites", site_index[end.site]),
+                                f"path {p.id} crosses site '{end.site}', which has no gateway "
+                                "for its site tunnel",
+                                "add gateway: {name, platform, wan}, or set protection: transport")
+        for i, s in enumerate(dep.sites):
+            if s.gateway is not None and s.gateway.tunnel == "vti":
+                for p in paths:
+                    sites = {p.ends[0].site, p.ends[1].site}
+                    if s.name in sites and len(sites) == 2:
+                        other = dep.site((sites - {s.name}).pop()).gateway
+                        if other is not None and other.tunnel != "vti":
+                            yield Issue(("sites", i, "gateway", "tunnel"),
+                                        f"a VTI needs a VTI at the other end ({other.name} uses "
+                                        f"{other.tunnel})",
+                                        "use the same tunnel style at both ends")
+                            break
+    if dep.pki is None:
+        fix = "add pki: {root_ca: \"CN=…\"} (or, for a lab only, environment: test with psk:)"
+        if dep.transport:
+            for p in paths:
+                if p.auth == "certificate":
+                    why = ("different AD domains" if {e.platform for e in p.ends} == {"windows"}
+                           else "Kerberos needs two Windows hosts in one AD domain")
+                    yield Issue(("hosts", host_index[p.ends[1].host]),
+                                f"path {p.id} needs certificates ({why}) but no root CA is named",
+                                fix)
+                    break
+        if dep.tunnel:
+            for t in site_tunnels(dep, paths):
+                if t.auth == "certificate":
+                    yield Issue(("sites", site_index[t.ends[0].site], "gateway"),
+                                f"site tunnel {t.id} authenticates with certificates, but no "
+                                "root CA is named", fix)
+                    break
+
+
+RULES = (_names, _addresses, _prefixes, _host_refs, _pairs, _secrets, _gateways)
+
+
+def validate(dep: Deployment) -> list[Issue]:
+    """All cross-field issues; path-dependent rules run only when the basics are sound."""
+    issues = [issue for rule in RULES for issue in rule(dep)]
+    if not issues:
+        issues = list(_needs(dep))
+    return issues

@@ -1,0 +1,87 @@
+"""Writing output so that a failure never leaves a half-written file or directory behind.
+
+Single files: temp file in the same directory, fsync, rename.  Whole output trees (``render``):
+staged in a sibling temp directory and swapped in with renames, so the old tree stays intact until
+the new one is complete.  Files that hold a key are created with mode 0600 from the start.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccsec.errors import Problem, UserError
+
+MARKER = "index.json"
+
+
+@dataclass(frozen=True)
+class OutFile:
+    text: str
+    secret: bool = False
+
+
+def _write(path: Path, text: str, secret: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if not secret:
+        os.chmod(path, 0o644)
+
+
+def atomic_write(path: str | Path, text: str, secret: bool = False) -> None:
+    """Write one file atomically (temp + rename); 0600 when it holds a secret."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600 if secret else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tree(out: str | Path, files: Mapping[str, OutFile]) -> Path:
+    """Replace directory ``out`` with exactly ``files`` (relative paths), atomically.
+
+    Refuses to replace a non-empty directory that ccsec did not write (no ``index.json``)."""
+    out = Path(out).resolve()
+    if out.exists():
+        if not out.is_dir():
+            raise UserError(Problem(f"{out} exists and is not a directory", field="-o/--out"))
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise UserError(Problem(f"{out} is not empty and was not written by ccsec",
+                                    field="-o/--out",
+                                    fix="choose a new or empty directory"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        for rel, f in files.items():
+            target = (stage / rel).resolve()
+            if stage not in target.parents:
+                raise UserError(Problem(f"output path {rel!r} escapes the output directory"))
+            _write(target, f.text, f.secret)
+        os.chmod(stage, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.rename(out, old / "tree")
+            os.rename(stage, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,482 @@
+"""strongSwan ``swanctl.conf``: the format the ccsec lab runs for real.
+
+Render: one connection (and one child) per rule; transport mode for Linux hosts, tunnel mode for
+gateways; ``trap`` start actions so nothing leaves in clear text while no SA exists (the end that
+must initiate — behind NAT — uses ``trap|start``); pre-shared keys in a ``secrets`` section (the
+file is then written 0600).  Parse: the same files and real-world ones (``include``, defaults
+strongSwan applies when a key is missing, ``default`` proposals).
+
+Lost on the way (``project``): connection type, QoS pre-classification and the NAT keepalive
+interval (charon-wide settings, not per connection); the IPsec mode of a pass/drop shunt.
+Not expressible (``unsupported``): Kerberos, more than one auth method per rule, one-way
+(non-mirrored) filters, disabled rules, NAT-T switched off, AH+ESP bundles.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Network, ip_address
+from pathlib import Path
+
+from ccsec.crypto import EspProposal
+from ccsec.errors import ParseError, Problem
+from ccsec.formats.base import (
+    Format,
+    Note,
+    Parsed,
+    RenderContext,
+    json_comment,
+    meta_str,
+    read_meta,
+    unjson_comment,
+)
+from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
+from ccsec.formats.swanconf import Section, file_includer, parse_conf, quote
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
+from ccsec.secrets import Secret, literal
+
+IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
+PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
+PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
+STRONGSWAN_IKE_REKEY_DEFAULT = 14400  # swanctl.conf(5): rekey_time 4h
+STRONGSWAN_CHILD_REKEY_DEFAULT = 3600
+
+
+def _ts(net: IPv4Network, proto: int | None, port: int | None) -> str:
+    if proto is None:
+        return str(net)
+    name = PROTO_NAMES.get(proto, str(proto))
+    return f"{net}[{name}/{port}]" if port else f"{net}[{name}]"
+
+
+def _parse_ts(text: str) -> tuple[IPv4Network, int | None, int | None]:
+    net, _, sel = text.partition("[")
+    proto: int | None = None
+    port: int | None = None
+    if sel:
+        p, _, po = sel.rstrip("]").partition("/")
+        if p and p != "%any":
+            proto = PROTO_NUMBERS.get(p) if not p.isdigit() else int(p)
+            if proto is None:
+                raise ValueError(f"unknown protocol '{p}'")
+        if po and po not in ("%any", "0"):
+            if not po.isdigit():
+                raise ValueError(f"port range or name '{po}' is not supported")
+            port = int(po)
+    return IPv4Network(net.strip(), strict=False), proto, port
+
+
+def render_id(ident: Identity) -> str:
+    if ident.kind == "keyid":
+        return f"keyid:{ident.value}"
+    if ident.kind == "fqdn":
+        v = ident.value
+        looks_else = "=" in v or "@" in v or ":" in v or _is_ip(v)
+        return f"fqdn:{v}" if looks_else else v
+    if ident.kind == "dn" and "=" not in ident.value:
+        return f"asn1dn:{ident.value}"
+    return ident.value
+
+
+def parse_id(text: str | None) -> Identity | None:
+    if text is None or text in ("%any", ""):
+        return None
+    for prefix, kind in (("fqdn:", "fqdn"), ("keyid:", "keyid"), ("asn1dn:", "dn"),
+                         ("ipv4:", "address")):
+        if text.startswith(prefix):
+            return Identity(kind=kind, value=text[len(prefix):])  # type: ignore[arg-type]
+    if text.startswith("@"):
+        return Identity(kind="fqdn", value=text[1:].lstrip("#"))
+    if _is_ip(text):
+        return Identity(kind="address", value=text)
+    if "=" in text:
+        return Identity(kind="dn", value=text)
+    return Identity(kind="fqdn", value=text)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _start(rule: Rule) -> tuple[str, str, str]:
+    """start_action, dpd_action, close_action for a rule."""
+    if rule.outbound == "require":
+        if rule.initiate:
+            return "trap|start", "restart", "start"
+        return "trap", "trap", "trap"
+    if rule.initiate:
+        return "start", "restart", "start"
+    return "none", "clear", "none"
+
+
+def _filter_groups(rule: Rule) -> list[list[Filter]]:
+    """Filters as children: one child when they form a full local×remote product."""
+    fs = list(rule.filters)
+    locals_ = list(dict.fromkeys(f.local for f in fs))
+    remotes = list(dict.fromkeys(f.remote for f in fs))
+    same = {(f.protocol, f.local_port, f.remote_port) for f in fs}
+    if len(same) == 1:
+        proto, lp, rp = same.pop()
+        product = [
+            Filter(local=lo, remote=re, protocol=proto, local_port=lp, remote_port=rp)
+            for lo in locals_ for re in remotes
+        ]
+        if product == fs:
+            return [fs]
+    return [[f] for f in fs]
+
+
+class StrongSwan(Format):
+    name = "strongswan"
+    title = "strongSwan swanctl.conf"
+    file_name = "swanctl.conf"
+    proof = "lab"
+    proof_note = ""
+    platforms = frozenset({"linux", "strongswan"})
+
+    # ------------------------------------------------------------------ render
+
+    def unsupported(self, end: EndPolicy) -> list[str]:
+        out = []
+        for r in end.rules:
+            if any(a.method == "kerberos" for a in r.auth):
+                out.append(f"rule {r.name}: strongSwan cannot authenticate with Kerberos — use "
+                           "certificates (pki: root_ca) for paths with a Linux/strongSwan end")
+            if len(r.auth) != 1:
+                out.append(f"rule {r.name}: swanctl takes one authentication method per rule")
+            if any(not f.mirrored for f in r.filters):
+                out.append(f"rule {r.name}: swanctl traffic selectors are always mirrored")
+            if any(f.protocol is None and (f.local_port or f.remote_port) for f in r.filters):
+                out.append(f"rule {r.name}: a port needs a protocol in a traffic selector")
+            if not r.enabled:
+                out.append(f"rule {r.name}: a disabled rule has no swanctl form")
+            if not r.nat_traversal:
+                out.append(f"rule {r.name}: strongSwan cannot switch NAT traversal off")
+            if r.inbound != r.outbound or r.outbound == "none":
+                out.append(f"rule {r.name}: swanctl applies one security setting to both "
+                           "directions (require or request)")
+            if any(p.ah and p.encryption for p in r.esp):
+                out.append(f"rule {r.name}: strongSwan has no AH+ESP bundles")
+            if len({p.encryption is None for p in r.esp}) > 1:
+                out.append(f"rule {r.name}: one rule offers either ESP or AH proposals in swanctl")
+            if r.ike.version == 2 and r.ike.exchange == "aggressive":
+                out.append(f"rule {r.name}: IKEv2 has no aggressive mode")
+        return out
+
+    def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
+        lines = ["connections {"]
+        secrets: list[str] = []
+        for rule in end.rules:
+            lines += self._connection(rule, end, ctx)
+            auth = rule.auth[0]
+            if auth.method == "psk":
+                secrets += self._secret(rule, auth, ctx)
+        lines.append("}")
+        if secrets:
+            lines += ["secrets {", *secrets, "}"]
+        return lines
+
+    def _connection(self, rule: Rule, end: EndPolicy, ctx: RenderContext) -> list[str]:
+        i = "    "
+        auth = rule.auth[0]
+        out = [f"{i}{rule.name} {{"]
+        if rule.description:
+            out.append(f"{i*2}# ccsec-rule {json_comment(rule.description)}")
+        out += [
+            f"{i*2}version = {rule.ike.version}",
+            f"{i*2}local_addrs = {rule.local_address}",
+            f"{i*2}remote_addrs = {rule.peer_address}",
+            f"{i*2}proposals = {', '.join(p.label() for p in rule.ike.proposals)}",
+            f"{i*2}rekey_time = {rule.ike.lifetime_s}s",
+        ]
+        if rule.ike.version == 1:
+            out.append(f"{i*2}aggressive = {'yes' if rule.ike.exchange == 'aggressive' else 'no'}")
+        else:
+            out.append(f"{i*2}mobike = no")  # lab-recipe pitfall 8: MOBIKE breaks NAT rebinding
+        if rule.dpd_s:
+            out.append(f"{i*2}dpd_delay = {rule.dpd_s}s")
+        if rule.initiate:
+            out.append(f"{i*2}keyingtries = 0")
+        kind = "psk" if auth.method == "psk" else "pubkey"
+        out += [f"{i*2}local {{", f"{i*3}auth = {kind}"]
+        if kind == "pubkey":
+            out.append(f"{i*3}certs = {quote((end.owner or end.name) + '.pem')}")
+        if rule.local_id:
+            out.append(f"{i*3}id = {quote(render_id(rule.local_id))}")
+        out += [f"{i*2}}}", f"{i*2}remote {{", f"{i*3}auth = {kind}"]
+        out.append(f"{i*3}id = {quote(render_id(rule.peer_id)) if rule.peer_id else '%any'}")
+        if auth.ca:
+            out.append(f"{i*3}ca_id = {quote(auth.ca)}")
+        out += [f"{i*2}}}", f"{i*2}children {{"]
+        groups = _filter_groups(rule)
+        for n, filters in enumerate(groups):
+            out += self._child(rule, filters, rule.name if n == 0 else f"{rule.name}-{n + 1}")
+        out += [f"{i*2}}}", f"{i}}}"]
+        return out
+
+    def _child(self, rule: Rule, filters: list[Filter], name: str) -> list[str]:
+        i = "    "
+        mode = {"permit": "pass", "block": "drop"}.get(rule.action, rule.mode)
+        locals_ = list(dict.fromkeys(_ts(f.local, f.protocol, f.local_port) for f in filters))
+        remotes = list(dict.fromkeys(_ts(f.remote, f.protocol, f.remote_port) for f in filters))
+        esp = [p for p in rule.esp if p.encryption is not None]
+        ah = [p for p in rule.esp if p.encryption is None]
+        start, dpd, close = _start(rule)
+        out = [
+            f"{i*3}{name} {{",
+            f"{i*4}mode = {mode}",
+            f"{i*4}local_ts = {', '.join(locals_)}",
+            f"{i*4}remote_ts = {', '.join(remotes)}",
+        ]
+        if esp:
+            out.append(f"{i*4}esp_proposals = "
+                       + ", ".join(esp_label(p, rule.pfs_group) for p in esp))
+        if ah:
+            out.append(f"{i*4}ah_proposals = "
+                       + ", ".join(esp_label(p, rule.pfs_group) for p in ah))
+        out += [
+            f"{i*4}life_time = {rule.lifetime_s}s",
+            f"{i*4}rekey_time = {rule.lifetime_s * 9 // 10}s",
+        ]
+        if rule.lifetime_kb:
+            out.append(f"{i*4}life_bytes = {rule.lifetime_kb * 1024}")
+        out += [
+            f"{i*4}start_action = {start}",
+            f"{i*4}dpd_action = {dpd}",
+            f"{i*4}close_action = {close}",
+            f"{i*3}}}",
+        ]
+        return out
+
+    def _secret(self, rule: Rule, auth: Auth, ctx: RenderContext) -> list[str]:
+        i = "    "
+        out = [f"{i}ike-{rule.name} {{"]
+        for n, ident in enumerate((rule.local_id, rule.peer_id), start=1):
+            if ident is not None:
+                out.append(f"{i*2}id-{n} = {quote(render_id(ident))}")
+        out.append(f"{i*2}secret = {quote(ctx.reveal(auth.psk, f'rule {rule.name} psk'))}")
+        out.append(f"{i}}}")
+        return out
+
+    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
+        rules = []
+        for r in end.rules:
+            auth = tuple(a.model_copy(update={"psk": ctx.resolve(a.psk)}) for a in r.auth)
+            rules.append(r.model_copy(update={
+                "auth": auth,
+                "connection_type": "all",
+                "qos_preclassify": False,
+                "nat_keepalive_s": None,
+                # a pass/drop shunt has no IPsec mode; the parser reports strongSwan's default
+                "mode": r.mode if r.action == "negotiate" else "tunnel",
+            }))
+        return end.model_copy(update={
+            "rules": tuple(rules),
+            "default_response_rule": False,
+            "wan_interface": None,
+            "lan_interface": None,
+            "tunnel_style": None,
+            "source_nat": False,
+        })
+
+    # ------------------------------------------------------------------- parse
+
+    def parse(self, text: str, source: str = "<text>") -> Parsed:
+        base = Path(source).parent if source and not source.startswith("<") else None
+        root = parse_conf(text, source, file_includer(base) if base else None)
+        meta = read_meta(text.splitlines(), self.comment)
+        parsed = Parsed(policies=[], source=source, format=self.name)
+        secrets = self._secrets(root.section("secrets"))
+        conns = root.section("connections")
+        rules: list[Rule] = []
+        for conn in conns.sections() if conns else []:
+            try:
+                rules.append(self._rule(conn, secrets, parsed))
+            except (ValueError, ProposalError) as exc:
+                msg = str(exc).splitlines()[0]
+                raise ParseError(Problem(f"connection {conn.name}: {msg}", source, conn.line,
+                                         fix="see swanctl.conf(5)")) from None
+        stem = Path(source).stem if not source.startswith("<") else "swanctl"
+        name = meta_str(meta, "name") or _ident(f"imported-{stem}")
+        parsed.policies.append(EndPolicy(
+            name=name,
+            description=meta_str(meta, "description", "") or "",
+            owner=meta_str(meta, "owner"),
+            platform=meta_str(meta, "platform"),
+            rules=tuple(rules),
+        ))
+        return parsed
+
+    def _secrets(self, sec: Section | None) -> list[tuple[str, set[str], str]]:
+        out = []
+        for s in sec.sections() if sec else []:
+            if not s.name.startswith("ike"):
+                continue
+            ids = {v.text for k, v in s.items.items() if k.startswith("id") and hasattr(v, "text")}
+            secret = s.value("secret")
+            if secret is not None:
+                out.append((s.name, ids, secret))
+        return out
+
+    def _rule(self, conn: Section, secrets: list[tuple[str, set[str], str]],
+              parsed: Parsed) -> Rule:
+        name = _ident(conn.name)
+        parsed.locations[name] = conn.line
+        local = conn.section("local") or Section("local", conn.line)
+        remote = conn.section("remote") or Section("remote", conn.line)
+        children = conn.section("children")
+        kids = children.sections() if children else []
+        if not kids:
+            raise ValueError("no children: the connection protects no traffic")
+        child = kids[0]
+        version = int(conn.value("version", "0") or 0)
+        if version == 0:
+            parsed.notes.append(Note(conn.line_of("version"), "info",
+                                     f"{conn.name}: version 0 accepts IKEv1 and IKEv2 "
+                                     "(initiates IKEv2)"))
+        ike_props = []
+        for text in (conn.value("proposals") or "default").split(","):
+            ike_props += parse_ike(text)
+        parsed.locations[f"{name}/ike"] = conn.line_of("proposals")
+        esp, pfs = self._esp(child, parsed, name)
+        method = "psk" if (local.value("auth") or "pubkey") == "psk" else "certificate"
+        local_id = parse_id(local.value("id"))
+        peer_id = parse_id(remote.value("id"))
+        auth = Auth(method=method, ca=remote.value("ca_id"))
+        if method == "psk":
+            auth = Auth(method="psk", psk=self._find_secret(conn.name, local_id, peer_id, secrets))
+        parsed.locations[f"{name}/auth"] = local.line_of("auth")
+        start = child.value("start_action", "none") or "none"
+        outbound = "require" if "trap" in start else "request"
+        mode = child.value("mode", "tunnel") or "tunnel"
+        action = {"pass": "permit", "drop": "block"}.get(mode, "negotiate")
+        filters: list[Filter] = []
+        for kid in kids:
+            filters += self._filters(kid)
+        parsed.locations[f"{name}/filters"] = child.line_of("local_ts")
+        life = _seconds(child.value("life_time"))
+        if life is None:
+            rekey = _seconds(child.value("rekey_time")) or STRONGSWAN_CHILD_REKEY_DEFAULT
+            life = rekey * 11 // 10
+        life_bytes = child.value("life_bytes")
+        dpd = _seconds(conn.value("dpd_delay"))
+        return Rule(
+            name=name,
+            description=_rule_description(conn),
+            mode="transport" if mode == "transport" else "tunnel",
+            local_address=_first_addr(conn.value("local_addrs"), "0.0.0.0"),
+            peer_address=_first_addr(conn.value("remote_addrs"), "0.0.0.0"),
+            local_id=local_id,
+            peer_id=peer_id,
+            filters=tuple(filters),
+            action=action,  # type: ignore[arg-type]
+            inbound=outbound,  # type: ignore[arg-type]
+            outbound=outbound,  # type: ignore[arg-type]
+            auth=(auth,),
+            ike=Ike(
+                version=2 if version in (0, 2) else 1,
+                exchange="aggressive" if conn.value("aggressive") == "yes" else "main",
+                proposals=tuple(ike_props),
+                lifetime_s=_seconds(conn.value("rekey_time")) or STRONGSWAN_IKE_REKEY_DEFAULT,
+            ),
+            esp=tuple(esp),
+            pfs_group=pfs,
+            lifetime_s=life,
+            lifetime_kb=int(life_bytes) // 1024 if life_bytes else None,
+            dpd_s=dpd or None,
+            initiate="start" in start,
+        )
+
+    def _esp(
+        self, child: Section, parsed: Parsed, name: str
+    ) -> tuple[list[EspProposal], int | None]:
+        esp: list[EspProposal] = []
+        groups: list[int | None] = []
+        for key, ah in (("esp_proposals", False), ("ah_proposals", True)):
+            value = child.value(key)
+            if value is None and (ah or child.value("ah_proposals")):
+                continue
+            for text in (value or "default").split(","):
+                props, group, esn = parse_esp(text, ah=ah)
+                esp += props
+                groups += [group] * len(props)
+                if esn:
+                    parsed.notes.append(Note(child.line_of(key), "info",
+                                             f"{name}: ESN requested (the lab's userspace "
+                                             "ESP cannot do ESN)"))
+        parsed.locations[f"{name}/esp"] = child.line_of("esp_proposals")
+        distinct = set(groups)
+        if len(distinct) > 1:
+            parsed.notes.append(Note(child.line_of("esp_proposals"), "warning",
+                                     f"{name}: proposals differ in PFS group; using the first"))
+        return esp, groups[0] if groups else None
+
+    def _filters(self, child: Section) -> list[Filter]:
+        def ts_list(key: str) -> list[tuple[IPv4Network, int | None, int | None]]:
+            value = child.value(key)
+            if value is None or value == "dynamic":
+                raise ValueError(f"child {child.name}: {key} is dynamic (the IKE addresses); "
+                                 "ccsec needs explicit selectors")
+            return [_parse_ts(t.strip()) for t in value.split(",") if t.strip()]
+
+        out = []
+        for ln, lp_proto, lport in ts_list("local_ts"):
+            for rn, rp_proto, rport in ts_list("remote_ts"):
+                out.append(Filter(local=ln, remote=rn, protocol=lp_proto or rp_proto,
+                                  local_port=lport, remote_port=rport))
+        return out
+
+    def _find_secret(self, conn: str, local: Identity | None, peer: Identity | None,
+                     secrets: list[tuple[str, set[str], str]]) -> Secret | None:
+        ids = {render_id(i) for i in (local, peer) if i is not None}
+        for name, _owners, value in secrets:
+            if name == f"ike-{conn}":
+                return literal(value)
+        for _name, owners, value in secrets:
+            if owners and ids and ids <= owners:
+                return literal(value)
+        for _name, owners, value in secrets:
+            if not owners:
+                return literal(value)
+        return None
+
+
+def _rule_description(conn: Section) -> str:
+    for tag, payload in conn.meta:
+        if tag == "ccsec-rule":
+            return unjson_comment(payload) or ""
+    return ""
+
+
+def _seconds(text: str | None) -> int | None:
+    if not text:
+        return None
+    text = text.strip()
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:])
+    try:
+        return int(text[:-1]) * scale if scale else int(text)
+    except ValueError:
+        raise ValueError(f"not a time value: '{text}'") from None
+
+
+def _first_addr(text: str | None, default: str):
+    for part in (text or "").split(","):
+        part = part.strip()
+        if _is_ip(part):
+            return ip_address(part)
+    return ip_address(default)
+
+
+def _ident(name: str) -> str:
+    """A name as a policy identifier (real-world names may hold characters ours never do)."""
+    if IDENT_RE.match(name):
+        return name
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
+    return (cleaned.strip("-") or "rule")[:80]
+
+
+FORMAT = StrongSwan()

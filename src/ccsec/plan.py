@@ -1,0 +1,161 @@
+"""Deployment + profile → PolicySet: both ends of every path and every site tunnel.
+
+For each path the planner intersects the profile's ordered preferences with what *both* end
+platforms can negotiate (``crypto.CAPABILITIES``), so the two ends always share a proposal, and
+then writes the two mirror-image rules.  If no common choice exists the plan fails with the
+reason and a fix, never with a silently weaker proposal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+
+from ccsec.crypto import CAPABILITIES, PROFILES, Capability, EspProposal, IkeProposal, Profile
+from ccsec.deployment.model import Deployment
+from ccsec.errors import PlanError, Problem
+from ccsec.paths import Path, derive
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, PolicySet, Rule
+from ccsec.secrets import Secret
+
+TUNNEL_DPD_S = 10
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """What both ends of one path agree on."""
+
+    version: int
+    ike: tuple[IkeProposal, ...]
+    esp: tuple[EspProposal, ...]
+    pfs: int | None
+
+
+def _fail(path: Path, what: str, prof: Profile, a: Capability, b: Capability) -> PlanError:
+    return PlanError(
+        Problem(
+            f"no {what} of profile '{prof.name}' is supported by both ends "
+            f"({path.ends[0].host}: {a.name}, {path.ends[1].host}: {b.name})",
+            field=f"path {path.id}",
+            fix="choose another profile (legacy | recommended | strict) for this deployment",
+        )
+    )
+
+
+def negotiate(path: Path, prof: Profile, a: Capability, b: Capability) -> Negotiated:
+    """The first IKE version, proposals, ESP proposals and PFS group both ends support."""
+    if path.mode not in a.modes or path.mode not in b.modes:
+        raise _fail(path, f"{path.mode}-mode setting", prof, a, b)
+    limit = min(a.max_ike, b.max_ike)
+    for version in prof.ike_versions:
+        if path.auth not in a.ike.get(version, ()) or path.auth not in b.ike.get(version, ()):
+            continue
+        ike = [p for p in prof.ike if a.allows_ike(p, version) and b.allows_ike(p, version)]
+        if ike:
+            break
+    else:
+        raise _fail(path, f"IKE version and proposal usable with {path.auth}", prof, a, b)
+    ike = ike[:limit]
+    esp = [p for p in prof.esp if a.allows_esp(p) and b.allows_esp(p)]
+    if a.esp_integ_follows_ike or b.esp_integ_follows_ike:
+        esp = [p for p in esp if p.integrity == ike[0].integrity]
+    esp = esp[: min(a.max_esp, b.max_esp)]
+    if not esp:
+        raise _fail(path, "ESP proposal", prof, a, b)
+    pfs = None
+    if prof.pfs_groups:
+        pfs = next((g for g in prof.pfs_groups if g in a.pfs_groups and g in b.pfs_groups), None)
+        if pfs is None:
+            raise _fail(path, "PFS group", prof, a, b)
+    return Negotiated(version, tuple(ike), tuple(esp), pfs)
+
+
+def _identity(dep: Deployment, path: Path, i: int) -> Identity | None:
+    end = path.ends[i]
+    if path.auth == "kerberos":
+        return None
+    if path.mode == "tunnel":
+        return Identity(kind="fqdn", value=end.host)
+    if path.auth == "psk":
+        return Identity(kind="address", value=str(end.address))
+    domain = dep.host(end.host).domain
+    return Identity(kind="fqdn", value=f"{end.host}.{domain}" if domain else end.host)
+
+
+def _auth(dep: Deployment, path: Path) -> Auth:
+    if path.auth == "psk":
+        return Auth(method="psk", psk=Secret(ref=path.psk_ref))
+    if path.auth == "certificate":
+        return Auth(method="certificate", ca=dep.pki.root_ca if dep.pki else None)
+    return Auth(method="kerberos")
+
+
+def _filters(path: Path, i: int) -> tuple[Filter, ...]:
+    mine: tuple[IPv4Network, ...] = path.protects[i]
+    theirs: tuple[IPv4Network, ...] = path.protects[1 - i]
+    return tuple(Filter(local=m, remote=t) for m in mine for t in theirs)
+
+
+def _description(path: Path, i: int) -> str:
+    title = path.title.replace("↔", "<->")
+    return f"{title}: {path.ends[i].host} <-> {path.ends[1 - i].host}"
+
+
+def _rule(dep: Deployment, prof: Profile, path: Path, n: Negotiated, i: int) -> Rule:
+    behind_nat = path.nat_end == i
+    keepalive = None
+    if behind_nat:
+        nat = dep.site(path.ends[i].site).nat
+        keepalive = nat.keepalive if nat else None
+    starter = path.nat_end if path.nat_end is not None else 1
+    return Rule(
+        name=path.id,
+        description=_description(path, i),
+        mode=path.mode,
+        local_address=path.ends[i].address,
+        peer_address=path.peer_address[i],
+        local_id=_identity(dep, path, i),
+        peer_id=_identity(dep, path, 1 - i),
+        filters=_filters(path, i),
+        auth=(_auth(dep, path),),
+        ike=Ike(version=n.version, proposals=n.ike, lifetime_s=prof.ike_lifetime_s),  # type: ignore[arg-type]
+        esp=n.esp,
+        pfs_group=n.pfs,
+        lifetime_s=prof.child_lifetime_s,
+        lifetime_kb=prof.child_lifetime_kb,
+        nat_keepalive_s=keepalive,
+        qos_preclassify=path.mode == "tunnel",
+        dpd_s=TUNNEL_DPD_S if path.mode == "tunnel" else None,
+        initiate=i == starter,
+    )
+
+
+def _end_policy(dep: Deployment, owner: str, platform: str, rules: list[Rule]) -> EndPolicy:
+    gateway = next((s.gateway for s in dep.sites if s.gateway and s.gateway.name == owner), None)
+    return EndPolicy(
+        name=f"ccsec-{owner}",
+        description=f"ccsec policy for {owner} in deployment {dep.deployment}",
+        owner=owner,
+        platform=platform,
+        rules=tuple(rules),
+        wan_interface=gateway.wan_interface if gateway else None,
+        lan_interface=gateway.lan_interface if gateway else None,
+        tunnel_style=gateway.tunnel if gateway and gateway.platform == "ios" else None,
+        source_nat=gateway.source_nat if gateway else False,
+    )
+
+
+def plan(dep: Deployment, profile: str | None = None) -> PolicySet:
+    """A policy for each end of each path the deployment's ``protection`` selects."""
+    prof = PROFILES[profile or dep.profile]
+    paths = derive(dep)
+    rules: dict[str, list[Rule]] = {}
+    platforms: dict[str, str] = {}
+    for path in paths:
+        caps = tuple(CAPABILITIES[e.platform] for e in path.ends)
+        n = negotiate(path, prof, *caps)
+        for i, end in enumerate(path.ends):
+            rules.setdefault(end.host, []).append(_rule(dep, prof, path, n, i))
+            platforms[end.host] = end.platform
+    ends = [_end_policy(dep, owner, platforms[owner], rs) for owner, rs in rules.items()]
+    return PolicySet(deployment=dep.deployment, profile=prof.name, ends=ends, paths=paths)

@@ -1,0 +1,175 @@
+"""The platform-neutral IPsec policy model, shaped like the Windows IP Security Policy wizard.
+
+MISSION B1: a policy holds rules; a rule is a filter list (specific source/destination, protocol
+any, mirrored) + a filter action (negotiate security, no fall back to clear text, the integrity
+and encryption algorithms) + authentication methods + connection type (all) + tunnel setting
+(none = transport), plus the IKE main-mode methods.  The default response rule is a policy flag
+that ccsec never sets.
+
+The model is the one thing every renderer reads and every parser produces.  Identifiers (policy
+and rule names) are restricted to letters, digits and hyphens, so no format ever needs to quote
+them; descriptions are free text and each format encodes (or refuses) them itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network, ip_address
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
+from ccsec.paths import Path
+from ccsec.secrets import Secret
+
+Ident = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$"),
+    Field(description="object name: letters, digits, hyphens (safe in every format unquoted)"),
+]
+Security = Literal["require", "request", "none"]
+AuthMethod = Literal["kerberos", "certificate", "psk"]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _no_control(value: str, what: str) -> str:
+    if any(ord(c) < 32 or c == '"' for c in value):
+        raise ValueError(f"{what} must not contain control characters or double quotes")
+    return value
+
+
+class Identity(_Value):
+    """An IKE identity: an address, an FQDN, a distinguished name or a key id."""
+
+    kind: Literal["address", "fqdn", "dn", "keyid"]
+    value: str = Field(min_length=1)
+
+    @field_validator("value")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return _no_control(v, "an identity")
+
+    def model_post_init(self, __context: object) -> None:
+        if self.kind == "address":
+            ip_address(self.value)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Auth(_Value):
+    """One authentication method (a rule lists them in preference order)."""
+
+    method: AuthMethod
+    #: certificate: subject DN of the trusted root CA
+    ca: str | None = None
+    #: psk: the key; ``None`` when the config holds it in a form ccsec cannot read (IOS type 6)
+    psk: Secret | None = Field(default=None, repr=False)
+
+    @field_validator("ca")
+    @classmethod
+    def _clean(cls, v: str | None) -> str | None:
+        return None if v is None else _no_control(v, "a CA name")
+
+
+class Filter(_Value):
+    """One filter of a rule's filter list, seen from this end (local = this host's side)."""
+
+    local: IPv4Network
+    remote: IPv4Network
+    protocol: int | None = Field(default=None, ge=0, le=255, description="None = any")
+    local_port: int | None = Field(default=None, ge=1, le=65535)
+    remote_port: int | None = Field(default=None, ge=1, le=65535)
+    mirrored: bool = True
+
+
+class Ike(_Value):
+    """Key exchange (main mode) settings."""
+
+    version: Literal[1, 2]
+    exchange: Literal["main", "aggressive"] = "main"
+    proposals: tuple[IkeProposal, ...] = Field(min_length=1)
+    lifetime_s: int = Field(default=28800, ge=60)
+
+
+class Rule(_Value):
+    """One IPsec rule: a filter list, a filter action, authentication, tunnel setting."""
+
+    name: Ident
+    description: str = ""
+    mode: Literal["transport", "tunnel"] = "transport"
+    local_address: IPv4Address
+    peer_address: IPv4Address
+    local_id: Identity | None = None
+    peer_id: Identity | None = None
+    filters: tuple[Filter, ...] = Field(min_length=1)
+    action: Literal["negotiate", "permit", "block"] = "negotiate"
+    #: require = never talk in clear text; request = fall back to clear text (forbidden by ccsec)
+    inbound: Security = "require"
+    outbound: Security = "require"
+    auth: tuple[Auth, ...] = Field(min_length=1)
+    ike: Ike
+    esp: tuple[EspProposal, ...] = Field(min_length=1)
+    pfs_group: int | None = None
+    lifetime_s: int = Field(default=3600, ge=60)
+    lifetime_kb: int | None = Field(default=100000, ge=1)
+    connection_type: Literal["all", "lan", "dialup"] = "all"
+    nat_traversal: bool = True
+    nat_keepalive_s: int | None = None
+    qos_preclassify: bool = False
+    dpd_s: int | None = None
+    #: this end starts the SA itself (the end behind NAT must); otherwise it waits for traffic/peer
+    initiate: bool = False
+    enabled: bool = True
+
+    @field_validator("pfs_group")
+    @classmethod
+    def _group(cls, v: int | None) -> int | None:
+        if v is not None and v not in DH_GROUPS:
+            raise ValueError(f"unknown DH group {v}")
+        return v
+
+    @property
+    def fallback_to_clear(self) -> bool:
+        return self.inbound != "require" or self.outbound != "require"
+
+
+class EndPolicy(_Value):
+    """Everything one end (a host or a gateway) needs: one policy with a rule per path."""
+
+    name: Ident
+    description: str = ""
+    owner: str | None = None
+    platform: str | None = None
+    #: the legacy Windows "default response rule" (ccsec never activates it)
+    default_response_rule: bool = False
+    rules: tuple[Rule, ...] = ()
+    #: gateway facts (IOS renders them; other formats ignore them)
+    wan_interface: str | None = None
+    lan_interface: str | None = None
+    tunnel_style: Literal["crypto-map", "vti"] | None = None
+    source_nat: bool = False
+
+    def rule(self, name: str) -> Rule:
+        return next(r for r in self.rules if r.name == name)
+
+
+@dataclass
+class PolicySet:
+    """The planner's output: one :class:`EndPolicy` per host/gateway, and the paths behind them."""
+
+    deployment: str
+    profile: str
+    ends: list[EndPolicy]
+    paths: list[Path] = field(default_factory=list)
+
+    def end(self, owner: str) -> EndPolicy:
+        return next(e for e in self.ends if e.owner == owner)
+
+    def rules_for(self, path_id: str) -> list[tuple[EndPolicy, Rule]]:
+        """Both ends' rules of one path."""
+        return [(e, r) for e in self.ends for r in e.rules if r.name == path_id]

@@ -1,0 +1,78 @@
+"""Shared fixtures: the demo deployment, planned policy sets, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from ccsec.deployment import Deployment, load, loads
+from ccsec.deployment.demo import demo_text
+from ccsec.formats.base import RenderContext
+from ccsec.plan import plan
+from ccsec.policy import PolicySet
+from ccsec.secrets import SecretResolver
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+LAB_PSK = "lab-psk-Example-0123456789"
+
+settings.register_profile(
+    "ccsec", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ccsec"))
+
+
+@pytest.fixture(scope="session")
+def demo() -> Deployment:
+    return loads(demo_text(), "demo.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_ps(demo: Deployment) -> PolicySet:
+    return plan(demo)
+
+
+@pytest.fixture(scope="session")
+def linux_lab() -> Deployment:
+    return load(EXAMPLES / "linux-test.yaml")
+
+
+def lab_context(ps: PolicySet) -> RenderContext:
+    """A render context whose env holds the example deployments' test keys."""
+    env = {"CCSEC_LAB_PSK": LAB_PSK}
+    return RenderContext(ps.deployment, ps.profile, SecretResolver(EXAMPLES, env=env))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run ``ccsec ARGS`` in-process; returns exit code, stdout, stderr."""
+    from ccsec.cli import main
+
+    def run(*args: str) -> Result:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(text: str, name: str = "deployment.yaml") -> Path:
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return write
