@@ -1,0 +1,1 @@
+"""Output of findings and reports: text, JSON, SARIF, HTML."""
