@@ -53,10 +53,8 @@ def atomic_write(path: str | Path, text: str, secret: bool = False) -> None:
         raise
 
 
-def write_tree(out: str | Path, files: Mapping[str, OutFile]) -> Path:
-    """Replace directory ``out`` with exactly ``files`` (relative paths), atomically.
-
-    Refuses to replace a non-empty directory that ccsec did not write (no ``index.json``)."""
+def check_target(out: str | Path) -> Path:
+    """Fail early (before any work) if ``out`` cannot become a ccsec output directory."""
     out = Path(out).resolve()
     if out.exists():
         if not out.is_dir():
@@ -65,6 +63,14 @@ def write_tree(out: str | Path, files: Mapping[str, OutFile]) -> Path:
             raise UserError(Problem(f"{out} is not empty and was not written by ccsec",
                                     field="-o/--out",
                                     fix="choose a new or empty directory"))
+    return out
+
+
+def write_tree(out: str | Path, files: Mapping[str, OutFile]) -> Path:
+    """Replace directory ``out`` with exactly ``files`` (relative paths), atomically.
+
+    Refuses to replace a non-empty directory that ccsec did not write (no ``index.json``)."""
+    out = check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:

@@ -13,7 +13,7 @@ from ccsec.cli.common import PROOF_HELP, console, load_deployment, print_json
 from ccsec.crypto import PROFILES
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
-from ccsec.fileio import OutFile, write_tree
+from ccsec.fileio import OutFile, check_target, write_tree
 from ccsec.formats import names as format_names
 from ccsec.formats.base import RenderContext
 from ccsec.paths import derive
@@ -133,6 +133,7 @@ def render(
     end cannot be rendered.
     """
     _check_profile(profile)
+    check_target(out)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
     ps, result, ctx = _render(dep, profile, fmt, base)
@@ -154,6 +155,7 @@ def demo(
 ) -> None:
     """Render the bundled example deployment (central controller A/B, AW/HDS, a remote PG site
     behind NAT with Communications Manager in another domain) into ./ccsec-demo/."""
+    check_target(out)
     dep = load_deployment("demo")
     found = derive(dep)
     console.print(f"[bold]{dep.deployment}[/]: {len(dep.sites)} sites, {len(dep.hosts)} hosts, "

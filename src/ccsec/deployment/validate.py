@@ -79,11 +79,26 @@ def gateway_lan(dep: Deployment, site_index: int) -> IPv4Address:
     return next(site.prefixes[0].hosts())
 
 
+def describe(dep: Deployment, loc: Loc) -> str:
+    """A location as the user reads it: ``hosts[rgr-b].public`` rather than ``hosts.1.public``."""
+    out = ""
+    items: object = dep
+    for part in loc:
+        if isinstance(part, int):
+            items = items[part]  # type: ignore[index]
+            name = getattr(items, "name", None)
+            out += f"[{name}]" if name else f"[{part}]"
+        else:
+            items = getattr(items, part, None)
+            out += ("." if out else "") + part
+    return out
+
+
 def _addresses(dep: Deployment) -> Iterator[Issue]:
     seen: dict[IPv4Address, Loc] = {}
     for addr, loc in _address_uses(dep):
         if addr in seen:
-            other = ".".join(str(x) for x in seen[addr])
+            other = describe(dep, seen[addr])
             yield Issue(loc, f"address {addr} is already used by {other}",
                         "every interface needs its own address")
         seen.setdefault(addr, loc)
