@@ -190,7 +190,7 @@ def host_paths(dep: Deployment) -> list[Path]:
 
 def _site_order(dep: Deployment, x: str, y: str) -> tuple[Site, Site]:
     sx, sy = dep.site(x), dep.site(y)
-    key = lambda s: (s.kind != "central", dep.sites.index(s))  # noqa: E731
+    key = lambda s: (s.kind != "central", dep.site_position(s.name))  # noqa: E731
     return (sx, sy) if key(sx) <= key(sy) else (sy, sx)
 
 

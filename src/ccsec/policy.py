@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_address
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
-from ccsec.paths import Path
 from ccsec.secrets import Secret
+
+if TYPE_CHECKING:  # paths imports the deployment package, which must not import us back
+    from ccsec.paths import Path
 
 Ident = Annotated[
     str,
@@ -153,6 +155,12 @@ class EndPolicy(_Value):
     lan_interface: str | None = None
     tunnel_style: Literal["crypto-map", "vti"] | None = None
     source_nat: bool = False
+
+    @field_validator("owner", "platform")
+    @classmethod
+    def _one_line(cls, v: str | None) -> str | None:
+        # both are written into every rendered file's header comment
+        return None if v is None else _no_control(v, "an owner or platform name")
 
     def rule(self, name: str) -> Rule:
         return next(r for r in self.rules if r.name == name)

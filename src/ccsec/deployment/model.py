@@ -9,6 +9,7 @@ descriptions double as the documentation printed by ``ccsec schema``.  Cross-fie
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
@@ -170,11 +171,23 @@ class Deployment(_Model):
     hosts: list[Host] = Field(default_factory=list)
     agent_networks: list[AgentNetwork] = Field(default_factory=list)
 
+    @cached_property
+    def _sites_by_name(self) -> dict[str, tuple[int, Site]]:
+        return {s.name: (i, s) for i, s in enumerate(self.sites)}
+
+    @cached_property
+    def _hosts_by_name(self) -> dict[str, Host]:
+        return {h.name: h for h in self.hosts}
+
     def site(self, name: str) -> Site:
-        return next(s for s in self.sites if s.name == name)
+        """Look-ups are indexed: deployments reach thousands of hosts and sites."""
+        return self._sites_by_name[name][1]
+
+    def site_position(self, name: str) -> int:
+        return self._sites_by_name[name][0]
 
     def host(self, name: str) -> Host:
-        return next(h for h in self.hosts if h.name == name)
+        return self._hosts_by_name[name]
 
     def gateways(self) -> list[tuple[Site, Gateway]]:
         return [(s, s.gateway) for s in self.sites if s.gateway is not None]

@@ -38,6 +38,8 @@ from ccsec.secrets import Secret, literal
 IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
 PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
+#: Parsed.facts key: names of rules whose connection says ``version = 0`` (IKEv1 and IKEv2)
+FACT_ANY_VERSION = "ike_any_version"
 STRONGSWAN_IKE_REKEY_DEFAULT = 14400  # swanctl.conf(5): rekey_time 4h
 STRONGSWAN_CHILD_REKEY_DEFAULT = 3600
 
@@ -338,6 +340,9 @@ class StrongSwan(Format):
             parsed.notes.append(Note(conn.line_of("version"), "info",
                                      f"{conn.name}: version 0 accepts IKEv1 and IKEv2 "
                                      "(initiates IKEv2)"))
+            any_version = parsed.facts.setdefault(FACT_ANY_VERSION, [])
+            assert isinstance(any_version, list)
+            any_version.append(name)
         ike_props = []
         for text in (conn.value("proposals") or "default").split(","):
             ike_props += parse_ike(text)
