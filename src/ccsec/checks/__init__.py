@@ -11,7 +11,21 @@ from importlib import import_module
 from ccsec.checks.model import CATALOG, CheckRule, Finding, Location, Severity, finding, rule
 
 #: every check family module; one line each
-FAMILIES: tuple[str, ...] = ()
+FAMILIES: tuple[str, ...] = (
+    "ccsec.checks.logs",
+    "ccsec.checks.perf",
+    "ccsec.checks.posture",
+    "ccsec.checks.phones",
+    "ccsec.checks.crypto",
+    "ccsec.checks.auth",
+    "ccsec.checks.ike",
+    "ccsec.checks.fallback",
+    "ccsec.checks.nat",
+    "ccsec.checks.ops",
+    "ccsec.checks.coverage",
+    "ccsec.checks.peers",
+    "ccsec.audit.waivers",
+)
 
 
 def load_all() -> None:

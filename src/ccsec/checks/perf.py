@@ -1,0 +1,181 @@
+"""Performance-counter thresholds (MISSION D4) — each with the source that states it.
+
+Cisco's own counter table (Serviceability Best Practices Guide) was not retrievable, so the
+numbers are Microsoft's (Windows 2000 Resource Kit table 5.8 [S15b], counter explain text [S15],
+Exchange 2010 guidance [S16]) plus two blog-grade ones marked unverified
+(windows-and-cce-facts.md §2.5).  The IPsec rules are ccsec's own reading of the Microsoft
+explain texts (§2.2).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from ccsec.checks.model import CheckRule, Finding, Location, Severity, finding, rule
+from ccsec.monitor.perf import PerfData, Series, Stats, stats
+
+FAMILY = "perf"
+SEED = "000 「システム モニタリング」 (perfmon counter set)"
+FACTS = "windows-and-cce-facts.md §2.5"
+
+CPU = rule("PERF-CPU-001", "Processor time above threshold", Severity.MEDIUM, FAMILY,
+           "Sustained high CPU leaves no headroom for call routing peaks; Cisco's Diagnostic "
+           "Framework itself refuses heavy requests above 60 %.",
+           "Find the process using the CPU (antivirus scans, reports) and move it out of "
+           "business hours, or add capacity.",
+           (SEED, FACTS, "[S15b] 85 %", "[S16] avg < 75 %", "[S18] 60 %"))
+QUEUE = rule("PERF-QUEUE-001", "Processor queue length above threshold", Severity.MEDIUM, FAMILY,
+             "Threads waiting for a CPU: more than 2 per processor sustained indicates "
+             "congestion.", "Reduce load or add processors.",
+             (SEED, FACTS, "[S15] > 2 per CPU sustained", "[S16] > 10 per CPU"))
+MEMORY = rule("PERF-MEM-001", "Available memory below threshold", Severity.HIGH, FAMILY,
+              "Below 100 MB available the system pages heavily.",
+              "Find the memory consumer (pool leak, process) or add memory.",
+              (SEED, FACTS, "[S16] Available MBytes > 100 MB at all times"))
+DISK = rule("PERF-DISK-001", "Free disk space below 15 %", Severity.MEDIUM, FAMILY,
+            "Logger/HDS databases and logs grow; below 15 % free the volume is at risk.",
+            "Purge or extend the volume.", (SEED, FACTS, "[S15b] 15 %"))
+POOL = rule("PERF-POOL-001", "Kernel pool grows steadily", Severity.MEDIUM, FAMILY,
+            "A steady increase of Pool Nonpaged/Paged Bytes over the sample indicates a kernel "
+            "memory leak (a driver, often AV/HIPS or NIC).",
+            "Identify the leaking pool tag (poolmon) and update the driver.",
+            (SEED, FACTS, "[S16] steady increase"),
+            unverified="the trend test (≥ 80 % rising steps and ≥ 10 % growth) is ccsec's")
+CTX = rule("PERF-CTX-001", "Context switches very high", Severity.LOW, FAMILY,
+           "More than about 5 000 context switches per second per CPU suggests thrashing.",
+           "Look for a process/driver storm.", (SEED, FACTS),
+           unverified="blog-grade threshold [U]")
+INTR = rule("PERF-INTR-001", "Interrupts very high", Severity.LOW, FAMILY,
+            "More than about 1 000 interrupts per second per CPU sustained suggests a device "
+            "or driver problem.", "Check NIC/storage drivers and interrupt moderation.",
+            (SEED, FACTS), unverified="blog-grade threshold [U]")
+IKE_FAIL = rule("PERF-IPSEC-001", "IPsec negotiations failed during the sample", Severity.MEDIUM,
+                FAMILY, "Failed Main/Quick Mode Negotiations rose: some path did not negotiate.",
+                "Enable IKE logging (`ccsec logging enable`) and diagnose with `ccsec logs`.",
+                ("000 「IPSec アクティビティ」", "windows-and-cce-facts.md §2.2 [S12]"),
+                unverified="counter display names [P]; cumulative since IPsec start")
+BAD_PACKETS = rule("PERF-IPSEC-002", "IPsec packets failed authentication/decryption/replay",
+                   Severity.MEDIUM, FAMILY,
+                   "Microsoft explain text: bad SPI bursts may be spoofing; rising Not "
+                   "Authenticated may be modification or corrupting network gear; replay "
+                   "failures network problems or replay attacks.",
+                   "Capture on the path and look for faulty equipment or an attacker.",
+                   ("windows-and-cce-facts.md §2.2 [S12]",), unverified="display names [P]")
+PLAINTEXT = rule("PERF-IPSEC-003", "Plain-text packets received by the IPsec driver",
+                 Severity.MEDIUM, FAMILY,
+                 "Plaintext Packets Received/sec above zero on a host whose policy requires "
+                 "IPsec means something talks to it in clear text.",
+                 "Find the sender (event 4963, capture) and apply its policy.",
+                 ("windows-and-cce-facts.md §2.2 (own rule) [S12]",),
+                 unverified="own rule; display names [P]")
+NO_SA = rule("PERF-IPSEC-004", "No active Quick Mode SA during the sample", Severity.MEDIUM,
+             FAMILY, "Active Quick Mode SAs stayed 0: no IPsec SA protected any traffic — on a "
+             "server whose policy requires IPsec the tunnel is down.",
+             "Check the IPsec policy is assigned and the peers negotiate (`ccsec logs`).",
+             ("windows-and-cce-facts.md §2.2 (own rule)",), unverified="own rule [U]")
+
+ALL = (CPU, QUEUE, MEMORY, DISK, POOL, CTX, INTR, IKE_FAIL, BAD_PACKETS, PLAINTEXT, NO_SA)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A line drawn on the plot and a test on the stats: ``stat`` ``op`` ``value``."""
+
+    obj: str
+    counter: str
+    stat: str  # min | avg | p95 | max
+    op: str  # > | <
+    value: float
+    rule: CheckRule
+    source: str
+    per_cpu: bool = False
+
+    def limit(self, cpus: int) -> float:
+        return self.value * cpus if self.per_cpu else self.value
+
+
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("processor", "% processor time", "p95", ">", 85, CPU, "[S15b] Win2000 RK 85 %"),
+    Threshold("processor", "% processor time", "avg", ">", 75, CPU, "[S16] Exchange avg 75 %"),
+    Threshold("system", "processor queue length", "p95", ">", 2, QUEUE,
+              "[S15] > 2 per CPU sustained", per_cpu=True),
+    Threshold("memory", "available mbytes", "min", "<", 100, MEMORY, "[S16] 100 MB"),
+    Threshold("memory", "available bytes", "min", "<", 100 * 1024 * 1024, MEMORY,
+              "[S16] 100 MB"),
+    Threshold("logicaldisk", "% free space", "min", "<", 15, DISK, "[S15b] 15 %"),
+    Threshold("system", "context switches/sec", "avg", ">", 5000, CTX, "blog-grade [U]",
+              per_cpu=True),
+    Threshold("processor", "interrupts/sec", "avg", ">", 1000, INTR, "blog-grade [U]",
+              per_cpu=True),
+)
+
+
+def thresholds_for(s: Series) -> list[Threshold]:
+    o, c = s.column.obj.lower(), s.column.counter.lower()
+    return [t for t in THRESHOLDS if t.obj == o and t.counter == c]
+
+
+def _loc(data: PerfData) -> Location:
+    return Location(data.file, data.header_line)
+
+
+def _subject(s: Series) -> str:
+    return f"\\\\{s.column.machine}{s.column.label}"
+
+
+def _check_threshold(data: PerfData, s: Series, st: Stats, cpus: int) -> list[Finding]:
+    out = []
+    for t in thresholds_for(s):
+        value = getattr(st, t.stat)
+        limit = t.limit(cpus)
+        if (value > limit) if t.op == ">" else (value < limit):
+            per = f" ({t.value:g} per CPU × {cpus}, --cpus)" if t.per_cpu else ""
+            out.append(finding(t.rule, _subject(s), f"{t.stat} {value:,.1f} {t.op} {limit:,.6g}"
+                               f"{per} — source {t.source}", _loc(data)))
+    return out
+
+
+def _rising(vals: list[float]) -> bool:
+    if len(vals) < 10 or vals[0] <= 0:
+        return False
+    ups = sum(1 for a, b in itertools.pairwise(vals) if b >= a)
+    return ups / (len(vals) - 1) >= 0.8 and (vals[-1] - vals[0]) / vals[0] >= 0.10
+
+
+def _ipsec(data: PerfData, s: Series, st: Stats) -> Finding | None:
+    c = s.column.counter.lower()
+    vals = s.present()
+    if c.startswith("failed") and c.endswith("negotiations") and vals[-1] > vals[0]:
+        return finding(IKE_FAIL, _subject(s), f"rose by {vals[-1] - vals[0]:g} during the "
+                       "sample", _loc(data))
+    if c in ("incorrect spi packets/sec", "packets not authenticated/sec",
+             "packets not decrypted/sec", "packets that failed replay detection/sec") \
+            and st.max > 0:
+        return finding(BAD_PACKETS, _subject(s), f"max {st.max:g}/s", _loc(data))
+    if c == "plaintext packets received/sec" and st.max > 0:
+        return finding(PLAINTEXT, _subject(s), f"max {st.max:g}/s", _loc(data))
+    if c == "active quick mode sas" and st.max == 0:
+        return finding(NO_SA, _subject(s), f"0 during all {st.n} samples", _loc(data))
+    return None
+
+
+def judge(data: PerfData, cpus: int = 1) -> list[Finding]:
+    """Every threshold finding of one file."""
+    out: list[Finding] = []
+    for s in data.series:
+        st = stats(s)
+        if st is None:
+            continue
+        out += _check_threshold(data, s, st, cpus)
+        counter = s.column.counter.lower()
+        if s.column.obj.lower() == "memory" and counter.startswith("pool ") and \
+                counter.endswith("bytes") and _rising(s.present()):
+            vals = s.present()
+            out.append(finding(POOL, _subject(s), f"rose from {vals[0]:,.0f} to {vals[-1]:,.0f} "
+                               f"over {len(vals)} samples", _loc(data)))
+        if s.column.obj.lower().startswith("ipsec"):
+            f = _ipsec(data, s, st)
+            if f:
+                out.append(f)
+    return out

@@ -1,0 +1,461 @@
+"""ccsec logging | logs | perf | collector | posture | phones | ports — operating the system.
+
+Scripts (logging, perf collector, collector windows) go to stdout so they can be redirected to a
+file; the summary table goes to stderr.  Commands that judge print rich tables (``--json`` for
+scripts) and exit 1 when a finding reaches ``--fail-on``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ccsec.checks.model import Finding, Severity
+from ccsec.cli.common import console, err, load_deployment, print_json
+from ccsec.errors import Problem, UserError
+from ccsec.report.findings import exit_code, findings_json, print_findings
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+FailOpt = Annotated[
+    str | None,
+    typer.Option("--fail-on", help="exit 1 when a finding has this severity or higher: "
+                 + ", ".join(s.value for s in Severity)),
+]
+DeploymentOpt = Annotated[
+    str | None,
+    typer.Option("--deployment", "-d", help="deployment YAML (or 'demo') to tie results to"),
+]
+
+
+def _severity(value: str | None) -> Severity | None:
+    if value is None:
+        return None
+    try:
+        return Severity(value.lower())
+    except ValueError:
+        raise typer.BadParameter(f"unknown severity '{value}'; use one of "
+                                 + ", ".join(s.value for s in Severity)) from None
+
+
+def _finish(findings: list[Finding], fail_on: Severity | None, json_out: bool,
+            extra: dict[str, object] | None = None, title: str = "findings") -> None:
+    if json_out:
+        print_json({**(extra or {}), "findings": findings_json(findings)})
+    else:
+        print_findings(findings, console, title)
+    code = exit_code(findings, fail_on)
+    if code:
+        raise typer.Exit(code)
+
+
+# ---------------------------------------------------------------------- logging
+
+def logging_cmd(
+    action: Annotated[str, typer.Argument(help="enable | disable")],
+    target: Annotated[str, typer.Option("--target", help="windows-legacy | windows | strongswan")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Print the script that turns IKE logging on (or off again) — ccsec never changes a host.
+
+    windows-legacy: the Oakley.log registry value + Policy Agent restart (the guide's steps);
+    windows: auditpol by subcategory GUID + netsh wfp net events; strongswan: charon loggers."""
+    from ccsec.monitor import logscripts
+
+    if action not in ("enable", "disable"):
+        raise typer.BadParameter(f"unknown action '{action}'; use enable or disable")
+    if target not in logscripts.TARGETS:
+        raise typer.BadParameter(f"unknown target '{target}'; use one of "
+                                 + ", ".join(logscripts.TARGETS))
+    text = logscripts.script(action, target)
+    if json_out:
+        print_json({"action": action, "target": target, "kind": logscripts.KIND[target],
+                    "script": text})
+        return
+    table = Table(title=f"ccsec logging {action} --target {target}")
+    for col in ("target", "script", "undo"):
+        table.add_column(col)
+    other = "disable" if action == "enable" else "enable"
+    table.add_row(target, logscripts.KIND[target], f"ccsec logging {other} --target {target}")
+    err.print(table)
+    typer.echo(text, nl=False)
+
+
+# ------------------------------------------------------------------------- logs
+
+def logs(
+    files: Annotated[list[Path], typer.Argument(help="charon logs, Oakley.log, Windows event "
+                                                "exports, ccsec collector files")],
+    deployment: DeploymentOpt = None,
+    json_out: JsonOpt = False,
+    fail_on: FailOpt = None,
+) -> None:
+    """Per-peer timeline of IKE negotiations and one diagnosis per failure; with --deployment
+    each diagnosis names the path, the end that deviates from its plan, and the fix."""
+    from ccsec.monitor.logs import parse_file
+    from ccsec.monitor.logs.diagnose import PlanIndex, diagnose, negotiations, timelines
+    from ccsec.plan import plan
+
+    threshold = _severity(fail_on)
+    parsed = [parse_file(f) for f in files]
+    index = None
+    if deployment:
+        dep = load_deployment(deployment)
+        index = PlanIndex(dep, plan(dep), deployment)
+    negs = negotiations(parsed)
+    found = diagnose(negs, index)
+    lines = timelines(negs)
+    name = index.name if index else (lambda a: a or "?")
+    files_info = [{"file": p.file, "format": p.fmt, "verified": p.verified,
+                   "events": len(p.events), "skipped_lines": p.skipped} for p in parsed]
+    if json_out:
+        tl = [{"ends": [name(t.pair[0]), name(t.pair[1])], "outcome": t.outcome,
+               "events": [{"time": e.time.isoformat() if e.time else None, "file": e.file,
+                           "line": e.line, "logged_by": name(e.local), "kind": e.kind.value,
+                           "text": e.text} for e in t.events]} for t in lines]
+        _finish(found, threshold, True, {"files": files_info, "timelines": tl})
+        return
+    table = Table(title="log files")
+    for col in ("file", "format", "format verified", "events", "skipped lines"):
+        table.add_column(col)
+    for fi in files_info:
+        table.add_row(str(fi["file"]), str(fi["format"]),
+                      "yes (real samples)" if fi["verified"] else "no (from documentation)",
+                      str(fi["events"]), str(fi["skipped_lines"]))
+    console.print(table)
+    for t in lines:
+        tt = Table(title=f"{name(t.pair[0])} ↔ {name(t.pair[1])}: {t.outcome}")
+        for col in ("time", "where", "logged by", "event", "text"):
+            tt.add_column(col, overflow="fold")
+        for e in t.events:
+            tt.add_row(e.time.strftime("%m-%d %H:%M:%S") if e.time else "", e.where,
+                       name(e.local), e.kind.value, e.text)
+        console.print(tt)
+    _finish(found, threshold, False, title="diagnosis")
+
+
+# ------------------------------------------------------------------------- perf
+
+perf_app = typer.Typer(help="performance counters: collector commands and judging the CSV",
+                       no_args_is_help=True)
+
+
+@perf_app.command("collector")
+def perf_collector(
+    interval: Annotated[int, typer.Option("--interval", min=1, max=3600,
+                                          help="seconds between samples")] = 15,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="number of samples")] = 240,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print typeperf/logman commands with the correct Windows counter paths (the guide's list,
+    corrected, plus the IPsec counter sets)."""
+    from ccsec.monitor.perf import COUNTERS, IPSEC_COUNTERS, collector_commands, counter_file
+
+    script = collector_commands(interval, samples)
+    rows = [{"guide": c.guide, "path": c.path, "group": c.group, "confidence": c.mark}
+            for c in COUNTERS + IPSEC_COUNTERS]
+    if json_out:
+        print_json({"counters": rows, "counter_file": counter_file(), "script": script})
+        return
+    table = Table(title="counters (guide wording → real PDH path)")
+    for col in ("guide says", "collect", "group", "confidence"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["guide"] or "-", r["path"], r["group"], r["confidence"])
+    err.print(table)
+    typer.echo(script, nl=False)
+
+
+@perf_app.command("judge")
+def perf_judge(
+    file: Annotated[Path, typer.Argument(help="typeperf/logman/relog CSV (PDH-CSV 4.0)")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="write PNG plots here")] = None,
+    cpus: Annotated[int, typer.Option("--cpus", min=1, help="logical CPUs of the host "
+                                      "(per-CPU thresholds)")] = 1,
+    json_out: JsonOpt = False,
+    fail_on: FailOpt = None,
+) -> None:
+    """Per-counter min/avg/p95/max, the documented thresholds (with their source) as findings,
+    and one PNG per counter group with the thresholds marked."""
+    from ccsec.checks.perf import judge
+    from ccsec.monitor.perf import group_of, parse_csv, stats
+    from ccsec.monitor.textio import read_text
+
+    threshold = _severity(fail_on)
+    data = parse_csv(read_text(file), str(file))
+    rows = []
+    for s in data.series:
+        st = stats(s)
+        rows.append({"counter": s.column.label, "machine": s.column.machine,
+                     "group": group_of(s.column), "n": st.n if st else 0,
+                     "missing": st.missing if st else len(s.values),
+                     "min": st.min if st else None, "avg": st.avg if st else None,
+                     "p95": st.p95 if st else None, "max": st.max if st else None})
+    found = judge(data, cpus)
+    plots = [str(p) for p in (_plots(data, out, cpus) if out else [])]
+    if json_out:
+        _finish(found, threshold, True, {"file": str(file), "decimal": data.decimal,
+                                         "time_zone": data.zone, "bias_minutes":
+                                         data.bias_minutes, "counters": rows, "plots": plots})
+        return
+    table = Table(title=f"{file}: {len(data.series[0].values) if data.series else 0} samples, "
+                  f"zone {data.zone}, decimal '{data.decimal}'")
+    for col in ("counter", "group", "n", "missing", "min", "avg", "p95", "max"):
+        table.add_column(col, justify="right" if col not in ("counter", "group") else "left")
+    for r in rows:
+        table.add_row(str(r["counter"]), str(r["group"]), str(r["n"]), str(r["missing"]),
+                      *[f"{r[k]:,.2f}" if r[k] is not None else "-" for k in
+                        ("min", "avg", "p95", "max")])
+    console.print(table)
+    for p in plots:
+        console.print(f"plot: {p}")
+    _finish(found, threshold, False, title="thresholds")
+
+
+def _plots(data: object, out: Path, cpus: int) -> list[Path]:
+    from ccsec.monitor.plot import plot
+
+    if out.exists() and not out.is_dir():
+        raise UserError(Problem(f"{out} exists and is not a directory", field="-o/--out"))
+    return plot(data, out, cpus)  # type: ignore[arg-type]
+
+
+# -------------------------------------------------------------------- collector
+
+collector_app = typer.Typer(help="read-only collectors to run on hosts", no_args_is_help=True)
+
+
+@collector_app.command("windows")
+def collector_windows(
+    schema: Annotated[bool, typer.Option("--schema", help="print the JSON Schema of the file the "
+                                         "script writes instead")] = False,
+) -> None:
+    """Print ONE read-only PowerShell script that writes ccsec-<HOST>.json: NetIPsec policy
+    (ActiveStore, netsh ipsec static), hotfixes, Windows Update/WSUS policy, Defender, HIPS
+    agents, firewall profiles, IPsec events. Pre-shared keys are never collected."""
+    from ccsec.collector.schema import CollectorExport
+    from ccsec.collector.windows import HIPS_SERVICES, script
+
+    if schema:
+        print_json(CollectorExport.model_json_schema(by_alias=True))
+        return
+    table = Table(title="ccsec collector windows → ccsec-<HOST>.json (run elevated)")
+    table.add_column("section")
+    table.add_column("source")
+    for sec, src in (("ipsec", "Get-NetIPsec* -PolicyStore ActiveStore, netsh ipsec static "
+                      "show all (PSKs redacted)"), ("hotfixes", "Get-HotFix, WUA history"),
+                     ("windows_update", "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\"
+                      "WindowsUpdate"), ("defender", "Get-MpPreference, Get-MpComputerStatus"),
+                     ("hips", "Get-Service " + ", ".join(HIPS_SERVICES) + " [U]"),
+                     ("firewall_profiles", "Get-NetFirewallProfile"),
+                     ("ipsec_events", "Get-WinEvent Security 4650-4655, 4960-4984, 5451-5453")):
+        table.add_row(sec, src)
+    err.print(table)
+    typer.echo(script(), nl=False)
+
+
+# ---------------------------------------------------------------------- posture
+
+def _busy(value: str) -> tuple[int, int]:
+    try:
+        a, b = value.split("-")
+        ha, ma = (int(x) for x in a.split(":"))
+        hb, mb = (int(x) for x in b.split(":"))
+        if not (0 <= ha < 24 and 0 <= hb <= 24 and 0 <= ma < 60 and 0 <= mb < 60):
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not HH:MM-HH:MM") from None
+    return ha * 60 + ma, hb * 60 + mb
+
+
+def posture(
+    exports: Annotated[list[Path] | None, typer.Argument(help="collector files "
+                                                         "(ccsec-<HOST>.json)")] = None,
+    deployment: DeploymentOpt = None,
+    max_patch_age: Annotated[int, typer.Option("--max-patch-age", min=1,
+                                               help="days since the newest update")] = 45,
+    max_definition_age: Annotated[int, typer.Option("--max-definition-age", min=0,
+                                                    help="days of AV definitions")] = 2,
+    busy_hours: Annotated[str, typer.Option("--busy-hours", help="no scheduled scans in this "
+                                            "window, HH:MM-HH:MM")] = "07:00-20:00",
+    icm_root: Annotated[str, typer.Option("--icm-root", help="ICM install root to be excluded "
+                                          "from scans")] = "C:\\icm",
+    json_out: JsonOpt = False,
+    fail_on: FailOpt = None,
+) -> None:
+    """Host posture (patches/WSUS, antivirus settings per Cisco, HIPS, firewall) from collector
+    files, and segmentation from the deployment."""
+    from ccsec.checks.posture import PostureOptions, check_host, match_host, segmentation
+    from ccsec.collector.posture import load_export
+
+    threshold = _severity(fail_on)
+    if not exports and not deployment:
+        raise typer.BadParameter("pass collector files and/or --deployment")
+    opts = PostureOptions(max_patch_age, max_definition_age, _busy(busy_hours), icm_root)
+    dep = load_deployment(deployment) if deployment else None
+    hosts = [load_export(p) for p in exports or []]
+    found: list[Finding] = segmentation(dep, deployment) if dep and deployment else []
+    rows = []
+    for hx in hosts:
+        found += check_host(hx, dep, opts)
+        h = match_host(hx.data, dep)
+        d = hx.data
+        newest = max((x.installed_on or "" for x in d.hotfixes), default="")[:10]
+        rows.append({"file": hx.file, "host": d.host.computer_name,
+                     "deployment_host": h.name if h else None, "newest_hotfix": newest or None,
+                     "wsus": d.windows_update.wu_server, "defender": d.defender.available,
+                     "hips": [s.name for s in d.hips.found],
+                     "firewall_off": [p.name for p in d.firewall_profiles
+                                      if (p.enabled or "").lower() in ("false", "0")],
+                     "collector_errors": [e.section for e in d.errors]})
+    if json_out:
+        _finish(found, threshold, True, {"hosts": rows})
+        return
+    table = Table(title="hosts")
+    for col in ("file", "host", "deployment host", "newest hotfix", "WSUS", "Defender", "HIPS",
+                "firewall off", "collector errors"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["file"]), str(r["host"]), str(r["deployment_host"] or "-"),
+                      str(r["newest_hotfix"] or "-"), str(r["wsus"] or "-"),
+                      "yes" if r["defender"] else "no", ", ".join(r["hips"]) or "-",  # type: ignore[arg-type]
+                      ", ".join(r["firewall_off"]) or "-",  # type: ignore[arg-type]
+                      ", ".join(r["collector_errors"]) or "-")  # type: ignore[arg-type]
+    console.print(table)
+    _finish(found, threshold, False, title="posture")
+
+
+# ----------------------------------------------------------------------- phones
+
+def phones(
+    export: Annotated[Path, typer.Argument(help="Communications Manager phone export (CSV)")],
+    deployment: DeploymentOpt = None,
+    monitoring: Annotated[str | None, typer.Option(
+        "--monitoring", help="desktop (CTI OS/desktop silent monitoring or PC-based recording) "
+        "| cm (Communications Manager-based) | none; default from the deployment's agent "
+        "networks, else desktop")] = None,
+    numeric_encoding: Annotated[str | None, typer.Option(
+        "--numeric-encoding", help="'vendorconfig': read 0/1 as in SEP*.cnf.xml "
+        "(0 = Enabled) [U]")] = None,
+    json_out: JsonOpt = False,
+    fail_on: FailOpt = None,
+) -> None:
+    """Phone settings that break monitoring/recording, and device security modes the contact
+    center does not support."""
+    from ccsec.checks.phones import check, monitoring_from
+    from ccsec.collector.phones import parse
+    from ccsec.monitor.textio import read_text
+
+    threshold = _severity(fail_on)
+    if monitoring not in (None, "desktop", "cm", "none"):
+        raise typer.BadParameter("--monitoring must be desktop, cm or none")
+    if numeric_encoding not in (None, "vendorconfig"):
+        raise typer.BadParameter("--numeric-encoding must be vendorconfig")
+    dep = load_deployment(deployment) if deployment else None
+    items = parse(read_text(export), str(export), numeric=numeric_encoding == "vendorconfig")
+    mon = monitoring_from(dep, monitoring).bind(items)
+    found = check(items, str(export), mon)
+
+    def fmt(v: bool | None) -> str:
+        return "-" if v is None else ("enabled" if v else "disabled")
+
+    rows = [{"line": p.line, "device": p.name, "model": p.model, "pool": p.pool,
+             "security": p.security or p.security_text or None, "monitoring": mon.of(p),
+             **{k: p.settings.get(k) for k in ("pc_port", "voice_vlan", "span", "garp")}}
+            for p in items]
+    if json_out:
+        _finish(found, threshold, True, {"phones": rows})
+        return
+    table = Table(title=f"{export}: {len(items)} phones")
+    for col in ("line", "device", "model", "pool", "security", "monitoring", "PC port",
+                "PC voice VLAN", "span to PC", "GARP"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["line"]), str(r["device"]), str(r["model"]), str(r["pool"] or "-"),
+                      str(r["security"] or "-"), str(r["monitoring"]),
+                      *[fmt(r[k]) for k in ("pc_port", "voice_vlan", "span", "garp")])  # type: ignore[arg-type]
+    console.print(table)
+    _finish(found, threshold, False, title="phones")
+
+
+# ------------------------------------------------------------------------ ports
+
+def _slots(values: list[str] | None) -> dict[str, int]:
+    out = {}
+    for v in values or []:
+        host, _, n = v.partition("=")
+        if not host or n not in ("1", "2", "3"):
+            raise typer.BadParameter(f"'{v}' is not HOST=1|2|3")
+        out[host] = int(n)
+    return out
+
+
+def ports(
+    deployment: Annotated[str, typer.Argument(help="deployment YAML (or 'demo')")],
+    fmt: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
+    instance: Annotated[int, typer.Option("--instance", min=0, max=24,
+                                          help="ICM instance number: port = base + 40 × "
+                                          "instance")] = 0,
+    pg_slot: Annotated[list[str] | None, typer.Option(
+        "--pg-slot", help="HOST=N: the PG is the Nth installed on its box (PG1/PG2/PG3; "
+        "default 1)")] = None,
+    secure: Annotated[bool, typer.Option("--secure", help="15.0 secure-mode ports")] = False,
+) -> None:
+    """For every derived path the TCP/UDP ports each side listens on (instance-aware) and the
+    IKE/NAT-T/ESP ports; components that must not be firewall-segmented are called out."""
+    from ccsec.ports import do_not_segment, matrix
+
+    if fmt not in ("text", "csv", "json"):
+        raise typer.BadParameter("--format must be text, csv or json")
+    dep = load_deployment(deployment)
+    slots = _slots(pg_slot)
+    unknown = [h for h in slots if h not in {x.name for x in dep.hosts}]
+    if unknown:
+        raise typer.BadParameter(f"--pg-slot names unknown hosts: {', '.join(unknown)}")
+    entries = matrix(dep, instance, secure, slots)
+    callouts = do_not_segment(dep)
+    if fmt == "json":
+        print_json({"deployment": dep.deployment, "instance": instance, "secure": secure,
+                    "pg_slots": slots, "entries": [e.to_json() for e in entries],
+                    "do_not_segment": callouts})
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(entries[0].to_json()) if entries else ["path"],
+                           lineterminator="\n")
+        w.writeheader()
+        for e in entries:
+            w.writerow(e.to_json())
+        typer.echo(buf.getvalue(), nl=False)
+        return
+    table = Table(title=f"{dep.deployment}: ports per path (instance {instance}, "
+                  f"{'secure' if secure else 'non-secure'} mode)")
+    for col in ("path", "listener", "address", "client", "proto", "ports", "purpose", "note"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(e.path, e.listener, e.listener_address, e.client, e.protocol, e.ports,
+                      e.purpose, e.note)
+    console.print(table)
+    if callouts:
+        ct = Table(title="do not segment with a firewall")
+        for col in ("host", "role", "reason"):
+            ct.add_column(col)
+        for c in callouts:
+            ct.add_row(c["host"], c["role"], c["reason"])
+        console.print(ct)
+    console.print(f"source: {entries[0].source if entries else ''}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("logging")(logging_cmd)
+    app.command()(logs)
+    app.add_typer(perf_app, name="perf")
+    app.add_typer(collector_app, name="collector")
+    app.command()(posture)
+    app.command()(phones)
+    app.command()(ports)
+
