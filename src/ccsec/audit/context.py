@@ -1,0 +1,101 @@
+"""Everything a check may look at: the imported ends, the sessions between them, the
+deployment (when given) and what the audit derived from it (coverage).
+
+Checks are functions ``check(ctx) -> Iterable[Finding]`` in the ``ccsec.checks.*`` family
+modules; they read this object only, never files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ccsec.audit.model import ImportedEnd
+from ccsec.audit.negotiate import Context, Session
+from ccsec.deployment.model import Deployment, Host
+from ccsec.policy import Rule
+
+
+@dataclass
+class SessionRecord:
+    """One predicted session and the two rules behind it (``b`` is None: end missing)."""
+
+    session: Session
+    a: tuple[ImportedEnd, Rule]
+    b: tuple[ImportedEnd, Rule] | None
+    context: Context = field(default_factory=Context)
+    #: the deployment path this session serves (None: not matched to one)
+    path: str | None = None
+
+    def involves(self, end: ImportedEnd, rule: Rule) -> bool:
+        return (self.a[0] is end and self.a[1] is rule) or (
+            self.b is not None and self.b[0] is end and self.b[1] is rule)
+
+    def peer_of(self, end: ImportedEnd, rule: Rule) -> tuple[ImportedEnd, Rule] | None:
+        if self.a[0] is end and self.a[1] is rule:
+            return self.b
+        return self.a
+
+
+@dataclass
+class CoverageRow:
+    """How one derived path (catalog 1–8 or a site tunnel) is covered by the configs found."""
+
+    path: str
+    catalog: str
+    a: str
+    b: str
+    status: str  # protected | one-sided | missing | failed | weaker
+    session: str | None
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "catalog": self.catalog, "a": self.a, "b": self.b,
+                "status": self.status, "session": self.session, "detail": self.detail}
+
+
+@dataclass
+class AuditContext:
+    ends: list[ImportedEnd]
+    deployment: Deployment | None = None
+    #: the deployment file (findings about the deployment point at it)
+    deployment_file: str | None = None
+    sessions: list[SessionRecord] = field(default_factory=list)
+    coverage: list[CoverageRow] = field(default_factory=list)
+    #: "<path id>" -> planned/negotiated comparison note (filled by coverage)
+    weaker: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def environment(self) -> str:
+        """production unless the deployment says test (no deployment: assume production)."""
+        return self.deployment.environment if self.deployment else "production"
+
+    def rules(self) -> Iterator[tuple[ImportedEnd, Rule]]:
+        for end in self.ends:
+            for r in end.policy.rules:
+                yield end, r
+
+    def sessions_of(self, end: ImportedEnd, rule: Rule) -> list[SessionRecord]:
+        return [s for s in self.sessions if s.involves(end, rule)]
+
+    def peers(self, end: ImportedEnd, rule: Rule) -> list[tuple[ImportedEnd, Rule]]:
+        out = []
+        for s in self.sessions_of(end, rule):
+            p = s.peer_of(end, rule)
+            if p is not None:
+                out.append(p)
+        return out
+
+    def host(self, name: str | None) -> Host | None:
+        if self.deployment is None or name is None:
+            return None
+        return next((h for h in self.deployment.hosts if h.name == name), None)
+
+    def host_at(self, address: object) -> Host | None:
+        """The deployment host with this address (public or private)."""
+        if self.deployment is None:
+            return None
+        for h in self.deployment.hosts:
+            if address in (h.public, h.private):
+                return h
+        return None

@@ -1,0 +1,225 @@
+"""Coverage against the deployment: is every derived path protected at both ends, does it
+negotiate, and with what the plan asked for?
+
+For each path of :func:`ccsec.paths.derive` (catalog 1–8 and site tunnels) the rule that
+protects it at each end is the rule of the config attached to that host/gateway whose filters
+cover the path's prefixes toward the other end.  The two rules are negotiated (reusing the
+pairing's session when it paired them) and the result is compared with what
+:func:`ccsec.plan.negotiate` plans for the deployment's profile: a lower IKE version, a weaker
+IKE/ESP proposal or a missing/weaker PFS group is "weaker than planned".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccsec.audit.context import AuditContext, CoverageRow, SessionRecord
+from ccsec.audit.model import ImportedEnd
+from ccsec.audit.negotiate import missing
+from ccsec.audit.pairing import Pairer, negotiate_keys
+from ccsec.crypto import CAPABILITIES, DH_GROUPS, ENCR, PROFILES, EspProposal, IkeProposal, Integ
+from ccsec.errors import PlanError
+from ccsec.paths import Path, derive
+from ccsec.plan import Negotiated
+from ccsec.plan import negotiate as plan_negotiate
+from ccsec.policy import Rule
+
+INTEG_BITS = {Integ.MD5: 64, Integ.MD5_128: 64, Integ.SHA1: 80, Integ.SHA1_160: 80,
+              Integ.SHA256: 128, Integ.SHA256_96: 128, Integ.SHA384: 192, Integ.SHA512: 256,
+              Integ.AESXCBC: 128, Integ.AESCMAC: 128, Integ.AES128GMAC: 128,
+              Integ.AES256GMAC: 256}
+CIPHER_BITS_OVERRIDE = {"ENCR_3DES": 112, "ENCR_NULL": 0, "ENCR_NULL_AUTH_AES_GMAC": 0}
+
+
+def _cipher_bits(p: IkeProposal | EspProposal) -> int:
+    if p.encryption is None:
+        return 0
+    info = ENCR[p.encryption]
+    return CIPHER_BITS_OVERRIDE.get(info.iana, info.key_bits or 0)
+
+
+def _integ_bits(p: IkeProposal | EspProposal) -> int:
+    if p.encryption is not None and ENCR[p.encryption].aead:
+        return 128
+    return INTEG_BITS.get(p.integrity, 0) if p.integrity else 0  # type: ignore[arg-type]
+
+
+def _ike_strength(p: IkeProposal) -> tuple[int, int, int]:
+    return (DH_GROUPS[p.group].strength, _cipher_bits(p), _integ_bits(p))
+
+
+def _esp_strength(p: EspProposal) -> tuple[int, int]:
+    return (_cipher_bits(p), _integ_bits(p))
+
+
+def _below(got: tuple[int, ...], planned: list[tuple[int, ...]]) -> bool:
+    floor = tuple(min(x[i] for x in planned) for i in range(len(got)))
+    return any(g < f for g, f in zip(got, floor, strict=True))
+
+
+def weaker_than(planned: Negotiated, version: int | None, ike: IkeProposal | None,
+                esp: EspProposal | None, pfs: int | None) -> list[str]:
+    """What a negotiated session has below the plan (empty: as strong as planned)."""
+    out = []
+    if version is not None and version < planned.version:
+        out.append(f"IKEv{version} instead of IKEv{planned.version}")
+    if ike is not None and _below(_ike_strength(ike), [_ike_strength(p) for p in planned.ike]):
+        out.append(f"IKE {ike.label()} instead of {planned.ike[0].label()}")
+    if esp is not None and _below(_esp_strength(esp), [_esp_strength(p) for p in planned.esp]):
+        out.append(f"ESP {esp.label()} instead of {planned.esp[0].label()}")
+    if planned.pfs is not None:
+        if pfs is None:
+            out.append(f"no PFS instead of {DH_GROUPS[planned.pfs].keyword}")
+        elif DH_GROUPS[pfs].strength < DH_GROUPS[planned.pfs].strength:
+            out.append(f"PFS {DH_GROUPS[pfs].keyword} instead of {DH_GROUPS[planned.pfs].keyword}")
+    return out
+
+
+def _covers(r: Rule, path: Path, i: int) -> bool:
+    if r.action != "negotiate":
+        return False
+    mine, theirs = path.protects[i], path.protects[1 - i]
+    for m in mine:
+        for t in theirs:
+            if not any(m.subnet_of(f.local) and t.subnet_of(f.remote) for f in r.filters):
+                return False
+    return True
+
+
+class _Rules:
+    """The rules of each attached device, indexed by (device, peer address) so finding a
+    path's rule does not scan every rule of a central device (1,000-site deployments)."""
+
+    def __init__(self, ends: list[ImportedEnd]) -> None:
+        self.by_host: dict[str, list[ImportedEnd]] = {}
+        self.by_peer: dict[tuple[str, object], list[tuple[ImportedEnd, Rule]]] = {}
+        for end in ends:
+            if not end.host:
+                continue
+            self.by_host.setdefault(end.host, []).append(end)
+            for r in end.policy.rules:
+                self.by_peer.setdefault((end.host, r.peer_address), []).append((end, r))
+
+    def find(self, path: Path, i: int) -> tuple[ImportedEnd, Rule] | None:
+        host = path.ends[i].host
+        cands = [k for k in self.by_peer.get((host, path.peer_address[i]), [])
+                 if _covers(k[1], path, i)]
+        if not cands:  # a rule aiming elsewhere (wrong peer, NAT) still protects the path
+            cands = [(e, r) for e in self.by_host.get(host, []) for r in e.policy.rules
+                     if _covers(r, path, i)]
+        cands.sort(key=lambda k: (k[1].mode != path.mode,
+                                  k[1].peer_address != path.peer_address[i]))
+        return cands[0] if cands else None
+
+
+@dataclass
+class _Found:
+    a: tuple[ImportedEnd, Rule] | None
+    b: tuple[ImportedEnd, Rule] | None
+
+
+def _planned(path: Path, profile: str) -> Negotiated | None:
+    caps = [CAPABILITIES.get(e.platform) for e in path.ends]
+    if caps[0] is None or caps[1] is None:
+        return None
+    try:
+        return plan_negotiate(path, PROFILES[profile], caps[0], caps[1])
+    except PlanError:
+        return None
+
+
+class _Sessions:
+    """The pairing's sessions indexed by rule, so coverage finds them in constant time."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        self.pairs: dict[frozenset[int], SessionRecord] = {}
+        self.lone: dict[int, SessionRecord] = {}
+        self.seen: set[int] = set()
+        for rec in ctx.sessions:
+            self._index(rec)
+        self.superseded: set[int] = set()
+
+    def _index(self, rec: SessionRecord) -> None:
+        self.seen.add(id(rec.a[1]))
+        if rec.b is None:
+            self.lone.setdefault(id(rec.a[1]), rec)
+        else:
+            self.seen.add(id(rec.b[1]))
+            self.pairs.setdefault(frozenset({id(rec.a[1]), id(rec.b[1])}), rec)
+
+    def between(self, pairer: Pairer, a: tuple[ImportedEnd, Rule],
+                b: tuple[ImportedEnd, Rule], path: Path) -> SessionRecord:
+        rec = self.pairs.get(frozenset({id(a[1]), id(b[1])}))
+        if rec is None:
+            c = pairer.context(a, b, False)
+            rec = SessionRecord(negotiate_keys(a, b, c), a, b, c, path.id)
+            # the pairing did not see these two as peers: what it reported for either rule
+            # alone is superseded by this session
+            for k in (a, b):
+                lone = self.lone.pop(id(k[1]), None)
+                if lone is not None:
+                    self.superseded.add(id(lone))
+            self.ctx.sessions.append(rec)
+            self._index(rec)
+        rec.path = path.id
+        return rec
+
+    def one_sided(self, present: tuple[ImportedEnd, Rule], absent: str, path: Path) -> None:
+        lone = self.lone.get(id(present[1]))
+        if lone is not None:
+            lone.path = path.id
+        elif id(present[1]) not in self.seen:
+            rec = SessionRecord(missing(present[0].subject(present[1]), absent,
+                                        f"{absent} has no rule for {path.id}"), present, None,
+                                path=path.id)
+            self.ctx.sessions.append(rec)
+            self._index(rec)
+
+    def finish(self) -> None:
+        if self.superseded:
+            self.ctx.sessions[:] = [s for s in self.ctx.sessions
+                                    if id(s) not in self.superseded]
+
+
+def compute(ctx: AuditContext) -> None:
+    """Fill ``ctx.coverage`` (and add sessions the pairing did not find)."""
+    dep = ctx.deployment
+    if dep is None:
+        return
+    rules = _Rules(ctx.ends)
+    sessions = _Sessions(ctx)
+    pairer = Pairer(ctx.ends, dep)
+    for path in derive(dep):
+        found = _Found(rules.find(path, 0), rules.find(path, 1))
+        a, b = path.ends[0].host, path.ends[1].host
+        cat = str(path.catalog)
+        if found.a is None and found.b is None:
+            ctx.coverage.append(CoverageRow(path.id, cat, a, b, "missing", None,
+                                            f"no rule protects {path.title} at either end"))
+            continue
+        if found.a is None or found.b is None:
+            present, absent = (found.a, b) if found.a else (found.b, a)
+            assert present is not None
+            ctx.coverage.append(CoverageRow(path.id, cat, a, b, "one-sided",
+                                            "MISSING_END_POINT",
+                                            f"only {present[0].label} has a rule; {absent} has "
+                                            "none for this path"))
+            sessions.one_sided(present, absent, path)
+            continue
+        rec = sessions.between(pairer, found.a, found.b, path)
+        s = rec.session
+        if not s.established:
+            ctx.coverage.append(CoverageRow(path.id, cat, a, b, "failed", s.status.value,
+                                            s.reason))
+            continue
+        planned = _planned(path, dep.profile)
+        below = weaker_than(planned, s.ike_version, s.ike, s.esp, s.pfs) if planned else []
+        if below:
+            ctx.weaker[path.id] = "; ".join(below)
+            ctx.coverage.append(CoverageRow(path.id, cat, a, b, "weaker", s.status.value,
+                                            "negotiates " + "; ".join(below)))
+        else:
+            ctx.coverage.append(CoverageRow(path.id, cat, a, b, "protected", s.status.value,
+                                            s.reason))
+    sessions.finish()

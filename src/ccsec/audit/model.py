@@ -1,0 +1,77 @@
+"""What the audit works on: imported ends (a parsed policy + where it came from + facts).
+
+Every importer — the format modules' parsers, the legacy ``ipsec.conf`` reader, the Windows
+collector JSON — ends in :class:`ImportedEnd`, so the checks judge a rendered plan, a
+hand-written IOS config and a Windows export the same way (DESIGN: the analyzer reads only the
+model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ccsec.checks.model import Location
+from ccsec.formats.base import Note
+from ccsec.policy import EndPolicy, Rule
+
+#: the platform each source format implies when the file does not say
+FORMAT_PLATFORM = {
+    "ios": "ios",
+    "strongswan": "strongswan",
+    "ipsec-conf": "strongswan",
+    "windows-powershell": "windows",
+    "windows-netsh": "windows",
+    "windows-collector": "windows",
+    "cucm": "cucm",
+}
+
+#: facts keys the audit reads (formats document theirs; these are the ones ccsec's own
+#: importers set)
+FACT_ANY_VERSION = "ike_any_version"  # list of rule names that accept IKEv1 and IKEv2
+FACT_AUTH_CONSTRAINTS = "auth_constraints"  # {rule: [constraint, ...]} e.g. rsa-1024, sha1
+
+
+@dataclass
+class ImportedEnd:
+    """One configuration file (or export) read into the policy model."""
+
+    policy: EndPolicy
+    source: str
+    format: str
+    facts: dict[str, object] = field(default_factory=dict)
+    locations: dict[str, int] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    #: the deployment host or gateway this config belongs to (None: not attached)
+    host: str | None = None
+
+    @property
+    def platform(self) -> str:
+        """The end's platform: as the file says, else what its format implies."""
+        return self.policy.platform or FORMAT_PLATFORM.get(self.format, "")
+
+    @property
+    def label(self) -> str:
+        """The device name: the deployment's, the file's owner, else the file itself (an
+        importer's generated ``imported-…`` policy name says nothing)."""
+        if self.host or self.policy.owner:
+            return self.host or self.policy.owner  # type: ignore[return-value]
+        if self.policy.name.startswith("imported-"):
+            return self.source
+        return self.policy.name
+
+    def where(self, rule: Rule | str | None = None, aspect: str | None = None) -> Location:
+        """The file and line of a rule (or one aspect of it: ike, esp, auth, filters…)."""
+        line = None
+        if rule is not None:
+            name = rule if isinstance(rule, str) else rule.name
+            if aspect:
+                line = self.locations.get(f"{name}/{aspect}")
+            line = line or self.locations.get(name)
+        return Location(self.source, line)
+
+    def subject(self, rule: Rule | None = None) -> str:
+        return f"{self.label}:{rule.name}" if rule is not None else self.label
+
+    def any_version(self, rule: Rule) -> bool:
+        names = self.facts.get(FACT_ANY_VERSION)
+        return isinstance(names, (list, tuple, set, frozenset)) and rule.name in names

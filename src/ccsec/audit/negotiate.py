@@ -1,0 +1,747 @@
+"""Static IKE negotiation: will two ends establish an SA, and if not, where does it stop?
+
+:func:`negotiate` is a **pure function** of two ends — each an ``(EndPolicy, Rule)`` pair, as
+every parser produces them — and a :class:`Context` with what the two configs cannot say (a NAT
+in between, interfaces that are shut, strongSwan ``version = 0``).  It walks the exchange in the
+order real IKE does and reports the first step that fails, as one :class:`Status`:
+
+1. ``MISSING_END_POINT`` — an end is disabled, passes/blocks instead of negotiating, sits behind a
+   shut interface, or aims its IKE at an address where the other end is not.
+2. ``IKE_PHASE1_FAILED`` — no common IKE version (strongSwan ``version = 0`` accepts both and
+   initiates IKEv2), main vs aggressive mode, or no common phase-1 proposal.  IKEv1: one
+   proposal (a complete transform: cipher, hash, group) must match entirely; IKEv2: each
+   proposal is matched per transform type — parsers expand multi-algorithm proposals into
+   single-algorithm ones, so an exact match of expanded proposals is exactly that.
+3. ``AUTH_MISMATCH`` — no common authentication method (IKEv1 negotiates it inside the proposal,
+   so on the wire this shows as NO_PROPOSAL_CHOSEN; IKEv2 needs each side to accept the other's
+   method), Kerberos with a non-Windows end or across AD domains, certificates trusted from
+   different root CAs, or configured identities that do not match.
+4. ``IKE_PHASE1_KEY_MISMATCH`` — both ends use pre-shared keys and the keys differ (compared with
+   :class:`~ccsec.secrets.Secret` equality; no key or digest is ever put into the reason).
+5. ``IPSEC_PHASE2_FAILED`` — tunnel vs transport, no common ESP/AH proposal, PFS (IKEv1: a side
+   that sets a PFS group requires the same group from the other; an IOS responder without
+   ``set pfs`` accepts any offer), ESP blocked by a NAT without NAT-T, AH across NAT.
+   IKEv2 carries no key exchange for the first CHILD_SA (it reuses the IKE keys), so a PFS
+   mismatch does not stop establishment: the session is ``ESTABLISHED`` and
+   :attr:`Session.rekey_failure` says the first rekey will fail.  No PFS on both sides is fine.
+6. ``TS_MISMATCH`` — traffic selectors.  IKEv1: the initiator's proxy identities must be the
+   exact mirror of a responder filter.  IKEv2: the responder narrows to the intersection of the
+   initiator's selectors and its own; the session establishes when both intersections are
+   non-empty (narrowing allowed), and :attr:`Session.narrowed` says when the result is smaller
+   than what an end asked for.
+
+Both directions are tried (either end may initiate: traffic hits a trap/crypto ACL on either
+side).  A session is ``ESTABLISHED`` only when every direction that can start works; when one
+direction fails the failure is reported with "works only when X initiates".
+
+The responder's proposal preference wins (strongSwan ``prefer_configured_proposals = yes``, the
+default, and IOS, which walks its own policies in priority order); :attr:`Session.ike` and
+:attr:`Session.esp` are what the successful direction selected.
+
+Differential testing (the lab compares this prediction with real strongSwan): build two
+:class:`EndPolicy` objects with one :class:`Rule` each, render them with the strongswan format,
+run them in the lab, and compare ``negotiate((a, ra), (b, rb), Context(...)).status`` with the
+lab's outcome (IKE SA + CHILD_SA up → ``ESTABLISHED``).  Known deviations, all documented in the
+reason text: IKE lifetimes are not compared; an IOS transform set ``mode transport`` without
+``require`` falls back to tunnel on IOS only; strongSwan's responder refuses aggressive-mode PSK
+unless ``charon.i_dont_care_about_security_and_use_aggressive_mode_psk`` is set (modelled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+
+from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, dh_label, is_aead
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+
+ANY = IPv4Address("0.0.0.0")
+
+
+class Status(StrEnum):
+    """Outcome of one session, in the order the exchange reaches each step."""
+
+    ESTABLISHED = "ESTABLISHED"
+    MISSING_END_POINT = "MISSING_END_POINT"
+    IKE_PHASE1_FAILED = "IKE_PHASE1_FAILED"
+    AUTH_MISMATCH = "AUTH_MISMATCH"
+    IKE_PHASE1_KEY_MISMATCH = "IKE_PHASE1_KEY_MISMATCH"
+    IPSEC_PHASE2_FAILED = "IPSEC_PHASE2_FAILED"
+    TS_MISMATCH = "TS_MISMATCH"
+
+
+End = tuple[EndPolicy, Rule]
+
+
+@dataclass(frozen=True)
+class Side:
+    """What the configs cannot tell about one end (all optional)."""
+
+    #: IKE versions the end accepts as responder (strongSwan ``version = 0`` → {1, 2});
+    #: None = only the rule's own version
+    versions: frozenset[int] | None = None
+    #: the address the *other* end sees for this one (the NAT's public address)
+    public: IPv4Address | None = None
+    #: the interface carrying this rule is shut down (IOS ``shutdown``), its crypto map is not
+    #: applied, or the device is off; a string says which
+    down: bool | str = False
+    #: responds to IKEv1 aggressive mode; None = platform default (IOS yes unless
+    #: ``crypto isakmp aggressive-mode disable``; Windows/CUCM no; strongSwan only when the
+    #: connection is aggressive and not PSK)
+    accepts_aggressive: bool | None = None
+    #: the AD domain of a Windows host (Kerberos needs one domain)
+    domain: str | None = None
+    #: can start negotiation (None: any rule with a concrete peer address can)
+    initiates: bool | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """The path between the ends: a NAT, and per-end facts (:class:`Side`)."""
+
+    a: Side = field(default_factory=Side)
+    b: Side = field(default_factory=Side)
+    #: a NAT translates addresses between the two ends (NAT-T needed)
+    nat: bool = False
+
+
+@dataclass(frozen=True)
+class Session:
+    """The predicted outcome for one pair of rules."""
+
+    a: str
+    b: str
+    status: Status
+    reason: str
+    ike_version: int | None = None
+    ike: IkeProposal | None = None
+    esp: EspProposal | None = None
+    pfs: int | None = None
+    auth: str | None = None
+    #: IKEv2 PFS mismatch: established now, the first CHILD_SA rekey fails
+    rekey_failure: str | None = None
+    #: the responder narrowed the selectors (IKEv2)
+    narrowed: str | None = None
+    #: directions tried, e.g. ("a", "b") = a initiated and b initiated
+    directions: tuple[str, ...] = ()
+    #: the failed step, machine-readable: address, unusable, version, exchange, proposal,
+    #: method, kerberos, psk, ca, identity, mode, pfs, esp, ts, nat-t, ah-nat, initiator
+    cause: str = ""
+
+    @property
+    def established(self) -> bool:
+        return self.status is Status.ESTABLISHED
+
+    def to_json(self) -> dict[str, str]:
+        return {"a": self.a, "b": self.b, "status": self.status.value, "reason": self.reason}
+
+
+def label(end: End) -> str:
+    """``owner:rule`` — how sessions name an end."""
+    policy, rule = end
+    return f"{policy.owner or policy.name}:{rule.name}"
+
+
+# ------------------------------------------------------------------------------ one direction
+
+
+@dataclass(frozen=True)
+class _Try:
+    status: Status
+    reason: str
+    version: int | None = None
+    ike: IkeProposal | None = None
+    esp: EspProposal | None = None
+    pfs: int | None = None
+    auth: str | None = None
+    rekey_failure: str | None = None
+    narrowed: str | None = None
+    cause: str = ""
+
+
+class _Stop(Exception):
+    def __init__(self, status: Status, reason: str, cause: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class _P:
+    """One participant of a direction: its end, name and facts."""
+
+    end: End
+    name: str
+    side: Side
+
+    @property
+    def policy(self) -> EndPolicy:
+        return self.end[0]
+
+    @property
+    def rule(self) -> Rule:
+        return self.end[1]
+
+    @property
+    def platform(self) -> str:
+        return self.end[0].platform or ""
+
+
+def _unusable(p: _P) -> str | None:
+    r = p.rule
+    if p.side.down:
+        what = p.side.down if isinstance(p.side.down, str) else "its interface is shut down"
+        return f"{p.name} cannot negotiate: {what} (no IKE packet reaches it)"
+    if not r.enabled:
+        return f"{p.name}'s rule is disabled"
+    if r.action != "negotiate":
+        what = "passes the traffic in clear text" if r.action == "permit" else "blocks the traffic"
+        return f"{p.name} {what} (filter action {r.action}) instead of negotiating IPsec"
+    return None
+
+
+def _reaches(src: _P, dst: _P) -> bool:
+    """``src`` addresses its IKE to where ``dst`` is (own address or NAT public address)."""
+    target = src.rule.peer_address
+    return target in (dst.rule.local_address, dst.side.public)
+
+
+def _accepts_from(res: _P, ini: _P) -> bool:
+    """The responder's rule is for this initiator (or for any peer: dynamic map, %any)."""
+    expected = res.rule.peer_address
+    return expected == ANY or expected in (ini.rule.local_address, ini.side.public)
+
+
+def _check_addresses(ini: _P, res: _P) -> None:
+    if not _reaches(ini, res):
+        seen = f" (or {res.side.public})" if res.side.public else ""
+        raise _Stop(
+            Status.MISSING_END_POINT,
+            f"{ini.name} sends IKE to {ini.rule.peer_address}, but {res.name} is at "
+            f"{res.rule.local_address}{seen}",
+            "address",
+        )
+    if not _accepts_from(res, ini):
+        raise _Stop(
+            Status.MISSING_END_POINT,
+            f"{res.name} expects its peer at {res.rule.peer_address}, not "
+            f"{ini.name} at {ini.side.public or ini.rule.local_address}: it has no "
+            "configuration for this initiator",
+            "address",
+        )
+
+
+def _versions(p: _P) -> frozenset[int]:
+    return p.side.versions or frozenset({p.rule.ike.version})
+
+
+def _accepts_aggressive(p: _P) -> bool:
+    if p.side.accepts_aggressive is not None:
+        return p.side.accepts_aggressive
+    if p.platform == "ios":
+        return True  # IOS answers aggressive mode unless `crypto isakmp aggressive-mode disable`
+    if p.platform in ("windows", "cucm"):
+        return False
+    psk = any(a.method == "psk" for a in p.rule.auth)
+    return p.rule.ike.exchange == "aggressive" and not psk
+
+
+def _check_version(ini: _P, res: _P) -> int:
+    v = ini.rule.ike.version
+    if v not in _versions(res):
+        accepted = " and ".join(f"IKEv{x}" for x in sorted(_versions(res)))
+        raise _Stop(
+            Status.IKE_PHASE1_FAILED,
+            f"{ini.name} initiates IKEv{v}, {res.name} accepts only {accepted}",
+            "version",
+        )
+    if v == 1 and ini.rule.ike.exchange == "aggressive" and not _accepts_aggressive(res):
+        raise _Stop(
+            Status.IKE_PHASE1_FAILED,
+            f"{ini.name} uses IKEv1 aggressive mode, {res.name} answers main mode only",
+            "exchange",
+        )
+    if (
+        v == 1
+        and ini.rule.ike.exchange == "main"
+        and res.rule.ike.exchange == "aggressive"
+        and res.platform not in ("ios", "strongswan", "linux")
+    ):
+        raise _Stop(
+            Status.IKE_PHASE1_FAILED,
+            f"{ini.name} uses IKEv1 main mode, {res.name} is set to aggressive mode",
+            "exchange",
+        )
+    return v
+
+
+def _ike_key(p: IkeProposal, version: int) -> tuple[object, ...]:
+    if version == 1:
+        return (p.encryption, p.integrity, p.group)
+    return (p.encryption, p.integrity, p.effective_prf, p.group)
+
+
+def _usable_ike(p: _P, version: int) -> list[IkeProposal]:
+    return [x for x in p.rule.ike.proposals if version == 2 or not is_aead(x.encryption)]
+
+
+def _check_ike(ini: _P, res: _P, version: int) -> IkeProposal:
+    offered = {_ike_key(x, version) for x in _usable_ike(ini, version)}
+    for mine in _usable_ike(res, version):
+        if _ike_key(mine, version) in offered:
+            return mine
+    a = ", ".join(x.label() for x in ini.rule.ike.proposals)
+    b = ", ".join(x.label() for x in res.rule.ike.proposals)
+    how = (
+        "IKEv1 needs one whole transform (cipher, hash, group) in common"
+        if version == 1
+        else "IKEv2 needs one proposal with a common algorithm of each type"
+    )
+    raise _Stop(
+        Status.IKE_PHASE1_FAILED,
+        f"no common IKE proposal ({how}): {ini.name} offers {a}; {res.name} accepts {b}",
+        "proposal",
+    )
+
+
+def _methods(p: _P) -> list[str]:
+    return [a.method for a in p.rule.auth]
+
+
+def _auth_of(p: _P, method: str) -> Auth:
+    return next(a for a in p.rule.auth if a.method == method)
+
+
+def _check_auth(ini: _P, res: _P, version: int) -> str:
+    common = [m for m in _methods(ini) if m in _methods(res)]
+    if not common:
+        wire = (
+            " (IKEv1 negotiates the method inside the proposal: NO_PROPOSAL_CHOSEN on the wire)"
+            if version == 1
+            else ""
+        )
+        raise _Stop(
+            Status.AUTH_MISMATCH,
+            f"no common authentication method: {ini.name} uses "
+            f"{'/'.join(_methods(ini))}, {res.name} uses {'/'.join(_methods(res))}{wire}",
+            "method",
+        )
+    method = common[0]
+    if method == "kerberos":
+        for p in (ini, res):
+            if p.platform not in ("windows", ""):
+                raise _Stop(
+                    Status.AUTH_MISMATCH,
+                    f"Kerberos is a Windows method; {p.name} runs {p.platform}",
+                    "kerberos",
+                )
+        if ini.side.domain and res.side.domain and ini.side.domain != res.side.domain:
+            raise _Stop(
+                Status.AUTH_MISMATCH,
+                f"Kerberos across AD domains: {ini.name} is in {ini.side.domain}, "
+                f"{res.name} in {res.side.domain} (use certificates)",
+                "kerberos",
+            )
+    return method
+
+
+def _check_psk(ini: _P, res: _P) -> str | None:
+    a, b = _auth_of(ini, "psk").psk, _auth_of(res, "psk").psk
+    if a is None or b is None:
+        who = ini.name if a is None else res.name
+        return f"{who}'s pre-shared key is stored in a form ccsec cannot read; equality unverified"
+    if a != b:
+        raise _Stop(
+            Status.IKE_PHASE1_KEY_MISMATCH,
+            f"the pre-shared keys of {ini.name} and {res.name} differ",
+            "psk",
+        )
+    return None
+
+
+def normalize_dn(dn: str) -> tuple[tuple[str, str], ...]:
+    """A DN as a sorted set of (TYPE, value) — Windows and strongSwan print RDNs in different
+    orders and spacing; values compare case-insensitively."""
+    parts: list[tuple[str, str]] = []
+    for rdn in _split_dn(dn):
+        key, _, value = rdn.partition("=")
+        parts.append((key.strip().upper(), value.strip().casefold()))
+    return tuple(sorted(parts))
+
+
+def _split_dn(dn: str) -> list[str]:
+    out, cur, esc = [], [], False
+    for c in dn:
+        if esc:
+            cur.append(c)
+            esc = False
+        elif c == "\\":
+            esc = True
+        elif c in ",/" and cur:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    if cur:
+        out.append("".join(cur))
+    return [p for p in (s.strip() for s in out) if p]
+
+
+def _check_ca(ini: _P, res: _P) -> str | None:
+    a, b = _auth_of(ini, "certificate").ca, _auth_of(res, "certificate").ca
+    if a and b and normalize_dn(a) != normalize_dn(b):
+        raise _Stop(
+            Status.AUTH_MISMATCH,
+            f"{ini.name} trusts root CA '{a}', {res.name} trusts '{b}': each end's "
+            "certificate must chain to the CA the other end trusts",
+            "ca",
+        )
+    if not a or not b:
+        return "one end names no root CA: certificate trust unverified"
+    return None
+
+
+def _id_key(ident: Identity) -> tuple[str, object]:
+    if ident.kind == "dn":
+        return ("dn", normalize_dn(ident.value))
+    return (ident.kind, ident.value.casefold().rstrip("."))
+
+
+def _effective_local_id(p: _P, method: str) -> Identity | None:
+    if p.rule.local_id is not None:
+        return p.rule.local_id
+    if method == "psk":  # strongSwan, IOS and Windows default to the IP address for PSK
+        return Identity(kind="address", value=str(p.rule.local_address))
+    return None
+
+
+def _check_ids(ini: _P, res: _P, method: str) -> None:
+    if method == "kerberos":
+        return
+    for expecter, sender in ((res, ini), (ini, res)):
+        expected = expecter.rule.peer_id
+        sent = _effective_local_id(sender, method)
+        if expected is None or sent is None:
+            continue
+        if _id_key(expected) != _id_key(sent):
+            raise _Stop(
+                Status.AUTH_MISMATCH,
+                f"{expecter.name} expects peer identity {expected.kind} "
+                f"'{expected.value}', {sender.name} sends {sent.kind} '{sent.value}'",
+                "identity",
+            )
+
+
+def _check_mode(ini: _P, res: _P) -> None:
+    if ini.rule.mode != res.rule.mode:
+        raise _Stop(
+            Status.IPSEC_PHASE2_FAILED,
+            f"{ini.name} wants {ini.rule.mode} mode, {res.name} {res.rule.mode} mode",
+            "mode",
+        )
+
+
+def _esp_key(p: EspProposal) -> tuple[object, ...]:
+    return (p.encryption, p.integrity, p.ah)
+
+
+def _check_pfs_v1(ini: _P, res: _P) -> int | None:
+    gi, gr = ini.rule.pfs_group, res.rule.pfs_group
+    if gi == gr:
+        return gi
+    if gr is None and res.platform == "ios":
+        return gi  # IOS: "if the local configuration does not specify PFS, it accepts any offer"
+
+    def name(g: int | None) -> str:
+        return "no PFS" if g is None else f"PFS {dh_label(g)}"
+
+    raise _Stop(
+        Status.IPSEC_PHASE2_FAILED,
+        f"PFS differs in quick mode: {ini.name} offers {name(gi)}, {res.name} requires "
+        f"{name(gr)} (IKEv1: a side that sets a PFS group requires the same group)",
+        "pfs",
+    )
+
+
+def _check_esp(ini: _P, res: _P) -> EspProposal:
+    """(IKEv1 carries the PFS group inside each quick-mode proposal; it is checked on its own
+    first, so the transforms are compared here.)"""
+    offered = {_esp_key(x) for x in ini.rule.esp}
+    for mine in res.rule.esp:
+        if _esp_key(mine) in offered:
+            return mine
+    a = ", ".join(x.label() for x in ini.rule.esp)
+    b = ", ".join(x.label() for x in res.rule.esp)
+    raise _Stop(
+        Status.IPSEC_PHASE2_FAILED,
+        f"no common ESP/AH proposal: {ini.name} offers {a}; {res.name} accepts {b}",
+        "esp",
+    )
+
+
+def _pfs_v2(ini: _P, res: _P) -> str | None:
+    gi, gr = ini.rule.pfs_group, res.rule.pfs_group
+    if gi == gr:
+        return None
+
+    def name(g: int | None) -> str:
+        return "none" if g is None else dh_label(g)
+
+    return (
+        f"PFS differs ({ini.name}: {name(gi)}, {res.name}: {name(gr)}): IKEv2's first "
+        "CHILD_SA reuses the IKE keys, so it establishes; the first rekey "
+        f"(after ~{min(ini.rule.lifetime_s, res.rule.lifetime_s)} s) sends a key exchange "
+        "the other end refuses and the CHILD_SA is lost"
+    )
+
+
+# ---- traffic selectors
+
+TS = tuple[IPv4Network, int | None, int | None]
+
+
+def _ts(f: Filter, local: bool) -> TS:
+    return (f.local, f.protocol, f.local_port) if local else (f.remote, f.protocol, f.remote_port)
+
+
+def _contains(x: TS, y: TS) -> bool:
+    return (
+        y[0].subnet_of(x[0]) and (x[1] is None or x[1] == y[1]) and (x[2] is None or x[2] == y[2])
+    )
+
+
+def _intersect(x: TS, y: TS) -> TS | None:
+    if not x[0].overlaps(y[0]):
+        return None
+    net = x[0] if x[0].prefixlen >= y[0].prefixlen else y[0]
+    proto = _meet(x[1], y[1])
+    port = _meet(x[2], y[2])
+    if proto is False or port is False:
+        return None
+    return (net, proto, port)  # type: ignore[return-value]
+
+
+def _meet(a: int | None, b: int | None) -> int | bool | None:
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return False
+
+
+def _fmt_ts(ts: TS) -> str:
+    net, proto, port = ts
+    if proto is None:
+        return str(net)
+    return f"{net}[{proto}/{port}]" if port else f"{net}[{proto}]"
+
+
+def _pairs(r: Rule) -> list[tuple[TS, TS]]:
+    return [(_ts(f, True), _ts(f, False)) for f in r.filters]
+
+
+def _check_ts_v1(ini: _P, res: _P) -> None:
+    mirrored = {(remote, local) for local, remote in _pairs(res.rule)}
+    for local, remote in _pairs(ini.rule):
+        if (local, remote) in mirrored:
+            continue
+        raise _Stop(
+            Status.TS_MISMATCH,
+            f"IKEv1 needs mirror-image selectors: {ini.name} proposes "
+            f"{_fmt_ts(local)} <-> {_fmt_ts(remote)}, {res.name} has no exact mirror "
+            f"({'; '.join(f'{_fmt_ts(r)} <-> {_fmt_ts(lo)}' for lo, r in _pairs(res.rule))})",
+            "ts",
+        )
+
+
+def _narrow(proposed: list[TS], config: list[TS]) -> list[TS]:
+    out: list[TS] = []
+    for p in proposed:
+        for c in config:
+            x = _intersect(p, c)
+            if x is not None and x not in out:
+                out.append(x)
+    return out
+
+
+def _check_ts_v2(ini: _P, res: _P) -> str | None:
+    tsi = list(dict.fromkeys(_ts(f, True) for f in ini.rule.filters))
+    tsr = list(dict.fromkeys(_ts(f, False) for f in ini.rule.filters))
+    res_remote = list(dict.fromkeys(_ts(f, False) for f in res.rule.filters))
+    res_local = list(dict.fromkeys(_ts(f, True) for f in res.rule.filters))
+    got_i, got_r = _narrow(tsi, res_remote), _narrow(tsr, res_local)
+    if not got_i or not got_r:
+        raise _Stop(
+            Status.TS_MISMATCH,
+            f"traffic selectors do not overlap: {ini.name} proposes "
+            f"{', '.join(map(_fmt_ts, tsi))} <-> {', '.join(map(_fmt_ts, tsr))}; "
+            f"{res.name} allows {', '.join(map(_fmt_ts, res_remote))} <-> "
+            f"{', '.join(map(_fmt_ts, res_local))}",
+            "ts",
+        )
+    notes = []
+    if set(got_i) != set(tsi) or set(got_r) != set(tsr):
+        notes.append(
+            f"{res.name} narrowed {ini.name}'s selectors to "
+            f"{', '.join(map(_fmt_ts, got_i))} <-> {', '.join(map(_fmt_ts, got_r))}"
+        )
+    if set(got_i) != set(res_remote) or set(got_r) != set(res_local):
+        notes.append(f"{res.name} protects only part of what its own rule lists")
+    return "; ".join(notes) or None
+
+
+def _check_nat(ini: _P, res: _P, esp: EspProposal, nat: bool) -> None:
+    if not nat:
+        return
+    off = [p.name for p in (ini, res) if not p.rule.nat_traversal]
+    if off:
+        raise _Stop(
+            Status.IPSEC_PHASE2_FAILED,
+            f"a NAT lies between the ends and NAT traversal is off on {', '.join(off)}: "
+            "IKE may pass, ESP (IP protocol 50) does not cross the NAT",
+            "nat-t",
+        )
+    if esp.ah is not None:
+        raise _Stop(
+            Status.IPSEC_PHASE2_FAILED,
+            "AH across NAT: AH authenticates the IP header the NAT rewrites "
+            "(use ESP; ESP-NULL if only integrity is needed)",
+            "ah-nat",
+        )
+
+
+def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
+    notes: list[str] = []
+    version = ike = esp = pfs = method = None
+    try:
+        for p in (ini, res):
+            why = _unusable(p)
+            if why:
+                raise _Stop(Status.MISSING_END_POINT, why, "unusable")
+        _check_addresses(ini, res)
+        version = _check_version(ini, res)
+        ike = _check_ike(ini, res, version)
+        method = _check_auth(ini, res, version)
+        if method == "psk":
+            notes.append(_check_psk(ini, res) or "")
+        _check_ids(ini, res, method)
+        if method == "certificate":
+            notes.append(_check_ca(ini, res) or "")
+        _check_mode(ini, res)
+        pfs = _check_pfs_v1(ini, res) if version == 1 else ini.rule.pfs_group
+        esp = _check_esp(ini, res)
+        _check_nat(ini, res, esp, ctx.nat)
+        if version == 1:
+            _check_ts_v1(ini, res)
+            narrowed = None
+        else:
+            narrowed = _check_ts_v2(ini, res)
+    except _Stop as stop:
+        return _Try(stop.status, stop.reason, version, ike, esp, pfs, method, cause=stop.cause)
+    rekey = _pfs_v2(ini, res) if version == 2 else None
+    if version == 2 and pfs != res.rule.pfs_group:
+        pfs = None
+    if ctx.nat:
+        notes.append("NAT traversal (UDP 4500) engages")
+    reason = "; ".join(
+        n
+        for n in [
+            f"IKEv{version} {ike.label()}, {esp.label()}"  # type: ignore[union-attr]
+            + (f", PFS {DH_GROUPS[pfs].keyword}" if pfs else ", no PFS"),
+            *notes,
+            narrowed or "",
+            rekey or "",
+        ]
+        if n
+    )
+    return _Try(Status.ESTABLISHED, reason, version, ike, esp, pfs, method, rekey, narrowed)
+
+
+def _can_initiate(p: _P) -> bool:
+    if p.side.initiates is not None:
+        return p.side.initiates
+    return p.rule.peer_address != ANY and p.rule.outbound != "none"
+
+
+# ------------------------------------------------------------------------------ both directions
+
+
+def negotiate(
+    a: End, b: End, ctx: Context | None = None, names: tuple[str, str] | None = None
+) -> Session:
+    """Predict whether ``a`` and ``b`` establish an IPsec SA, and why not.
+
+    ``a`` and ``b`` are ``(EndPolicy, Rule)`` pairs; ``ctx`` adds the NAT and per-end facts.
+    Every direction that can start is tried (``a`` initiating, then ``b``); the session is
+    ``ESTABLISHED`` only when all of them work.  ``names`` overrides how the two ends are named
+    in the session (default ``owner:rule``).  Pure: no I/O, no global state.
+    """
+    ctx = ctx or Context()
+    na, nb = names or (label(a), label(b))
+    pa = _P(a, na, ctx.a)
+    pb = _P(b, nb, ctx.b)
+    directions = [(x, y) for x, y in ((pa, pb), (pb, pa)) if _can_initiate(x)]
+    if not directions:
+        return Session(
+            pa.name,
+            pb.name,
+            Status.MISSING_END_POINT,
+            "neither end can start the negotiation (both wait for a peer: wildcard "
+            "peer address or no outbound policy)",
+            cause="initiator",
+        )
+    # the end that is configured to start goes first (e.g. the end behind NAT)
+    directions.sort(key=lambda d: not d[0].rule.initiate)
+    tries = [(ini, _attempt(ini, res, ctx)) for ini, res in directions]
+    ok = [t for _, t in tries if t.status is Status.ESTABLISHED]
+    failed = [(ini, t) for ini, t in tries if t.status is not Status.ESTABLISHED]
+    names = tuple("a" if ini is pa else "b" for ini, _ in tries)
+    if failed:
+        ini, t = failed[0]
+        reason = t.reason
+        if ok:
+            other = next(i for i, x in tries if x.status is Status.ESTABLISHED)
+            reason = (
+                f"when {ini.name} initiates: {t.reason}; works only when {other.name} initiates"
+            )
+        return Session(
+            pa.name,
+            pb.name,
+            t.status,
+            reason,
+            t.version,
+            t.ike,
+            t.esp,
+            t.pfs,
+            t.auth,
+            directions=names,
+            cause=t.cause,
+        )
+    t = ok[0]
+    return Session(
+        pa.name,
+        pb.name,
+        Status.ESTABLISHED,
+        t.reason,
+        t.version,
+        t.ike,
+        t.esp,
+        t.pfs,
+        t.auth,
+        t.rekey_failure,
+        t.narrowed,
+        names,
+    )
+
+
+def missing(a: End | str, expected: str, why: str) -> Session:
+    """A session whose other end was not found at all."""
+    return Session(
+        a if isinstance(a, str) else label(a),
+        expected,
+        Status.MISSING_END_POINT,
+        why,
+        cause="absent",
+    )

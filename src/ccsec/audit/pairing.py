@@ -1,0 +1,201 @@
+"""Which rule talks to which: pair every rule with its peer by addresses, then negotiate.
+
+A rule's peer is a rule on another end whose local address is where this rule sends IKE (its
+own address, or — behind NAT — the NAT's public address from the deployment) and which sends
+IKE back to this rule's address.  Rules on a wildcard peer (``%any``, dynamic crypto maps) are
+responders and pair with whoever aims at them.  Without a deployment a NAT is inferred when one
+rule aims at the other but not vice versa and their filters are mirror images (the initiator
+behind NAT only knows the public address of the central end).
+
+Indexes by address keep this linear in the number of rules (1,000-site deployments).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from ipaddress import IPv4Address, IPv4Network
+
+from ccsec.audit.context import SessionRecord
+from ccsec.audit.model import ImportedEnd
+from ccsec.audit.negotiate import ANY, Context, Session, Side, missing, negotiate
+from ccsec.deployment.model import Deployment
+from ccsec.policy import Rule
+
+Key = tuple[ImportedEnd, Rule]
+
+
+class NatMap:
+    """Private ↔ public addresses and site membership from the deployment."""
+
+    def __init__(self, dep: Deployment | None) -> None:
+        self.public: dict[IPv4Address, IPv4Address] = {}
+        self.sites: list[tuple[IPv4Network, str, bool]] = []
+        self.gateways: dict[IPv4Address, str] = {}
+        self.tunnel = bool(dep and dep.tunnel)
+        if dep is None:
+            return
+        for s in dep.sites:
+            for p in s.prefixes:
+                self.sites.append((p, s.name, s.nat is not None))
+            if s.gateway is not None:
+                self.gateways[s.gateway.wan] = s.name
+                if s.nat is not None:
+                    self.public[s.gateway.wan] = s.nat.public
+
+    def site(self, addr: IPv4Address) -> tuple[str, bool] | None:
+        if addr in self.gateways:
+            name = self.gateways[addr]
+            return name, any(n == name and nat for _, n, nat in self.sites)
+        for net, name, nat in self.sites:
+            if addr in net:
+                return name, nat
+        return None
+
+    def crosses_nat(self, a: Rule, b: Rule) -> bool:
+        sa, sb = self.site(a.local_address), self.site(b.local_address)
+        if sa is None or sb is None or sa[0] == sb[0] or not (sa[1] or sb[1]):
+            return False
+        # host-to-host IKE rides inside the site tunnel, which is exempt from NAT
+        both_hosts = a.local_address not in self.gateways and b.local_address not in self.gateways
+        return not (both_hosts and self.tunnel)
+
+
+def _mirror_score(a: Rule, b: Rule) -> int:
+    """2: b's filters are the exact mirror of a's; 1: they overlap; 0: unrelated."""
+    mine = {(f.local, f.remote, f.protocol) for f in a.filters}
+    theirs = {(f.remote, f.local, f.protocol) for f in b.filters}
+    if mine == theirs:
+        return 2
+    for la, ra, _ in mine:
+        for lb, rb, _ in theirs:
+            if la.overlaps(lb) and ra.overlaps(rb):
+                return 1
+    return 0
+
+
+def side_facts(end: ImportedEnd, rule: Rule, public: IPv4Address | None,
+               domain: str | None) -> Side:
+    """The per-end facts negotiate() needs, read from the importer's facts."""
+    down = end.facts.get("down_rules")
+    why: bool | str = False
+    if isinstance(down, dict) and rule.name in down:
+        why = str(down[rule.name])
+    elif isinstance(down, (list, tuple, set)) and rule.name in down:
+        why = True
+    aggressive = end.facts.get("aggressive_mode_disabled")
+    return Side(
+        versions=frozenset({1, 2}) if end.any_version(rule) else None,
+        public=public,
+        down=why,
+        accepts_aggressive=False if aggressive is True else None,
+        domain=domain,
+    )
+
+
+class Pairer:
+    def __init__(self, ends: list[ImportedEnd], dep: Deployment | None) -> None:
+        self.ends = ends
+        self.dep = dep
+        self.nat = NatMap(dep)
+        self.by_local: dict[IPv4Address, list[Key]] = defaultdict(list)
+        self.by_peer: dict[IPv4Address, list[Key]] = defaultdict(list)
+        for end in ends:
+            for r in end.policy.rules:
+                self.by_local[r.local_address].append((end, r))
+                if r.local_address in self.nat.public:
+                    self.by_local[self.nat.public[r.local_address]].append((end, r))
+                self.by_peer[r.peer_address].append((end, r))
+
+    def _public(self, r: Rule) -> IPv4Address | None:
+        return self.nat.public.get(r.local_address)
+
+    def _aims_at(self, src: Rule, dst: Rule) -> bool:
+        return src.peer_address in (dst.local_address, self._public(dst))
+
+    def _accepts(self, res: Rule, ini: Rule) -> bool:
+        return res.peer_address in (ANY, ini.local_address, self._public(ini))
+
+    def candidates(self, key: Key) -> list[tuple[Key, bool]]:
+        """(peer, nat inferred) candidates for one rule, best first."""
+        end, r = key
+        found: list[tuple[int, Key, bool]] = []
+        for other in self.by_local.get(r.peer_address, []):
+            if other[0] is end:
+                continue
+            o = other[1]
+            if self._accepts(o, r) and (self._aims_at(o, r) or o.peer_address == ANY):
+                found.append((_mirror_score(r, o) + 1, other, False))
+        if not found and self.dep is None:
+            for other in self.by_peer.get(r.local_address, []):
+                if other[0] is end or other[1].local_address == r.peer_address:
+                    continue
+                if _mirror_score(r, other[1]) == 2:
+                    found.append((1, other, True))
+        for other in self.by_peer.get(ANY, []):
+            if other[0] is not end and other[1].local_address == r.peer_address:
+                found.append((_mirror_score(r, other[1]), other, False))
+        found = [f for f in found if f[0] > 0 or f[1][1].peer_address != ANY]
+        found.sort(key=lambda f: -f[0])
+        return [(k, nat) for _, k, nat in found]
+
+    def context(self, a: Key, b: Key, inferred_nat: bool) -> Context:
+        (ea, ra), (eb, rb) = a, b
+        pub_a, pub_b = self._public(ra), self._public(rb)
+        if inferred_nat:
+            # a aims at b's public address; b is behind the NAT
+            pub_b = ra.peer_address if ra.peer_address != rb.local_address else pub_b
+            pub_a = rb.peer_address if rb.peer_address != ra.local_address else pub_a
+        nat = inferred_nat or bool(pub_a or pub_b) or self.nat.crosses_nat(ra, rb)
+        return Context(a=side_facts(ea, ra, pub_a, self._domain(ea)),
+                       b=side_facts(eb, rb, pub_b, self._domain(eb)), nat=nat)
+
+    def _domain(self, end: ImportedEnd) -> str | None:
+        if self.dep is None or end.host is None:
+            return None
+        host = next((h for h in self.dep.hosts if h.name == end.host), None)
+        return host.domain if host else None
+
+    def expected(self, r: Rule) -> str:
+        if self.dep is not None:
+            for h in self.dep.hosts:
+                if r.peer_address in (h.public, h.private):
+                    return h.name
+            for s in self.dep.sites:
+                if s.gateway and r.peer_address in (s.gateway.wan, s.nat.public if s.nat else None):
+                    return s.gateway.name
+        return str(r.peer_address)
+
+
+def negotiate_keys(a: Key, b: Key, ctx: Context) -> Session:
+    """:func:`negotiate` for two imported rules, named ``end-label:rule``."""
+    return negotiate((a[0].policy, a[1]), (b[0].policy, b[1]), ctx,
+                     (a[0].subject(a[1]), b[0].subject(b[1])))
+
+
+def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[SessionRecord]:
+    """One session per pair of rules that talk to each other, plus one MISSING_END_POINT
+    session for each negotiating rule whose peer was not found."""
+    p = Pairer(ends, dep)
+    done: set[tuple[int, int]] = set()
+    paired: set[int] = set()
+    out: list[SessionRecord] = []
+    for end in ends:
+        for r in end.policy.rules:
+            key = (end, r)
+            if id(r) in paired:
+                continue
+            cands = [(k, nat) for k, nat in p.candidates(key)
+                     if (min(id(r), id(k[1])), max(id(r), id(k[1]))) not in done]
+            if not cands:
+                if r.action == "negotiate" and r.enabled and r.peer_address != ANY:
+                    where = p.expected(r)
+                    why = f"no configuration found for {where} with a rule back to " \
+                        f"{r.local_address}"
+                    out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
+                continue
+            other, nat = cands[0]
+            done.add((min(id(r), id(other[1])), max(id(r), id(other[1]))))
+            paired.update({id(r), id(other[1])})
+            ctx = p.context(key, other, nat)
+            out.append(SessionRecord(negotiate_keys(key, other, ctx), key, other, ctx))
+    return out

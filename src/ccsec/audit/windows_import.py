@@ -1,0 +1,316 @@
+"""The Windows collector's JSON (``ccsec collector windows``, schema
+``ccsec.collector.schema.CollectorExport``) → one :class:`EndPolicy` for the host.
+
+Each connection security rule (``Rules``) becomes a rule; its crypto comes from the sets it
+names, else from the machine defaults Windows uses, in this order:
+
+* quick mode: the rule's ``QuickModeCryptoSet``, else the default set
+  ``{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE2}`` [O] if exported, else Windows' documented default
+  (``netsh advfirewall`` help: ESP SHA-1 with AES-128 and 3DES [D]) with a note;
+* main mode: a ``MainModeRule`` whose addresses cover the rule's, else the default set
+  ``{…FE1}`` [D], else the documented default ``dhgroup2-aes128-sha1, dhgroup2-3des-sha1`` [D]
+  with a note;
+* phase-1 authentication: the rule's ``Phase1AuthSet``, else the default ``{…FE3}`` [O], else
+  computer Kerberos (Windows' default first method) with a note.
+
+``KeyModule`` ``IKEv2`` → IKEv2; ``Default``/``IKEv1``/``AuthIP`` → IKEv1 (``Default`` is
+IKEv1+AuthIP before Windows 11 24H2/Server 2025 and IKEv1+IKEv2 after, platform-syntax.md §4.2
+— the note says so).  Enum values are the collector's strings; raw CIM integers
+(platform-syntax.md §4.5 table) are accepted too.
+
+The collector never copies a pre-shared key (``PreSharedKeyPresent`` only), so PSK rules carry
+an unreadable key (equality with the peer cannot be checked) and facts ``psk_clear_on_host``
+lists them: Windows stores the key in clear text in its policy store.  Not read yet (notes):
+``Phase2AuthSets`` (user/second authentication), ``NetshIpsecStatic`` (the ``show all`` layout
+is undocumented [V]; export the legacy store with ``ccsec`` netsh scripts instead), certificate
+criteria beyond the root CA, port ranges.
+"""
+
+from __future__ import annotations
+
+import json
+from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
+
+from pydantic import ValidationError
+
+from ccsec.collector.schema import (
+    AuthSet,
+    CollectorExport,
+    IpsecExport,
+    IpsecRule,
+    MainModeCryptoSet,
+    QuickModeCryptoSet,
+)
+from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
+from ccsec.errors import ParseError, Problem
+from ccsec.formats.base import Note, Parsed
+from ccsec.formats.ipsec_conf import ident
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
+
+NAME = "windows-collector"
+DEFAULT_MM = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE1}"
+DEFAULT_QM = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE2}"
+DEFAULT_P1 = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE3}"
+
+ENCR = {"DES": Encr.DES, "DES3": Encr.TDES, "AES128": Encr.AES128, "AES192": Encr.AES192,
+        "AES256": Encr.AES256, "AESGCM128": Encr.AES128GCM, "AESGCM192": Encr.AES192GCM,
+        "AESGCM256": Encr.AES256GCM,
+        # raw MSFT_NetIKEQMCryptoProposal.CipherAlgorithm values
+        "2": Encr.DES, "6": Encr.TDES, "65001": Encr.AES128, "65002": Encr.AES192,
+        "65003": Encr.AES256, "65004": Encr.AES128GCM, "65005": Encr.AES192GCM,
+        "65006": Encr.AES256GCM}
+HASH = {"MD5": Integ.MD5, "SHA1": Integ.SHA1, "SHA256": Integ.SHA256, "SHA384": Integ.SHA384,
+        "AESGMAC128": Integ.AES128GMAC, "AESGMAC192": Integ.AES128GMAC,
+        "AESGMAC256": Integ.AES256GMAC,
+        "2": Integ.MD5, "3": Integ.SHA1, "65001": Integ.SHA256, "65002": Integ.SHA384,
+        "65003": Integ.AES128GMAC, "65004": Integ.AES128GMAC, "65005": Integ.AES256GMAC}
+NONE = {"", "NONE", "0", "NOTCONFIGURED"}
+SECURITY = {"REQUIRE": "require", "REQUEST": "request", "NONE": "none", "2": "require",
+            "1": "request", "0": "none"}
+DEFAULT_MM_PROPOSALS = (
+    IkeProposal(encryption=Encr.AES128, integrity=Integ.SHA1, group=2),
+    IkeProposal(encryption=Encr.TDES, integrity=Integ.SHA1, group=2),
+)
+DEFAULT_QM_PROPOSALS = (
+    EspProposal(encryption=Encr.AES128, integrity=Integ.SHA1),
+    EspProposal(encryption=Encr.TDES, integrity=Integ.SHA1),
+)
+
+
+def _u(value: str | None) -> str:
+    return (value or "").strip().upper()
+
+
+def _group(value: str | None) -> int | None:
+    v = _u(value)
+    if v in NONE:
+        return None
+    v = v.removeprefix("DH")
+    return int(v) if v.isdigit() else None
+
+
+def _mm(sets: dict[str, MainModeCryptoSet], name: str | None,
+        notes: list[Note]) -> tuple[tuple[IkeProposal, ...], int | None]:
+    s = sets.get(name or "") or sets.get(DEFAULT_MM)
+    if s is None:
+        notes.append(Note(None, "info", "main-mode crypto: Windows default assumed "
+                          "(dhgroup2-aes128-sha1, dhgroup2-3des-sha1 [D])"))
+        return DEFAULT_MM_PROPOSALS, None
+    out = []
+    for p in s.proposal:
+        enc, integ, group = ENCR.get(_u(p.encryption)), HASH.get(_u(p.hash)), _group(p.key_exchange)
+        if enc is None or integ is None or group is None:
+            notes.append(Note(None, "warning", f"main-mode set {s.name}: proposal "
+                              f"{p.encryption}/{p.hash}/{p.key_exchange} not read"))
+            continue
+        out.append(IkeProposal(encryption=enc, integrity=integ, group=group))
+    return tuple(out), (s.max_minutes * 60 if s.max_minutes else None)
+
+
+def _qm(sets: dict[str, QuickModeCryptoSet], name: str | None, notes: list[Note],
+        mm_group: int | None) -> tuple[tuple[EspProposal, ...], int | None, int | None, int | None]:
+    s = sets.get(name or "") or sets.get(DEFAULT_QM)
+    if s is None:
+        notes.append(Note(None, "info", "quick-mode crypto: Windows default assumed "
+                          "(ESP SHA1 AES128 / 3DES [D])"))
+        return DEFAULT_QM_PROPOSALS, None, None, None
+    out: list[EspProposal] = []
+    minutes = kb = None
+    for p in s.proposal:
+        enc_word = _u(p.encryption)
+        encap = _u(p.encapsulation).replace(" ", "")
+        esp_hash = HASH.get(_u(p.esp_hash))
+        ah_hash = HASH.get(_u(p.ah_hash)) if "AH" in encap else None
+        enc = ENCR.get(enc_word)
+        if enc is not None and enc_word.startswith("AESGCM"):
+            esp_hash = None
+        elif enc is None and "ESP" in encap and enc_word in NONE:
+            enc = Encr.NULL
+        try:
+            if "ESP" in encap or not encap:
+                out.append(EspProposal(encryption=enc, integrity=esp_hash, ah=ah_hash))
+            elif ah_hash is not None:
+                out.append(EspProposal(encryption=None, ah=ah_hash))
+        except ValueError:
+            notes.append(Note(None, "warning", f"quick-mode set {s.name}: proposal "
+                              f"{p.encapsulation}/{p.encryption}/{p.esp_hash} not read"))
+            continue
+        minutes = minutes or p.max_minutes
+        kb = kb or p.max_kilo_bytes
+    pfs_word = _u(s.perfect_forward_secrecy_group)
+    pfs = mm_group if pfs_word == "SAMEASMAINMODE" else _group(pfs_word)
+    return tuple(out), pfs, (minutes * 60 if minutes else None), kb
+
+
+def _auth(sets: dict[str, AuthSet], name: str | None, notes: list[Note]) -> tuple[Auth, ...]:
+    s = sets.get(name or "") or sets.get(DEFAULT_P1)
+    if s is None:
+        notes.append(Note(None, "info", "phase-1 authentication: Windows default assumed "
+                          "(computer Kerberos)"))
+        return (Auth(method="kerberos"),)
+    out: list[Auth] = []
+    for p in s.proposal:
+        m = _u(p.authentication_method)
+        if "KERBEROS" in m:
+            out.append(Auth(method="kerberos"))
+        elif "CERT" in m:
+            out.append(Auth(method="certificate", ca=p.authority or None))
+        elif "PRESHARED" in m or "PSK" in m:
+            out.append(Auth(method="psk", psk=None))
+        else:
+            notes.append(Note(None, "info", f"auth set {s.name}: method "
+                              f"{p.authentication_method} not modelled"))
+    return tuple(out) or (Auth(method="kerberos"),)
+
+
+def _nets(values: list[str], notes: list[Note], what: str) -> list[IPv4Network]:
+    out = []
+    for v in values or ["Any"]:
+        w = v.strip()
+        if w.upper() in ("ANY", "*"):
+            out.append(IPv4Network("0.0.0.0/0"))
+            continue
+        try:
+            n = ip_network(w, strict=False)
+        except ValueError:
+            notes.append(Note(None, "info", f"{what} address '{w}' not read (keyword or range)"))
+            continue
+        if isinstance(n, IPv4Network):
+            out.append(n)
+    return out
+
+
+def _first_host(nets: list[IPv4Network], endpoints: list[str]) -> IPv4Address:
+    for e in endpoints:
+        try:
+            a = ip_address(e.strip())
+        except ValueError:
+            continue
+        if isinstance(a, IPv4Address):
+            return a
+    for n in nets:
+        if n.prefixlen == 32:
+            return n.network_address
+    return IPv4Address("0.0.0.0")
+
+
+def _proto(value: str | None) -> int | None:
+    v = _u(value)
+    if v in NONE or v == "ANY":
+        return None
+    return {"TCP": 6, "UDP": 17, "ICMPV4": 1}.get(v, int(v) if v.isdigit() else None)
+
+
+def _port(values: list[str]) -> int | None:
+    for v in values:
+        if v.strip().isdigit():
+            return int(v)
+    return None
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    i = text.find(needle)
+    return None if i < 0 else text.count("\n", 0, i) + 1
+
+
+def _rule(r: IpsecRule, ex: IpsecExport, notes: list[Note], text: str,
+          parsed: Parsed) -> Rule | None:
+    name = ident(r.name.strip("{}") or "rule")
+    line = _line_of(text, json.dumps(r.name))
+    parsed.locations[name] = line or 0
+    mm_sets = {s.name: s for s in ex.main_mode_crypto_sets}
+    mm_name = next((m.main_mode_crypto_set for m in ex.main_mode_rules
+                    if set(m.remote_address) & set(r.remote_address)), None)
+    here: list[Note] = []
+    ike, ike_life = _mm(mm_sets, mm_name, here)
+    qm_sets = {s.name: s for s in ex.quick_mode_crypto_sets}
+    esp, pfs, child_life, kb = _qm(qm_sets, r.quick_mode_crypto_set, here,
+                                   ike[0].group if ike else None)
+    auth = _auth({s.name: s for s in ex.phase1_auth_sets}, r.phase1_auth_set, here)
+    for n in here:
+        notes.append(Note(line, n.severity, f"rule {r.name}: {n.message}"))
+    local = _nets(r.local_address, notes, "local")
+    remote = _nets(r.remote_address, notes, "remote")
+    if not ike or not esp or not local or not remote:
+        notes.append(Note(line, "warning", f"rule {r.name}: no readable crypto or addresses "
+                          "— skipped"))
+        return None
+    km = _u(r.key_module)
+    if km in ("DEFAULT", ""):
+        notes.append(Note(line, "info", f"rule {r.name}: KeyModule Default = IKEv1+AuthIP "
+                          "(IKEv1+IKEv2 from Windows 11 24H2 / Server 2025)"))
+    mode = "tunnel" if _u(r.mode) in ("TUNNEL", "2") else "transport"
+    proto = _proto(r.protocol)
+    filters = tuple(Filter(local=lo, remote=re, protocol=proto,
+                           local_port=_port(r.local_port) if proto in (6, 17) else None,
+                           remote_port=_port(r.remote_port) if proto in (6, 17) else None)
+                    for lo in local for re in remote)
+    return Rule(
+        name=name,
+        description=r.display_name or "",
+        mode=mode,  # type: ignore[arg-type]
+        local_address=_first_host(local, r.local_tunnel_endpoint if mode == "tunnel" else []),
+        peer_address=_first_host(remote, r.remote_tunnel_endpoint if mode == "tunnel" else []),
+        filters=filters,
+        inbound=SECURITY.get(_u(r.inbound_security), "require"),  # type: ignore[arg-type]
+        outbound=SECURITY.get(_u(r.outbound_security), "require"),  # type: ignore[arg-type]
+        auth=auth,
+        ike=Ike(version=2 if km in ("IKEV2", "4") else 1, proposals=ike,
+                lifetime_s=ike_life or 28800),
+        esp=esp,
+        pfs_group=pfs,
+        lifetime_s=child_life or 3600,
+        lifetime_kb=kb,
+        enabled=_u(r.enabled) not in ("FALSE", "2"),
+    )
+
+
+def parse(text: str, source: str = "<text>") -> Parsed:
+    """Read a collector JSON file; anything malformed is a :class:`ParseError`."""
+    try:
+        doc = CollectorExport.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"msg": str(exc), "loc": ()}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise ParseError(Problem(f"not a ccsec Windows collector file: {where}: "
+                                 f"{first.get('msg')}", source, None,
+                                 fix="run the script `ccsec collector windows` prints and "
+                                 "audit its JSON output")) from None
+    parsed = Parsed(policies=[], source=source, format=NAME)
+    rules: list[Rule] = []
+    psk_rules: list[str] = []
+    for r in doc.ipsec.rules:
+        try:
+            rule = _rule(r, doc.ipsec, parsed.notes, text, parsed)
+        except ValueError as exc:
+            parsed.notes.append(Note(_line_of(text, json.dumps(r.name)), "warning",
+                                     f"rule {r.name} skipped: {str(exc).splitlines()[0]}"))
+            continue
+        if rule is None:
+            continue
+        if any(rule.name == x.name for x in rules):
+            rule = rule.model_copy(update={"name": f"{rule.name[:70]}-{len(rules)}"})
+        rules.append(rule)
+        if any(a.method == "psk" for a in rule.auth):
+            psk_rules.append(rule.name)
+    if doc.ipsec.phase2_auth_sets:
+        parsed.notes.append(Note(None, "info", "Phase2AuthSets (second authentication) not read"))
+    if doc.ipsec.netsh_ipsec_static and doc.ipsec.netsh_ipsec_static.strip():
+        parsed.notes.append(Note(None, "info", "NetshIpsecStatic (netsh ipsec static show all) "
+                                 "not read: its layout is undocumented [V]"))
+    host = doc.host
+    parsed.facts = {
+        "computer_name": host.computer_name,
+        "domain": host.domain,
+        "addresses": [a.ip_address for a in host.addresses],
+        "psk_clear_on_host": psk_rules,
+        "allow_ipsec_through_nat": doc.ipsec.firewall_setting.allow_ipsec_through_nat
+        if doc.ipsec.firewall_setting else None,
+    }
+    parsed.policies.append(EndPolicy(name=ident(host.computer_name), owner=None,
+                                     platform="windows", rules=tuple(rules)))
+    return parsed
+
+
+def sniff(text: str) -> bool:
+    return '"ccsec-windows-collector/' in text[:4096]

@@ -1,0 +1,157 @@
+"""Authentication checks: PSK use and storage, aggressive mode, key and signature strength,
+Kerberos across AD domains (seed 000; RFC 8247 §3; RFC 7296 §2.15)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ccsec.audit.context import AuditContext
+from ccsec.audit.model import FACT_AUTH_CONSTRAINTS, ImportedEnd
+from ccsec.checks.common import GUIDE, SEED_CUCM, SEED_PSK, Collector
+from ccsec.checks.model import Finding, Severity, rule
+from ccsec.policy import Rule
+
+F = "auth"
+PSK_ENTROPY = "RFC 7296 §2.15 (PSK entropy) [S]"
+CVE_PSK = "CVE-2018-5389 (offline dictionary attack on weak PSKs) [S]"
+
+PSK_PROD = rule(
+    "IPSEC-AUTH-001", "Pre-shared key authentication in production", Severity.MEDIUM, F,
+    "The seed: PSK is a relatively weak method, stored in plain text, use it for testing only. "
+    "Weak PSKs are open to offline dictionary attacks (CVE-2018-5389) in IKEv1 and IKEv2; "
+    "severity is high with IKEv1.",
+    "Use certificates (a named root CA) or, between Windows hosts of one AD domain, Kerberos.",
+    (SEED_PSK, PSK_ENTROPY, CVE_PSK, GUIDE),
+    unverified="RFC 7296 §2.15 and CVE-2018-5389 were read via secondary sources [S]")
+PSK_CLEAR = rule(
+    "IPSEC-AUTH-002", "Pre-shared key stored in clear text", Severity.MEDIUM, F,
+    "The key is readable by anyone who can read the configuration or its backups (Windows "
+    "policy store, netsh/PowerShell output, IOS 'key 0', swanctl/ipsec.secrets).",
+    "Move to certificates; on IOS at least encrypt keys (key config-key password-encrypt + "
+    "password encryption aes → type 6); keep secrets files 0600.",
+    (SEED_PSK, "platform-syntax.md §7.5 (collectors must redact PSKs)", GUIDE))
+AGGRESSIVE_PSK = rule(
+    "IPSEC-AUTH-003", "IKEv1 aggressive mode with a pre-shared key", Severity.CRITICAL, F,
+    "Aggressive mode sends the identity in clear and a hash an eavesdropper cracks offline "
+    "(ike-scan --pskcrack / psk-crack); CVE-2002-1623.",
+    "Use main mode (IOS: crypto isakmp aggressive-mode disable; strongSwan aggressive = no) or, "
+    "better, IKEv2 with certificates.",
+    ("ike-scan README (aggressive-mode PSK cracking)", "CVE-2002-1623", GUIDE),
+    unverified="IOS default for answering aggressive mode is [U]")
+RSA_SHORT = rule(
+    "IPSEC-AUTH-004", "RSA key shorter than 2048 bits", Severity.MEDIUM, F,
+    "RFC 8247 §3.1.1: RSA keys < 2048 bits SHOULD NOT be used; Cisco classes RSA-1024 Avoid.",
+    "Issue 2048-bit (or 3072-bit) RSA or ECDSA P-256/P-384 certificates.",
+    ("RFC 8247 §3.1.1", "Cisco NGE (RSA-1024 Avoid) [S]", GUIDE))
+DSS = rule(
+    "IPSEC-AUTH-005", "DSS signature authentication (IKEv2 method 3)", Severity.MEDIUM, F,
+    "RFC 8247 §3.1: DSS is SHOULD NOT — bound to SHA-1, about RSA-1024 strength.",
+    "Use RSA-PSS or ECDSA signatures (RFC 7427).",
+    ("RFC 8247 §3.1 (method 3 SHOULD NOT)", GUIDE))
+SHA1_SIG = rule(
+    "IPSEC-AUTH-006", "SHA-1 signatures", Severity.HIGH, F,
+    "RFC 8247 §3.2: SHA-1 MUST NOT be used for signatures (sha1WithRSAEncryption, dsa-with-sha1, "
+    "ecdsa-with-sha1, RSASSA-PSS with default parameters).",
+    "Re-issue certificates signed with SHA-256 and require SHA-2 signatures "
+    "(strongSwan: rsa/pss-sha256, ecdsa-sha256).",
+    ("RFC 8247 §3.2 (SHA1 MUST NOT)", GUIDE))
+RSA_V15 = rule(
+    "IPSEC-AUTH-007", "RSA PKCS#1 v1.5 signatures (method 1) instead of RFC 7427",
+    Severity.INFO, F,
+    "RFC 8247 §3.1 expects method 1 to be downgraded in favour of the RFC 7427 Digital "
+    "Signature method (RSASSA-PSS).",
+    "strongSwan: auth = pubkey (RFC 7427) with rsa/pss constraints.",
+    ("RFC 8247 §3.1", "RFC 8247 §3.2", GUIDE))
+KERBEROS_DOMAINS = rule(
+    "IPSEC-AUTH-008", "Kerberos-only authentication toward a peer outside the host's AD domain",
+    Severity.MEDIUM, F,
+    "Kerberos needs both computers in one AD domain (or a trust); the seed: Communications "
+    "Manager outside the ICM domain cannot use Kerberos — use X.509 certificates.",
+    "Use certificates (a named root CA) for this rule, or add certificate auth after Kerberos.",
+    (SEED_CUCM, "seed 000 「IPSec ポリシーの設定」 (Kerberos default, X.509 allowed)", GUIDE))
+
+
+def _on_host(end: ImportedEnd, r: Rule) -> bool:
+    names = end.facts.get("psk_clear_on_host")
+    return isinstance(names, list) and r.name in names
+
+
+def _constraints(end: ImportedEnd, r: Rule) -> list[str]:
+    raw = end.facts.get(FACT_AUTH_CONSTRAINTS)
+    if isinstance(raw, dict):
+        return [c.lower() for c in raw.get(r.name, []) if isinstance(c, str)]
+    return []
+
+
+def _rsa_bits(constraint: str) -> int | None:
+    parts = constraint.replace("/", "-").split("-")
+    for i, p in enumerate(parts[:-1]):
+        if p == "rsa" and parts[i + 1].isdigit():
+            return int(parts[i + 1])
+    return None
+
+
+def _signature_checks(c: Collector, end: ImportedEnd, r: Rule) -> None:
+    for con in _constraints(end, r):
+        bits = _rsa_bits(con)
+        if bits is not None and bits < 2048:
+            c.add(RSA_SHORT, end, r, f"authentication constraint '{con}': RSA {bits} bits", "auth")
+        if "sha1" in con.split("-") or con.endswith("sha1") or "sha1" in con.split("/"):
+            c.add(SHA1_SIG, end, r, f"authentication constraint '{con}' allows SHA-1 signatures",
+                  "auth")
+        if con.startswith(("dsa", "dss")) or "-dsa" in con:
+            c.add(DSS, end, r, f"authentication constraint '{con}' is DSS", "auth")
+        if (con == "rsasig" or con.startswith("rsa")) and "pss" not in con and r.ike.version == 2:
+            c.add(RSA_V15, end, r, f"authentication '{con}' uses RSA PKCS#1 v1.5 (method 1)",
+                  "auth")
+    for key, what in (("rsa_key_bits", "RSA key pair"),):
+        sizes = end.facts.get(key)
+        if isinstance(sizes, dict):
+            for name, bits in sizes.items():
+                if isinstance(bits, int) and bits < 2048 and _uses_cert(r):
+                    c.add(RSA_SHORT, end, r, f"{what} {name}: {bits} bits", "auth")
+
+
+def _uses_cert(r: Rule) -> bool:
+    return any(a.method == "certificate" for a in r.auth)
+
+
+def _kerberos(ctx: AuditContext, c: Collector, end: ImportedEnd, r: Rule) -> None:
+    methods = [a.method for a in r.auth]
+    if "kerberos" not in methods or "certificate" in methods:
+        return
+    mine = ctx.host(end.host)
+    peer = ctx.host_at(r.peer_address)
+    if mine is None or peer is None:
+        return
+    if peer.platform != "windows":
+        c.add(KERBEROS_DOMAINS, end, r, f"peer {peer.name} runs {peer.platform}, which has no "
+              "Kerberos", "auth")
+    elif mine.domain is None or peer.domain is None or mine.domain != peer.domain:
+        c.add(KERBEROS_DOMAINS, end, r, f"{mine.name} is in {mine.domain or 'no domain'}, peer "
+              f"{peer.name} in {peer.domain or 'no domain'}", "auth")
+
+
+def check(ctx: AuditContext) -> Iterable[Finding]:
+    c = Collector()
+    test = ctx.environment == "test"
+    for end, r in ctx.rules():
+        if r.action != "negotiate":
+            continue
+        psk = [a for a in r.auth if a.method == "psk"]
+        if psk and not test:
+            sev = Severity.HIGH if r.ike.version == 1 else None
+            c.add(PSK_PROD, end, r, "rule authenticates with a pre-shared key "
+                  f"(IKEv{r.ike.version}, {ctx.environment})", "auth", severity=sev)
+        if any(a.psk is not None and a.psk.value is not None for a in psk):
+            c.add(PSK_CLEAR, end, r, f"the key is readable in {end.source}", "auth",
+                  severity=Severity.INFO if test else None)
+        elif psk and _on_host(end, r):
+            c.add(PSK_CLEAR, end, r, "Windows keeps the pre-shared key in clear text in its "
+                  "policy store (the collector did not copy it)", "auth",
+                  severity=Severity.INFO if test else None)
+        if psk and r.ike.version == 1 and r.ike.exchange == "aggressive":
+            c.add(AGGRESSIVE_PSK, end, r, "IKEv1 aggressive mode with a pre-shared key", "ike")
+        _signature_checks(c, end, r)
+        _kerberos(ctx, c, end, r)
+    return c.findings()

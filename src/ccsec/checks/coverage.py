@@ -1,0 +1,67 @@
+"""Coverage checks (with a deployment): every derived path protected at both ends and as
+strong as planned; every config attached to a deployment host or gateway (MISSION A2/A3/B2).
+
+The rows themselves are computed by :mod:`ccsec.audit.coverage`; a path whose two rules exist
+but do not negotiate is reported by the ``peers`` family on those rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ccsec.audit.context import AuditContext
+from ccsec.checks.common import SEED_PATHS, SEED_TUNNEL
+from ccsec.checks.model import Finding, Location, Severity, finding, rule
+
+F = "coverage"
+
+UNPROTECTED = rule(
+    "IPSEC-COV-001", "Required path not protected at either end", Severity.HIGH, F,
+    "The seed lists the server paths that carry customer data (catalog 1–8) and the WAN between "
+    "sites is protected by a site tunnel; no configuration found protects this one.",
+    "Render the policy for both ends (ccsec render) and deploy it.",
+    (SEED_PATHS, SEED_TUNNEL, "MISSION A2/A3"))
+ONE_SIDED = rule(
+    "IPSEC-COV-002", "Path protected at one end only", Severity.HIGH, F,
+    "One end requires IPsec for the path, the other has no rule: the path either fails "
+    "(require) or runs in clear text (request).",
+    "Add the mirror-image rule at the other end (ccsec render gives both).",
+    (SEED_PATHS, "MISSION B2 (a policy for each path and each end)"))
+WEAKER = rule(
+    "IPSEC-COV-003", "Path negotiates a weaker proposal than planned", Severity.MEDIUM, F,
+    "Both ends establish, but with a lower IKE version, a weaker IKE/ESP proposal or a weaker "
+    "(or no) PFS group than the deployment's profile plans for this path.",
+    "Remove the weaker proposals from both ends (ccsec diff shows the planned configuration).",
+    ("MISSION B4 (profiles)", "algorithm-guidance.md §1.7"))
+UNATTACHED = rule(
+    "IPSEC-COV-004", "Configuration not attached to any deployment host or gateway",
+    Severity.INFO, F,
+    "None of the file's addresses belongs to a host or gateway of the deployment, so its rules "
+    "are audited on their own but count for no path.",
+    "Add the device to the deployment file, or remove the stray config from the directory.",
+    ("MISSION A1",))
+
+
+def check(ctx: AuditContext) -> Iterable[Finding]:
+    out: list[Finding] = []
+    if ctx.deployment is None:
+        return out
+    dep_loc = Location(ctx.deployment_file or "deployment", None)
+    for row in ctx.coverage:
+        subject = f"{row.path} ({row.a} ↔ {row.b})"
+        if row.status == "missing":
+            out.append(finding(UNPROTECTED, subject, row.detail, dep_loc))
+        elif row.status == "one-sided":
+            rec = next((s for s in ctx.sessions if s.path == row.path and s.b is None), None)
+            loc = rec.a[0].where(rec.a[1]) if rec else dep_loc
+            out.append(finding(ONE_SIDED, subject, row.detail, loc))
+        elif row.status == "weaker":
+            rec = next((s for s in ctx.sessions if s.path == row.path), None)
+            loc = rec.a[0].where(rec.a[1], "ike") if rec else dep_loc
+            out.append(finding(WEAKER, subject, row.detail, loc))
+    for end in ctx.ends:
+        if end.host is None:
+            out.append(finding(UNATTACHED, end.subject(),
+                               f"{end.source} ({end.format}) matches no deployment address",
+                               Location(end.source, None)))
+    return out

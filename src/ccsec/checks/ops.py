@@ -1,0 +1,93 @@
+"""Operational checks on router configs and on what the importers could not read: QoS
+classification before encryption, NAT-T switched off, crypto engines without hardware / NGE,
+and every configuration line ccsec did not understand (reported, never silently skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ccsec.audit.context import AuditContext
+from ccsec.checks.common import GUIDE, SEED_NAT_T, SEED_TUNNEL, Collector
+from ccsec.checks.model import Finding, Location, Severity, finding, rule
+
+F = "ops"
+T116055 = "Cisco technote 116055 (NGE support per crypto engine)"
+
+QOS = rule(
+    "IPSEC-OPS-001", "QoS not classified before encryption (qos pre-classify missing)",
+    Severity.LOW, F,
+    "The seed: in a QoS network classify on the packet header before the traffic is "
+    "encapsulated and encrypted; after encryption IOS sees only the ESP header.",
+    "Add 'qos pre-classify' to the crypto map entry or the tunnel interface.",
+    (SEED_TUNNEL, "platform-syntax.md §5.5", GUIDE))
+NATT_OFF = rule(
+    "IPSEC-OPS-002", "NAT traversal disabled", Severity.INFO, F,
+    "NAT-T is on by default and negotiated only when a NAT is detected; switching it off breaks "
+    "the path as soon as a NAT appears (no NAT between the peers is known here).",
+    "Remove 'no crypto ipsec nat-transparency udp-encapsulation'.",
+    (SEED_NAT_T, "platform-syntax.md §5.7", GUIDE))
+ENGINE = rule(
+    "IPSEC-OPS-003", "Crypto engine without hardware acceleration or NGE support",
+    Severity.INFO, F,
+    "MISSION E7: hardware encryption is recommended on routers; technote 116055 lists engines "
+    "without NGE (AES-GCM, SHA-2, ECDH/ECDSA) support (7200 VAM/VSA, ISR G1, 6500/7600 VPN-SPA).",
+    "Enable the accelerator (crypto engine accelerator) or move the tunnel to an NGE-capable "
+    "platform; size the link for software crypto.",
+    (T116055, "MISSION E7", GUIDE),
+    unverified="show crypto engine output differs per platform family [V]")
+UNREAD = rule(
+    "IPSEC-OPS-005", "Configuration line not read (placeholder, unknown or unsupported)",
+    Severity.INFO, F,
+    "An importer met a line it does not turn into policy — a template placeholder, a command "
+    "ccsec does not model, or a value it cannot check. The audit cannot judge what it did not "
+    "read.",
+    "Fill in placeholders; check the line by hand or file an issue for the missing support.",
+    ("issue #3 (placeholders and unknown lines are reported with their line number)",))
+
+UNREADABLE = rule(
+    "IPSEC-OPS-006", "Configuration file could not be read", Severity.LOW, F,
+    "The file looks like a configuration ccsec reads but its importer rejected it, so nothing "
+    "in it was audited.",
+    "Fix the syntax error the message names (or export the configuration again).",
+    ("issue #3 (a directory of mixed files: format detected per file)",))
+
+
+def _engines(ctx: AuditContext) -> list[Finding]:
+    out = []
+    for end in ctx.ends:
+        raw = end.facts.get("crypto_engines")
+        if not isinstance(raw, list):
+            continue
+        for e in raw:
+            if not isinstance(e, dict):
+                continue
+            hw = e.get("hardware")
+            nge = e.get("nge")
+            line = e.get("line")
+            name = str(e.get("name", "crypto engine"))
+            if hw is False or nge is False:
+                what = "software only" if hw is False else "no NGE support"
+                out.append(finding(ENGINE, end.subject(), f"{name}: {what}",
+                                   Location(end.source, line if isinstance(line, int) else None)))
+    return out
+
+
+def check(ctx: AuditContext) -> Iterable[Finding]:
+    c = Collector()
+    out: list[Finding] = []
+    nat_rules = {(id(e), r.name) for rec in ctx.sessions if rec.context.nat and rec.b
+                 for e, r in (rec.a, rec.b)}
+    for end, r in ctx.rules():
+        if r.action != "negotiate":
+            continue
+        if end.platform == "ios" and r.mode == "tunnel" and not r.qos_preclassify:
+            c.add(QOS, end, r, "tunnel without qos pre-classify")
+        if not r.nat_traversal and (id(end), r.name) not in nat_rules:
+            c.add(NATT_OFF, end, r, "NAT traversal is switched off")
+    for end in ctx.ends:
+        for note in end.notes:
+            sev = Severity.LOW if note.severity == "warning" else Severity.INFO
+            out.append(finding(UNREAD, end.subject(), note.message,
+                               Location(end.source, note.line), severity=sev))
+    return out + c.findings() + _engines(ctx)
