@@ -146,6 +146,8 @@ def test_transport_only_across_nat_is_marked() -> None:
                sites=[CENTRAL, natted], protection="transport")
     (p,) = derive(dep)
     assert p.crosses_nat and p.nat_end == 1
+    # the central end reaches the NATed host at the NAT's public address (found by the lab)
+    assert p.peer_address == (IPv4Address("203.0.113.9"), IPv4Address("10.1.1.1"))
 
 
 def test_paths_json_shape(cli, tmp_path) -> None:

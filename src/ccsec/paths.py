@@ -168,6 +168,14 @@ def host_paths(dep: Deployment) -> list[Path]:
         suffix = "-priv" if net_a == "private" else ""
         addr_a, addr_b = _address(a, net_a), _address(b, net_b)
         auth = host_auth(dep, a, b)
+        # with site tunnels the host traffic rides inside the tunnel, exempt from NAT
+        nat_end = None if dep.tunnel else _nat_end(dep, a.site, b.site)
+        # across a NAT, IKE from the NATed host arrives from the NAT's public address
+        reach = [addr_b, addr_a]
+        if nat_end is not None:
+            nat = dep.site((a, b)[nat_end].site).nat
+            assert nat is not None
+            reach[1 - nat_end] = nat.public
         paths.append(
             Path(
                 id=f"p{catalog}-{a.name}-{b.name}{suffix}",
@@ -179,9 +187,8 @@ def host_paths(dep: Deployment) -> list[Path]:
                     PathEnd(b.name, addr_b, net_b, b.site, b.platform),
                 ),
                 protects=((IPv4Network(addr_a),), (IPv4Network(addr_b),)),
-                peer_address=(addr_b, addr_a),
-                # with site tunnels the host traffic rides inside the tunnel, exempt from NAT
-                nat_end=None if dep.tunnel else _nat_end(dep, a.site, b.site),
+                peer_address=(reach[0], reach[1]),
+                nat_end=nat_end,
                 psk_ref=dep.psk if auth == "psk" else None,
             )
         )

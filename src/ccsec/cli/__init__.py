@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 #: each module has ``register(app)``; one line per command family
-COMMAND_MODULES = ("ccsec.cli.spine",)
+COMMAND_MODULES = ("ccsec.cli.spine", "ccsec.cli.ops", "ccsec.cli.audit", "ccsec.cli.lab")
 
 
 def _version(value: bool) -> None:
