@@ -122,12 +122,34 @@ def test_responder_preference_wins() -> None:
 def test_aggressive_mode() -> None:
     a = rule(version=1, exchange="aggressive", auths=(auth("psk"),), pfs=None)
     b = mirror(a, ike_exchange="main")
-    # strongSwan responder refuses aggressive-mode PSK; IOS answers it by default
-    assert run(a, b, Context(b=Side(initiates=False))).status is Status.IKE_PHASE1_FAILED
-    s = run(a, b, Context(b=Side(initiates=False)), b_platform="ios")
+    only_a, only_b = Context(b=Side(initiates=False)), Context(a=Side(initiates=False))
+    # strongSwan agrees on the proposal, then refuses aggressive-mode PSK at authentication
+    s = run(a, b, only_a)
+    assert s.status is Status.AUTH_MISMATCH and s.cause == "exchange"
+    assert "AUTHENTICATION_FAILED" in s.reason
+    # ... and a main-mode initiator against a connection set to aggressive mode, too
+    s = run(a, b, only_b)
+    assert s.status is Status.AUTH_MISMATCH and "main mode" in s.reason
+    # unless the daemon allows aggressive PSK (i_dont_care_about_security_...): both aggressive
+    assert run(a, mirror(a), only_a, b_platform="strongswan").status is Status.AUTH_MISMATCH
+    s = run(a, mirror(a), Context(b=Side(initiates=False, accepts_aggressive=True)))
+    assert s.established
+    # IOS answers aggressive mode by default, and refuses it in phase 1 when disabled
+    s = run(a, b, only_a, b_platform="ios")
     assert s.status is Status.ESTABLISHED
     s = run(a, b, Context(b=Side(initiates=False, accepts_aggressive=False)), b_platform="ios")
     assert s.status is Status.IKE_PHASE1_FAILED and "aggressive" in s.reason
+    # a Windows responder set to aggressive mode refuses a main-mode initiator in phase 1
+    s = run(a, b, only_b, a_platform="windows")
+    assert s.status is Status.IKE_PHASE1_FAILED and s.cause == "exchange"
+
+
+def test_strongswan_refuses_the_exchange_only_after_the_proposal() -> None:
+    # charon checks the exchange type at authentication, so a proposal mismatch shows first
+    a = rule(version=1, exchange="aggressive", auths=(auth("psk"),), pfs=None)
+    b = mirror(a, ike_exchange="main", ike_proposals=(ike("aes128", "sha1", 14),))
+    s = run(a, b, Context(b=Side(initiates=False)))
+    assert s.status is Status.IKE_PHASE1_FAILED and s.cause == "proposal"
 
 
 def test_ikev1_aead_not_usable() -> None:
@@ -154,9 +176,15 @@ def test_auth_preference_list_finds_common_method() -> None:
     assert s.status is Status.ESTABLISHED and s.auth == "certificate"
 
 
-def test_certificate_ca_match_ignores_rdn_order_and_case() -> None:
+def test_certificate_ca_match_ignores_case_and_across_platforms_rdn_order() -> None:
     a = rule(auths=(auth("certificate", ca="CN=Root, O=ACME"),))
-    assert run(a, mirror(a, auth=(auth("certificate", ca="o=acme,cn=root"),))).established
+    assert run(a, mirror(a, auth=(auth("certificate", ca="cn=root, o=acme"),))).established
+    reordered = mirror(a, auth=(auth("certificate", ca="o=acme,cn=root"),))
+    # Windows prints the DN the other way round: the order is not compared across platforms
+    assert run(a, reordered, b_platform="windows").established
+    # two strongSwan ends: ca_id is matched RDN by RDN in order, so one of them is wrong
+    s = run(a, reordered)
+    assert s.status is Status.AUTH_MISMATCH and s.cause == "ca" and "order" in s.reason
     s = run(a, mirror(a, auth=(auth("certificate", ca="CN=Other Root, O=ACME"),)))
     assert s.status is Status.AUTH_MISMATCH and "trusts root CA" in s.reason
 
@@ -205,24 +233,48 @@ def test_pfs_ikev2_mismatch_surfaces_at_rekey() -> None:
 
 def test_tunnel_vs_transport() -> None:
     a = rule(mode="transport")
+    # IKEv2 between two strongSwan ends: the transport request is declined, both take a tunnel
     s = run(a, mirror(a, mode="tunnel"))
+    assert s.status is Status.ESTABLISHED and "runs in tunnel mode" in s.reason
+    assert s.mode_fallback and "tunnel" in s.mode_fallback
+    assert run(a).mode_fallback is None
+    # with a peer not known to take the tunnel, and in IKEv1, phase 2 fails
+    s = run(a, mirror(a, mode="tunnel"), b_platform="windows")
     assert s.status is Status.IPSEC_PHASE2_FAILED and "transport" in s.reason
+    a = rule(mode="transport", version=1, pfs=None)
+    s = run(a, mirror(a, mode="tunnel"))
+    assert s.status is Status.IPSEC_PHASE2_FAILED and s.cause == "mode"
+    assert "INVALID_ID_INFORMATION" in s.reason
 
 
-def test_ikev1_needs_exact_mirror_ikev2_narrows() -> None:
+def test_ikev1_selectors_depend_on_the_responder_ikev2_narrows() -> None:
     wide = (flt("10.1.0.0/16", "10.2.0.0/16"),)
     narrow = (flt("10.2.1.0/24", "10.1.0.0/16"),)  # b's view, a subset of the mirror
-    for version, ok in ((1, False), (2, True)):
-        a = rule(mode="tunnel", version=version, filters=wide, pfs=None)
-        s = run(a, mirror(a, filters=narrow))
-        assert s.established is ok, (version, s.reason)
-    a = rule(mode="tunnel", version=2, filters=wide, pfs=None)
-    s = run(a, mirror(a, filters=narrow))
-    assert s.narrowed and "narrowed" in s.narrowed
-    # IKEv1: most stacks want the exact mirror, whichever side initiates
+    a2 = rule(mode="tunnel", version=2, filters=wide, pfs=None)
+    s = run(a2, mirror(a2, filters=narrow))
+    assert s.established and s.narrowed and "narrowed" in s.narrowed
     a = rule(mode="tunnel", version=1, filters=wide, pfs=None)
-    s = run(a, mirror(a, filters=narrow), Context(a=Side(initiates=False)))
-    assert s.status is Status.TS_MISMATCH and "exact mirror" in s.reason
+    b = mirror(a, filters=narrow)
+    from_a, from_b = Context(b=Side(initiates=False)), Context(a=Side(initiates=False))
+    # strongSwan on both ends narrows in IKEv1 too, whichever side initiates
+    s = run(a, b, from_a)
+    assert s.established and s.narrowed and "narrowed" in s.narrowed and "IKEv1" in s.narrowed
+    s = run(a, b, from_b)  # b proposes a subset of a's rule: a takes it as it is
+    assert s.established and s.narrowed and "only part" in s.narrowed
+    # Windows (or an unknown stack) wants the exact mirror, whichever side initiates
+    for ctx in (from_a, from_b):
+        s = run(a, b, ctx, a_platform="windows", b_platform="windows")
+        assert s.status is Status.TS_MISMATCH and "exact mirror" in s.reason
+    # IOS accepts a proposal its crypto ACL permits: only when the subset side initiates
+    assert run(a, b, from_b, a_platform="ios", b_platform="ios").established
+    s = run(a, b, from_a, a_platform="ios", b_platform="ios")
+    assert s.status is Status.TS_MISMATCH and "crypto ACL does not permit" in s.reason
+    # a strongSwan responder narrows, but a Windows initiator does not take the answer back
+    s = run(a, b, from_a, a_platform="windows")
+    assert s.status is Status.TS_MISMATCH and "would narrow" in s.reason
+    # no overlap at all: refused by strongSwan too
+    s = run(a, mirror(a, filters=(flt("10.9.0.0/16", "10.1.0.0/16"),)), from_a)
+    assert s.status is Status.TS_MISMATCH and "does not overlap" in s.reason
 
 
 def test_ts_protocol_and_port() -> None:
@@ -286,6 +338,6 @@ def test_one_direction_failing_is_reported_with_the_working_direction() -> None:
 
 def test_causes_are_machine_readable() -> None:
     a = rule()
-    assert run(a, mirror(a, mode="tunnel")).cause == "mode"
+    assert run(a, mirror(a, mode="tunnel"), b_platform="windows").cause == "mode"
     assert run(a, mirror(a, ike_proposals=(ike(group=20),))).cause == "proposal"
     assert run(a).cause == ""

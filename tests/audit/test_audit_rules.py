@@ -345,7 +345,10 @@ CASES: dict[str, tuple[Case, Case]] = {
         ),
         lambda: duo(rule(auths=(auth("psk", psk="key-one-aaaa"),))),
     ),
-    "IPSEC-PEER-004": (lambda: duo(rule(), mirror(rule(), mode="tunnel")), lambda: duo(rule())),
+    "IPSEC-PEER-004": (
+        lambda: duo(rule(version=1, pfs=None), mirror(rule(version=1, pfs=None), mode="tunnel")),
+        lambda: duo(rule(version=1, pfs=None)),
+    ),
     "IPSEC-PEER-005": (
         lambda: duo(
             rule(mode="tunnel", filters=(flt("10.1.0.0/16", "10.2.0.0/16"),)),
@@ -369,6 +372,10 @@ CASES: dict[str, tuple[Case, Case]] = {
             ),
         ),
         lambda: duo(rule(mode="tunnel", filters=(flt("10.1.0.0/16", "10.2.0.0/16"),))),
+    ),
+    "IPSEC-PEER-008": (
+        lambda: duo(rule(version=2), mirror(rule(version=2), mode="tunnel")),
+        lambda: duo(rule(version=2)),
     ),
     # waivers
     "IPSEC-WAIVER-001": (lambda: waiver(date(2026, 1, 1)), lambda: waiver(date(2027, 1, 1))),

@@ -8,24 +8,31 @@ order real IKE does and reports the first step that fails, as one :class:`Status
 1. ``MISSING_END_POINT`` — an end is disabled, passes/blocks instead of negotiating, sits behind a
    shut interface, or aims its IKE at an address where the other end is not.
 2. ``IKE_PHASE1_FAILED`` — no common IKE version (strongSwan ``version = 0`` accepts both and
-   initiates IKEv2), main vs aggressive mode, or no common phase-1 proposal.  IKEv1: one
+   initiates IKEv2), main vs aggressive mode (except against strongSwan: see 3), or no
+   common phase-1 proposal.  IKEv1: one
    proposal (a complete transform: cipher, hash, group) must match entirely; IKEv2: each
    proposal is matched per transform type — parsers expand multi-algorithm proposals into
    single-algorithm ones, so an exact match of expanded proposals is exactly that.
 3. ``AUTH_MISMATCH`` — no common authentication method (IKEv1 negotiates it inside the proposal,
    so on the wire this shows as NO_PROPOSAL_CHOSEN; IKEv2 needs each side to accept the other's
    method), Kerberos with a non-Windows end or across AD domains, certificates trusted from
-   different root CAs, or configured identities that do not match.
+   different root CAs (two strongSwan ends must also spell the CA's DN in the same RDN order),
+   configured identities that do not match, or -- strongSwan responders -- IKEv1 main vs
+   aggressive mode, which charon refuses only when it authenticates (AUTHENTICATION_FAILED).
 4. ``IKE_PHASE1_KEY_MISMATCH`` — both ends use pre-shared keys and the keys differ (compared with
    :class:`~ccsec.secrets.Secret` equality; no key or digest is ever put into the reason).
-5. ``IPSEC_PHASE2_FAILED`` — tunnel vs transport, no common ESP/AH proposal, PFS (IKEv1: a side
-   that sets a PFS group requires the same group from the other; an IOS responder without
-   ``set pfs`` accepts any offer), ESP blocked by a NAT without NAT-T, AH across NAT.
+5. ``IPSEC_PHASE2_FAILED`` — tunnel vs transport (IKEv2 between two strongSwan ends instead
+   establishes in tunnel mode: :attr:`Session.mode_fallback`), no common ESP/AH proposal,
+   PFS (IKEv1: a side that sets a PFS group requires the same group from the other; an IOS
+   responder without ``set pfs`` accepts any offer), ESP blocked by a NAT without NAT-T, AH
+   across NAT.
    IKEv2 carries no key exchange for the first CHILD_SA (it reuses the IKE keys), so a PFS
    mismatch does not stop establishment: the session is ``ESTABLISHED`` and
    :attr:`Session.rekey_failure` says the first rekey will fail.  No PFS on both sides is fine.
-6. ``TS_MISMATCH`` — traffic selectors.  IKEv1: the initiator's proxy identities must be the
-   exact mirror of a responder filter.  IKEv2: the responder narrows to the intersection of the
+6. ``TS_MISMATCH`` — traffic selectors.  IKEv1 depends on the responder: the exact mirror of
+   one of its filters (Windows, unknown), a subset of a mirrored crypto ACL entry (IOS), or
+   any overlap, narrowed like IKEv2 (strongSwan, when the initiator is strongSwan too); see
+   :func:`_check_ts_v1`.  IKEv2: the responder narrows to the intersection of the
    initiator's selectors and its own; the session establishes when both intersections are
    non-empty (narrowing allowed), and :attr:`Session.narrowed` says when the result is smaller
    than what an end asked for.
@@ -38,19 +45,25 @@ The responder's proposal preference wins (strongSwan ``prefer_configured_proposa
 default, and IOS, which walks its own policies in priority order); :attr:`Session.ike` and
 :attr:`Session.esp` are what the successful direction selected.
 
-Differential testing (the lab compares this prediction with real strongSwan): build two
-:class:`EndPolicy` objects with one :class:`Rule` each, render them with the strongswan format,
-run them in the lab, and compare ``negotiate((a, ra), (b, rb), Context(...)).status`` with the
-lab's outcome (IKE SA + CHILD_SA up → ``ESTABLISHED``).  Known deviations, all documented in the
-reason text: IKE lifetimes are not compared; an IOS transform set ``mode transport`` without
-``require`` falls back to tunnel on IOS only; strongSwan's responder refuses aggressive-mode PSK
-unless ``charon.i_dont_care_about_security_and_use_aggressive_mode_psk`` is set (modelled).
+Platforms matter: where stacks behave differently the end's ``EndPolicy.platform`` decides
+(``strongswan``/``linux`` = charon; ``ios``; anything else is held to the strict generic rule).
+The strongSwan behaviour modelled here was settled by the differential test
+(``tests/lab/test_lab_differential.py``): generated pairs with one difference each (phase-1 and
+phase-2 proposals, PSK, CA, IKE version, selectors, PFS, mode) are negotiated on strongSwan
+5.9.8 in the lab, each end initiating once, and compared with ``negotiate`` run with only that
+end initiating; IKEv2 PFS pairs also force a CHILD_SA rekey to check
+:attr:`Session.rekey_failure`.  Known limits, all documented in the reason text: IKE lifetimes
+are not compared; an IOS transform set ``mode transport`` without ``require`` falls back to
+tunnel on IOS only; strongSwan's responder refuses aggressive-mode PSK unless
+``charon.i_dont_care_about_security_and_use_aggressive_mode_psk`` is set (modelled by
+:attr:`Side.accepts_aggressive`); IOS and Windows behaviour is documented, not lab-run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, dh_label, is_aead
@@ -128,6 +141,8 @@ class Session:
     #: the failed step, machine-readable: address, unusable, version, exchange, proposal,
     #: method, kerberos, psk, ca, identity, mode, pfs, esp, ts, nat-t, ah-nat, initiator
     cause: str = ""
+    #: IKEv2: one end asked for transport mode and the CHILD_SA runs as a tunnel instead
+    mode_fallback: str | None = None
 
     @property
     def established(self) -> bool:
@@ -158,6 +173,7 @@ class _Try:
     rekey_failure: str | None = None
     narrowed: str | None = None
     cause: str = ""
+    mode_fallback: str | None = None
 
 
 class _Stop(Exception):
@@ -187,6 +203,14 @@ class _P:
     @property
     def platform(self) -> str:
         return self.end[0].platform or ""
+
+
+#: platforms whose IKE daemon is strongSwan's charon (the lab runs it; see _check_ts_v1 & co.)
+STRONGSWAN = frozenset({"strongswan", "linux"})
+
+
+def _strongswan(p: _P) -> bool:
+    return p.platform in STRONGSWAN
 
 
 def _unusable(p: _P) -> str | None:
@@ -257,24 +281,37 @@ def _check_version(ini: _P, res: _P) -> int:
             f"{ini.name} initiates IKEv{v}, {res.name} accepts only {accepted}",
             "version",
         )
-    if v == 1 and ini.rule.ike.exchange == "aggressive" and not _accepts_aggressive(res):
-        raise _Stop(
-            Status.IKE_PHASE1_FAILED,
-            f"{ini.name} uses IKEv1 aggressive mode, {res.name} answers main mode only",
-            "exchange",
-        )
-    if (
-        v == 1
-        and ini.rule.ike.exchange == "main"
-        and res.rule.ike.exchange == "aggressive"
-        and res.platform not in ("ios", "strongswan", "linux")
-    ):
-        raise _Stop(
-            Status.IKE_PHASE1_FAILED,
-            f"{ini.name} uses IKEv1 main mode, {res.name} is set to aggressive mode",
-            "exchange",
-        )
     return v
+
+
+def _check_exchange(ini: _P, res: _P) -> None:
+    """IKEv1 main vs aggressive mode.
+
+    Most responders refuse the other exchange type outright (phase 1).  strongSwan's charon
+    negotiates the proposal first and refuses when it looks for a peer config to authenticate
+    against, so the initiator gets AUTHENTICATION_FAILED: "Aggressive Mode PSK disabled for
+    security reasons" (unless ``charon.i_dont_care_about_security_and_use_aggressive_mode_psk``,
+    modelled by :attr:`Side.accepts_aggressive`), or "found 1 matching config, but none allows
+    pre-shared key authentication using Main Mode" for a main-mode initiator against an
+    aggressive connection (lab-observed, strongSwan 5.9.8: tests/lab/test_lab_differential.py).
+    """
+    mode = ini.rule.ike.exchange
+    if mode == "aggressive":
+        refused = not _accepts_aggressive(res)
+        why = f"{ini.name} uses IKEv1 aggressive mode, {res.name} answers main mode only"
+    else:
+        refused = res.rule.ike.exchange == "aggressive" and res.platform != "ios"
+        why = f"{ini.name} uses IKEv1 main mode, {res.name} is set to aggressive mode"
+    if not refused:
+        return
+    if _strongswan(res):
+        raise _Stop(
+            Status.AUTH_MISMATCH,
+            f"{why}: strongSwan agrees on the proposal, then finds no connection that allows "
+            f"this authentication in {mode} mode and answers AUTHENTICATION_FAILED",
+            "exchange",
+        )
+    raise _Stop(Status.IKE_PHASE1_FAILED, why, "exchange")
 
 
 def _ike_key(p: IkeProposal, version: int) -> tuple[object, ...]:
@@ -361,6 +398,7 @@ def _check_psk(ini: _P, res: _P) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # pure, and every certificate session compares the same few CAs
 def normalize_dn(dn: str) -> tuple[tuple[str, str], ...]:
     """A DN as a sorted set of (TYPE, value) — Windows and strongSwan print RDNs in different
     orders and spacing; values compare case-insensitively."""
@@ -389,6 +427,13 @@ def _split_dn(dn: str) -> list[str]:
     return [p for p in (s.strip() for s in out) if p]
 
 
+@lru_cache(maxsize=4096)
+def ordered_dn(dn: str) -> tuple[tuple[str, str], ...]:
+    """A DN as strongSwan compares it: RDN by RDN in order, values case-insensitive."""
+    parts = (rdn.partition("=") for rdn in _split_dn(dn))
+    return tuple((k.strip().upper(), v.strip().casefold()) for k, _, v in parts)
+
+
 def _check_ca(ini: _P, res: _P) -> str | None:
     a, b = _auth_of(ini, "certificate").ca, _auth_of(res, "certificate").ca
     if a and b and normalize_dn(a) != normalize_dn(b):
@@ -396,6 +441,19 @@ def _check_ca(ini: _P, res: _P) -> str | None:
             Status.AUTH_MISMATCH,
             f"{ini.name} trusts root CA '{a}', {res.name} trusts '{b}': each end's "
             "certificate must chain to the CA the other end trusts",
+            "ca",
+        )
+    if a and b and _strongswan(ini) and _strongswan(res) and ordered_dn(a) != ordered_dn(b):
+        # Windows and strongSwan print one DN in opposite RDN orders, so across platforms the
+        # order is ignored; but charon matches ``ca_id`` against the CA certificate's subject
+        # RDN by RDN, so of two strongSwan ends naming one CA in two orders, one names it
+        # wrongly and refuses its peer ("constraint check failed: peer not authenticated by
+        # CA"; lab-observed, strongSwan 5.9.8; letter case is ignored)
+        raise _Stop(
+            Status.AUTH_MISMATCH,
+            f"{ini.name} names its root CA '{a}', {res.name} '{b}': the same RDNs in another "
+            "order, and strongSwan matches ca_id RDN by RDN in order, so one of them does "
+            "not match the CA certificate",
             "ca",
         )
     if not a or not b:
@@ -434,13 +492,29 @@ def _check_ids(ini: _P, res: _P, method: str) -> None:
             )
 
 
-def _check_mode(ini: _P, res: _P) -> None:
-    if ini.rule.mode != res.rule.mode:
-        raise _Stop(
-            Status.IPSEC_PHASE2_FAILED,
-            f"{ini.name} wants {ini.rule.mode} mode, {res.name} {res.rule.mode} mode",
-            "mode",
-        )
+def _check_mode(ini: _P, res: _P, version: int) -> str | None:
+    """Tunnel vs transport: a failure, except IKEv2 between two strongSwan ends.
+
+    IKEv2 asks for transport mode with a USE_TRANSPORT_MODE notify; a responder that declines
+    answers without it and the CHILD_SA is a tunnel (RFC 7296 §1.3.1; the initiator *may*
+    then delete it).  charon does not delete it: a transport-mode strongSwan end takes the
+    tunnel as initiator and as responder (lab-observed, strongSwan 5.9.8, host-to-host rules),
+    so the session establishes -- in tunnel mode, which the note says.  IKEv1 carries the
+    mode in the quick-mode proposal and charon looks for a CHILD_SA config with that mode:
+    none, so it answers INVALID_ID_INFORMATION ("no matching CHILD_SA config found"), which
+    in its log looks like a selector mismatch.
+    """
+    if ini.rule.mode == res.rule.mode:
+        return None
+    why = f"{ini.name} wants {ini.rule.mode} mode, {res.name} {res.rule.mode} mode"
+    if version == 2 and _strongswan(ini) and _strongswan(res):
+        transport = ini if ini.rule.mode == "transport" else res
+        return (f"{why}: the transport-mode request is declined and {transport.name} (strongSwan) "
+                "accepts a tunnel, so the CHILD_SA runs in tunnel mode")
+    if version == 1 and _strongswan(res):
+        why += (f" ({res.name} answers INVALID_ID_INFORMATION: strongSwan finds no CHILD_SA "
+                "config with this mode, and its log says 'no matching CHILD_SA config found')")
+    raise _Stop(Status.IPSEC_PHASE2_FAILED, why, "mode")
 
 
 def _esp_key(p: EspProposal) -> tuple[object, ...]:
@@ -542,18 +616,74 @@ def _pairs(r: Rule) -> list[tuple[TS, TS]]:
     return [(_ts(f, True), _ts(f, False)) for f in r.filters]
 
 
-def _check_ts_v1(ini: _P, res: _P) -> None:
-    mirrored = {(remote, local) for local, remote in _pairs(res.rule)}
-    for local, remote in _pairs(ini.rule):
-        if (local, remote) in mirrored:
+def _v1_answer(ini: _P, res: _P, local: TS, remote: TS) -> tuple[TS, TS] | None:
+    """What the responder answers to the proposal ``local <-> remote`` (initiator's view), or
+    None when it refuses; see :func:`_check_ts_v1`."""
+    res_pairs = _pairs(res.rule)
+    if (remote, local) in res_pairs:
+        return local, remote  # the exact mirror: every stack accepts it
+    if _strongswan(res):
+        for r_local, r_remote in res_pairs:
+            ni, nr = _intersect(local, r_remote), _intersect(remote, r_local)
+            if ni is not None and nr is not None:
+                return ni, nr
+    elif res.platform == "ios" and any(
+        _contains(r_remote, local) and _contains(r_local, remote) for r_local, r_remote in res_pairs
+    ):
+        return local, remote
+    return None
+
+
+def _check_ts_v1(ini: _P, res: _P) -> str | None:
+    """IKEv1 quick mode: one proposed selector pair, which the responder accepts or refuses.
+
+    The classic rule is the exact mirror image, and that is what a responder of unknown or
+    Windows platform is held to.  Two platforms do more:
+
+    - strongSwan (charon, ``quick_mode.c``: ``select_ts`` narrows the proposal to its
+      configured selectors, ``get_ts`` on the initiator accepts any answer that overlaps its
+      proposal) answers with the intersection of the proposal and its own selectors, and a
+      strongSwan initiator installs that narrowed pair -- as in IKEv2.  Lab-observed on
+      strongSwan 5.9.8 both ways (narrower, wider, protocol- and port-restricted selectors).
+    - IOS accepts a proposal its crypto ACL *permits* (a subset of a mirrored entry): "the
+      peer should specify a data flow that is permitted by a crypto access list" (Cisco crypto
+      map documentation; reference/platform-syntax.md §5.5: non-mirrored ACLs work "when one
+      side is a subset and the subset side initiates") [U: not run on real IOS here].
+
+    A narrowed answer goes back to an initiator that expected its own proposal; only a
+    strongSwan initiator is known to accept that, so with any other initiator a narrowing
+    answer is a mismatch [U].
+    """
+    notes: list[str] = []
+    for local, remote in _pairs(ini.rule):  # each filter is negotiated in a quick mode of its own
+        answer = _v1_answer(ini, res, local, remote)
+        if answer is not None and (answer[1], answer[0]) not in _pairs(res.rule):
+            part = f"{res.name} protects only part of what its own rule lists"
+            notes += [] if part in notes else [part]
+        if answer == (local, remote):
             continue
+        if answer is not None and _strongswan(ini):
+            notes.append(f"{res.name} narrowed {ini.name}'s proposal to "
+                         f"{_fmt_ts(answer[0])} <-> {_fmt_ts(answer[1])} (strongSwan, IKEv1)")
+            continue
+        theirs = "; ".join(f"{_fmt_ts(r)} <-> {_fmt_ts(lo)}" for lo, r in _pairs(res.rule))
+        if answer is not None:
+            why = (f"{res.name} (strongSwan) would narrow it to {_fmt_ts(answer[0])} <-> "
+                   f"{_fmt_ts(answer[1])}, which an IKEv1 initiator other than strongSwan "
+                   "does not take back")
+        elif _strongswan(res):
+            why = f"it does not overlap {res.name}'s selectors ({theirs})"
+        elif res.platform == "ios":
+            why = f"{res.name}'s crypto ACL does not permit it ({theirs})"
+        else:
+            why = (f"IKEv1 needs mirror-image selectors and {res.name} has no exact "
+                   f"mirror ({theirs})")
         raise _Stop(
             Status.TS_MISMATCH,
-            f"IKEv1 needs mirror-image selectors: {ini.name} proposes "
-            f"{_fmt_ts(local)} <-> {_fmt_ts(remote)}, {res.name} has no exact mirror "
-            f"({'; '.join(f'{_fmt_ts(r)} <-> {_fmt_ts(lo)}' for lo, r in _pairs(res.rule))})",
+            f"{ini.name} proposes {_fmt_ts(local)} <-> {_fmt_ts(remote)}: {why}",
             "ts",
         )
+    return "; ".join(notes) or None
 
 
 def _narrow(proposed: list[TS], config: list[TS]) -> list[TS]:
@@ -614,7 +744,7 @@ def _check_nat(ini: _P, res: _P, esp: EspProposal, nat: bool) -> None:
 
 def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
     notes: list[str] = []
-    version = ike = esp = pfs = method = None
+    version = ike = esp = pfs = method = fallback = None
     try:
         for p in (ini, res):
             why = _unusable(p)
@@ -622,22 +752,22 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
                 raise _Stop(Status.MISSING_END_POINT, why, "unusable")
         _check_addresses(ini, res)
         version = _check_version(ini, res)
+        if version == 1 and not _strongswan(res):
+            _check_exchange(ini, res)
         ike = _check_ike(ini, res, version)
+        if version == 1 and _strongswan(res):
+            _check_exchange(ini, res)  # charon refuses it later, at authentication
         method = _check_auth(ini, res, version)
         if method == "psk":
             notes.append(_check_psk(ini, res) or "")
         _check_ids(ini, res, method)
         if method == "certificate":
             notes.append(_check_ca(ini, res) or "")
-        _check_mode(ini, res)
+        fallback = _check_mode(ini, res, version)
         pfs = _check_pfs_v1(ini, res) if version == 1 else ini.rule.pfs_group
         esp = _check_esp(ini, res)
         _check_nat(ini, res, esp, ctx.nat)
-        if version == 1:
-            _check_ts_v1(ini, res)
-            narrowed = None
-        else:
-            narrowed = _check_ts_v2(ini, res)
+        narrowed = _check_ts_v1(ini, res) if version == 1 else _check_ts_v2(ini, res)
     except _Stop as stop:
         return _Try(stop.status, stop.reason, version, ike, esp, pfs, method, cause=stop.cause)
     rekey = _pfs_v2(ini, res) if version == 2 else None
@@ -651,12 +781,14 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
             f"IKEv{version} {ike.label()}, {esp.label()}"  # type: ignore[union-attr]
             + (f", PFS {DH_GROUPS[pfs].keyword}" if pfs else ", no PFS"),
             *notes,
+            fallback or "",
             narrowed or "",
             rekey or "",
         ]
         if n
     )
-    return _Try(Status.ESTABLISHED, reason, version, ike, esp, pfs, method, rekey, narrowed)
+    return _Try(Status.ESTABLISHED, reason, version, ike, esp, pfs, method, rekey, narrowed,
+                mode_fallback=fallback)
 
 
 def _can_initiate(p: _P) -> bool:
@@ -733,6 +865,7 @@ def negotiate(
         t.rekey_failure,
         t.narrowed,
         names,
+        mode_fallback=t.mode_fallback,
     )
 
 

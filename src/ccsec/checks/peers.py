@@ -62,11 +62,20 @@ REKEY = rule(
     "Set the same PFS group on both ends (or none on both).",
     (B2, "platform-syntax.md §6.5 (PFS mismatch surfaces at rekey)", "RFC 7296 §1.3.3"))
 NARROWED = rule(
-    "IPSEC-PEER-007", "Responder narrowed the traffic selectors (IKEv2)", Severity.LOW, F,
+    "IPSEC-PEER-007", "Responder narrowed the traffic selectors", Severity.LOW, F,
     "The SA protects less than one end's rule lists; traffic outside the narrowed selectors is "
     "not covered by this SA.",
     "Make both ends list the same selectors.",
     (B2, "RFC 7296 §2.9"))
+MODE_FALLBACK = rule(
+    "IPSEC-PEER-008", "One end asks for transport mode, the SA falls back to tunnel mode",
+    Severity.LOW, F,
+    "The two rules disagree on the IPsec mode. IKEv2 negotiates the mode with a notify; when "
+    "one end does not accept transport mode the CHILD_SA is created in tunnel mode, so the SA "
+    "differs from what one end's policy says (observed between strongSwan ends in the ccsec "
+    "differential lab test).",
+    "Give both ends the same mode (transport for host paths, tunnel for site tunnels).",
+    (B2, "RFC 7296 §1.3.1 (USE_TRANSPORT_MODE)", "seed 000 「転送モードでの IPSec のサポート」"))
 
 BY_STATUS: dict[Status, CheckRule] = {
     Status.MISSING_END_POINT: MISSING,
@@ -109,6 +118,9 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
                 out.append(finding(REKEY, subject, f"{s.a} ↔ {s.b}: {s.rekey_failure}", loc))
             if s.narrowed:
                 out.append(finding(NARROWED, subject, f"{s.a} ↔ {s.b}: {s.narrowed}", loc))
+            if s.mode_fallback:
+                out.append(finding(MODE_FALLBACK, subject, f"{s.a} ↔ {s.b}: {s.mode_fallback}",
+                                   loc))
     return out
 
 
