@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ccsec import __version__
@@ -17,6 +18,7 @@ from ccsec import formats as registry
 from ccsec.errors import Problem, UnsupportedError, UserError
 from ccsec.fileio import MARKER, OutFile
 from ccsec.formats.base import RenderContext
+from ccsec.gcpause import gc_paused
 from ccsec.policy import EndPolicy, PolicySet
 from ccsec.secrets import REDACTED
 
@@ -75,8 +77,11 @@ def choose(end: EndPolicy, requested: list[str] | None) -> list[tuple[str, bool]
     return [(f, f in defaults) for f in requested]
 
 
-def render_policy_set(ps: PolicySet, ctx: RenderContext,
-                      requested: list[str] | None = None) -> RenderResult:
+@gc_paused
+def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: list[str] | None = None,
+                      on_end: Callable[[str], None] | None = None) -> RenderResult:
+    """Every end in its formats; all ends' problems are collected before one error is raised,
+    so nothing is written unless everything renders.  ``on_end(owner)`` follows progress."""
     for name in requested or []:
         registry.get(name)  # unknown names fail before any work
     result = RenderResult()
@@ -99,6 +104,8 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext,
                 continue
             result.files.append(Rendered(owner, name, f"{owner}/{fmt.file_name}", text,
                                          fmt.may_hold_secrets and _holds_secret(end), fmt.proof))
+        if on_end is not None:
+            on_end(owner)
     if problems:
         raise UnsupportedError(problems)
     return result
@@ -132,6 +139,7 @@ def index_json(ps: PolicySet, result: RenderResult, ctx: RenderContext) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+@gc_paused
 def output_files(ps: PolicySet, result: RenderResult, ctx: RenderContext) -> dict[str, OutFile]:
     files = {f.path: OutFile(f.text, f.secret) for f in result.files}
     files[MARKER] = OutFile(index_json(ps, result, ctx))

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ccsec import __version__
-from ccsec.cli.common import PROOF_HELP, err
+from ccsec.cli.common import PROOF_HELP, configure, err
 from ccsec.errors import UserError
 
 app = typer.Typer(
@@ -26,7 +26,8 @@ app = typer.Typer(
 )
 
 #: each module has ``register(app)``; one line per command family
-COMMAND_MODULES = ("ccsec.cli.spine", "ccsec.cli.ops", "ccsec.cli.audit", "ccsec.cli.lab")
+COMMAND_MODULES = ("ccsec.cli.spine", "ccsec.cli.ops", "ccsec.cli.audit", "ccsec.cli.lab",
+                   "ccsec.cli.report", "ccsec.cli.scale")
 
 
 def _version(value: bool) -> None:
@@ -37,11 +38,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="results and errors only: no headings, hints "
+                           "or progress")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="extra detail on stderr, e.g. the notes "
+                           "parsers made while reading configurations")
+    ] = False,
 ) -> None:
     """ccsec"""
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose exclude each other")
+    ctx.obj = configure(quiet, verbose)
 
 
 for _name in COMMAND_MODULES:
@@ -50,6 +63,7 @@ for _name in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app and turn user errors into exit code 2."""
+    configure()  # each invocation starts from the defaults (in-process callers run many)
     try:
         app(args=argv, prog_name="ccsec")
     except SystemExit as exc:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from ccsec.cli.common import console, load_deployment, print_json
+from ccsec.cli.common import console, detail, load_deployment, print_json, stages
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
+
+if TYPE_CHECKING:
+    from ccsec.audit.inventory import Inventory
 
 
 class OutFormat(StrEnum):
@@ -58,6 +61,7 @@ def audit(
     waivers: Annotated[Path | None, typer.Option(
         "--waivers", help="YAML file of accepted findings (rule, subject, reason, expires)")] =
     None,
+    json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
@@ -71,12 +75,17 @@ def audit(
     if configs is None:
         raise UserError(Problem("no configurations given", field="--configs",
                                 fix="ccsec audit [DEPLOYMENT] --configs DIR"))
+    if json_out:
+        fmt = OutFormat.json
     dep, dep_file = _deployment(deployment)
     accepted = load_waivers(waivers) if waivers else None
-    inv = load_directory(configs, dep)
-    result = run_audit(inv.ends, dep, dep_file, accepted, waivers_file=str(waivers or ""),
-                       unreadable=[(s.path, s.reason, s.line) for s in inv.skipped
-                                   if s.unreadable])
+    with stages(f"reading configurations in {configs}") as step:
+        inv = load_directory(configs, dep)
+        step(f"auditing {len(inv.ends)} configurations")
+        result = run_audit(inv.ends, dep, dep_file, accepted, waivers_file=str(waivers or ""),
+                           unreadable=[(s.path, s.reason, s.line) for s in inv.skipped
+                                       if s.unreadable])
+    _notes(inv)
     if fmt is OutFormat.json:
         print_json(result.to_json())
     elif fmt is OutFormat.sarif:
@@ -87,6 +96,15 @@ def audit(
     else:
         print_audit(result, console, inv.skipped, str(configs))
     raise typer.Exit(exit_code(result.findings, threshold))
+
+
+def _notes(inv: Inventory) -> None:
+    """--verbose: what each parser noticed but did not turn into policy, and skipped files."""
+    for end in inv.ends:
+        for n in end.notes:
+            detail(f"{end.source}:{n.line or '-'}: {n.severity}: {n.message}")
+    for s in inv.skipped:
+        detail(f"skipped {s.path}: {s.reason}")
 
 
 def rules(

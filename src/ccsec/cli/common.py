@@ -1,14 +1,33 @@
-"""Shared CLI plumbing: consoles, JSON output, loading the deployment argument."""
+"""Shared CLI plumbing: consoles, output verbosity, progress, JSON output, the deployment
+argument.
+
+Verbosity is one shared :data:`STATE`, set by the root callback (``--quiet``/``--verbose``) and
+read by every command through :func:`say` (chatter: headings, hints, proof footers — hidden by
+``--quiet``), :func:`detail` (extra detail on stderr — shown by ``--verbose``) and the
+progress helpers (shown only on a terminal and never with ``--quiet``).  Results and errors are
+always printed.  Colour is off when the stream is not a terminal or ``NO_COLOR`` is set.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from ccsec.deployment import Deployment, load, loads
 from ccsec.deployment.demo import demo_text
@@ -21,9 +40,84 @@ def _width(stream: object) -> int | None:
 
 
 _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
+#: NO_COLOR (no-color.org) means no escape sequences at all here, not only no colours (rich
+#: alone would keep bold and underline)
+_SYSTEM = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
-console = Console(highlight=False, no_color=_NO_COLOR, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, no_color=_NO_COLOR, width=_width(sys.stderr))
+console = Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+                  width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+              width=_width(sys.stderr))
+
+
+@dataclass
+class CliState:
+    """What the root options set for the whole invocation."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+#: the shared context every command reads (the root callback also puts it in ``ctx.obj``)
+STATE = CliState()
+
+
+def configure(quiet: bool = False, verbose: bool = False) -> CliState:
+    """Set verbosity for this invocation and re-read NO_COLOR (the CLI runs in-process in
+    tests and tools, so the environment may have changed since import)."""
+    STATE.quiet, STATE.verbose = quiet, verbose and not quiet
+    no_color = bool(os.environ.get("NO_COLOR"))
+    for c in (console, err):
+        c.no_color = no_color
+    return STATE
+
+
+def say(*objects: Any, **kwargs: Any) -> None:
+    """Chatter on stdout (headings, hints, footers): not with --quiet."""
+    if not STATE.quiet:
+        console.print(*objects, **kwargs)
+
+
+def detail(message: str) -> None:
+    """Extra detail on stderr (parser notes, proof notes): only with --verbose."""
+    if STATE.verbose:
+        err.print(message, markup=False, soft_wrap=True, style="dim")
+
+
+def _live() -> bool:
+    return not STATE.quiet and err.is_terminal
+
+
+Advance = Callable[..., None]
+
+
+@contextmanager
+def progress(total: int, what: str) -> Iterator[Advance]:
+    """A progress bar on stderr over ``total`` items (a terminal only, never with --quiet);
+    yields ``advance(label, n=1)`` — ``n=0`` only renames the current step."""
+    if not _live() or total <= 0:
+        yield lambda _label, n=1: None
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task(what, total=total)
+
+        def advance(label: str, n: int = 1) -> None:
+            bar.update(task, advance=n, description=f"{what}: {label}" if n else label)
+
+        yield advance
+
+
+@contextmanager
+def stages(first: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current stage of work that has no item count
+    (a terminal only, never with --quiet); yields ``step(text)``."""
+    if not _live():
+        yield lambda _text: None
+        return
+    with err.status(first) as status:
+        yield lambda text: status.update(text)
 
 PROOF_HELP = (
     "Proof levels: strongswan output is proven on real strongSwan by `ccsec lab run`; "

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from ccsec.checks.model import Finding, Severity
-from ccsec.cli.common import console, err, load_deployment, print_json
+from ccsec.cli.common import console, err, load_deployment, print_json, say
 from ccsec.errors import Problem, UserError
 from ccsec.report.findings import exit_code, findings_json, print_findings
 
@@ -233,6 +233,7 @@ collector_app = typer.Typer(help="read-only collectors to run on hosts", no_args
 def collector_windows(
     schema: Annotated[bool, typer.Option("--schema", help="print the JSON Schema of the file the "
                                          "script writes instead")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Print ONE read-only PowerShell script that writes ccsec-<HOST>.json: NetIPsec policy
     (ActiveStore, netsh ipsec static), hotfixes, Windows Update/WSUS policy, Defender, HIPS
@@ -243,16 +244,21 @@ def collector_windows(
     if schema:
         print_json(CollectorExport.model_json_schema(by_alias=True))
         return
+    sections = (("ipsec", "Get-NetIPsec* -PolicyStore ActiveStore, netsh ipsec static "
+                 "show all (PSKs redacted)"), ("hotfixes", "Get-HotFix, WUA history"),
+                ("windows_update", "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\"
+                 "WindowsUpdate"), ("defender", "Get-MpPreference, Get-MpComputerStatus"),
+                ("hips", "Get-Service " + ", ".join(HIPS_SERVICES) + " [U]"),
+                ("firewall_profiles", "Get-NetFirewallProfile"),
+                ("ipsec_events", "Get-WinEvent Security 4650-4655, 4960-4984, 5451-5453"))
+    if json_out:
+        print_json({"writes": "ccsec-<HOST>.json", "sections": [
+            {"section": sec, "source": src} for sec, src in sections], "script": script()})
+        return
     table = Table(title="ccsec collector windows → ccsec-<HOST>.json (run elevated)")
     table.add_column("section")
     table.add_column("source")
-    for sec, src in (("ipsec", "Get-NetIPsec* -PolicyStore ActiveStore, netsh ipsec static "
-                      "show all (PSKs redacted)"), ("hotfixes", "Get-HotFix, WUA history"),
-                     ("windows_update", "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\"
-                      "WindowsUpdate"), ("defender", "Get-MpPreference, Get-MpComputerStatus"),
-                     ("hips", "Get-Service " + ", ".join(HIPS_SERVICES) + " [U]"),
-                     ("firewall_profiles", "Get-NetFirewallProfile"),
-                     ("ipsec_events", "Get-WinEvent Security 4650-4655, 4960-4984, 5451-5453")):
+    for sec, src in sections:
         table.add_row(sec, src)
     err.print(table)
     typer.echo(script(), nl=False)
@@ -404,6 +410,7 @@ def ports(
         "--pg-slot", help="HOST=N: the PG is the Nth installed on its box (PG1/PG2/PG3; "
         "default 1)")] = None,
     secure: Annotated[bool, typer.Option("--secure", help="15.0 secure-mode ports")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
 ) -> None:
     """For every derived path the TCP/UDP ports each side listens on (instance-aware) and the
     IKE/NAT-T/ESP ports; components that must not be firewall-segmented are called out."""
@@ -411,6 +418,8 @@ def ports(
 
     if fmt not in ("text", "csv", "json"):
         raise typer.BadParameter("--format must be text, csv or json")
+    if json_out:
+        fmt = "json"
     dep = load_deployment(deployment)
     slots = _slots(pg_slot)
     unknown = [h for h in slots if h not in {x.name for x in dep.hosts}]
@@ -447,7 +456,7 @@ def ports(
         for c in callouts:
             ct.add_row(c["host"], c["role"], c["reason"])
         console.print(ct)
-    console.print(f"source: {entries[0].source if entries else ''}")
+    say(f"source: {entries[0].source if entries else ''}")
 
 
 def register(app: typer.Typer) -> None:

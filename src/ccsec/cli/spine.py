@@ -1,4 +1,5 @@
-"""ccsec paths | plan | render | schema | demo — from a deployment file to rendered policy."""
+"""ccsec paths | plan | render | schema | demo | init — from a deployment file to rendered
+policy."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ccsec.cli.common import PROOF_HELP, console, load_deployment, print_json
+from ccsec.cli.common import (
+    PROOF_HELP,
+    STATE,
+    console,
+    detail,
+    load_deployment,
+    print_json,
+    progress,
+    say,
+)
 from ccsec.crypto import PROFILES
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
+from ccsec.errors import Problem, UserError
 from ccsec.fileio import OutFile, check_target, write_tree
+from ccsec.formats import get as get_format
 from ccsec.formats import names as format_names
 from ccsec.formats.base import RenderContext
 from ccsec.paths import derive
@@ -101,7 +113,8 @@ def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
             base: Path) -> tuple[PolicySet, RenderResult, RenderContext]:
     ps = make_plan(dep, profile)
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base))
-    return ps, render_policy_set(ps, ctx, formats or None), ctx
+    with progress(len(ps.ends), "rendering") as advance:
+        return ps, render_policy_set(ps, ctx, formats or None, on_end=advance), ctx
 
 
 def _report_render(out: Path, result: RenderResult) -> None:
@@ -110,10 +123,12 @@ def _report_render(out: Path, result: RenderResult) -> None:
         table.add_column(col)
     for f in result.files:
         table.add_row(f.end, f.format, f.path, f.proof, "yes (0600)" if f.secret else "")
-    console.print(table)
+        if f.proof != "lab":
+            detail(f"{f.path}: syntax only — {get_format(f.format).proof_note}")
+    say(table)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s.format} for {s.end}: {s.reason}")
-    console.print(PROOF_HELP)
+    say(PROOF_HELP)
 
 
 def render(
@@ -152,22 +167,49 @@ def schema() -> None:
 
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("ccsec-demo"),
+    json_out: JsonOpt = False,
 ) -> None:
     """Render the bundled example deployment (central controller A/B, AW/HDS, a remote PG site
     behind NAT with Communications Manager in another domain) into ./ccsec-demo/."""
     check_target(out)
     dep = load_deployment("demo")
     found = derive(dep)
-    console.print(f"[bold]{dep.deployment}[/]: {len(dep.sites)} sites, {len(dep.hosts)} hosts, "
-                  f"{len(found)} protected paths (profile {dep.profile})")
-    paths("demo")
     ps, result, ctx = _render(dep, None, None, Path.cwd())
     files = output_files(ps, result, ctx)
     files["deployment.yaml"] = OutFile(demo_text())
     write_tree(out, files)
+    if json_out:
+        print_json({"out": str(out), **json.loads(files["index.json"].text)})
+        return
+    say(f"[bold]{dep.deployment}[/]: {len(dep.sites)} sites, {len(dep.hosts)} hosts, "
+        f"{len(found)} protected paths (profile {dep.profile})")
+    if not STATE.quiet:
+        paths("demo")
     _report_render(out, result)
-    console.print(f"next: [bold]ccsec paths {out}/deployment.yaml[/], "
-                  f"[bold]ccsec plan {out}/deployment.yaml[/]")
+    say(f"next: [bold]ccsec paths {out}/deployment.yaml[/], "
+        f"[bold]ccsec plan {out}/deployment.yaml[/], "
+        f"[bold]ccsec report {out}/deployment.yaml --configs {out} -o report.html[/]")
+
+
+def init(
+    file: Annotated[Path, typer.Argument(help="the deployment file to create")] =
+    Path("deployment.yaml"),
+) -> None:
+    """Write an annotated starter deployment file (every role explained in comments); never
+    overwrites a file."""
+    from importlib.resources import files as package_files
+
+    text = package_files("ccsec").joinpath("data/starter.yaml").read_text(encoding="utf-8")
+    try:
+        with open(file, "x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise UserError(Problem(f"{file} already exists", field="FILE",
+                                fix="choose another name (ccsec init never overwrites)")) from None
+    except OSError as exc:
+        raise UserError(Problem(f"cannot create {file}: {exc.strerror}", field="FILE")) from None
+    say(f"wrote {file}: edit it, then run [bold]ccsec paths {file}[/] and "
+        f"[bold]ccsec report {file} -o report.html[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -176,3 +218,4 @@ def register(app: typer.Typer) -> None:
     app.command(help=(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
     app.command()(schema)
     app.command()(demo)
+    app.command()(init)
