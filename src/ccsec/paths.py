@@ -123,8 +123,11 @@ def _candidates(dep: Deployment) -> list[tuple[int, Host, Network, Host, Network
             out.append((7, a, "public", b, "public"))
             if a.private and b.private:
                 out.append((7, a, "private", b, "private"))
-    cucms = [h for h in hosts if h.has(Role.CUCM)]
-    out += [(8, p, "public", c, "public") for p in pgs for c in cucms if p.site == c.site]
+    cucms: dict[str, list[Host]] = {}  # by site: a PG only pairs with its own site's nodes
+    for h in hosts:
+        if h.has(Role.CUCM):
+            cucms.setdefault(h.site, []).append(h)
+    out += [(8, p, "public", c, "public") for p in pgs for c in cucms.get(p.site, ())]
     return out
 
 
@@ -154,10 +157,18 @@ def _nat_end(dep: Deployment, site_a: str, site_b: str) -> int | None:
     return None
 
 
+def _host_net(cache: dict[IPv4Address, IPv4Network], addr: IPv4Address) -> IPv4Network:
+    net = cache.get(addr)
+    if net is None:
+        net = cache[addr] = IPv4Network(addr)
+    return net
+
+
 def host_paths(dep: Deployment) -> list[Path]:
     """Catalog paths 1–8, one per pair of interfaces, deterministic order."""
     seen: set[frozenset[tuple[str, str]]] = set()
     paths: list[Path] = []
+    nets: dict[IPv4Address, IPv4Network] = {}  # one /32 per address, shared by its paths
     for catalog, a, net_a, b, net_b in _candidates(dep):
         if a.name == b.name:
             continue
@@ -186,7 +197,7 @@ def host_paths(dep: Deployment) -> list[Path]:
                     PathEnd(a.name, addr_a, net_a, a.site, a.platform),
                     PathEnd(b.name, addr_b, net_b, b.site, b.platform),
                 ),
-                protects=((IPv4Network(addr_a),), (IPv4Network(addr_b),)),
+                protects=((_host_net(nets, addr_a),), (_host_net(nets, addr_b),)),
                 peer_address=(reach[0], reach[1]),
                 nat_end=nat_end,
                 psk_ref=dep.psk if auth == "psk" else None,
@@ -216,13 +227,12 @@ def wan_reach(site: Site) -> IPv4Address:
 def site_tunnels(dep: Deployment, paths: list[Path] | None = None) -> list[Path]:
     """One tunnel per pair of sites crossed by a host path. Sites without a gateway are skipped
     here; ``validate`` reports them."""
-    crossings: list[tuple[str, str]] = []
+    crossings: dict[tuple[str, str], None] = {}  # ordered set: first crossing first
     for p in paths if paths is not None else host_paths(dep):
         a, b = p.ends[0].site, p.ends[1].site
         if a != b:
             pair = tuple(s.name for s in _site_order(dep, a, b))
-            if pair not in crossings:
-                crossings.append(pair)  # type: ignore[arg-type]
+            crossings.setdefault(pair, None)  # type: ignore[arg-type]
     tunnels = []
     for name_a, name_b in crossings:
         sa, sb = dep.site(name_a), dep.site(name_b)

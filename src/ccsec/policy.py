@@ -13,6 +13,7 @@ them; descriptions are free text and each format encodes (or refuses) them itsel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_address
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -38,8 +39,11 @@ class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_CONTROL_OR_QUOTE = re.compile(r'[\x00-\x1f"]')
+
+
 def _no_control(value: str, what: str) -> str:
-    if any(ord(c) < 32 or c == '"' for c in value):
+    if _CONTROL_OR_QUOTE.search(value):
         raise ValueError(f"{what} must not contain control characters or double quotes")
     return value
 

@@ -226,6 +226,40 @@ def test_binary_and_broken_files_are_skipped_not_fatal(tmp_path: Path) -> None:
     assert reasons["broken.conf"][1] and "strongswan" in reasons["broken.conf"][0]
 
 
+def test_parallel_import_equals_sequential(tmp_path: Path, monkeypatch) -> None:
+    """Worker processes change nothing: same ends (policies, facts, attachment), same skips,
+    same order — broken and binary files included."""
+    import shutil
+
+    from ccsec.audit import inventory
+    from ccsec.deployment import load
+
+    shutil.copytree(BROWNFIELD, tmp_path / "configs")
+    (tmp_path / "configs" / "blob.bin").write_bytes(b"\x00\x01crypto map")
+    (tmp_path / "configs" / "broken.conf").write_text("connections {\n  a {\n", encoding="utf-8")
+    dep = load(BROWNFIELD.parent / "deployment.yaml")
+    monkeypatch.setattr(inventory, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(inventory, "BATCH_BYTES", 1)  # one file per batch: many hand-offs
+    one = load_directory(tmp_path / "configs", dep, workers=1)
+    two = load_directory(tmp_path / "configs", dep, workers=2)
+
+    def view(inv: inventory.Inventory) -> list[object]:
+        return [(e.source, e.format, e.host, e.policy, e.facts, e.notes) for e in inv.ends]
+
+    assert len(one.ends) >= 4 and len(one.skipped) >= 2
+    assert view(two) == view(one)
+    assert two.skipped == one.skipped
+
+
+def test_import_workers_follow_ccsec_jobs(monkeypatch) -> None:
+    from ccsec.audit import inventory
+
+    monkeypatch.setenv("CCSEC_JOBS", "3")
+    assert inventory.default_workers() == 3
+    monkeypatch.setenv("CCSEC_JOBS", "zero")
+    assert inventory.default_workers() >= 1
+
+
 CONFIG_WORDS = st.sampled_from([
     "conn", "config", "setup", "left=", "right=", "%default", "also=", "ike=", "esp=", "auto=",
     "start", "route", "authby=", "secret", "leftsubnet=", "10.0.0.1", "10.0.0.0/8", "[tcp/80]",

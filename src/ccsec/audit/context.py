@@ -64,6 +64,13 @@ class AuditContext:
     coverage: list[CoverageRow] = field(default_factory=list)
     #: "<path id>" -> planned/negotiated comparison note (filled by coverage)
     weaker: dict[str, str] = field(default_factory=dict)
+    #: look-up indexes built on first use (checks ask per rule; 1,000-site deployments)
+    _by_rule: dict[tuple[int, int], list[SessionRecord]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _by_rule_of: tuple[int, int, int] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    _hosts: dict[str, Host] | None = field(default=None, init=False, repr=False, compare=False)
+    _at: dict[object, Host] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def environment(self) -> str:
@@ -76,7 +83,23 @@ class AuditContext:
                 yield end, r
 
     def sessions_of(self, end: ImportedEnd, rule: Rule) -> list[SessionRecord]:
-        return [s for s in self.sessions if s.involves(end, rule)]
+        """The sessions a rule takes part in, in session order.
+
+        Indexed by rule identity; the index is rebuilt whenever ``sessions`` was replaced or
+        changed length (coverage appends and prunes sessions before the checks run)."""
+        ss = self.sessions
+        version = (id(ss), len(ss), id(ss[-1]) if ss else 0)
+        if self._by_rule_of != version:
+            index: dict[tuple[int, int], list[SessionRecord]] = {}
+            for s in ss:
+                ka = (id(s.a[0]), id(s.a[1]))
+                index.setdefault(ka, []).append(s)
+                if s.b is not None:
+                    kb = (id(s.b[0]), id(s.b[1]))
+                    if kb != ka:
+                        index.setdefault(kb, []).append(s)
+            self._by_rule, self._by_rule_of = index, version
+        return list(self._by_rule.get((id(end), id(rule)), ()))
 
     def peers(self, end: ImportedEnd, rule: Rule) -> list[tuple[ImportedEnd, Rule]]:
         out = []
@@ -89,13 +112,26 @@ class AuditContext:
     def host(self, name: str | None) -> Host | None:
         if self.deployment is None or name is None:
             return None
-        return next((h for h in self.deployment.hosts if h.name == name), None)
+        if self._hosts is None:
+            self._hosts = {}
+            for h in self.deployment.hosts:
+                self._hosts.setdefault(h.name, h)
+        return self._hosts.get(name)
 
     def host_at(self, address: object) -> Host | None:
-        """The deployment host with this address (public or private)."""
+        """The deployment host with this address (public or private; the first in file order
+        when two share one)."""
         if self.deployment is None:
             return None
-        for h in self.deployment.hosts:
-            if address in (h.public, h.private):
-                return h
-        return None
+        if address is None:  # matches a host without a private address, as a scan would
+            return next((h for h in self.deployment.hosts if h.private is None), None)
+        if self._at is None:
+            self._at = {}
+            for h in self.deployment.hosts:
+                self._at.setdefault(h.public, h)
+                if h.private is not None:
+                    self._at.setdefault(h.private, h)
+        try:
+            return self._at.get(address)
+        except TypeError:  # an unhashable value is nobody's address
+            return None

@@ -19,6 +19,7 @@ from ccsec.audit.waivers import Waiver
 from ccsec.audit.waivers import apply as apply_waivers
 from ccsec.checks.model import Finding, Location, finding
 from ccsec.deployment.model import Deployment
+from ccsec.gcpause import gc_paused
 from ccsec.policy import PolicySet
 from ccsec.report.findings import sort_findings
 
@@ -64,6 +65,7 @@ def _finding_json(f: Finding) -> dict[str, object]:
     }
 
 
+@gc_paused
 def run_audit(ends: list[ImportedEnd], deployment: Deployment | None = None,
               deployment_file: str | None = None, waivers: list[Waiver] | None = None,
               today: date | None = None, waivers_file: str = "waivers",

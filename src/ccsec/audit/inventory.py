@@ -19,9 +19,12 @@ into the generic facts the checks read: ``down_rules``, ``manual_keying``,
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, ip_address
 from pathlib import Path
@@ -30,6 +33,7 @@ from ccsec.audit.model import ImportedEnd
 from ccsec.deployment.model import Deployment
 from ccsec.errors import ParseError, Problem, UserError
 from ccsec.formats.base import Parsed
+from ccsec.gcpause import gc_paused
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -46,6 +50,13 @@ _IOS = re.compile(r"(?m)^(crypto\s+(isakmp|ikev2|ipsec|map|keyring|dynamic-map|p
 _CCSEC_INDEX = re.compile(r'"generator"\s*:\s*"ccsec ')
 
 
+_SECRET_WORDS = ("PSK", "RSA", "ECDSA", "EAP", "XAUTH", "P12", "PIN", "NTLM", "PKCS8")
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
 def sniff(text: str) -> str | None:
     """The format of a configuration text, or None when it is none ccsec reads."""
     head = text[:200_000]
@@ -56,11 +67,14 @@ def sniff(text: str) -> str | None:
         if _CCSEC_INDEX.search(head[:4096]):
             return "ccsec-index"
         return None
-    if _SWANCTL.search(head):
+    # each regex runs only where the words it needs occur at all (str.find is ~100x faster
+    # than a multi-line regex over a 200 KB head, and these files are mostly other formats)
+    if "{" in head and _has(head, ("connections", "secrets", "authorities")) \
+            and _SWANCTL.search(head):
         return "strongswan"
-    if _IPSEC_CONF.search(head):
+    if _has(head, ("conn", "config")) and _IPSEC_CONF.search(head):
         return "ipsec-conf"
-    if _SECRETS.search(head):
+    if ":" in head and _has(head, _SECRET_WORDS) and _SECRETS.search(head):
         return "ipsec-secrets"
     if _POWERSHELL.search(head):
         return "windows-powershell"
@@ -140,65 +154,167 @@ def _read(path: Path) -> str | None:
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+#: below this much input a second process costs more than it saves (fork + result transfer)
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+#: files handed to one worker at a time: big enough to amortise the transfer, small enough
+#: that the workers finish together
+BATCH_BYTES = 1024 * 1024
+#: formats whose reading depends on other files (``include``, ipsec.secrets beside
+#: ipsec.conf) or that are not configurations: the first pass hands their text back
+_CONTEXTUAL = frozenset({"strongswan", "ipsec-conf", "ipsec-secrets", "ccsec-index"})
+
+
+@dataclass
+class _Scan:
+    """What the first pass learned of one file: a reason to skip it, its parse (or the parse
+    error's message and line), or — for the formats in ``_CONTEXTUAL`` — its text."""
+
+    fmt: str | None = None
+    skip: str | None = None
+    unreadable: bool = False
+    parsed: Parsed | None = None
+    text: str | None = None
+    line: int | None = None
+
+
+def _parse(fmt: str, text: str, path: str, secrets: str | None = None) -> _Scan:
+    try:
+        if fmt == "ipsec-conf":
+            return _Scan(fmt, parsed=_ipsec_conf(text, path, secrets))
+        return _Scan(fmt, parsed=IMPORTERS[fmt](text, path))
+    except ParseError as exc:
+        p = exc.problems[0]
+        return _Scan(fmt, skip=f"{fmt}: {p.message}", unreadable=True, line=p.line)
+
+
+def _scan(path: Path) -> _Scan:
+    """Read, sniff and (unless the format needs the other files) parse one file."""
+    try:
+        text = _read(path)
+    except OSError as exc:
+        return _Scan(skip=f"cannot read: {exc.strerror}", unreadable=True)
+    if text is None:
+        return _Scan(skip="binary file")
+    fmt = sniff(text)
+    if fmt is None:
+        return _Scan(skip="not a configuration format ccsec reads")
+    if fmt in _CONTEXTUAL:
+        return _Scan(fmt, text=text)
+    return _parse(fmt, text, str(path))
+
+
+@gc_paused
+def _scan_batch(paths: list[Path]) -> list[_Scan]:
+    return [_scan(p) for p in paths]
+
+
+def _batches(paths: list[Path], sizes: list[int]) -> list[list[Path]]:
+    out: list[list[Path]] = [[]]
+    total = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if out[-1] and total + size > BATCH_BYTES:
+            out.append([])
+            total = 0
+        out[-1].append(path)
+        total += size
+    return out
+
+
+def default_workers() -> int:
+    """Processes for a large import: ``CCSEC_JOBS`` if set, else the CPUs this process may use."""
+    env = os.environ.get("CCSEC_JOBS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def scan_all(paths: list[Path], workers: int | None = None) -> list[_Scan]:
+    """Every file's first pass, in file order.  Reading and parsing one file is a pure function
+    of its bytes, so a large directory is spread over worker processes (fork: nothing to
+    re-import) in batches; the results are the objects a sequential run makes, in its order."""
+    n = default_workers() if workers is None else workers
+    sizes = [_size(p) for p in paths]
+    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(paths) < 2 \
+            or "fork" not in mp.get_all_start_methods():
+        return [_scan(p) for p in paths]
+    batches = _batches(paths, sizes)
+    with ProcessPoolExecutor(max_workers=min(n, len(batches)),
+                             mp_context=mp.get_context("fork")) as pool:
+        return [s for scans in pool.map(_scan_batch, batches) for s in scans]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@gc_paused
 def load_directory(root: Path, dep: Deployment | None = None,
-                   display_root: Path | None = None) -> Inventory:
+                   display_root: Path | None = None, workers: int | None = None) -> Inventory:
     """Read every file under ``root`` (a file works too); nothing here raises for one bad file:
-    it lands in ``skipped``.  A missing root is a :class:`UserError`."""
+    it lands in ``skipped``.  A missing root is a :class:`UserError`.  ``workers``: processes
+    for reading and parsing (default :func:`default_workers`; 1 = this process only)."""
     if not root.exists():
         raise UserError(Problem(f"{root} does not exist", field="--configs",
                                 fix="point --configs at a directory of configuration files"))
-    inv = Inventory()
     shown = display_root or (root if root.is_dir() else root.parent)
-    texts: dict[Path, tuple[str, str]] = {}
-    for path in _files(root):
-        try:
-            text = _read(path)
-        except OSError as exc:
-            inv.skipped.append(Skipped(_rel(path, shown), f"cannot read: {exc.strerror}",
-                                       unreadable=True))
-            continue
-        if text is None:
-            inv.skipped.append(Skipped(_rel(path, shown), "binary file"))
-            continue
-        fmt = sniff(text)
-        if fmt is None:
-            inv.skipped.append(Skipped(_rel(path, shown), "not a configuration format ccsec "
-                                       "reads"))
-            continue
-        texts[path] = (fmt, text)
-    secrets_by_dir = {p.parent: t for p, (f, t) in texts.items() if f == "ipsec-secrets"}
-    included = _included(texts)
-    for path, (fmt, text) in texts.items():
-        if path in included:
-            continue  # read as part of the file that includes it
-        if fmt in ("ipsec-secrets", "ccsec-index"):
-            if fmt == "ipsec-secrets" and not any(
-                    q.parent == path.parent and f == "ipsec-conf" for q, (f, _) in texts.items()):
-                inv.skipped.append(Skipped(_rel(path, shown), "ipsec.secrets without an "
-                                           "ipsec.conf beside it"))
-            continue
+    paths = _files(root)
+    scans = scan_all(paths, workers)
+    _parse_contextual(paths, scans)
+    inv = Inventory()
+    for path, scan in zip(paths, scans, strict=True):
         source = _rel(path, shown)
-        try:
-            if fmt == "ipsec-conf":
-                parsed = _ipsec_conf(text, str(path), secrets_by_dir.get(path.parent))
-            else:
-                parsed = IMPORTERS[fmt](text, str(path))
-        except ParseError as exc:
-            p = exc.problems[0]
-            inv.skipped.append(Skipped(source, f"{fmt}: {p.message}", p.line, unreadable=True))
-            continue
-        for policy in parsed.policies:
-            end = ImportedEnd(policy=policy, source=source, format=fmt,
-                              facts=dict(parsed.facts), locations=dict(parsed.locations),
-                              notes=list(parsed.notes))
-            if fmt == "ios":
-                end.facts.update(ios_facts(parsed.facts))
-            elif fmt == "strongswan":
-                end.facts.setdefault("ike_any_version", [])
-            inv.ends.append(end)
+        if scan.skip is not None:
+            inv.skipped.append(Skipped(source, scan.skip, scan.line, scan.unreadable))
+        elif scan.parsed is not None and scan.fmt is not None:
+            inv.ends.extend(_ends(scan.parsed, source, scan.fmt))
     if dep is not None:
         attach(inv.ends, dep)
     return inv
+
+
+def _parse_contextual(paths: list[Path], scans: list[_Scan]) -> None:
+    """Second pass, in place, over the files whose reading depends on their neighbours:
+    strongSwan files another one includes are read as part of it (dropped here), an
+    ipsec.conf takes the ipsec.secrets beside it, and the index ccsec writes is not a config."""
+    texts = {p: (s.fmt, s.text) for p, s in zip(paths, scans, strict=True)
+             if s.text is not None and s.fmt is not None}
+    if not texts:
+        return
+    secrets_by_dir = {p.parent: t for p, (f, t) in texts.items() if f == "ipsec-secrets"}
+    conf_dirs = {p.parent for p, (f, _) in texts.items() if f == "ipsec-conf"}
+    included = _included(texts)
+    for i, path in enumerate(paths):
+        if path not in texts:
+            continue
+        fmt, text = texts[path]
+        if path in included or fmt == "ccsec-index" or \
+                (fmt == "ipsec-secrets" and path.parent in conf_dirs):
+            scans[i] = _Scan(fmt)  # read with another file, or not a configuration
+        elif fmt == "ipsec-secrets":
+            scans[i] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
+        else:
+            scans[i] = _parse(fmt, text, str(path), secrets_by_dir.get(path.parent))
+
+
+def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
+    """One imported end per policy of a parsed file, with the file's facts made generic."""
+    ends = []
+    for policy in parsed.policies:
+        end = ImportedEnd(policy=policy, source=source, format=fmt,
+                          facts=dict(parsed.facts), locations=dict(parsed.locations),
+                          notes=list(parsed.notes))
+        if fmt == "ios":
+            end.facts.update(ios_facts(parsed.facts))
+        elif fmt == "strongswan":
+            end.facts.setdefault("ike_any_version", [])
+        ends.append(end)
+    return ends
 
 
 _INCLUDE = re.compile(r"(?m)^\s*include\s+(\S+)\s*$")
@@ -217,6 +333,8 @@ def _included(texts: dict[Path, tuple[str, str]]) -> set[Path]:
                 out.update(q.resolve() for q in base.glob(p.name))
             except (OSError, ValueError):
                 continue
+    if not out:  # nothing includes anything: no need to resolve every path
+        return set()
     return {p for p in texts if p.resolve() in out}
 
 

@@ -18,7 +18,7 @@ from ipaddress import IPv4Address, IPv4Network
 from ccsec.audit.context import SessionRecord
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.negotiate import ANY, Context, Session, Side, missing, negotiate
-from ccsec.deployment.model import Deployment
+from ccsec.deployment.model import Deployment, Host
 from ccsec.policy import Rule
 
 Key = tuple[ImportedEnd, Rule]
@@ -32,6 +32,10 @@ class NatMap:
         self.sites: list[tuple[IPv4Network, str, bool]] = []
         self.gateways: dict[IPv4Address, str] = {}
         self.tunnel = bool(dep and dep.tunnel)
+        #: prefixes by (length, address >> host bits) → first position in ``sites``
+        self._prefix_at: dict[tuple[int, int], int] = {}
+        self._lengths: list[int] = []
+        self._site_nat: dict[str, bool] = {}
         if dep is None:
             return
         for s in dep.sites:
@@ -41,15 +45,25 @@ class NatMap:
                 self.gateways[s.gateway.wan] = s.name
                 if s.nat is not None:
                     self.public[s.gateway.wan] = s.nat.public
+        for i, (net, name, nat) in enumerate(self.sites):
+            plen = net.prefixlen
+            self._prefix_at.setdefault((plen, int(net.network_address) >> (32 - plen)), i)
+            self._site_nat[name] = self._site_nat.get(name, False) or nat
+        self._lengths = sorted({net.prefixlen for net, _, _ in self.sites})
 
     def site(self, addr: IPv4Address) -> tuple[str, bool] | None:
+        """The site an address belongs to (the first listed prefix containing it), indexed:
+        one look-up per distinct prefix length instead of a scan of every site."""
         if addr in self.gateways:
             name = self.gateways[addr]
-            return name, any(n == name and nat for _, n, nat in self.sites)
-        for net, name, nat in self.sites:
-            if addr in net:
-                return name, nat
-        return None
+            return name, self._site_nat.get(name, False)
+        value = int(addr)
+        hits = [i for plen in self._lengths
+                if (i := self._prefix_at.get((plen, value >> (32 - plen)))) is not None]
+        if not hits:
+            return None
+        _, name, nat = self.sites[min(hits)]
+        return name, nat
 
     def crosses_nat(self, a: Rule, b: Rule) -> bool:
         sa, sb = self.site(a.local_address), self.site(b.local_address)
@@ -93,18 +107,58 @@ def side_facts(end: ImportedEnd, rule: Rule, public: IPv4Address | None,
 
 
 class Pairer:
+    """Finds each rule's peer through indexes: rules by (address they answer on, peer they
+    name), so a central end with thousands of rules is never scanned per remote rule."""
+
     def __init__(self, ends: list[ImportedEnd], dep: Deployment | None) -> None:
         self.ends = ends
         self.dep = dep
         self.nat = NatMap(dep)
         self.by_local: dict[IPv4Address, list[Key]] = defaultdict(list)
         self.by_peer: dict[IPv4Address, list[Key]] = defaultdict(list)
+        #: (local or NAT public address, peer address) → (position in by_local's list, key)
+        self.by_pair: dict[tuple[IPv4Address, IPv4Address], list[tuple[int, Key]]] = {}
+        #: rules with a wildcard peer, by local address, in by_peer[ANY] order
+        self.any_by_local: dict[IPv4Address, list[Key]] = {}
         for end in ends:
             for r in end.policy.rules:
-                self.by_local[r.local_address].append((end, r))
+                key = (end, r)
+                self._add_local(r.local_address, r, key)
                 if r.local_address in self.nat.public:
-                    self.by_local[self.nat.public[r.local_address]].append((end, r))
-                self.by_peer[r.peer_address].append((end, r))
+                    self._add_local(self.nat.public[r.local_address], r, key)
+                self.by_peer[r.peer_address].append(key)
+                if r.peer_address == ANY:
+                    self.any_by_local.setdefault(r.local_address, []).append(key)
+        self._hosts: dict[str, Host] = {}
+        self._host_at: dict[IPv4Address, str] = {}
+        self._gateway_at: dict[IPv4Address, str] = {}
+        if dep is not None:
+            for h in dep.hosts:
+                self._hosts.setdefault(h.name, h)
+                self._host_at.setdefault(h.public, h.name)
+                if h.private is not None:
+                    self._host_at.setdefault(h.private, h.name)
+            for s in dep.sites:
+                if s.gateway:
+                    self._gateway_at.setdefault(s.gateway.wan, s.gateway.name)
+                    if s.nat:
+                        self._gateway_at.setdefault(s.nat.public, s.gateway.name)
+
+    def _add_local(self, address: IPv4Address, r: Rule, key: Key) -> None:
+        bucket = self.by_local[address]
+        self.by_pair.setdefault((address, r.peer_address), []).append((len(bucket), key))
+        bucket.append(key)
+
+    def _answering(self, r: Rule) -> list[Key]:
+        """The rules on r's peer address that name r (its address, its NAT's, or anyone), in
+        the order a scan of ``by_local[r.peer_address]`` would meet them."""
+        names = {r.local_address, ANY}
+        public = self._public(r)
+        if public is not None:
+            names.add(public)
+        hits = [hit for n in names for hit in self.by_pair.get((r.peer_address, n), ())]
+        hits.sort(key=lambda h: h[0])
+        return [k for _, k in hits]
 
     def _public(self, r: Rule) -> IPv4Address | None:
         return self.nat.public.get(r.local_address)
@@ -119,7 +173,7 @@ class Pairer:
         """(peer, nat inferred) candidates for one rule, best first."""
         end, r = key
         found: list[tuple[int, Key, bool]] = []
-        for other in self.by_local.get(r.peer_address, []):
+        for other in self._answering(r):
             if other[0] is end:
                 continue
             o = other[1]
@@ -131,7 +185,7 @@ class Pairer:
                     continue
                 if _mirror_score(r, other[1]) == 2:
                     found.append((1, other, True))
-        for other in self.by_peer.get(ANY, []):
+        for other in self.any_by_local.get(r.peer_address, []):
             if other[0] is not end and other[1].local_address == r.peer_address:
                 found.append((_mirror_score(r, other[1]), other, False))
         found = [f for f in found if f[0] > 0 or f[1][1].peer_address != ANY]
@@ -152,18 +206,13 @@ class Pairer:
     def _domain(self, end: ImportedEnd) -> str | None:
         if self.dep is None or end.host is None:
             return None
-        host = next((h for h in self.dep.hosts if h.name == end.host), None)
+        host = self._hosts.get(end.host)
         return host.domain if host else None
 
     def expected(self, r: Rule) -> str:
-        if self.dep is not None:
-            for h in self.dep.hosts:
-                if r.peer_address in (h.public, h.private):
-                    return h.name
-            for s in self.dep.sites:
-                if s.gateway and r.peer_address in (s.gateway.wan, s.nat.public if s.nat else None):
-                    return s.gateway.name
-        return str(r.peer_address)
+        """Who a rule aims at: the host with that address, else the gateway (or its NAT)."""
+        name = self._host_at.get(r.peer_address) or self._gateway_at.get(r.peer_address)
+        return name if name is not None else str(r.peer_address)
 
 
 def negotiate_keys(a: Key, b: Key, ctx: Context) -> Session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ccsec.audit.context import AuditContext
+from ccsec.audit.context import AuditContext, SessionRecord
 from ccsec.checks.common import SEED_PATHS, SEED_TUNNEL
 from ccsec.checks.model import Finding, Location, Severity, finding, rule
 
@@ -47,16 +47,23 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
     if ctx.deployment is None:
         return out
     dep_loc = Location(ctx.deployment_file or "deployment", None)
+    # the first session of each path (and the first one-sided one), found once, not per row
+    first: dict[str | None, SessionRecord] = {}
+    lone: dict[str | None, SessionRecord] = {}
+    for s in ctx.sessions:
+        first.setdefault(s.path, s)
+        if s.b is None:
+            lone.setdefault(s.path, s)
     for row in ctx.coverage:
         subject = f"{row.path} ({row.a} ↔ {row.b})"
         if row.status == "missing":
             out.append(finding(UNPROTECTED, subject, row.detail, dep_loc))
         elif row.status == "one-sided":
-            rec = next((s for s in ctx.sessions if s.path == row.path and s.b is None), None)
+            rec = lone.get(row.path)
             loc = rec.a[0].where(rec.a[1]) if rec else dep_loc
             out.append(finding(ONE_SIDED, subject, row.detail, loc))
         elif row.status == "weaker":
-            rec = next((s for s in ctx.sessions if s.path == row.path), None)
+            rec = first.get(row.path)
             loc = rec.a[0].where(rec.a[1], "ike") if rec else dep_loc
             out.append(finding(WEAKER, subject, row.detail, loc))
     for end in ctx.ends:

@@ -104,16 +104,53 @@ def _addresses(dep: Deployment) -> Iterator[Issue]:
         seen.setdefault(addr, loc)
 
 
+class _Prefixes:
+    """Prefixes seen so far, indexed so that finding the ones overlapping a new prefix does
+    not scan them all (1,000-site files): each prefix is filed under its own key
+    ``(length, address >> host bits)`` and under the key of every shorter prefix containing
+    it.  Look-ups return matches in the order they were added, as a scan would."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[IPv4Network, str]] = []
+        self.exact: dict[tuple[int, int], list[int]] = {}
+        self.inside: dict[tuple[int, int], list[int]] = {}
+        self.lengths: set[int] = set()
+
+    @staticmethod
+    def _key(value: int, plen: int) -> tuple[int, int]:
+        return plen, value >> (32 - plen)
+
+    def add(self, net: IPv4Network, owner: str) -> None:
+        n, value, plen = len(self.items), int(net.network_address), net.prefixlen
+        self.items.append((net, owner))
+        self.exact.setdefault(self._key(value, plen), []).append(n)
+        for shorter in range(plen):
+            self.inside.setdefault(self._key(value, shorter), []).append(n)
+        self.lengths.add(plen)
+
+    def _containing(self, value: int, limit: int) -> set[int]:
+        return {n for plen in self.lengths if plen <= limit
+                for n in self.exact.get(self._key(value, plen), ())}
+
+    def overlapping(self, net: IPv4Network) -> list[tuple[IPv4Network, str]]:
+        """Earlier prefixes overlapping ``net`` (for CIDR blocks: one contains the other)."""
+        value, plen = int(net.network_address), net.prefixlen
+        found = self._containing(value, plen) | set(self.inside.get(self._key(value, plen), ()))
+        return [self.items[n] for n in sorted(found)]
+
+    def containing(self, addr: IPv4Address) -> list[tuple[IPv4Network, str]]:
+        return [self.items[n] for n in sorted(self._containing(int(addr), 32))]
+
+
 def _prefixes(dep: Deployment) -> Iterator[Issue]:
-    owners: list[tuple[IPv4Network, str]] = []
+    owners = _Prefixes()
     for i, s in enumerate(dep.sites):
         for j, p in enumerate(s.prefixes):
-            for q, other in owners:
-                if p.overlaps(q):
-                    yield Issue(("sites", i, "prefixes", j),
-                                f"prefix {p} overlaps {q} of site '{other}'",
-                                "site prefixes must be disjoint (they become tunnel selectors)")
-            owners.append((p, s.name))
+            for q, other in owners.overlapping(p):
+                yield Issue(("sites", i, "prefixes", j),
+                            f"prefix {p} overlaps {q} of site '{other}'",
+                            "site prefixes must be disjoint (they become tunnel selectors)")
+            owners.add(p, s.name)
         if s.gateway is not None:
             lan = gateway_lan(dep, i)
             if not _in_prefixes(lan, s.prefixes):
@@ -125,11 +162,10 @@ def _prefixes(dep: Deployment) -> Iterator[Issue]:
                             f"WAN address {s.gateway.wan} lies inside the site's own prefixes",
                             "the WAN address belongs to the provider network, not the LAN")
         if s.nat is not None:
-            for q, other in owners:
-                if s.nat.public in q:
-                    yield Issue(("sites", i, "nat", "public"),
-                                f"NAT public address {s.nat.public} is inside prefix {q} of "
-                                f"site '{other}'", "use the NAT device's outside address")
+            for q, other in owners.containing(s.nat.public):
+                yield Issue(("sites", i, "nat", "public"),
+                            f"NAT public address {s.nat.public} is inside prefix {q} of "
+                            f"site '{other}'", "use the NAT device's outside address")
 
 
 def _host_refs(dep: Deployment) -> Iterator[Issue]:
@@ -239,18 +275,22 @@ def _needs(dep: Deployment) -> Iterator[Issue]:
                                 f"path {p.id} crosses site '{end.site}', which has no gateway "
                                 "for its site tunnel",
                                 "add gateway: {name, platform, wan}, or set protection: transport")
+        crossed: dict[str, list[str]] = {}  # site → the other site of each path, in order
+        for p in paths:
+            a, b = p.ends[0].site, p.ends[1].site
+            if a != b:
+                crossed.setdefault(a, []).append(b)
+                crossed.setdefault(b, []).append(a)
         for i, s in enumerate(dep.sites):
             if s.gateway is not None and s.gateway.tunnel == "vti":
-                for p in paths:
-                    sites = {p.ends[0].site, p.ends[1].site}
-                    if s.name in sites and len(sites) == 2:
-                        other = dep.site((sites - {s.name}).pop()).gateway
-                        if other is not None and other.tunnel != "vti":
-                            yield Issue(("sites", i, "gateway", "tunnel"),
-                                        f"a VTI needs a VTI at the other end ({other.name} uses "
-                                        f"{other.tunnel})",
-                                        "use the same tunnel style at both ends")
-                            break
+                for far in crossed.get(s.name, ()):
+                    other = dep.site(far).gateway
+                    if other is not None and other.tunnel != "vti":
+                        yield Issue(("sites", i, "gateway", "tunnel"),
+                                    f"a VTI needs a VTI at the other end ({other.name} uses "
+                                    f"{other.tunnel})",
+                                    "use the same tunnel style at both ends")
+                        break
     if dep.pki is None:
         fix = "add pki: {root_ca: \"CN=…\"} (or, for a lab only, environment: test with psk:)"
         if dep.transport:

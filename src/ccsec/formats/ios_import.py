@@ -71,6 +71,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
@@ -1611,13 +1612,12 @@ class _Importer:
         dflt = self.g.get("isakmp_default_off")
         f["ios.isakmp_default_policies"] = {
             "in_effect": dflt is None and "isakmp_off" not in self.g, "line": dflt,
-            "suites": [f"{e.value}-{h.value}-{a}-group{g}"
-                       for e, h, a, g in DEFAULT_ISAKMP_SUITES]}
+            "suites": list(_default_labels()[0])}
         pol, prop = self.g.get("ikev2_policy_default_off"), self.g.get("ikev2_proposal_default_off")
         f["ios.ikev2_defaults"] = {"policy_in_effect": pol is None,
                                    "proposal_in_effect": prop is None,
                                    "lines": [x for x in (pol, prop) if x],
-                                   "suites": [p.label() for p in default_ikev2()]}
+                                   "suites": list(_default_labels()[1])}
         for key in ("ios.crypto_engine", "ios.dynamic_maps", "ios.manual_keying", "ios.nat_static",
                     "ios.unreadable_keys", "ios.crypto_acl_denies", "ios.dangling",
                     "ios.incomplete", "ios.rsa_keys"):
@@ -1708,9 +1708,22 @@ def _is_ip(text: str) -> bool:
 
 
 def default_ikev2() -> list[IkeProposal]:
+    return list(_default_ikev2())
+
+
+@lru_cache(maxsize=1)
+def _default_ikev2() -> tuple[IkeProposal, ...]:
+    """Built once: every import reports the smart-default suites (30 frozen proposals)."""
     encs, integs, groups = DEFAULT_IKEV2
-    return [IkeProposal(encryption=e, integrity=i, group=g)
-            for e in encs for i in integs for g in groups]
+    return tuple(IkeProposal(encryption=e, integrity=i, group=g)
+                 for e in encs for i in integs for g in groups)
+
+
+@lru_cache(maxsize=1)
+def _default_labels() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``suites`` of the two default-policy facts (the same text for every import)."""
+    isakmp = tuple(f"{e.value}-{h.value}-{a}-group{g}" for e, h, a, g in DEFAULT_ISAKMP_SUITES)
+    return isakmp, tuple(p.label() for p in _default_ikev2())
 
 
 class KeyIndex:

@@ -72,10 +72,11 @@ def _nest(lines: list[str], start: int, end: int) -> list[Node]:
     prev: Node | None = None
     for i in range(start, end):
         raw = lines[i]
-        text = raw.strip()
+        text = raw.lstrip()
         if not text or text[0] == "!":
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw) - len(text)
+        text = text.rstrip()  # keeps text[0], which is not blank
         if indent != last:
             if indent > last and prev is not None:
                 levels.append((last, siblings))
@@ -320,7 +321,7 @@ def text_problem(value: str, what: str) -> str | None:
     """
     if not value:
         return f"{what} is empty"
-    if any(not (32 <= ord(c) < 127) for c in value):
+    if not (value.isascii() and value.isprintable()):  # printable ASCII is 32..126
         return f"{what} {value!r} is not printable ASCII"
     if "?" in value:
         return f"{what} {value!r} contains '?', which IOS reads as a help request"

@@ -140,7 +140,8 @@ def text_problem(value: str) -> str | None:
     control characters are refused rather than silently dropped.  A trailing backslash would
     escape the closing quote under Windows command-line rules [V].
     """
-    for ch in value:
+    plain = value.isascii() and value.isprintable()  # no control character, no surrogate
+    for ch in "" if plain and '"' not in value else value:
         if ch == '"':
             return "a double quote (netsh has no escape for it)"
         category = unicodedata.category(ch)

@@ -75,6 +75,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import (
     AddressValueError,
     IPv4Address,
@@ -170,6 +171,8 @@ def text_problem(value: str) -> str | None:
     A single-quoted string holds anything, line breaks included; only a NUL (Windows stores
     these values as C strings) and unpaired surrogates (not encodable in UTF-8) are refused.
     """
+    if value.isascii() and "\0" not in value:  # the common case: nothing to look up
+        return None
     for ch in value:
         if ch == "\0":
             return "a NUL character (Windows would cut the text there)"
@@ -188,7 +191,11 @@ def quote(value: str) -> str:
     problem = text_problem(value)
     if problem:
         raise UnsupportedError(Problem(f"a PowerShell string contains {problem}"))
-    return "'" + "".join(c + c if c in SINGLE_QUOTES else c for c in value) + "'"
+    return "'" + value.translate(_DOUBLED) + "'"
+
+
+#: each of the five single-quote characters written twice
+_DOUBLED = {ord(q): q + q for q in SINGLE_QUOTES}
 
 
 def _names(rule: str) -> tuple[str, str, str, str]:
@@ -662,6 +669,25 @@ _ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", 
             "t": "\t", "v": "\v"}
 _OPS = "(){}[],;|&="
 MAX_DEPTH = 64
+#: One match per common token, tried first at every position; anything it does not take for
+#: certain (here-strings, escapes, ``$(``, members, doubled quotes, a word running into a quote
+#: or ``$``…) is left to the character rules below, which decide as before.  The character
+#: classes are the ones of the rules they stand for; possessive quantifiers (``*+``) keep a
+#: failed look-ahead from shortening a word or string instead of rejecting it.
+_SQ, _DQ = SINGLE_QUOTES, DOUBLE_QUOTES
+_WORD_CHARS = r"[^\s;|&(){}\[\],`$" + _DQ + _SQ + "]"
+_FAST = re.compile(
+    r"(?P<sp>" + _SPACE.pattern + ")?+"
+    r"(?:(?P<nl>\r\n|\n|\r)"
+    r"|(?P<cm>#[^\r\n]*+|`(?:\r\n|\n|\r))"
+    r"|(?P<param>[" + DASHES + r"][^\W\d]\w*+:?)"
+    r"|(?P<var>\$(?:" + _VAR.pattern + "))"
+    r"|(?P<op>\|\||&&|[(){}\[\],;|&=])"
+    r"|(?P<sq>[" + _SQ + "][^" + _SQ + "]*+[" + _SQ + "](?![" + _SQ + "]))"
+    r"|(?P<dq>[" + _DQ + "][^`$" + _DQ + "]*+[" + _DQ + "](?![" + _DQ + "]))"
+    r"|(?P<word>(?![" + DASHES + "@=.#<])" + _WORD_CHARS + "++(?![`$" + _SQ + _DQ + "]))"
+    r"|$)"
+)
 
 
 class _Lexer:
@@ -684,6 +710,9 @@ class _Lexer:
     def run(self) -> list[Tok]:
         text, i, space = self.text, 0, True
         while i < self.n:
+            i, space = self._fast(i, space)
+            if i >= self.n:
+                break
             c = text[i]
             m = _SPACE.match(text, i)
             if m:
@@ -712,6 +741,49 @@ class _Lexer:
             i = self._token(i, space)
             space = False
         return self.out
+
+    def _fast(self, i: int, space: bool) -> tuple[int, bool]:
+        """Take the common tokens from ``i`` on with :data:`_FAST`; return where it stopped
+        (a token the character rules must read, or the end) and the pending space flag.
+
+        The line number is carried along instead of looked up per token: ``\n`` only occurs
+        in line ends, backtick continuations and strings, which add their own."""
+        text, append = self.text, self.out.append
+        line = bisect_right(self.newlines, i - 1) + 1
+        scan = _FAST.scanner(text, i).match
+        while (f := scan()) is not None:
+            kind = f.lastgroup
+            if kind is None or kind == "sp":  # only (spaces and) the end of the text was left
+                return f.end(), space or kind == "sp"
+            start, i = f.span(kind)
+            if start != f.start():
+                space = True  # spaces before the token
+            if kind == "word" or kind == "op":
+                append(Tok(kind, f.group(kind), line, False, False, space))
+            elif kind == "param":
+                value = f.group(kind)
+                if not (value[1].isalpha() or value[1] == "_"):
+                    return start, space  # ``-²``: a word, to the character rules
+                colon = value[-1] == ":"
+                append(Tok("param", value[1:-1] if colon else value[1:], line, False, colon,
+                           space))
+            elif kind == "nl":
+                append(Tok("nl", "\n", line, False, False, space))
+                line += text[start] == "\n" or text[i - 1] == "\n"
+                space = True
+                continue
+            elif kind == "var":
+                append(Tok("var", f.group(kind)[1:], line, False, False, space))
+            elif kind == "cm":  # a comment, or a backtick continuing the line
+                line += text[i - 1] == "\n"
+                space = True
+                continue
+            else:  # sq, dq
+                value = f.group(kind)
+                append(Tok("str", value[1:-1], line, False, False, space))
+                line += value.count("\n")
+            space = False
+        return i, space
 
     def _line_end(self, i: int) -> int:
         while i < self.n and self.text[i] not in "\r\n":
@@ -1775,6 +1847,8 @@ def _flatten(values: Iterable[Any]) -> list[Any]:
 
 def _strings(value: Any, param: str, split: bool = True) -> list[str]:
     """A parameter value as strings ('Wired, Wireless' and Wired, Wireless alike)."""
+    if isinstance(value, str):  # the common case, one text value: no list to flatten
+        return [p.strip() for p in (value.split(",") if split else [value]) if p.strip()]
     out: list[str] = []
     for v in _flatten([value]):
         if isinstance(v, Dyn):
@@ -1830,13 +1904,18 @@ def _name(named: dict[str, Any], param: str, fallback: str) -> str:
 
 def _ipv4(item: str, param: str) -> list[IPv4Network]:
     try:
-        if "-" in item:
-            first, _, last = item.partition("-")
-            return list(summarize_address_range(IPv4Address(first.strip()),
-                                                IPv4Address(last.strip())))
-        return [IPv4Network(item, strict=False)]
+        return list(_ipv4_nets(item))
     except (AddressValueError, NetmaskValueError, ValueError, TypeError):
         raise _Bad(f"-{param} {item[:40]!r} is not an IPv4 address, subnet or range") from None
+
+
+@lru_cache(maxsize=65536)  # the same addresses recur in every script of a deployment
+def _ipv4_nets(item: str) -> tuple[IPv4Network, ...]:
+    if "-" in item:
+        first, _, last = item.partition("-")
+        return tuple(summarize_address_range(IPv4Address(first.strip()),
+                                             IPv4Address(last.strip())))
+    return (IPv4Network(item, strict=False),)
 
 
 def _protocol(value: Any) -> int | None:

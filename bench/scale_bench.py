@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Plan + render (every end's formats) + audit of the rendered output, at 10, 100 and 1,000
+sites (issue [scale] point 2, first bullet).
+
+For each size a synthetic deployment is written with ``ccsec synth`` (seed 1, ~10 servers per
+site), then a **fresh process per size** runs the stages a user runs (``ccsec render`` then
+``ccsec audit DEPLOYMENT --configs OUT``), timing each:
+
+* load — read and validate the deployment file;
+* plan — paths and both ends' policies;
+* render — every end in its platform's formats (in memory);
+* index — ``index.json`` (hashes of every file);
+* write — the output tree to disk (``fileio.write_tree``: one fsync per file, then a rename);
+* import — read the tree back (format sniffing and every format's parser);
+* audit — pairing, negotiation, coverage and every check family.
+
+``pipeline`` is load + plan + render + index + import + audit: the work ccsec does.  The disk
+write is reported beside it: it is bound by fsync on this machine's disk, not by ccsec.  Peak
+memory is the worker's ``ru_maxrss``.  Growth is the ratio between sizes 10x apart (linear work
+with a fixed part: below 10x).
+
+Usage::
+
+    python bench/scale_bench.py [--sizes 10,100,1000] [--reps 1] [--no-write]
+    python bench/scale_bench.py --rev GIT-REV ...   # measure another revision's src/ (before/after)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from itertools import pairwise
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OUT, ROOT, append, spread, src_path, table
+
+STAGES = ("load", "plan", "render", "index", "write", "import", "audit")
+PIPELINE = ("load", "plan", "render", "index", "import", "audit")
+GOAL_SECONDS = 10.0
+GOAL_GROWTH = 11.0
+
+
+# ------------------------------------------------------------------------------- worker
+
+
+def yaml_loader() -> str:
+    """Which YAML reader the fast path of ``ccsec.deployment.load`` uses in this process."""
+    mod = sys.modules.get("ccsec.deployment.load")
+    if mod is None or not hasattr(mod, "_fast"):
+        return "round-trip (pure Python)"
+    return "libyaml (ruamel.yaml.clibz)" if getattr(mod, "_CLoader", None) else \
+        "safe (pure Python)"
+
+
+def pure_yaml_load_seconds(deployment: Path) -> float | None:
+    """The load stage again without libyaml, when libyaml was used (both numbers reported)."""
+    mod = sys.modules.get("ccsec.deployment.load")
+    if mod is None or not getattr(mod, "_CLoader", None):
+        return None
+    saved, mod._CLoader = mod._CLoader, None  # type: ignore[attr-defined]
+    try:
+        t = time.perf_counter()
+        mod.load(deployment)  # type: ignore[attr-defined]
+        return time.perf_counter() - t
+    finally:
+        mod._CLoader = saved  # type: ignore[attr-defined]
+
+
+def worker(deployment: Path, workdir: Path, profile: Path | None = None) -> dict[str, object]:
+    """One size in this (fresh) process: every stage timed, counts, peak RSS; with ``profile``
+    each stage also runs under pyinstrument and its call tree goes to that file."""
+    from ccsec.audit.engine import run_audit
+    from ccsec.audit.inventory import load_directory
+    from ccsec.deployment import load
+    from ccsec.fileio import write_tree
+    from ccsec.formats.base import RenderContext
+    from ccsec.plan import plan
+    from ccsec.render import output_files, render_policy_set
+    from ccsec.secrets import SecretResolver
+
+    seconds: dict[str, float] = {}
+    trees: list[str] = []
+
+    def timed(stage: str, fn, *args):  # type: ignore[no-untyped-def]
+        if profile is not None:
+            from pyinstrument import Profiler
+
+            prof = Profiler(interval=0.002)
+            prof.start()
+        t = time.perf_counter()
+        value = fn(*args)
+        seconds[stage] = time.perf_counter() - t
+        if profile is not None:
+            prof.stop()
+            trees.append(f"==== {stage}\n" + prof.output_text(color=False))
+        return value
+
+    dep = timed("load", load, deployment)
+    ps = timed("plan", plan, dep)
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(deployment.parent))
+    result = timed("render", render_policy_set, ps, ctx)
+    files = timed("index", output_files, ps, result, ctx)
+    out = workdir / "out"
+    timed("write", write_tree, out, files)
+    inv = timed("import", load_directory, out, dep)
+    audit = timed("audit", run_audit, inv.ends, dep, str(deployment))
+    if profile is not None:
+        profile.write_text("\n".join(trees), encoding="utf-8")
+    formats: dict[str, int] = {}
+    for f in result.files:
+        formats[f.format] = formats.get(f.format, 0) + 1
+    return {
+        "seconds": seconds,
+        "sites": len(dep.sites), "hosts": len(dep.hosts), "gateways": len(dep.gateways()),
+        "paths": len(ps.paths), "ends": len(ps.ends),
+        "rules": sum(len(e.rules) for e in ps.ends),
+        "files": len(result.files), "skipped": len(result.skipped), "formats": formats,
+        "rendered_mb": sum(len(f.text.encode()) for f in result.files) / 1e6,
+        "imported_ends": len(inv.ends), "findings": len(audit.findings),
+        "sessions": len(audit.sessions), "coverage": len(audit.coverage),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "yaml": yaml_loader(), "load_pure_yaml": pure_yaml_load_seconds(deployment),
+    }
+
+
+# ------------------------------------------------------------------------------- parent
+
+
+def export_revision(rev: str, into: Path) -> Path:
+    """``src/`` of a git revision, extracted with ``git archive`` (no change to the checkout)."""
+    into.mkdir(parents=True, exist_ok=True)
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
+                          check=True, capture_output=True).stdout
+    tar = into / "src.tar"
+    tar.write_bytes(data)
+    with tarfile.open(tar) as t:
+        t.extractall(into, filter="data")
+    return into / "src"
+
+
+def deployment_file(sites: int) -> Path:
+    src_path()
+    from ccsec.synth import SynthOptions, synthesize
+
+    path = OUT / "scale" / f"synth-{sites}-sites.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = synthesize(SynthOptions(sites=sites, seed=1))
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_size(sites: int, src: Path, profile: bool = False) -> dict[str, object]:
+    deployment = deployment_file(sites)
+    with tempfile.TemporaryDirectory(prefix="ccsec-scale-", dir=OUT) as tmp:
+        env = dict(os.environ, PYTHONPATH=str(src))
+        extra = ["--profile-to", str(OUT / f"profile-{sites}-sites.txt")] if profile else []
+        proc = subprocess.run([sys.executable, __file__, "--worker", str(deployment),
+                               "--workdir", tmp, *extra], env=env, capture_output=True,
+                              text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker for {sites} sites failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def pipeline(r: dict[str, object]) -> float:
+    s = r["seconds"]
+    assert isinstance(s, dict)
+    return sum(s[k] for k in PIPELINE)
+
+
+def report(sizes: list[int], runs: dict[int, list[dict[str, object]]], label: str) -> str:
+    rows = []
+    for n in sizes:
+        rs = runs[n]
+        first = rs[0]
+        cells: list[object] = [f"{n:,}", f"{first['hosts']:,} + {first['gateways']:,}",
+                               f"{first['paths']:,} / {first['rules']:,}",
+                               f"{first['files']:,} ({first['rendered_mb']:.1f} MB)"]
+        cells += [spread([r["seconds"][k] for r in rs], digits=2) for k in STAGES]  # type: ignore[index]
+        cells.append("**" + spread([pipeline(r) for r in rs], digits=2) + "**")
+        cells.append(f"{max(float(r['peak_rss_mb']) for r in rs):,.0f}")  # type: ignore[arg-type]
+        rows.append(cells)
+    body = [f"{label}: seconds per stage, median [min–max] of {len(runs[sizes[0]])} run(s), "
+            "each size in a fresh process.\n",
+            table(["sites", "hosts + gateways", "paths / rules", "files rendered",
+                   *STAGES, "pipeline (no write)", "peak RSS MB"], rows)]
+    growth = []
+    for small, large in pairwise(sizes):
+        if large != small * 10:
+            continue
+        med = {n: sorted(pipeline(r) for r in runs[n])[len(runs[n]) // 2] for n in (small, large)}
+        per_stage = ", ".join(
+            f"{k} {_median(runs[large], k) / max(_median(runs[small], k), 1e-9):.1f}x"
+            for k in STAGES)
+        growth.append([f"{small:,} → {large:,}", f"{med[large] / med[small]:.1f}x", per_stage])
+    if growth:
+        body += ["\nGrowth per 10x sites:\n", table(["sizes", "pipeline", "per stage"], growth)]
+    counts = [[f"{n:,}", runs[n][0]["ends"], runs[n][0]["skipped"],
+               ", ".join(f"{k} {v}" for k, v in sorted(runs[n][0]["formats"].items())),  # type: ignore[union-attr]
+               runs[n][0]["imported_ends"], runs[n][0]["sessions"], runs[n][0]["coverage"],
+               runs[n][0]["findings"]] for n in sizes]
+    body += ["\nWhat each size holds:\n",
+             table(["sites", "ends", "skipped (best-effort format)", "files by format",
+                    "imported ends", "sessions", "coverage rows", "findings"], counts)]
+    loaders = {str(r["yaml"]) for rs in runs.values() for r in rs}
+    body.append(f"\nDeployment YAML read by: {', '.join(sorted(loaders))}.")
+    pure = [(n, r["load_pure_yaml"]) for n in sizes for r in runs[n][:1]
+            if r.get("load_pure_yaml") is not None]
+    if pure:
+        body.append("Load stage without libyaml (ruamel's pure-Python safe loader, same process): "
+                    + ", ".join(f"{n:,} sites {v:.2f} s" for n, v in pure) + ".")
+    if 1000 in runs and 100 in runs:
+        big = sorted(pipeline(r) for r in runs[1000])[len(runs[1000]) // 2]
+        g = big / sorted(pipeline(r) for r in runs[100])[len(runs[100]) // 2]
+        body += ["\nGoals: 1,000 sites ≤ 10 s: "
+                 f"{'**met**' if big <= GOAL_SECONDS else '**not met**'} ({big:.1f} s pipeline); "
+                 f"growth per 10x ≤ 11x: {'**met**' if g <= GOAL_GROWTH else '**not met**'} "
+                 f"(100 → 1,000: {g:.1f}x)."]
+    return "\n".join(body)
+
+
+def _median(rs: list[dict[str, object]], stage: str) -> float:
+    values = sorted(r["seconds"][stage] for r in rs)  # type: ignore[index]
+    return values[len(values) // 2]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10,100,1000", help="comma-separated site counts")
+    ap.add_argument("--reps", type=int, default=1, help="runs per size (median reported)")
+    ap.add_argument("--rev", help="measure src/ of this git revision instead of the checkout")
+    ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
+    ap.add_argument("--profile", action="store_true",
+                    help="also write each size's pyinstrument call trees to "
+                    "bench/out/profile-N-sites.txt (timings then include the profiler)")
+    ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        print(json.dumps(worker(a.worker, a.workdir, a.profile_to)))
+        return
+    sizes = [int(x) for x in a.sizes.split(",")]
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if a.rev else None
+    try:
+        src = export_revision(a.rev, tmp) if a.rev and tmp else ROOT / "src"
+        runs: dict[int, list[dict[str, object]]] = {n: [] for n in sizes}
+        for rep in range(a.reps):
+            for n in sizes:
+                r = run_size(n, src, a.profile)
+                runs[n].append(r)
+                print(f"rep {rep + 1} {n} sites: pipeline {pipeline(r):.2f} s "
+                      f"{ {k: round(v, 2) for k, v in r['seconds'].items()} }",  # type: ignore[union-attr]
+                      file=sys.stderr, flush=True)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    label = f"ccsec at {a.rev}" if a.rev else "ccsec (this checkout)"
+    append(f"scale: plan + render + audit at {', '.join(f'{n:,}' for n in sizes)} sites "
+           f"({label})", report(sizes, runs, label), write=not a.no_write)
+
+
+if __name__ == "__main__":
+    main()
