@@ -44,6 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ccp2_worker import floor as m_floor  # the same floor in both processes
 from common import OUT, ROOT, append, spread, src_path, table
 from gen_ios_corpus import write_corpus, write_hub
 
@@ -56,12 +57,6 @@ Method = Callable[[str], tuple[int, int]]
 
 
 # ------------------------------------------------------------------------------ methods
-
-
-def m_floor(path: str) -> tuple[int, int]:
-    with open(path) as f:
-        f.read().splitlines()
-    return 0, 0
 
 
 def m_tree(path: str) -> tuple[int, int]:

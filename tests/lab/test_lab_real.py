@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import labstate
 import pytest
 from pydantic import SecretStr
 
@@ -24,10 +25,7 @@ from ccsec.lab.pair import negotiate_pair
 from ccsec.lab.proc import ProcRef
 from ccsec.lab.state import (
     NS_PREFIX,
-    STATE_ENV,
     LabState,
-    all_ids,
-    load_for_teardown,
     state_path,
     teardown,
     workdir_for,
@@ -38,22 +36,9 @@ from ccsec.plan import plan
 from ccsec.policy import Auth
 from ccsec.secrets import Secret
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("lab_state_dir")]
+lab_state_dir = labstate.lab_state_dir  # labs of this module: torn down and checked at the end
 
-
-@pytest.fixture(scope="module", autouse=True)
-def lab_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Labs made here are recorded in a state directory of their own; at the end every lab
-    still recorded there is torn down, and no namespace of any of them may be left."""
-    directory = tmp_path_factory.mktemp("lab-state")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(STATE_ENV, str(directory))
-        yield directory
-        seen = all_ids()
-        for lab_id in seen:
-            teardown(load_for_teardown(lab_id))
-    leftovers = [n for lab_id in seen for n in netns.names(f"{NS_PREFIX}{lab_id}-")]
-    assert not leftovers, f"lab namespaces left behind: {leftovers}"
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RESULT_KEYS = {"id", "kind", "ends", "established", "traffic", "cleartext_packets", "nat_t"}

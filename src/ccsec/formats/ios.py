@@ -490,8 +490,7 @@ class Ios(Format):
         auth = rule.auth[0]
         out: list[str] = []
         if auth.method == "psk":
-            key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
-            _check_key(key, rule.name)
+            key = _psk(rule, ctx)
             out += ["!", f"crypto ikev2 keyring {name}", f" peer {name}",
                     f"  address {rule.peer_address}", f"  pre-shared-key {key}", " !"]
         out += ["!", f"crypto ikev2 profile {name}", f" match address local {rule.local_address}"]
@@ -525,8 +524,7 @@ class Ios(Format):
         auth = rule.auth[0]
         out: list[str] = []
         if auth.method == "psk":
-            key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
-            _check_key(key, rule.name)
+            key = _psk(rule, ctx)
             out += ["!", f"crypto keyring {name}", f" local-address {rule.local_address}",
                     f" pre-shared-key address {rule.peer_address} key {key}"]
         local = rule.local_id
@@ -697,10 +695,15 @@ def _key_problem(key: str) -> str | None:
     return None
 
 
-def _check_key(key: str, rule: str) -> None:
+def _psk(rule: Rule, ctx: RenderContext) -> str:
+    """The rule's pre-shared key, revealed for the config line, refused when IOS would
+    misread it (see :func:`_key_problem`)."""
+    key = ctx.reveal(rule.auth[0].psk, f"rule {rule.name} psk")
     problem = _key_problem(key)
     if problem:
-        raise UnsupportedError(Problem(problem, field=f"rule {rule} psk", fix="use another key"))
+        raise UnsupportedError(Problem(problem, field=f"rule {rule.name} psk",
+                                       fix="use another key"))
+    return key
 
 
 FORMAT = Ios()
