@@ -238,6 +238,73 @@ def test_tree_nests_by_indentation_and_skips_banners() -> None:
     assert [(g.line, g.text) for g in keyring.children[1].children] == [(6, "pre-shared-key x")]
 
 
+def _reference_tree(text: str) -> tuple[list[tuple], int]:
+    """parse_tree's contract, written the slow obvious way: line by line, a stack of indents."""
+    lines = text.split("\n")
+    wanted = ("crypto ", "no crypto ", "interface ", "ip ", "access-list ", "route-map ",
+              "hostname ", "banner ")
+    out: list[tuple] = []
+    skipped, i = 0, 0
+    while i < len(lines):
+        raw = lines[i]
+        if not raw or raw[0] in " \t!\r":
+            i += 1
+            continue
+        if not raw.startswith(wanted):
+            skipped, i = skipped + 1, i + 1
+            continue
+        header = raw.strip()
+        if header.startswith("banner "):
+            rest = [*header.split(None, 2), ""][2]
+            delim = "^C" if rest.startswith("^C") else rest[:1]
+            i += 1
+            if delim and delim not in rest[len(delim):]:
+                while i < len(lines) and delim not in lines[i]:
+                    i += 1
+                i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and (not lines[j] or lines[j][0] in " \t!\r"):
+            j += 1
+        root: list = []
+        stack: list[tuple[int, list]] = [(-1, root)]
+        for k in range(i + 1, j):
+            body = lines[k].strip()
+            if not body or body.startswith("!"):
+                continue
+            indent = len(lines[k]) - len(lines[k].lstrip())
+            while len(stack) > 1 and indent <= stack[-1][0]:
+                stack.pop()
+            kids: list = []
+            stack[-1][1].append((k + 1, body, kids))
+            stack.append((indent, kids))
+        out.append((i + 1, header, root))
+        i = j
+    return out, skipped
+
+
+def _as_tuples(nodes: list) -> list[tuple]:
+    return [(n.line, n.text, _as_tuples(n.children)) for n in nodes]
+
+
+IOS_LINE = st.sampled_from([
+    "crypto map M 10 ipsec-isakmp", " set peer 192.0.2.1", "  deeper", "   deepest",
+    "\tset pfs group14", "interface Gi1", " ip address 10.0.0.1 255.255.255.0", "!", " !",
+    "", "hostname r1", "logging host 10.0.0.9", "banner motd ^C", "text ^C",
+    "banner login #", "#", "banner exec xx", "ip route 0.0.0.0 0.0.0.0 10.0.0.2", "end",
+    "crypto isakmp policy 10\r", " encr aes\r", "access-list 101 permit ip any any",
+    "no crypto isakmp default policy", "route-map RM permit 10", "  ", "ipv6 unicast-routing",
+])
+
+
+@given(st.lists(IOS_LINE, max_size=30), st.booleans())
+def test_tree_matches_the_line_by_line_reference(lines: list[str], final_newline: bool) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    nodes, skipped = parse_tree(text)
+    ref_nodes, ref_skipped = _reference_tree(text)
+    assert (_as_tuples(nodes), skipped) == (ref_nodes, ref_skipped)
+
+
 # ------------------------------------------------------------------- the demo routers
 
 
