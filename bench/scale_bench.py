@@ -22,7 +22,9 @@ with a fixed part: below 10x).
 Usage::
 
     python bench/scale_bench.py [--sizes 10,100,1000] [--reps 1] [--no-write]
-    python bench/scale_bench.py --rev GIT-REV ...   # measure another revision's src/ (before/after)
+    python bench/scale_bench.py --rev GIT-REV ...   # measure another revision's src/ instead
+    python bench/scale_bench.py --compare GIT-REV ...  # that revision and this checkout, side
+                                                       # by side in one run (interleaved)
 """
 
 from __future__ import annotations
@@ -239,6 +241,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="10,100,1000", help="comma-separated site counts")
     ap.add_argument("--reps", type=int, default=1, help="runs per size (median reported)")
     ap.add_argument("--rev", help="measure src/ of this git revision instead of the checkout")
+    ap.add_argument("--compare", metavar="REV", help="measure REV and this checkout in one run, "
+                    "interleaved per size and repetition, and report before/after ratios")
     ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     ap.add_argument("--profile", action="store_true",
                     help="also write each size's pyinstrument call trees to "
@@ -252,24 +256,53 @@ def main() -> None:
         return
     sizes = [int(x) for x in a.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if a.rev else None
+    rev = a.compare or a.rev
+    tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if rev else None
     try:
-        src = export_revision(a.rev, tmp) if a.rev and tmp else ROOT / "src"
-        runs: dict[int, list[dict[str, object]]] = {n: [] for n in sizes}
+        other = export_revision(rev, tmp) if rev and tmp else None
+        variants: list[tuple[str, Path]] = []
+        if a.compare and other:
+            variants = [(f"ccsec at {a.compare}", other), ("ccsec (this checkout)", ROOT / "src")]
+        elif other:
+            variants = [(f"ccsec at {a.rev}", other)]
+        else:
+            variants = [("ccsec (this checkout)", ROOT / "src")]
+        runs = {label: {n: [] for n in sizes} for label, _ in variants}
         for rep in range(a.reps):
             for n in sizes:
-                r = run_size(n, src, a.profile)
-                runs[n].append(r)
-                print(f"rep {rep + 1} {n} sites: pipeline {pipeline(r):.2f} s "
-                      f"{ {k: round(v, 2) for k, v in r['seconds'].items()} }",  # type: ignore[union-attr]
-                      file=sys.stderr, flush=True)
+                for label, src in variants:
+                    r = run_size(n, src, a.profile)
+                    runs[label][n].append(r)
+                    print(f"rep {rep + 1} {n} sites, {label}: pipeline {pipeline(r):.2f} s "
+                          f"{ {k: round(v, 2) for k, v in r['seconds'].items()} }",  # type: ignore[union-attr]
+                          file=sys.stderr, flush=True)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    label = f"ccsec at {a.rev}" if a.rev else "ccsec (this checkout)"
+    body = "\n\n".join(report(sizes, runs[label], label) for label, _ in variants)
+    if len(variants) == 2:
+        body += "\n\n" + compare(sizes, runs[variants[0][0]], runs[variants[1][0]],
+                                  variants[0][0], variants[1][0])
+    what = f"{variants[0][0]} vs this checkout, one run" if len(variants) == 2 \
+        else variants[0][0]
     append(f"scale: plan + render + audit at {', '.join(f'{n:,}' for n in sizes)} sites "
-           f"({label})", report(sizes, runs, label), write=not a.no_write)
+           f"({what})", body, write=not a.no_write)
 
+
+def compare(sizes: list[int], before: dict[int, list[dict[str, object]]],
+            after: dict[int, list[dict[str, object]]], b_label: str, a_label: str) -> str:
+    """Before ÷ after per stage and size, from the medians of the same run."""
+    rows = []
+    for n in sizes:
+        cells: list[object] = [f"{n:,}"]
+        for k in STAGES:
+            cells.append(f"{_median(before[n], k) / max(_median(after[n], k), 1e-9):.1f}x")
+        b = sorted(pipeline(r) for r in before[n])[len(before[n]) // 2]
+        c = sorted(pipeline(r) for r in after[n])[len(after[n]) // 2]
+        cells.append(f"**{b / max(c, 1e-9):.1f}x** ({b:.2f} s → {c:.2f} s)")
+        rows.append(cells)
+    return (f"Speed-up, {b_label} ÷ {a_label} (medians of this run; > 1 = faster now):\n\n"
+            + table(["sites", *STAGES, "pipeline (no write)"], rows))
 
 if __name__ == "__main__":
     main()
