@@ -17,23 +17,12 @@ from ccsec.audit.negotiate import Session
 from ccsec.audit.pairing import pair
 from ccsec.audit.waivers import Waiver
 from ccsec.audit.waivers import apply as apply_waivers
+from ccsec.checks import AUDIT_FAMILIES
 from ccsec.checks.model import Finding, Location, finding
 from ccsec.deployment.model import Deployment
 from ccsec.gcpause import gc_paused
 from ccsec.policy import PolicySet
 from ccsec.report.findings import sort_findings
-
-#: the check families that judge configurations (each module has ``check(ctx)``)
-AUDIT_FAMILIES: tuple[str, ...] = (
-    "ccsec.checks.crypto",
-    "ccsec.checks.auth",
-    "ccsec.checks.ike",
-    "ccsec.checks.fallback",
-    "ccsec.checks.nat",
-    "ccsec.checks.ops",
-    "ccsec.checks.coverage",
-    "ccsec.checks.peers",
-)
 
 
 @dataclass

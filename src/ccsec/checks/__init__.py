@@ -10,12 +10,8 @@ from importlib import import_module
 
 from ccsec.checks.model import CATALOG, CheckRule, Finding, Location, Severity, finding, rule
 
-#: every check family module; one line each
-FAMILIES: tuple[str, ...] = (
-    "ccsec.checks.logs",
-    "ccsec.checks.perf",
-    "ccsec.checks.posture",
-    "ccsec.checks.phones",
+#: the families that judge configurations (each module has ``check(ctx)``; ``ccsec audit``)
+AUDIT_FAMILIES: tuple[str, ...] = (
     "ccsec.checks.crypto",
     "ccsec.checks.auth",
     "ccsec.checks.ike",
@@ -24,8 +20,16 @@ FAMILIES: tuple[str, ...] = (
     "ccsec.checks.ops",
     "ccsec.checks.coverage",
     "ccsec.checks.peers",
-    "ccsec.audit.waivers",
 )
+#: the families of the operations commands (logs, perf, posture, phones)
+OPS_FAMILIES: tuple[str, ...] = (
+    "ccsec.checks.logs",
+    "ccsec.checks.perf",
+    "ccsec.checks.posture",
+    "ccsec.checks.phones",
+)
+#: every check family module, in catalog order
+FAMILIES: tuple[str, ...] = (*OPS_FAMILIES, *AUDIT_FAMILIES, "ccsec.audit.waivers")
 
 
 def load_all() -> None:
@@ -33,5 +37,5 @@ def load_all() -> None:
         import_module(name)
 
 
-__all__ = ["CATALOG", "FAMILIES", "CheckRule", "Finding", "Location", "Severity", "finding",
-           "load_all", "rule"]
+__all__ = ["AUDIT_FAMILIES", "CATALOG", "FAMILIES", "OPS_FAMILIES", "CheckRule", "Finding",
+           "Location", "Severity", "finding", "load_all", "rule"]
