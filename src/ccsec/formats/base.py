@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
-from ccsec.policy import EndPolicy
+from ccsec.policy import EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
@@ -75,6 +76,15 @@ class RenderContext:
         if secret is None or secret.value is not None or self.resolver is None:
             return secret
         return self.resolver.resolve(secret)
+
+
+def host_projection(end: EndPolicy, rules: Iterable[Rule], **losses: object) -> EndPolicy:
+    """``end`` with ``rules`` as a host format reads it back: the gateway-only fields (WAN/LAN
+    interface, tunnel style, source NAT) are never written, so they come back empty; a format
+    adds its own further ``losses`` (e.g. ``default_response_rule=False``)."""
+    return end.model_copy(update={"rules": tuple(rules), "wan_interface": None,
+                                  "lan_interface": None, "tunnel_style": None,
+                                  "source_nat": False, **losses})
 
 
 class Format(ABC):

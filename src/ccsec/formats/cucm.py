@@ -54,6 +54,7 @@ from ccsec.formats.base import (
     Note,
     Parsed,
     RenderContext,
+    host_projection,
     json_comment,
     meta_str,
     read_meta,
@@ -543,14 +544,8 @@ class Cucm(Format):
         return key
 
     def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        return end.model_copy(update={
-            "rules": tuple(self._project_rule(r, ctx) for r in end.rules),
-            "default_response_rule": False,
-            "wan_interface": None,
-            "lan_interface": None,
-            "tunnel_style": None,
-            "source_nat": False,
-        })
+        return host_projection(end, (self._project_rule(r, ctx) for r in end.rules),
+                               default_response_rule=False)
 
     def _project_rule(self, rule: Rule, ctx: RenderContext) -> Rule:
         update: dict[str, object] = {

@@ -25,6 +25,7 @@ from ccsec.formats.base import (
     Note,
     Parsed,
     RenderContext,
+    host_projection,
     json_comment,
     meta_str,
     read_meta,
@@ -276,14 +277,7 @@ class StrongSwan(Format):
                 # a pass/drop shunt has no IPsec mode; the parser reports strongSwan's default
                 "mode": r.mode if r.action == "negotiate" else "tunnel",
             }))
-        return end.model_copy(update={
-            "rules": tuple(rules),
-            "default_response_rule": False,
-            "wan_interface": None,
-            "lan_interface": None,
-            "tunnel_style": None,
-            "source_nat": False,
-        })
+        return host_projection(end, rules, default_response_rule=False)
 
     # ------------------------------------------------------------------- parse
 

@@ -78,7 +78,15 @@ from pydantic import ValidationError
 
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem, UnsupportedError
-from ccsec.formats.base import Format, Note, Parsed, RenderContext, meta_str, read_meta
+from ccsec.formats.base import (
+    Format,
+    Note,
+    Parsed,
+    RenderContext,
+    host_projection,
+    meta_str,
+    read_meta,
+)
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import literal
 
@@ -432,13 +440,7 @@ class WindowsNetsh(Format):
                 update["local_address"] = r.filters[0].local.network_address
                 update["peer_address"] = r.filters[0].remote.network_address
             rules.append(r.model_copy(update=update))
-        return end.model_copy(update={
-            "rules": tuple(rules),
-            "wan_interface": None,
-            "lan_interface": None,
-            "tunnel_style": None,
-            "source_nat": False,
-        })
+        return host_projection(end, rules)
 
     # ------------------------------------------------------------------- parse
 

@@ -90,7 +90,15 @@ from pydantic import ValidationError
 
 from ccsec.crypto import CAPABILITIES, Encr, EspProposal, IkeProposal, Integ, is_aead
 from ccsec.errors import ParseError, Problem, UnsupportedError
-from ccsec.formats.base import Format, Note, Parsed, RenderContext, meta_str, read_meta
+from ccsec.formats.base import (
+    Format,
+    Note,
+    Parsed,
+    RenderContext,
+    host_projection,
+    meta_str,
+    read_meta,
+)
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import literal
 
@@ -422,14 +430,7 @@ class WindowsPowerShell(Format):
                 "nat_keepalive_s": None,
                 "lifetime_kb": NO_VOLUME_LIMIT_KB if r.lifetime_kb is None else r.lifetime_kb,
             }))
-        return end.model_copy(update={
-            "rules": tuple(rules),
-            "default_response_rule": False,
-            "wan_interface": None,
-            "lan_interface": None,
-            "tunnel_style": None,
-            "source_nat": False,
-        })
+        return host_projection(end, rules, default_response_rule=False)
 
     # ------------------------------------------------------------------- parse
 
