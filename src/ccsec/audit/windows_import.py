@@ -45,6 +45,8 @@ from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.ipsec_conf import ident
+from ccsec.formats.windows_ps import DEFAULT_MM as DEFAULT_MM_PROPOSALS  # Windows' built-in
+from ccsec.formats.windows_ps import DEFAULT_QM as DEFAULT_QM_PROPOSALS  # default sets
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 
 NAME = "windows-collector"
@@ -67,14 +69,6 @@ HASH = {"MD5": Integ.MD5, "SHA1": Integ.SHA1, "SHA256": Integ.SHA256, "SHA384": 
 NONE = {"", "NONE", "0", "NOTCONFIGURED"}
 SECURITY = {"REQUIRE": "require", "REQUEST": "request", "NONE": "none", "2": "require",
             "1": "request", "0": "none"}
-DEFAULT_MM_PROPOSALS = (
-    IkeProposal(encryption=Encr.AES128, integrity=Integ.SHA1, group=2),
-    IkeProposal(encryption=Encr.TDES, integrity=Integ.SHA1, group=2),
-)
-DEFAULT_QM_PROPOSALS = (
-    EspProposal(encryption=Encr.AES128, integrity=Integ.SHA1),
-    EspProposal(encryption=Encr.TDES, integrity=Integ.SHA1),
-)
 
 
 def _u(value: str | None) -> str:
