@@ -26,11 +26,34 @@ from ccsec.secrets import Secret
 if TYPE_CHECKING:  # paths imports the deployment package, which must not import us back
     from ccsec.paths import Path
 
+#: the one definition of a policy object name: letters, digits, hyphens, 1-80 characters.  Every
+#: format writes such a name unquoted, so each parser turns a real-world name into one with
+#: :func:`to_ident`.
+IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$"
+IDENT_RE = re.compile(IDENT_PATTERN)
+
 Ident = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$"),
+    StringConstraints(pattern=IDENT_PATTERN),
     Field(description="object name: letters, digits, hyphens (safe in every format unquoted)"),
 ]
+
+
+def to_ident(name: str, fallback: str = "rule", collapse: bool = False) -> str:
+    """A real-world name (IOS map, Windows rule, swanctl connection…) as a policy identifier.
+
+    Names ccsec wrote come back unchanged; any other character becomes a hyphen, so two
+    imports of the same file give the same names.  ``collapse`` squeezes runs of hyphens (the
+    Windows importers, whose display names are sentences)."""
+    if IDENT_RE.match(name):
+        return name
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
+    if collapse:
+        cleaned = re.sub("-{2,}", "-", cleaned).strip("-")
+        return (cleaned or fallback)[:80].rstrip("-") or fallback
+    return (cleaned.strip("-") or fallback)[:80]
+
+
 Security = Literal["require", "request", "none"]
 AuthMethod = Literal["kerberos", "certificate", "psk"]
 

@@ -44,10 +44,9 @@ from ccsec.collector.schema import (
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
-from ccsec.formats.ipsec_conf import ident
 from ccsec.formats.windows_ps import DEFAULT_MM as DEFAULT_MM_PROPOSALS  # Windows' built-in
 from ccsec.formats.windows_ps import DEFAULT_QM as DEFAULT_QM_PROPOSALS  # default sets
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 
 NAME = "windows-collector"
 DEFAULT_MM = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE1}"
@@ -209,7 +208,7 @@ def _line_of(text: str, needle: str) -> int | None:
 
 def _rule(r: IpsecRule, ex: IpsecExport, notes: list[Note], text: str,
           parsed: Parsed) -> Rule | None:
-    name = ident(r.name.strip("{}") or "rule")
+    name = to_ident(r.name.strip("{}") or "rule", "conn")
     line = _line_of(text, json.dumps(r.name))
     parsed.locations[name] = line or 0
     mm_sets = {s.name: s for s in ex.main_mode_crypto_sets}
@@ -301,7 +300,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
         "allow_ipsec_through_nat": doc.ipsec.firewall_setting.allow_ipsec_through_nat
         if doc.ipsec.firewall_setting else None,
     }
-    parsed.policies.append(EndPolicy(name=ident(host.computer_name), owner=None,
+    parsed.policies.append(EndPolicy(name=to_ident(host.computer_name, "conn"), owner=None,
                                      platform="windows", rules=tuple(rules)))
     return parsed
 

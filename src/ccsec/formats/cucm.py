@@ -60,7 +60,7 @@ from ccsec.formats.base import (
     read_meta,
     unjson_comment,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
+from ccsec.policy import IDENT_RE, Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
 
 # ----------------------------------------------------------------------------- value tables
@@ -215,7 +215,6 @@ TRUE_WORDS = frozenset({"[x]", "[*]", "[v]", "[✓]", "[✔]", "yes", "y", "true
 FALSE_WORDS = frozenset({"[]", "no", "n", "false", "off", "unchecked", "disabled", "disable", "0"})
 NONE_WORDS = frozenset({"", "null", "none"})
 
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 PSK_RE = re.compile(r"^[A-Za-z0-9-]+$")
 CERT_UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
 LIFETIME_RE = re.compile(r"^(\d{1,9})\s*(?:s|sec|secs|seconds)?$", re.IGNORECASE)

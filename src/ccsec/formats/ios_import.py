@@ -94,7 +94,6 @@ from ccsec.formats.ios_tree import (
     addr,
     contains,
     decode_description,
-    ident,
     is_placeholder,
     netmask_network,
     overlaps,
@@ -104,7 +103,7 @@ from ccsec.formats.ios_tree import (
     read_acl_address,
     rule_of,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
 from ccsec.secrets import Secret, literal
 
 ANY = IPv4Network("0.0.0.0/0")
@@ -1182,7 +1181,7 @@ class _Importer:
 
     @staticmethod
     def unique(name: str, used: set[str]) -> str:
-        base = ident(name)
+        base = to_ident(name)
         out, n = base, 2
         while out in used:
             out, n = f"{base}-{n}", n + 1
@@ -1674,7 +1673,7 @@ class _Importer:
         stem = Path(self.source).stem if not self.source.startswith("<") else "ios"
         host = self.hostname
         return EndPolicy(
-            name=meta_str(meta, "name") or ident(f"imported-{host or stem}"),
+            name=meta_str(meta, "name") or to_ident(f"imported-{host or stem}"),
             description=meta_str(meta, "description", "") or "",
             owner=meta_str(meta, "owner") if meta else host,
             platform=meta_str(meta, "platform") if meta else "ios",

@@ -24,6 +24,7 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 
 from ccsec.crypto import Encr, Integ, Prf
+from ccsec.policy import IDENT_RE
 
 # ----------------------------------------------------------------------------- the tree
 
@@ -280,7 +281,6 @@ def is_unicast(addr: IPv4Address) -> bool:
 # ------------------------------------------------------------------------------- naming
 
 PREFIX = "ccsec-"
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 
 
 def obj(rule: str) -> str:
@@ -297,14 +297,6 @@ def rule_of(name: str) -> str | None:
     if name.startswith(PREFIX) and IDENT_RE.match(name[len(PREFIX):]):
         return name[len(PREFIX):]
     return None
-
-
-def ident(text: str) -> str:
-    """Any IOS name as a policy identifier (letters, digits, hyphens)."""
-    if IDENT_RE.match(text):
-        return text
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in text)
-    return (cleaned.strip("-") or "rule")[:80]
 
 
 # ---------------------------------------------------------------------------- free text

@@ -49,11 +49,10 @@ from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.proposals import DEFAULT_ESP, DEFAULT_IKE, ProposalError, parse_esp, parse_ike
 from ccsec.formats.strongswan import parse_id
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 from ccsec.secrets import Secret, literal
 
 NAME = "ipsec-conf"
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 PARAM_RE = re.compile(r"^\s+([A-Za-z0-9_%-]+)\s*=\s*(.*)$")
 SECTION_RE = re.compile(r"^(config|conn|ca)\s+(\S+)\s*$")
 INCLUDE_RE = re.compile(r"^include\s+(\S+)\s*$")
@@ -266,14 +265,6 @@ def _seconds(text: str | None, default: int) -> int:
         return default
 
 
-def ident(name: str) -> str:
-    """A real-world name as a policy identifier (letters, digits, hyphens)."""
-    if IDENT_RE.match(name):
-        return name
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
-    return (cleaned.strip("-") or "conn")[:80]
-
-
 class _ConnReader:
     """Turns one resolved conn into a Rule (or a note saying why not)."""
 
@@ -317,7 +308,7 @@ class _ConnReader:
 
     def rule(self, cname: str, line: int, p: dict[str, tuple[str, int]]) -> Rule | None:
         get = lambda k, d=None: p[k][0] if k in p else d  # noqa: E731
-        name = ident(cname)
+        name = to_ident(cname, "conn")
         auto = (get("auto", "ignore") or "ignore").lower()
         if auto == "ignore":
             self.note(line, f"conn {cname}: auto=ignore (or unset) — not loaded, not audited")
@@ -467,15 +458,15 @@ class IpsecConf:
                 continue
             if r is not None:
                 if r.name in seen:
-                    r = r.model_copy(update={"name": ident(f"{r.name}-{len(seen)}")})
+                    r = r.model_copy(update={"name": to_ident(f"{r.name}-{len(seen)}", "conn")})
                 seen.add(r.name)
                 rules.append(r)
         parsed.facts = {"ike_any_version": reader.any_version,
                         "auth_constraints": reader.constraints,
                         "obsolete_algorithms": reader.obsolete}
         stem = Path(source).stem if not source.startswith("<") else "ipsec"
-        parsed.policies.append(EndPolicy(name=ident(f"imported-{stem}"), platform="strongswan",
-                                         rules=tuple(rules)))
+        parsed.policies.append(EndPolicy(name=to_ident(f"imported-{stem}", "conn"),
+                                         platform="strongswan", rules=tuple(rules)))
         return parsed
 
 

@@ -14,7 +14,6 @@ Not expressible (``unsupported``): Kerberos, more than one auth method per rule,
 
 from __future__ import annotations
 
-import re
 from ipaddress import IPv4Network, ip_address
 from pathlib import Path
 
@@ -33,10 +32,9 @@ from ccsec.formats.base import (
 )
 from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.swanconf import Section, file_includer, parse_conf, quote
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
 from ccsec.secrets import Secret, literal
 
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
 PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
 #: Parsed.facts key: names of rules whose connection says ``version = 0`` (IKEv1 and IKEv2)
@@ -297,7 +295,7 @@ class StrongSwan(Format):
                 raise ParseError(Problem(f"connection {conn.name}: {msg}", source, conn.line,
                                          fix="see swanctl.conf(5)")) from None
         stem = Path(source).stem if not source.startswith("<") else "swanctl"
-        name = meta_str(meta, "name") or _ident(f"imported-{stem}")
+        name = meta_str(meta, "name") or to_ident(f"imported-{stem}")
         parsed.policies.append(EndPolicy(
             name=name,
             description=meta_str(meta, "description", "") or "",
@@ -320,7 +318,7 @@ class StrongSwan(Format):
 
     def _rule(self, conn: Section, secrets: list[tuple[str, set[str], str]],
               parsed: Parsed) -> Rule:
-        name = _ident(conn.name)
+        name = to_ident(conn.name)
         parsed.locations[name] = conn.line
         local = conn.section("local") or Section("local", conn.line)
         remote = conn.section("remote") or Section("remote", conn.line)
@@ -468,14 +466,6 @@ def _first_addr(text: str | None, default: str):
         if _is_ip(part):
             return ip_address(part)
     return ip_address(default)
-
-
-def _ident(name: str) -> str:
-    """A name as a policy identifier (real-world names may hold characters ours never do)."""
-    if IDENT_RE.match(name):
-        return name
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
-    return (cleaned.strip("-") or "rule")[:80]
 
 
 FORMAT = StrongSwan()

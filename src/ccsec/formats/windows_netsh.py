@@ -87,7 +87,7 @@ from ccsec.formats.base import (
     meta_str,
     read_meta,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 from ccsec.secrets import literal
 
 T = TypeVar("T")
@@ -135,7 +135,6 @@ DEFAULT_QM: tuple[EspProposal, ...] = (
     EspProposal(encryption=Encr.DES, integrity=Integ.MD5),
 )
 
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 OUT, IN = ".out", ".in"
 
 # ------------------------------------------------------------------------ quoting, checks
@@ -1440,7 +1439,7 @@ class _Builder:
         used: set[str] = set()
         assigned = [p.name for p in store.policies.values() if p.assigned]
         for p in store.policies.values():
-            name = _unique(_ident(p.name, "policy"), used)
+            name = _unique(to_ident(p.name, "policy"), used)
             try:
                 self.parsed.policies.append(self.policy(p, name))
             except ValueError as exc:
@@ -1470,7 +1469,7 @@ class _Builder:
         rules = []
         used: set[str] = set()
         for view in self.views(p):
-            rule = self.rule(view, ike, _unique(_ident(view.name, "rule"), used))
+            rule = self.rule(view, ike, _unique(to_ident(view.name, "rule"), used))
             rules.append(rule)
             loc = self.parsed.locations
             if rule.name not in loc:
@@ -1645,14 +1644,6 @@ def _reason(exc: ValueError) -> str:
         return "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'value'}: {e['msg']}"
                          for e in exc.errors())
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _ident(name: str, fallback: str) -> str:
-    """A netsh name as a policy identifier (hand-written names may hold any character)."""
-    if IDENT_RE.match(name):
-        return name
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
-    return (cleaned.strip("-") or fallback)[:80]
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -99,7 +99,7 @@ from ccsec.formats.base import (
     meta_str,
     read_meta,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 from ccsec.secrets import literal
 
 # ------------------------------------------------------------------------------ vocabulary
@@ -162,7 +162,6 @@ DEFAULT_SET_NAMES = {
 
 SUFFIX_MM, SUFFIX_AUTH, SUFFIX_QM, SUFFIX_MMRULE = (
     ".MainModeCrypto", ".Phase1Auth", ".QuickModeCrypto", ".MainModeRule")
-IDENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 PART_RE = re.compile(r"^(.+)\.([2-9]|[1-9][0-9]+)$")
 
 #: PowerShell treats these alike (CharExtensions.IsSingleQuote / IsDoubleQuote / IsDash)
@@ -1972,15 +1971,6 @@ def _esp_proposal(encap: frozenset[str],
 # --------------------------------------------------------------------------------- builder
 
 
-def _ident(name: str) -> str:
-    """A Windows name as a policy identifier (letters, digits, hyphens)."""
-    if IDENT_RE.match(name):
-        return name
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in name)
-    cleaned = re.sub("-{2,}", "-", cleaned).strip("-")
-    return (cleaned or "rule")[:80].rstrip("-") or "rule"
-
-
 class _Builder:
     """Turns the interpreted store into EndPolicies (one per -Group)."""
 
@@ -2010,8 +2000,8 @@ class _Builder:
         stem = PurePath(self.source).stem if not self.source.startswith("<") else "ipsec"
         used: set[str] = set()
         for group, pairs in by_group.items():
-            default = meta_name or _ident(f"imported-{stem}")
-            name = default if group is None else _ident(group)
+            default = meta_name or to_ident(f"imported-{stem}", collapse=True)
+            name = default if group is None else to_ident(group, collapse=True)
             is_meta = meta_name is not None and group in (None, meta_name)
             rules = self._unique(pairs)
             base, n = name, 2
@@ -2086,7 +2076,7 @@ class _Builder:
             self.note(w.line, "warning", f"rule {w.name[:80]}: -Mode None read as transport")
         try:
             return Rule(
-                name=_ident(w.name),
+                name=to_ident(w.name, collapse=True),
                 description=w.description,
                 mode="tunnel" if w.mode == "tunnel" else "transport",
                 local_address=local,
