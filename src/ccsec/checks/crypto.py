@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
 from ccsec.checks.common import GUIDE, SEED_LOGJAM, SEED_POLICY, Collector
-from ccsec.checks.model import Finding, Severity, rule
 from ccsec.crypto import (
     CAPABILITIES,
     DH_GROUPS,
@@ -32,6 +31,7 @@ from ccsec.crypto import (
     dh_label,
     is_aead,
 )
+from ccsec.findings.model import Finding, Severity, rule
 from ccsec.policy import Rule
 
 F = "crypto"

@@ -11,10 +11,10 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
 from ccsec.collector.posture import HostExport
 from ccsec.collector.schema import CollectorExport, MpPreference
 from ccsec.deployment.model import Deployment, Host, Role
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 FAMILY = "posture"
 SEG = ("001 「セキュリティの概要」 (servers in the data center behind the secure network; "

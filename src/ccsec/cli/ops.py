@@ -15,10 +15,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ccsec.checks.model import Finding, Severity
 from ccsec.cli.common import console, err, load_deployment, print_json, say
 from ccsec.errors import Problem, UserError
-from ccsec.report.findings import exit_code, findings_json, print_findings
+from ccsec.findings.model import Finding, Severity
+from ccsec.findings.text import exit_code, findings_json, print_findings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 FailOpt = Annotated[
@@ -181,9 +181,9 @@ def perf_judge(
 ) -> None:
     """Per-counter min/avg/p95/max, the documented thresholds (with their source) as findings,
     and one PNG per counter group with the thresholds marked."""
-    from ccsec.checks.perf import judge
+    from ccsec.monitor.judge import judge
     from ccsec.monitor.perf import group_of, parse_csv, stats
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     threshold = _severity(fail_on)
     data = parse_csv(read_text(file), str(file))
@@ -354,7 +354,7 @@ def phones(
     center does not support."""
     from ccsec.checks.phones import check, monitoring_from
     from ccsec.collector.phones import parse
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     threshold = _severity(fail_on)
     if monitoring not in (None, "desktop", "cm", "none"):

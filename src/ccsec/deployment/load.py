@@ -8,6 +8,7 @@ of a ``psk`` field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ccsec.deployment.model import Deployment
-from ccsec.deployment.validate import Issue, Loc, validate
+from ccsec.deployment.validate import Check, Issue, Loc, validate
 from ccsec.errors import DeploymentError, Problem
 from ccsec.gcpause import gc_paused
 
@@ -151,7 +152,7 @@ def _fast_data(text: str) -> Any:
         return None
 
 
-def _fast(text: str) -> Deployment | None:
+def _fast(text: str, checks: Sequence[Check] = ()) -> Deployment | None:
     """A deployment from a clean document, or None when there is anything to report."""
     data = _fast_data(text)
     if not isinstance(data, dict):
@@ -160,13 +161,16 @@ def _fast(text: str) -> Deployment | None:
         dep = Deployment.model_validate(_plain(data))
     except ValidationError:
         return None
-    return None if validate(dep) else dep
+    return None if validate(dep, checks) else dep
 
 
 @gc_paused
-def loads(text: str, file: str = "<deployment>") -> Deployment:
-    """Parse and validate a deployment document; raise :class:`DeploymentError` on any problem."""
-    dep = _fast(text)
+def loads(text: str, file: str = "<deployment>", checks: Sequence[Check] = ()) -> Deployment:
+    """Parse and validate a deployment document; raise :class:`DeploymentError` on any problem.
+
+    ``checks`` are rules of later layers (``ccsec.paths.DEPLOYMENT_CHECKS``) that are reported
+    at their line like the loader's own."""
+    dep = _fast(text, checks)
     if dep is not None:
         return dep
     yaml = YAML(typ="rt")
@@ -191,13 +195,13 @@ def loads(text: str, file: str = "<deployment>") -> Deployment:
         dep = Deployment.model_validate(_plain(doc))
     except ValidationError as exc:
         raise DeploymentError(_problems_from_validation(exc, lines, file)) from None
-    issues = validate(dep)
+    issues = validate(dep, checks)
     if issues:
         raise DeploymentError(_problems_from_issues(issues, lines, file))
     return dep
 
 
-def load(path: str | Path) -> Deployment:
+def load(path: str | Path, checks: Sequence[Check] = ()) -> Deployment:
     """Read a deployment file from disk."""
     p = Path(path)
     try:
@@ -207,4 +211,4 @@ def load(path: str | Path) -> Deployment:
                                       fix="give the path of a deployment YAML file")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DeploymentError(Problem(f"cannot read file: {exc}", str(p))) from None
-    return loads(text, str(p))
+    return loads(text, str(p), checks)

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ccsec.checks.perf import thresholds_for
+from ccsec.monitor.judge import series_thresholds
 from ccsec.monitor.perf import PerfData, Series, group_of
 
 MAX_PANELS = 16
@@ -20,12 +20,12 @@ def _panel(ax: object, s: Series, cpus: int) -> None:
     pts = [(t, v) for t, v in zip(s.times, s.values, strict=True) if v is not None]
     if pts:
         ax.plot([p[0] for p in pts], [p[1] for p in pts], linewidth=1)  # type: ignore[attr-defined]
-    for t in thresholds_for(s):
+    for t in series_thresholds(s):
         ax.axhline(t.limit(cpus), linestyle="--", color="red", linewidth=0.8,  # type: ignore[attr-defined]
                    label=f"{t.stat} {t.op} {t.limit(cpus):g}: {t.source}")
     ax.set_title(s.column.label, fontsize=8)  # type: ignore[attr-defined]
     ax.tick_params(labelsize=6)  # type: ignore[attr-defined]
-    if thresholds_for(s):
+    if series_thresholds(s):
         ax.legend(fontsize=6, loc="best")  # type: ignore[attr-defined]
 
 

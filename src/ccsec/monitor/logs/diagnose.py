@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ccsec.checks import logs as rules
-from ccsec.checks.model import CheckRule, Finding, Location, finding
 from ccsec.deployment.model import Deployment
+from ccsec.findings.model import CheckRule, Finding, Location, finding
 from ccsec.monitor.logs.model import FAILURE_PRIORITY, IkeEvent, Kind, ParsedLog
 from ccsec.monitor.logs.proposals import Offer, deviations, mismatch, parse_offer, planned_sets
 from ccsec.paths import Path
