@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ccsec.deployment import Deployment
 from ccsec.errors import Problem, UserError
+from ccsec.findings.text import sort_findings
 from ccsec.formats.base import RenderContext
 from ccsec.paths import Path, derive, load_deployment
 from ccsec.plan import plan as _plan
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ccsec.audit.context import CoverageRow
+    from ccsec.audit.engine import AuditResult as EngineResult
     from ccsec.audit.negotiate import Session
     from ccsec.findings.model import Finding
 
@@ -89,12 +91,14 @@ class AuditResult:
     sessions: list[Session]
     coverage: list[CoverageRow] = field(default_factory=list)
     #: the engine's full result (context with the imported ends, waived findings)
-    raw: Any = field(default=None, repr=False)
+    raw: EngineResult | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, object]:
         """Exactly the JSON of ``ccsec audit --json``: ``{"findings", "sessions",
         "coverage"}``."""
-        return self.raw.to_json()  # type: ignore[no-any-return]
+        return {"findings": [f.to_json() for f in sort_findings(self.findings)],
+                "sessions": [s.to_json() for s in self.sessions],
+                "coverage": [c.to_json() for c in self.coverage]}
 
     def to_dataframe(self, table: Literal["findings", "sessions", "coverage"] = "findings"
                      ) -> pd.DataFrame:
@@ -107,12 +111,17 @@ class AuditResult:
         except ImportError:
             raise UserError(Problem("pandas is not installed", field="to_dataframe",
                                     fix="pip install pandas (or use .to_json())")) from None
-        rows = self.to_json()[table]
+        rows: list[dict[str, object]]
         if table == "findings":
-            rows = [{**{k: v for k, v in r.items() if k != "location"},  # type: ignore[union-attr]
-                     "file": (r.get("location") or {}).get("file"),  # type: ignore[union-attr]
-                     "line": (r.get("location") or {}).get("line")}  # type: ignore[union-attr]
-                    for r in rows]  # type: ignore[union-attr]
+            rows = [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
+                     "message": f.message, "fix": f.fix,
+                     "file": f.location.file if f.location else None,
+                     "line": f.location.line if f.location else None}
+                    for f in sort_findings(self.findings)]
+        elif table == "sessions":
+            rows = [dict(s.to_json()) for s in self.sessions]
+        else:
+            rows = [c.to_json() for c in self.coverage]
         columns = {"findings": ["rule", "severity", "subject", "message", "fix", "file", "line"],
                    "sessions": ["a", "b", "status", "reason"],
                    "coverage": ["path", "catalog", "a", "b", "status", "session", "detail"]}

@@ -236,8 +236,8 @@ def site_tunnels(dep: Deployment, paths: list[Path] | None = None) -> list[Path]
     for p in paths if paths is not None else host_paths(dep):
         a, b = p.ends[0].site, p.ends[1].site
         if a != b:
-            pair = tuple(s.name for s in _site_order(dep, a, b))
-            crossings.setdefault(pair, None)  # type: ignore[arg-type]
+            first, second = _site_order(dep, a, b)
+            crossings.setdefault((first.name, second.name), None)
     tunnels = []
     for name_a, name_b in crossings:
         sa, sb = dep.site(name_a), dep.site(name_b)

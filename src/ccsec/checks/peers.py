@@ -90,7 +90,10 @@ NAT_CAUSES = frozenset({"nat-t", "ah-nat"})
 
 
 def _at(rec: SessionRecord, which: str) -> tuple[str, Location]:
-    end, r = rec.a if which == "a" else rec.b  # type: ignore[misc]
+    side = rec.a if which == "a" else rec.b
+    if side is None:  # a one-sided session has no b end
+        return "", Location("")
+    end, r = side
     return end.subject(r), end.where(r)
 
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.progress import (
@@ -44,7 +44,7 @@ def _width(stream: object) -> int | None:
 _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
 #: NO_COLOR (no-color.org) means no escape sequences at all here, not only no colours (rich
 #: alone would keep bold and underline)
-_SYSTEM = None if _NO_COLOR else "auto"
+_SYSTEM: Literal["auto"] | None = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
 console = Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
                   width=_width(sys.stdout))

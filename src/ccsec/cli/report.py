@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,6 +18,10 @@ from ccsec.cli.common import (
 from ccsec.crypto import PROFILES
 from ccsec.errors import Problem, UserError
 from ccsec.fileio import atomic_write
+
+if TYPE_CHECKING:
+    from ccsec.deployment.model import Deployment
+    from ccsec.paths import Path as CatalogPath
 
 #: a file we may overwrite starts with our own generator tag
 GENERATOR_TAG = '<meta name="generator" content="ccsec '
@@ -100,10 +104,10 @@ def report(
     _print_summary(summary, out)
 
 
-def _derived(dep: object) -> list:
+def _derived(dep: Deployment) -> list[CatalogPath]:
     from ccsec.paths import derive
 
-    return derive(dep)  # type: ignore[arg-type]
+    return derive(dep)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -22,6 +23,7 @@ from ccsec.deployment.validate import Check, Issue, Loc, validate
 from ccsec.errors import DeploymentError, Problem
 from ccsec.gcpause import gc_paused
 
+_CLoader: type[Any] | None
 try:  # libyaml through ruamel (optional): ~6x faster than the pure-Python loaders
     from ruamel.yaml.cyaml import CSafeLoader as _CLoader
 except ImportError:  # pragma: no cover - depends on the installed extras
@@ -89,7 +91,7 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _pydantic_message(err: dict[str, Any], secret: bool) -> tuple[str, str]:
+def _pydantic_message(err: ErrorDetails, secret: bool) -> tuple[str, str]:
     kind = err["type"]
     value = "<redacted>" if secret else repr(err.get("input"))
     if kind == "missing":

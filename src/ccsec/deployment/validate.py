@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 from ccsec.crypto import CAPABILITIES
 from ccsec.deployment.model import PRIVATE_NETWORK_ROLES, Deployment, Host
@@ -81,10 +82,10 @@ def gateway_lan(dep: Deployment, site_index: int) -> IPv4Address:
 def describe(dep: Deployment, loc: Loc) -> str:
     """A location as the user reads it: ``hosts[rgr-b].public`` rather than ``hosts.1.public``."""
     out = ""
-    items: object = dep
+    items: Any = dep  # walks models and lists alike, by attribute name or index
     for part in loc:
         if isinstance(part, int):
-            items = items[part]  # type: ignore[index]
+            items = items[part]
             name = getattr(items, "name", None)
             out += f"[{name}]" if name else f"[{part}]"
         else:

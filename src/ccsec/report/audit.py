@@ -37,6 +37,6 @@ def print_audit(result: AuditResult, console: Console, configs: str = "") -> Non
             cov.add_row(row.path, row.catalog, row.a, row.b, f"[{style}]{row.status}[/]",
                         row.detail)
         console.print(cov)
-    for s in result.skipped:
-        if not s.unreadable:
-            console.print(f"[dim]skipped {s.path}: {s.reason}[/]")
+    for skip in result.skipped:
+        if not skip.unreadable:
+            console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")

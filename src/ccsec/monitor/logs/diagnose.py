@@ -67,7 +67,8 @@ class Negotiation:
 
     @property
     def pair(self) -> tuple[str, str]:
-        return tuple(sorted((self.local or "?", self.peer or "?")))  # type: ignore[return-value]
+        a, b = sorted((self.local or "?", self.peer or "?"))
+        return a, b
 
     def failure(self) -> IkeEvent | None:
         """The most specific failure, unless a CHILD_SA was established after it."""
