@@ -37,7 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
+# the two-end lab of the differential test lives with the tests (test-only code)
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
 
+from pairlab import PairLab  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from ccsec import __version__  # noqa: E402
@@ -45,7 +48,6 @@ from ccsec.crypto import DH_GROUPS, Encr, EspProposal, IkeProposal, Integ  # noq
 from ccsec.deployment import Deployment, loads  # noqa: E402
 from ccsec.deployment.demo import demo_text  # noqa: E402
 from ccsec.lab.build import up  # noqa: E402
-from ccsec.lab.pair import PairLab  # noqa: E402
 from ccsec.lab.proc import in_ns, run  # noqa: E402
 from ccsec.lab.sas import snapshot  # noqa: E402
 from ccsec.lab.state import LabState, interruptible, teardown  # noqa: E402

@@ -21,12 +21,10 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from ccsec.deployment import Deployment
-from ccsec.deployment import load as _load_file
-from ccsec.deployment import loads as _loads
-from ccsec.deployment.demo import demo_text
 from ccsec.errors import Problem, UserError
+from ccsec.findings.text import sort_findings
 from ccsec.formats.base import RenderContext
-from ccsec.paths import Path, derive
+from ccsec.paths import Path, derive, load_deployment
 from ccsec.plan import plan as _plan
 from ccsec.policy import PolicySet
 from ccsec.render import RenderResult, render_policy_set
@@ -36,17 +34,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ccsec.audit.context import CoverageRow
+    from ccsec.audit.engine import AuditResult as EngineResult
     from ccsec.audit.negotiate import Session
-    from ccsec.checks.model import Finding
+    from ccsec.findings.model import Finding
 
 __all__ = ["AuditResult", "audit", "lab_run", "load", "paths", "plan", "render", "report"]
 
 
 def load(path: str | FsPath) -> Deployment:
     """A deployment file (YAML), validated; ``"demo"`` is the bundled example."""
-    if str(path) == "demo" and not FsPath(path).exists():
-        return _loads(demo_text(), "demo.yaml")
-    return _load_file(path)
+    return load_deployment(path)
 
 
 def paths(dep: Deployment) -> list[Path]:
@@ -94,12 +91,14 @@ class AuditResult:
     sessions: list[Session]
     coverage: list[CoverageRow] = field(default_factory=list)
     #: the engine's full result (context with the imported ends, waived findings)
-    raw: Any = field(default=None, repr=False)
+    raw: EngineResult | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, object]:
         """Exactly the JSON of ``ccsec audit --json``: ``{"findings", "sessions",
         "coverage"}``."""
-        return self.raw.to_json()  # type: ignore[no-any-return]
+        return {"findings": [f.to_json() for f in sort_findings(self.findings)],
+                "sessions": [s.to_json() for s in self.sessions],
+                "coverage": [c.to_json() for c in self.coverage]}
 
     def to_dataframe(self, table: Literal["findings", "sessions", "coverage"] = "findings"
                      ) -> pd.DataFrame:
@@ -112,12 +111,17 @@ class AuditResult:
         except ImportError:
             raise UserError(Problem("pandas is not installed", field="to_dataframe",
                                     fix="pip install pandas (or use .to_json())")) from None
-        rows = self.to_json()[table]
+        rows: list[dict[str, object]]
         if table == "findings":
-            rows = [{**{k: v for k, v in r.items() if k != "location"},  # type: ignore[union-attr]
-                     "file": (r.get("location") or {}).get("file"),  # type: ignore[union-attr]
-                     "line": (r.get("location") or {}).get("line")}  # type: ignore[union-attr]
-                    for r in rows]  # type: ignore[union-attr]
+            rows = [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
+                     "message": f.message, "fix": f.fix,
+                     "file": f.location.file if f.location else None,
+                     "line": f.location.line if f.location else None}
+                    for f in sort_findings(self.findings)]
+        elif table == "sessions":
+            rows = [dict(s.to_json()) for s in self.sessions]
+        else:
+            rows = [c.to_json() for c in self.coverage]
         columns = {"findings": ["rule", "severity", "subject", "message", "fix", "file", "line"],
                    "sessions": ["a", "b", "status", "reason"],
                    "coverage": ["path", "catalog", "a", "b", "status", "session", "detail"]}
@@ -125,29 +129,20 @@ class AuditResult:
 
 
 def audit(dep: Deployment | None = None, configs: str | FsPath | None = None,
-          *, waivers: str | FsPath | None = None) -> AuditResult:
+          *, waivers: str | FsPath | None = None,
+          deployment_file: str | None = None) -> AuditResult:
     """Audit a directory (or file) of configurations; with a deployment, coverage of every
-    path too.  Without ``configs`` the deployment's own planned policy is audited."""
-    from ccsec.audit.engine import planned_ends, run_audit
-    from ccsec.audit.inventory import load_directory
-    from ccsec.audit.waivers import load as load_waivers
+    path too.  Without ``configs`` the deployment's own planned policy is audited.
+    ``deployment_file`` is where findings about the deployment point (as ``ccsec audit``)."""
+    from ccsec.audit.pipeline import run
 
-    accepted = load_waivers(FsPath(waivers)) if waivers else None
-    if configs is None:
-        if dep is None:
-            raise UserError(Problem("nothing to audit", field="audit()",
-                                    fix="pass a deployment, configs=DIR, or both"))
-        res = run_audit(planned_ends(_plan(dep)), dep, None, accepted)
-    else:
-        inv = load_directory(FsPath(configs), dep)
-        res = run_audit(inv.ends, dep, None, accepted, waivers_file=str(waivers or ""),
-                        unreadable=[(s.path, s.reason, s.line) for s in inv.skipped
-                                    if s.unreadable])
+    res = run(configs, dep, deployment_file=deployment_file, waivers=waivers)
     return AuditResult(res.findings, res.sessions, res.coverage, res)
 
 
 def report(dep: Deployment, out: str | FsPath, *, configs: str | FsPath | None = None,
            lab: str | FsPath | None = None, perf: str | FsPath | None = None,
+           waivers: str | FsPath | None = None,
            source: str = "") -> dict[str, Any]:
     """Write the HTML report (as ``ccsec report``); returns its summary numbers."""
     from ccsec.fileio import atomic_write
@@ -155,7 +150,8 @@ def report(dep: Deployment, out: str | FsPath, *, configs: str | FsPath | None =
     from ccsec.report.html import page
 
     rep = build(dep, source or dep.deployment, configs=FsPath(configs) if configs else None,
-                lab=FsPath(lab) if lab else None, perf=FsPath(perf) if perf else None)
+                lab=FsPath(lab) if lab else None, perf=FsPath(perf) if perf else None,
+                waivers=FsPath(waivers) if waivers else None)
     atomic_write(FsPath(out), page(rep))
     return rep.summary()
 

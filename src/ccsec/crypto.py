@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
+
+#: the IKE versions ccsec models (RFC 2409 and RFC 7296)
+IkeVersion = Literal[1, 2]
 
 
 class Encr(StrEnum):
@@ -287,7 +291,7 @@ class Profile:
 
     name: str
     summary: str
-    ike_versions: tuple[int, ...]
+    ike_versions: tuple[IkeVersion, ...]
     ike: tuple[IkeProposal, ...]
     esp: tuple[EspProposal, ...]
     pfs_groups: tuple[int, ...]  # empty: no PFS

@@ -8,11 +8,16 @@ sites that some path crosses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path as FsPath
 from typing import Literal
 
+from ccsec.deployment.demo import demo_text
+from ccsec.deployment.load import load, loads
 from ccsec.deployment.model import Deployment, Gateway, Host, Role, Site
+from ccsec.deployment.validate import Check, Issue
 
 Network = Literal["public", "private", "wan"]
 
@@ -231,8 +236,8 @@ def site_tunnels(dep: Deployment, paths: list[Path] | None = None) -> list[Path]
     for p in paths if paths is not None else host_paths(dep):
         a, b = p.ends[0].site, p.ends[1].site
         if a != b:
-            pair = tuple(s.name for s in _site_order(dep, a, b))
-            crossings.setdefault(pair, None)  # type: ignore[arg-type]
+            first, second = _site_order(dep, a, b)
+            crossings.setdefault((first.name, second.name), None)
     tunnels = []
     for name_a, name_b in crossings:
         sa, sb = dep.site(name_a), dep.site(name_b)
@@ -266,3 +271,74 @@ def derive(dep: Deployment) -> list[Path]:
     if dep.tunnel:
         out += site_tunnels(dep, hosts)
     return out
+
+
+# ----------------------------------------------------------- deployment rules
+
+
+def catalog_issues(dep: Deployment) -> Iterator[Issue]:
+    """Deployment rules that need the derived paths: a gateway for every crossed site, the
+    same tunnel style at both ends of a VTI, a CA where a path needs certificates.  They live
+    here, above the deployment package, and the loader runs them through ``checks=``."""
+    paths = host_paths(dep)
+    site_index = {s.name: i for i, s in enumerate(dep.sites)}
+    host_index = {h.name: i for i, h in enumerate(dep.hosts)}
+    if dep.tunnel:
+        reported: set[str] = set()
+        for p in paths:
+            for end in p.ends:
+                a, b = p.ends[0].site, p.ends[1].site
+                if a == b or end.site in reported:
+                    continue
+                if dep.sites[site_index[end.site]].gateway is None:
+                    reported.add(end.site)
+                    yield Issue(("sites", site_index[end.site]),
+                                f"path {p.id} crosses site '{end.site}', which has no gateway "
+                                "for its site tunnel",
+                                "add gateway: {name, platform, wan}, or set protection: transport")
+        crossed: dict[str, list[str]] = {}  # site → the other site of each path, in order
+        for p in paths:
+            a, b = p.ends[0].site, p.ends[1].site
+            if a != b:
+                crossed.setdefault(a, []).append(b)
+                crossed.setdefault(b, []).append(a)
+        for i, s in enumerate(dep.sites):
+            if s.gateway is not None and s.gateway.tunnel == "vti":
+                for far in crossed.get(s.name, ()):
+                    other = dep.site(far).gateway
+                    if other is not None and other.tunnel != "vti":
+                        yield Issue(("sites", i, "gateway", "tunnel"),
+                                    f"a VTI needs a VTI at the other end ({other.name} uses "
+                                    f"{other.tunnel})",
+                                    "use the same tunnel style at both ends")
+                        break
+    if dep.pki is None:
+        fix = "add pki: {root_ca: \"CN=…\"} (or, for a lab only, environment: test with psk:)"
+        if dep.transport:
+            for p in paths:
+                if p.auth == "certificate":
+                    why = ("different AD domains" if {e.platform for e in p.ends} == {"windows"}
+                           else "Kerberos needs two Windows hosts in one AD domain")
+                    yield Issue(("hosts", host_index[p.ends[1].host]),
+                                f"path {p.id} needs certificates ({why}) but no root CA is named",
+                                fix)
+                    break
+        if dep.tunnel:
+            for t in site_tunnels(dep, paths):
+                if t.auth == "certificate":
+                    yield Issue(("sites", site_index[t.ends[0].site], "gateway"),
+                                f"site tunnel {t.id} authenticates with certificates, but no "
+                                "root CA is named", fix)
+                    break
+
+
+#: the checks :func:`ccsec.deployment.loads` runs for every command that derives paths
+DEPLOYMENT_CHECKS: tuple[Check, ...] = (catalog_issues,)
+
+
+def load_deployment(source: str | FsPath) -> Deployment:
+    """A deployment file validated with the path catalog's rules too (what every command and
+    the API load); the word ``demo`` means the bundled example."""
+    if str(source) == "demo" and not FsPath(source).exists():
+        return loads(demo_text(), "demo.yaml", checks=DEPLOYMENT_CHECKS)
+    return load(source, checks=DEPLOYMENT_CHECKS)

@@ -11,12 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from ccsec.crypto import CAPABILITIES, PROFILES, Capability, EspProposal, IkeProposal, Profile
+from ccsec.crypto import (
+    CAPABILITIES,
+    PROFILES,
+    Capability,
+    EspProposal,
+    IkeProposal,
+    IkeVersion,
+    Profile,
+)
 from ccsec.deployment.model import Deployment, Gateway
 from ccsec.errors import PlanError, Problem
 from ccsec.gcpause import gc_paused
 from ccsec.paths import Path, derive
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, PolicySet, Rule
+from ccsec.policy import (
+    Auth,
+    EndPolicy,
+    Filter,
+    Identity,
+    IdentityKind,
+    Ike,
+    PolicySet,
+    Rule,
+)
 from ccsec.secrets import Secret
 
 TUNNEL_DPD_S = 10
@@ -26,7 +43,7 @@ TUNNEL_DPD_S = 10
 class Negotiated:
     """What both ends of one path agree on."""
 
-    version: int
+    version: IkeVersion
     ike: tuple[IkeProposal, ...]
     esp: tuple[EspProposal, ...]
     pfs: int | None
@@ -88,7 +105,7 @@ class _Shared:
         key = (n.version, n.ike, lifetime)
         found = self.ikes.get(key)
         if found is None:
-            found = self.ikes[key] = Ike(version=n.version, proposals=n.ike,  # type: ignore[arg-type]
+            found = self.ikes[key] = Ike(version=n.version, proposals=n.ike,
                                          lifetime_s=lifetime)
         return found
 
@@ -102,11 +119,11 @@ class _Shared:
             found = self.negotiated[key] = negotiate(path, prof, *caps)
         return found
 
-    def identity(self, kind: str, value: str) -> Identity:
+    def identity(self, kind: IdentityKind, value: str) -> Identity:
         key = (kind, value)
         found = self.ids.get(key)
         if found is None:
-            found = self.ids[key] = Identity(kind=kind, value=value)  # type: ignore[arg-type]
+            found = self.ids[key] = Identity(kind=kind, value=value)
         return found
 
     def auth(self, method: str, detail: str | None) -> Auth:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
+from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, IkeVersion
 from ccsec.secrets import Secret
 
 if TYPE_CHECKING:  # paths imports the deployment package, which must not import us back
@@ -55,6 +55,7 @@ def to_ident(name: str, fallback: str = "rule", collapse: bool = False) -> str:
 
 
 Security = Literal["require", "request", "none"]
+IdentityKind = Literal["address", "fqdn", "dn", "keyid"]
 AuthMethod = Literal["kerberos", "certificate", "psk"]
 
 
@@ -74,7 +75,7 @@ def _no_control(value: str, what: str) -> str:
 class Identity(_Value):
     """An IKE identity: an address, an FQDN, a distinguished name or a key id."""
 
-    kind: Literal["address", "fqdn", "dn", "keyid"]
+    kind: IdentityKind
     value: str = Field(min_length=1)
 
     @field_validator("value")
@@ -119,7 +120,7 @@ class Filter(_Value):
 class Ike(_Value):
     """Key exchange (main mode) settings."""
 
-    version: Literal[1, 2]
+    version: IkeVersion
     exchange: Literal["main", "aggressive"] = "main"
     proposals: tuple[IkeProposal, ...] = Field(min_length=1)
     lifetime_s: int = Field(default=28800, ge=60)

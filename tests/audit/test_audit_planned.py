@@ -16,9 +16,9 @@ import pytest
 
 from ccsec.audit.engine import AuditResult, planned_ends, run_audit
 from ccsec.audit.inventory import load_directory
-from ccsec.checks.model import Severity
 from ccsec.deployment import Deployment, load, loads
 from ccsec.deployment.demo import demo_text
+from ccsec.findings.model import Severity
 from ccsec.plan import plan
 from ccsec.render import render_policy_set
 from conftest import EXAMPLES, lab_context

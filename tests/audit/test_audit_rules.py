@@ -16,10 +16,12 @@ import pytest
 from auditkit import auth, end, esp, flt, ike, imported, mirror, rule
 
 from builders import host, make
+from ccsec.audit.context import Unreadable
 from ccsec.audit.engine import AuditResult, planned_ends, run_audit
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.waivers import Waiver
-from ccsec.checks import CATALOG, load_all
+from ccsec.findings.families import load_all
+from ccsec.findings.model import CATALOG
 from ccsec.formats.base import Note
 from ccsec.plan import plan
 
@@ -303,7 +305,7 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda: run_audit([ImportedEnd(end(rule()), "x.cfg", "ios")]),
     ),
     "IPSEC-OPS-006": (
-        lambda: run_audit([], unreadable=[("bad.conf", "unterminated string", 3)]),
+        lambda: run_audit([], unreadable=[Unreadable("bad.conf", "unterminated string", 3)]),
         lambda: run_audit([]),
     ),
     # coverage

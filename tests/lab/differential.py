@@ -1,7 +1,7 @@
 """Peer pairs for the differential test: base-valid pairs with exactly one difference each.
 
 The static analyzer (:func:`ccsec.audit.negotiate.negotiate`) predicts each pair's outcome per
-initiating side; the lab (:func:`ccsec.lab.pair.negotiate_pair`) negotiates the same two ends on
+initiating side; the lab (:func:`pairlab.negotiate_pair`) negotiates the same two ends on
 real strongSwan.  Every pair starts from a *base*: both ends' rules of one path, which the
 analyzer and strongSwan both establish (the test checks this first, so a mutated pair differs
 from a working one in exactly the one field the mutation names).
@@ -21,7 +21,7 @@ are the same on every run; ``CCSEC_DIFF_SEED`` explores others.  Two limits of t
 shape what is generated, and nothing else is left out:
 
 - mode pairs are host-to-host only: with other selectors a transport rule is not testable on
-  kernel-libipsec (:func:`ccsec.lab.pair.untestable`: it fakes a NAT);
+  kernel-libipsec (:func:`pairlab.untestable`: it fakes a NAT);
 - a rule keeps one strongSwan child (:func:`one_child`): the pair lab initiates one child.
 """
 
@@ -36,12 +36,13 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Literal
 
+from pairlab import host_to_host
+
 from ccsec.audit.negotiate import Context, Status, negotiate
 from ccsec.audit.negotiate import Side as Facts
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf, is_aead
 from ccsec.deployment import load, loads
 from ccsec.deployment.demo import demo_text
-from ccsec.lab.pair import host_to_host
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import literal
@@ -397,7 +398,7 @@ def _pfs_group(own: Rule, other: Rule) -> Rule | None:
 
 def _mode(own: Rule, other: Rule) -> Rule | None:
     """Only on host-to-host rules: transport mode with other selectors is not testable here
-    (see :func:`ccsec.lab.pair.untestable`: kernel-libipsec fakes a NAT)."""
+    (see :func:`pairlab.untestable`: kernel-libipsec fakes a NAT)."""
     if not host_to_host(own):
         return None
     return own.model_copy(update={"mode": "tunnel" if own.mode == "transport" else "transport"})

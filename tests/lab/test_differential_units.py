@@ -20,10 +20,7 @@ from differential import (
     predict,
     table,
 )
-
-from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
-from ccsec.lab.pair import (
+from pairlab import (
     PairLab,
     classify,
     host_to_host,
@@ -31,6 +28,9 @@ from ccsec.lab.pair import (
     mirrored,
     untestable,
 )
+
+from ccsec.formats.base import RenderContext
+from ccsec.formats.strongswan import FORMAT
 from ccsec.policy import Filter, Rule
 
 

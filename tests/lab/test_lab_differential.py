@@ -34,8 +34,7 @@ from differential import (
     predict,
     table,
 )
-
-from ccsec.lab.pair import negotiate_pair
+from pairlab import negotiate_pair
 
 pytestmark = pytest.mark.lab
 lab_state_dir = labstate.lab_state_dir  # labs of this module: torn down and checked at the end

@@ -15,13 +15,13 @@ from typing import Any
 
 import labstate
 import pytest
+from pairlab import negotiate_pair
 from pydantic import SecretStr
 
 from ccsec.crypto import Encr, EspProposal, Integ
 from ccsec.deployment import Deployment, load
 from ccsec.lab import build, firewall, netns
 from ccsec.lab.errors import LabError
-from ccsec.lab.pair import negotiate_pair
 from ccsec.lab.proc import ProcRef
 from ccsec.lab.state import (
     NS_PREFIX,

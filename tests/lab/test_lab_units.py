@@ -9,6 +9,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
+from pairlab import classify
 
 from ccsec.crypto import EspProposal, Integ
 from ccsec.deployment import Deployment, load
@@ -20,7 +21,6 @@ from ccsec.lab.capture import clear_host_ipsec, clear_in_tunnel
 from ccsec.lab.charon import Instance, strongswan_conf
 from ccsec.lab.errors import LabError
 from ccsec.lab.firewall import gateway_ruleset, host_ruleset
-from ccsec.lab.pair import classify
 from ccsec.lab.topology import build, nat_ruleset, select_hosts
 from ccsec.lab.transform import lab_ca_name, lab_ends, transform_end
 from ccsec.policy import PolicySet

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ccsec.checks.perf import judge
 from ccsec.errors import ParseError
+from ccsec.monitor.judge import judge
 from ccsec.monitor.perf import (
     COUNTERS,
     collector_commands,
@@ -18,7 +18,7 @@ from ccsec.monitor.perf import (
     to_number,
 )
 from ccsec.monitor.plot import plot
-from ccsec.monitor.textio import read_text
+from ccsec.textio import read_text
 
 FIX = Path(__file__).parent / "fixtures" / "perf"
 

@@ -13,8 +13,8 @@ import pytest
 
 from ccsec import api
 from ccsec.audit.negotiate import Session
-from ccsec.checks.model import Finding
 from ccsec.errors import PlanError, UserError
+from ccsec.findings.model import Finding
 from conftest import EXAMPLES, LAB_PSK, ROOT
 
 

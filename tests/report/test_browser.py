@@ -73,10 +73,10 @@ def _expected(configs: Path) -> dict:
     import io
     from contextlib import redirect_stdout
 
-    from ccsec.checks.perf import judge
     from ccsec.cli import main
+    from ccsec.monitor.judge import judge
     from ccsec.monitor.perf import parse_csv
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     buf = io.StringIO()
     with redirect_stdout(buf):

@@ -218,7 +218,7 @@ def test_lab_results_and_malformed_lab_json(cli, tmp_path: Path) -> None:
 def test_perf_plots_are_inline_pngs(cli, tmp_path: Path) -> None:
     from ccsec.monitor.perf import parse_csv
     from ccsec.monitor.plot import plot
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     page, _, summary = _report(cli, tmp_path, "demo", "--perf", str(PERF_CSV))
     imgs = page.find("img")

@@ -1,6 +1,7 @@
-"""Auditing real configurations (issue #3): import, pair peers, emulate IKE, judge, report.
+"""Auditing real configurations: import, attach to the deployment, pair peers, emulate IKE,
+judge with the rule catalog, waive.
 
-``negotiate`` (peer compatibility, a pure function) is the piece other code builds on — the
-lab's differential test compares its prediction with real strongSwan; ``engine.run_audit`` ties
-importers, pairing, coverage and the rule catalog together for ``ccsec audit``.
+``pipeline.run`` is the one entry point (CLI, API, report); ``engine.run_audit`` judges ends
+already in memory; ``negotiate`` (peer compatibility, a pure function) is what the lab's
+differential test compares with real strongSwan.
 """

@@ -54,12 +54,23 @@ class CoverageRow:
                 "status": self.status, "session": self.session, "detail": self.detail}
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A file that looked like a configuration but whose importer rejected it."""
+
+    file: str
+    reason: str
+    line: int | None = None
+
+
 @dataclass
 class AuditContext:
     ends: list[ImportedEnd]
     deployment: Deployment | None = None
     #: the deployment file (findings about the deployment point at it)
     deployment_file: str | None = None
+    #: files nothing was audited in (the ops family reports each)
+    unreadable: list[Unreadable] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
     coverage: list[CoverageRow] = field(default_factory=list)
     #: "<path id>" -> planned/negotiated comparison note (filled by coverage)

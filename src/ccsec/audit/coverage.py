@@ -42,7 +42,7 @@ def _cipher_bits(p: IkeProposal | EspProposal) -> int:
 def _integ_bits(p: IkeProposal | EspProposal) -> int:
     if p.encryption is not None and ENCR[p.encryption].aead:
         return 128
-    return INTEG_BITS.get(p.integrity, 0) if p.integrity else 0  # type: ignore[arg-type]
+    return INTEG_BITS.get(p.integrity, 0) if p.integrity else 0
 
 
 def _ike_strength(p: IkeProposal) -> tuple[int, int, int]:

@@ -1,28 +1,37 @@
-"""The audit pipeline: imported ends → sessions → coverage → every check family → waivers.
+"""The audit core: imported ends → sessions → coverage → every check family → waivers.
 
-``run_audit`` works on ends already in memory (tests, the planner's own output); ``ccsec
-audit`` reads them from a directory first (:mod:`ccsec.audit.inventory`).
+:func:`run_audit` judges ends already in memory (tests, the lab's differential check); every
+command and the API go through :func:`ccsec.audit.run.run`, which reads the ends first.  The
+check families are loaded by name from :data:`ccsec.findings.families.AUDIT_FAMILIES`, so this
+module depends only on what lies below the checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import import_module
+from typing import TYPE_CHECKING
 
 from ccsec.audit import coverage
-from ccsec.audit.context import AuditContext, CoverageRow
+from ccsec.audit.context import AuditContext, CoverageRow, Unreadable
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.negotiate import Session
 from ccsec.audit.pairing import pair
 from ccsec.audit.waivers import Waiver
 from ccsec.audit.waivers import apply as apply_waivers
-from ccsec.checks import AUDIT_FAMILIES
-from ccsec.checks.model import Finding, Location, finding
 from ccsec.deployment.model import Deployment
+from ccsec.findings.families import AUDIT_FAMILIES, load
+from ccsec.findings.model import Finding
+from ccsec.findings.text import sort_findings
 from ccsec.gcpause import gc_paused
 from ccsec.policy import PolicySet
-from ccsec.report.findings import sort_findings
+
+if TYPE_CHECKING:
+    from ccsec.audit.inventory import Skipped
+
+#: a family's entry point: the findings of one audit context
+Check = Callable[[AuditContext], Iterable[Finding]]
 
 
 @dataclass
@@ -32,44 +41,36 @@ class AuditResult:
     coverage: list[CoverageRow]
     context: AuditContext
     waived: list[tuple[Finding, Waiver]] = field(default_factory=list)
+    #: files under ``--configs`` that were not audited (not a configuration, or unreadable)
+    skipped: list[Skipped] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        """Exactly ``{"findings", "sessions", "coverage"}`` (issue #3)."""
+        """Exactly ``{"findings", "sessions", "coverage"}``; a finding has the one shape of
+        :meth:`ccsec.findings.model.Finding.to_json`."""
         return {
-            "findings": [_finding_json(f) for f in sort_findings(self.findings)],
+            "findings": [f.to_json() for f in sort_findings(self.findings)],
             "sessions": [s.to_json() for s in self.sessions],
             "coverage": [c.to_json() for c in self.coverage],
         }
 
 
-def _finding_json(f: Finding) -> dict[str, object]:
-    return {
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "subject": f.subject,
-        "message": f.message,
-        "fix": f.fix,
-        "location": {"file": f.location.file if f.location else None,
-                     "line": f.location.line if f.location else None},
-    }
+def audit_checks() -> list[Check]:
+    """Every audit family's ``check``, in table order."""
+    return [module.check for module in load(AUDIT_FAMILIES)]
 
 
 @gc_paused
 def run_audit(ends: list[ImportedEnd], deployment: Deployment | None = None,
               deployment_file: str | None = None, waivers: list[Waiver] | None = None,
               today: date | None = None, waivers_file: str = "waivers",
-              unreadable: list[tuple[str, str, int | None]] | None = None) -> AuditResult:
-    """Audit ``ends`` (optionally against a deployment); pure apart from the checks' imports.
-    ``unreadable`` lists (file, reason, line) of files an importer rejected."""
-    from ccsec.checks.ops import UNREADABLE
-
-    ctx = AuditContext(list(ends), deployment, deployment_file)
+              unreadable: list[Unreadable] | None = None) -> AuditResult:
+    """Audit ``ends`` (optionally against a deployment): a pure function of its arguments."""
+    ctx = AuditContext(list(ends), deployment, deployment_file, list(unreadable or []))
     ctx.sessions = pair(ctx.ends, deployment)
     coverage.compute(ctx)
-    findings: list[Finding] = [finding(UNREADABLE, path, reason, Location(path, line))
-                               for path, reason, line in unreadable or []]
-    for name in AUDIT_FAMILIES:
-        findings += import_module(name).check(ctx)
+    findings: list[Finding] = []
+    for check in audit_checks():
+        findings += check(ctx)
     waived: list[tuple[Finding, Waiver]] = []
     if waivers:
         findings, waived = apply_waivers(findings, waivers, today, waivers_file)

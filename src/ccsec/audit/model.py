@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ccsec.checks.model import Location
+from ccsec.findings.model import Location
 from ccsec.formats.base import Note
 from ccsec.policy import EndPolicy, Rule
 

@@ -594,7 +594,7 @@ def _intersect(x: TS, y: TS) -> TS | None:
     port = _meet(x[2], y[2])
     if proto is False or port is False:
         return None
-    return (net, proto, port)  # type: ignore[return-value]
+    return (net, proto, port)
 
 
 def _meet(a: int | None, b: int | None) -> int | bool | None:
@@ -778,7 +778,7 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
     reason = "; ".join(
         n
         for n in [
-            f"IKEv{version} {ike.label()}, {esp.label()}"  # type: ignore[union-attr]
+            f"IKEv{version} {ike.label()}, {esp.label()}"
             + (f", PFS {DH_GROUPS[pfs].keyword}" if pfs else ", no PFS"),
             *notes,
             fallback or "",
@@ -829,7 +829,7 @@ def negotiate(
     tries = [(ini, _attempt(ini, res, ctx)) for ini, res in directions]
     ok = [t for _, t in tries if t.status is Status.ESTABLISHED]
     failed = [(ini, t) for ini, t in tries if t.status is not Status.ESTABLISHED]
-    names = tuple("a" if ini is pa else "b" for ini, _ in tries)
+    initiators = tuple("a" if ini is pa else "b" for ini, _ in tries)
     if failed:
         ini, t = failed[0]
         reason = t.reason
@@ -848,7 +848,7 @@ def negotiate(
             t.esp,
             t.pfs,
             t.auth,
-            directions=names,
+            directions=initiators,
             cause=t.cause,
         )
     t = ok[0]
@@ -864,7 +864,7 @@ def negotiate(
         t.auth,
         t.rekey_failure,
         t.narrowed,
-        names,
+        initiators,
         mode_fallback=t.mode_fallback,
     )
 

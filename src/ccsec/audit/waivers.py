@@ -22,8 +22,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
 from ccsec.errors import Problem, UserError
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 EXPIRED = rule(
     "IPSEC-WAIVER-001", "Waiver expired", Severity.LOW, "waivers",

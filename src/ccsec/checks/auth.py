@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import FACT_AUTH_CONSTRAINTS, ImportedEnd
 from ccsec.checks.common import GUIDE, SEED_CUCM, SEED_PSK, Collector
-from ccsec.checks.model import Finding, Severity, rule
+from ccsec.findings.model import Finding, Severity, rule
 from ccsec.policy import Rule
 
 F = "auth"

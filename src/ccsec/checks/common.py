@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ccsec.audit.model import ImportedEnd
-from ccsec.checks.model import CheckRule, Finding, Severity, finding
+from ccsec.findings.model import CheckRule, Finding, Severity, finding
 from ccsec.policy import Rule
 
 SEED_POLICY = ("seed 000 「IPSec ポリシーの設定」 (IPsec policy configuration: SHA1/3DES, "

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext, SessionRecord
 from ccsec.checks.common import SEED_PATHS, SEED_TUNNEL
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 F = "coverage"
 

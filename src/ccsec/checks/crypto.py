@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
 from ccsec.checks.common import GUIDE, SEED_LOGJAM, SEED_POLICY, Collector
-from ccsec.checks.model import Finding, Severity, rule
 from ccsec.crypto import (
     CAPABILITIES,
     DH_GROUPS,
@@ -32,6 +31,7 @@ from ccsec.crypto import (
     dh_label,
     is_aead,
 )
+from ccsec.findings.model import CheckRule, Finding, Severity, rule
 from ccsec.policy import Rule
 
 F = "crypto"
@@ -188,7 +188,7 @@ DH_WEAK_PFS = rule(
     ("RFC 8247 §2.4", "RFC 8247 §5", GUIDE))
 
 #: every algorithm → the rule that judges it (None: acceptable, no finding)
-ENCR_ESP_VERDICT: dict[Encr, object] = {
+ENCR_ESP_VERDICT: dict[Encr, CheckRule] = {
     Encr.DES: ENC_DES, Encr.TDES: ENC_3DES_ESP, Encr.BLOWFISH: ENC_OBSOLETE,
     Encr.CAST128: ENC_OBSOLETE, Encr.IDEA: ENC_OBSOLETE, Encr.NULL: ENC_NULL_ESP,
     Encr.AES128GMAC: ENC_NULL_ESP, Encr.AES256GMAC: ENC_NULL_ESP,
@@ -196,15 +196,15 @@ ENCR_ESP_VERDICT: dict[Encr, object] = {
     Encr.AES128GCM12: ENC_ODD_SIZE, Encr.AES256GCM8: ENC_ODD_SIZE,
     Encr.AES256GCM12: ENC_ODD_SIZE,
 }
-ENCR_IKE_VERDICT: dict[Encr, object] = {
+ENCR_IKE_VERDICT: dict[Encr, CheckRule] = {
     **ENCR_ESP_VERDICT, Encr.TDES: ENC_3DES_IKE, Encr.NULL: ENC_NULL_IKE,
 }
-INTEG_VERDICT: dict[Integ, object] = {
+INTEG_VERDICT: dict[Integ, CheckRule] = {
     Integ.MD5: INT_MD5, Integ.SHA1: INT_SHA1, Integ.MD5_128: INT_OBSOLETE,
     Integ.SHA1_160: INT_OBSOLETE, Integ.DESMAC: INT_OBSOLETE, Integ.KPDKMD5: INT_OBSOLETE,
 }
-PRF_VERDICT: dict[Prf, object] = {Prf.MD5: INT_MD5, Prf.SHA1: INT_SHA1, Prf.TIGER: INT_TIGER}
-GROUP_VERDICT: dict[int, object] = {1: DH_1_22, 22: DH_1_22, 2: DH_2, 5: DH_5, 23: DH_23_24,
+PRF_VERDICT: dict[Prf, CheckRule] = {Prf.MD5: INT_MD5, Prf.SHA1: INT_SHA1, Prf.TIGER: INT_TIGER}
+GROUP_VERDICT: dict[int, CheckRule] = {1: DH_1_22, 22: DH_1_22, 2: DH_2, 5: DH_5, 23: DH_23_24,
                                     24: DH_23_24}
 #: obsolete IANA ciphers ccsec's vocabulary has no member for (importers report them by name)
 OBSOLETE_NAMES = frozenset({"3idea", "rc5", "des_iv32", "des_iv64", "desiv32", "desiv64",
@@ -223,14 +223,14 @@ def _status(info: object, kind: str) -> str:
 def _ike(c: Collector, end: ImportedEnd, r: Rule, p: IkeProposal) -> None:
     v = ENCR_IKE_VERDICT.get(p.encryption)
     if v is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {ENCR[p.encryption].iana} "  # type: ignore[arg-type]
+        c.add(v, end, r, f"IKE proposal {p.label()}: {ENCR[p.encryption].iana} "
               f"({_status(ENCR[p.encryption], 'ike')})", "ike")
     if p.integrity is not None and (v := INTEG_VERDICT.get(p.integrity)) is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {INTEG[p.integrity].iana} "  # type: ignore[arg-type]
+        c.add(v, end, r, f"IKE proposal {p.label()}: {INTEG[p.integrity].iana} "
               f"({_status(INTEG[p.integrity], 'ike')})", "ike")
     prf = p.effective_prf
     if prf is not None and p.prf is not None and (v := PRF_VERDICT.get(prf)) is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {PRF[prf].iana} "  # type: ignore[arg-type]
+        c.add(v, end, r, f"IKE proposal {p.label()}: {PRF[prf].iana} "
               f"({_status(PRF[prf], 'ike')})", "ike")
     _group(c, end, r, p.group, f"IKE proposal {p.label()}", "ike")
 
@@ -239,7 +239,7 @@ def _group(c: Collector, end: ImportedEnd, r: Rule, group: int, where: str, aspe
     v = GROUP_VERDICT.get(group)
     if v is not None:
         info = DH_GROUPS[group]
-        c.add(v, end, r, f"{where}: {dh_label(group)} (RFC 8247 §2.4: {info.ike}"  # type: ignore[arg-type]
+        c.add(v, end, r, f"{where}: {dh_label(group)} (RFC 8247 §2.4: {info.ike}"
               + (f", Cisco: {info.nge}" if info.nge else "") + ")", aspect)
 
 
@@ -248,7 +248,7 @@ def _esp(c: Collector, end: ImportedEnd, r: Rule, p: EspProposal) -> None:
     if p.encryption is not None:
         v = ENCR_ESP_VERDICT.get(p.encryption)
         if v is not None:
-            c.add(v, end, r, f"{where}: {ENCR[p.encryption].iana} "  # type: ignore[arg-type]
+            c.add(v, end, r, f"{where}: {ENCR[p.encryption].iana} "
                   f"({_status(ENCR[p.encryption], 'esp')})", "esp")
         if not is_aead(p.encryption) and p.integrity is None and p.ah is None \
                 and p.encryption is not Encr.NULL:
@@ -259,7 +259,7 @@ def _esp(c: Collector, end: ImportedEnd, r: Rule, p: EspProposal) -> None:
             continue
         v = INTEG_VERDICT.get(integ)
         if v is not None:
-            c.add(v, end, r, f"{where}: {INTEG[integ].iana} ({_status(INTEG[integ], 'esp')})",  # type: ignore[arg-type]
+            c.add(v, end, r, f"{where}: {INTEG[integ].iana} ({_status(INTEG[integ], 'esp')})",
                   "esp")
         if integ in (Integ.AES128GMAC, Integ.AES256GMAC) and integ == p.integrity:
             c.add(INT_GMAC, end, r, f"{where}: {INTEG[integ].iana} as ESP integrity", "esp")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.checks.common import GUIDE, Collector
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 F = "fallback"
 WIZARD = "seed 000 「IPSec ポリシーの設定」 steps 3 and 5 (default response rule off; negotiate " \

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
 from ccsec.checks.common import GUIDE, Collector
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 from ccsec.policy import Rule
 
 F = "ike"

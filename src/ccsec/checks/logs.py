@@ -7,7 +7,7 @@ path, the end that deviates from its planned policy and the exact fix.
 
 from __future__ import annotations
 
-from ccsec.checks.model import Severity, rule
+from ccsec.findings.model import Severity, rule
 
 FAMILY = "logs"
 SEED = ("000 「IPSec アクティビティ」 > 「IPSec ロギングの有効化」 "

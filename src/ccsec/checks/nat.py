@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.checks.common import GUIDE, SEED_NAT, SEED_NAT_T, Collector
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
 from ccsec.deployment.model import Deployment
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 F = "nat"
 RFC3948 = "RFC 3948 (UDP encapsulation of ESP, port 4500)"

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.checks.common import GUIDE, SEED_NAT_T, SEED_TUNNEL, Collector
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 F = "ops"
 T116055 = "Cisco technote 116055 (NGE support per crypto engine)"
@@ -90,4 +90,6 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
             sev = Severity.LOW if note.severity == "warning" else Severity.INFO
             out.append(finding(UNREAD, end.subject(), note.message,
                                Location(end.source, note.line), severity=sev))
+    out += [finding(UNREADABLE, u.file, u.reason, Location(u.file, u.line))
+            for u in ctx.unreadable]
     return out + c.findings() + _engines(ctx)

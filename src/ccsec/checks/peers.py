@@ -14,7 +14,7 @@ from ccsec.audit.context import AuditContext, SessionRecord
 from ccsec.audit.negotiate import Status
 from ccsec.checks.common import GUIDE, SEED_PATHS
 from ccsec.checks.ike import PHASE1
-from ccsec.checks.model import CheckRule, Finding, Location, Severity, finding, rule
+from ccsec.findings.model import CheckRule, Finding, Location, Severity, finding, rule
 
 F = "peers"
 B2 = "MISSION B2 (the two ends must match: mirror filters, common proposal, compatible auth)"
@@ -90,7 +90,10 @@ NAT_CAUSES = frozenset({"nat-t", "ah-nat"})
 
 
 def _at(rec: SessionRecord, which: str) -> tuple[str, Location]:
-    end, r = rec.a if which == "a" else rec.b  # type: ignore[misc]
+    side = rec.a if which == "a" else rec.b
+    if side is None:  # a one-sided session has no b end
+        return "", Location("")
+    end, r = side
     return end.subject(r), end.where(r)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
 from ccsec.collector.phones import Phone
 from ccsec.deployment.model import Deployment
+from ccsec.findings.model import Finding, Location, Severity, finding, rule
 
 FAMILY = "phones"
 SEED_PHONE = "001 「電話の設定」 (disabling PC access also disables IPCC monitoring)"

@@ -11,10 +11,10 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ccsec.checks.model import Finding, Location, Severity, finding, rule
 from ccsec.collector.posture import HostExport
 from ccsec.collector.schema import CollectorExport, MpPreference
 from ccsec.deployment.model import Deployment, Host, Role
+from ccsec.findings.model import CheckRule, Finding, Location, Severity, finding, rule
 
 FAMILY = "posture"
 SEG = ("001 「セキュリティの概要」 (servers in the data center behind the secure network; "
@@ -203,8 +203,9 @@ class _Ctx:
     def loc(self, key: str) -> Location:
         return Location(self.hx.file, self.hx.line_of(key))
 
-    def f(self, r: object, msg: str, key: str, **kw: object) -> Finding:
-        return finding(r, self.subject, msg, self.loc(key), **kw)  # type: ignore[arg-type]
+    def f(self, r: CheckRule, msg: str, key: str, severity: Severity | None = None,
+          fix: str | None = None) -> Finding:
+        return finding(r, self.subject, msg, self.loc(key), fix=fix, severity=severity)
 
 
 def _patches(c: _Ctx) -> list[Finding]:
@@ -365,7 +366,8 @@ def segmentation(dep: Deployment, deployment_file: str) -> list[Finding]:
     """Deployment-only segmentation checks (no collector file needed)."""
     out = []
     for h in dep.hosts:
-        addrs = [a for a in (h.public, h.private) if a is not None]
+        addrs: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [
+            a for a in (h.public, h.private) if a is not None]
         out += _segmentation_of(h.name, list(h.roles), addrs, dep, Location(deployment_file))
     return out
 

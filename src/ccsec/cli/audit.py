@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from ccsec.cli.common import console, detail, load_deployment, print_json, stages
+from ccsec.cli.common import console, import_notes, load_deployment, print_json, stages
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
-
-if TYPE_CHECKING:
-    from ccsec.audit.inventory import Inventory
 
 
 class OutFormat(StrEnum):
@@ -31,7 +28,7 @@ SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 def _severity(value: str | None):
-    from ccsec.checks.model import Severity
+    from ccsec.findings.model import Severity
 
     if value is None:
         return None
@@ -65,11 +62,10 @@ def audit(
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
-    from ccsec.audit.engine import run_audit
-    from ccsec.audit.inventory import load_directory
-    from ccsec.audit.waivers import load as load_waivers
+    from ccsec.audit.pipeline import run
+    from ccsec.findings.sarif import sarif
+    from ccsec.findings.text import exit_code
     from ccsec.report.audit import print_audit
-    from ccsec.report.findings import exit_code, sarif
 
     threshold = _severity(fail_on)
     if configs is None:
@@ -78,14 +74,10 @@ def audit(
     if json_out:
         fmt = OutFormat.json
     dep, dep_file = _deployment(deployment)
-    accepted = load_waivers(waivers) if waivers else None
     with stages(f"reading configurations in {configs}") as step:
-        inv = load_directory(configs, dep)
-        step(f"auditing {len(inv.ends)} configurations")
-        result = run_audit(inv.ends, dep, dep_file, accepted, waivers_file=str(waivers or ""),
-                           unreadable=[(s.path, s.reason, s.line) for s in inv.skipped
-                                       if s.unreadable])
-    _notes(inv)
+        result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
+                     on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"))
+    import_notes(result.context.ends, result.skipped)
     if fmt is OutFormat.json:
         print_json(result.to_json())
     elif fmt is OutFormat.sarif:
@@ -94,17 +86,8 @@ def audit(
                     category="ccsec-audit", root=root.resolve())
         print_json(log)
     else:
-        print_audit(result, console, inv.skipped, str(configs))
+        print_audit(result, console, str(configs))
     raise typer.Exit(exit_code(result.findings, threshold))
-
-
-def _notes(inv: Inventory) -> None:
-    """--verbose: what each parser noticed but did not turn into policy, and skipped files."""
-    for end in inv.ends:
-        for n in end.notes:
-            detail(f"{end.source}:{n.line or '-'}: {n.severity}: {n.message}")
-    for s in inv.skipped:
-        detail(f"skipped {s.path}: {s.reason}")
 
 
 def rules(
@@ -112,7 +95,8 @@ def rules(
     family: Annotated[str | None, typer.Option("--family", help="only this family")] = None,
 ) -> None:
     """The rule catalog: every check ccsec runs, with severity and sources."""
-    from ccsec.checks import CATALOG, load_all
+    from ccsec.findings.families import load_all
+    from ccsec.findings.model import CATALOG
 
     load_all()
     found = [r for r in CATALOG.all() if family is None or r.family == family]
@@ -130,7 +114,8 @@ def rules(
 def explain(rule_id: Annotated[str, typer.Argument(help="rule id, e.g. IPSEC-DH-002")],
             json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One rule in full: why it matters, how to fix it, where it comes from."""
-    from ccsec.checks import CATALOG, load_all
+    from ccsec.findings.families import load_all
+    from ccsec.findings.model import CATALOG
 
     load_all()
     r = CATALOG.get(rule_id)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.progress import (
@@ -29,8 +28,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ccsec.deployment import Deployment, load, loads
-from ccsec.deployment.demo import demo_text
+from ccsec.deployment import Deployment
+
+if TYPE_CHECKING:
+    from ccsec.audit.inventory import Skipped
+    from ccsec.audit.model import ImportedEnd
 
 
 def _width(stream: object) -> int | None:
@@ -42,7 +44,7 @@ def _width(stream: object) -> int | None:
 _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
 #: NO_COLOR (no-color.org) means no escape sequences at all here, not only no colours (rich
 #: alone would keep bold and underline)
-_SYSTEM = None if _NO_COLOR else "auto"
+_SYSTEM: Literal["auto"] | None = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
 console = Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
                   width=_width(sys.stdout))
@@ -132,7 +134,18 @@ def print_json(obj: Any) -> None:
 
 
 def load_deployment(path: str) -> Deployment:
-    """A deployment file; the word ``demo`` means the bundled example."""
-    if path == "demo" and not Path(path).exists():
-        return loads(demo_text(), "demo.yaml")
-    return load(path)
+    """A deployment file, validated with the path catalog's rules; ``demo`` is the bundled
+    example."""
+    from ccsec.paths import load_deployment as load_checked
+
+    return load_checked(path)
+
+
+def import_notes(ends: Iterable[ImportedEnd], skipped: Iterable[Skipped]) -> None:
+    """--verbose: what each importer noticed but did not turn into policy, and skipped files
+    (``ccsec audit`` and ``ccsec report --configs`` alike)."""
+    for end in ends:
+        for n in end.notes:
+            detail(f"{end.source}:{n.line or '-'}: {n.severity}: {n.message}")
+    for s in skipped:
+        detail(f"skipped {s.path}: {s.reason}")

@@ -10,15 +10,47 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 from rich.table import Table
 
-from ccsec.checks.model import Finding, Severity
 from ccsec.cli.common import console, err, load_deployment, print_json, say
 from ccsec.errors import Problem, UserError
-from ccsec.report.findings import exit_code, findings_json, print_findings
+from ccsec.findings.model import Finding, Severity
+from ccsec.findings.text import exit_code, findings_json, print_findings
+
+if TYPE_CHECKING:
+    from ccsec.monitor.perf import PerfData
+
+
+class PostureRow(TypedDict):
+    """One host of ``ccsec posture`` (table row and ``--json`` object)."""
+
+    file: str
+    host: str
+    deployment_host: str | None
+    newest_hotfix: str | None
+    wsus: str | None
+    defender: bool
+    hips: list[str]
+    firewall_off: list[str]
+    collector_errors: list[str]
+
+
+class PhoneRow(TypedDict):
+    """One phone of ``ccsec phones`` (table row and ``--json`` object)."""
+
+    line: int
+    device: str
+    model: str
+    pool: str
+    security: str | None
+    monitoring: str
+    pc_port: bool | None
+    voice_vlan: bool | None
+    span: bool | None
+    garp: bool | None
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 FailOpt = Annotated[
@@ -181,9 +213,9 @@ def perf_judge(
 ) -> None:
     """Per-counter min/avg/p95/max, the documented thresholds (with their source) as findings,
     and one PNG per counter group with the thresholds marked."""
-    from ccsec.checks.perf import judge
+    from ccsec.monitor.judge import judge
     from ccsec.monitor.perf import group_of, parse_csv, stats
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     threshold = _severity(fail_on)
     data = parse_csv(read_text(file), str(file))
@@ -216,12 +248,12 @@ def perf_judge(
     _finish(found, threshold, False, title="thresholds")
 
 
-def _plots(data: object, out: Path, cpus: int) -> list[Path]:
+def _plots(data: PerfData, out: Path, cpus: int) -> list[Path]:
     from ccsec.monitor.plot import plot
 
     if out.exists() and not out.is_dir():
         raise UserError(Problem(f"{out} exists and is not a directory", field="-o/--out"))
-    return plot(data, out, cpus)  # type: ignore[arg-type]
+    return plot(data, out, cpus)
 
 
 # -------------------------------------------------------------------- collector
@@ -305,19 +337,19 @@ def posture(
     dep = load_deployment(deployment) if deployment else None
     hosts = [load_export(p) for p in exports or []]
     found: list[Finding] = segmentation(dep, deployment) if dep and deployment else []
-    rows = []
+    rows: list[PostureRow] = []
     for hx in hosts:
         found += check_host(hx, dep, opts)
         h = match_host(hx.data, dep)
         d = hx.data
         newest = max((x.installed_on or "" for x in d.hotfixes), default="")[:10]
-        rows.append({"file": hx.file, "host": d.host.computer_name,
-                     "deployment_host": h.name if h else None, "newest_hotfix": newest or None,
-                     "wsus": d.windows_update.wu_server, "defender": d.defender.available,
-                     "hips": [s.name for s in d.hips.found],
-                     "firewall_off": [p.name for p in d.firewall_profiles
-                                      if (p.enabled or "").lower() in ("false", "0")],
-                     "collector_errors": [e.section for e in d.errors]})
+        rows.append(PostureRow(file=hx.file, host=d.host.computer_name,
+                     deployment_host=h.name if h else None, newest_hotfix=newest or None,
+                     wsus=d.windows_update.wu_server, defender=d.defender.available,
+                     hips=[s.name for s in d.hips.found],
+                     firewall_off=[p.name for p in d.firewall_profiles
+                                   if (p.enabled or "").lower() in ("false", "0")],
+                     collector_errors=[e.section for e in d.errors]))
     if json_out:
         _finish(found, threshold, True, {"hosts": rows})
         return
@@ -328,9 +360,9 @@ def posture(
     for r in rows:
         table.add_row(str(r["file"]), str(r["host"]), str(r["deployment_host"] or "-"),
                       str(r["newest_hotfix"] or "-"), str(r["wsus"] or "-"),
-                      "yes" if r["defender"] else "no", ", ".join(r["hips"]) or "-",  # type: ignore[arg-type]
-                      ", ".join(r["firewall_off"]) or "-",  # type: ignore[arg-type]
-                      ", ".join(r["collector_errors"]) or "-")  # type: ignore[arg-type]
+                      "yes" if r["defender"] else "no", ", ".join(r["hips"]) or "-",
+                      ", ".join(r["firewall_off"]) or "-",
+                      ", ".join(r["collector_errors"]) or "-")
     console.print(table)
     _finish(found, threshold, False, title="posture")
 
@@ -354,7 +386,7 @@ def phones(
     center does not support."""
     from ccsec.checks.phones import check, monitoring_from
     from ccsec.collector.phones import parse
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     threshold = _severity(fail_on)
     if monitoring not in (None, "desktop", "cm", "none"):
@@ -369,9 +401,10 @@ def phones(
     def fmt(v: bool | None) -> str:
         return "-" if v is None else ("enabled" if v else "disabled")
 
-    rows = [{"line": p.line, "device": p.name, "model": p.model, "pool": p.pool,
-             "security": p.security or p.security_text or None, "monitoring": mon.of(p),
-             **{k: p.settings.get(k) for k in ("pc_port", "voice_vlan", "span", "garp")}}
+    rows = [PhoneRow(line=p.line, device=p.name, model=p.model, pool=p.pool,
+                     security=p.security or p.security_text or None, monitoring=mon.of(p),
+                     pc_port=p.settings.get("pc_port"), voice_vlan=p.settings.get("voice_vlan"),
+                     span=p.settings.get("span"), garp=p.settings.get("garp"))
             for p in items]
     if json_out:
         _finish(found, threshold, True, {"phones": rows})
@@ -383,7 +416,7 @@ def phones(
     for r in rows:
         table.add_row(str(r["line"]), str(r["device"]), str(r["model"]), str(r["pool"] or "-"),
                       str(r["security"] or "-"), str(r["monitoring"]),
-                      *[fmt(r[k]) for k in ("pc_port", "voice_vlan", "span", "garp")])  # type: ignore[arg-type]
+                      fmt(r["pc_port"]), fmt(r["voice_vlan"]), fmt(r["span"]), fmt(r["garp"]))
     console.print(table)
     _finish(found, threshold, False, title="phones")
 

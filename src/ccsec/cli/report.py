@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ccsec.cli.common import (
-    detail,
+    import_notes,
     load_deployment,
     print_json,
     progress,
@@ -18,6 +18,10 @@ from ccsec.cli.common import (
 from ccsec.crypto import PROFILES
 from ccsec.errors import Problem, UserError
 from ccsec.fileio import atomic_write
+
+if TYPE_CHECKING:
+    from ccsec.deployment.model import Deployment
+    from ccsec.paths import Path as CatalogPath
 
 #: a file we may overwrite starts with our own generator tag
 GENERATOR_TAG = '<meta name="generator" content="ccsec '
@@ -71,6 +75,8 @@ def report(
     cpus: Annotated[int, typer.Option("--cpus", min=1, help="logical CPUs of the perf host")] = 1,
     profile: Annotated[str | None, typer.Option(
         "--profile", help=f"override the file's profile: {', '.join(PROFILES)}")] = None,
+    waivers: Annotated[Path | None, typer.Option(
+        "--waivers", help="YAML file of accepted findings (as `ccsec audit --waivers`)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Write one self-contained HTML report: summary, topology picture, findings (sortable,
@@ -85,17 +91,11 @@ def report(
     dep = load_deployment(deployment)
     n_ends = len({e.host for p in _derived(dep) for e in p.ends})
 
-    def notes(inv: object) -> None:
-        for end in getattr(inv, "ends", []):
-            for n in end.notes:
-                detail(f"{end.source}:{n.line or '-'}: {n.severity}: {n.message}")
-        for s in getattr(inv, "skipped", []):
-            detail(f"skipped {s.path}: {s.reason}")
-
     with progress(n_ends, "rendering policies") as advance:
         advance("auditing the configurations" if configs else "auditing the plan", 0)
         rep = build(dep, deployment, configs=configs, lab=lab, perf=perf, cpus=cpus,
-                    profile=profile, tick=advance, on_configs=notes)
+                    profile=profile, waivers=waivers, tick=advance,
+                    on_configs=lambda inv: import_notes(inv.ends, inv.skipped))
     atomic_write(out, page(rep))
     summary = rep.summary()
     if json_out:
@@ -104,10 +104,10 @@ def report(
     _print_summary(summary, out)
 
 
-def _derived(dep: object) -> list:
+def _derived(dep: Deployment) -> list[CatalogPath]:
     from ccsec.paths import derive
 
-    return derive(dep)  # type: ignore[arg-type]
+    return derive(dep)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ policy."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,7 @@ from ccsec.formats import names as format_names
 from ccsec.formats.base import RenderContext
 from ccsec.paths import derive
 from ccsec.plan import plan as make_plan
-from ccsec.policy import PolicySet
+from ccsec.policy import EndPolicy, PolicySet
 from ccsec.render import RenderResult, output_files, render_policy_set
 from ccsec.secrets import SecretResolver
 
@@ -67,21 +68,33 @@ def paths(deployment: DeploymentArg, json_out: JsonOpt = False) -> None:
     console.print(table)
 
 
-def _plan_summary(ps: PolicySet) -> list[dict[str, object]]:
-    rows = []
-    for end in ps.ends:
-        rows.append({
-            "end": end.owner,
-            "platform": end.platform,
-            "rules": len(end.rules),
-            "ike_versions": sorted({r.ike.version for r in end.rules}),
-            "auth": sorted({a.method for r in end.rules for a in r.auth}),
-            "ike": sorted({p.label() for r in end.rules for p in r.ike.proposals}),
-            "esp": sorted({p.label() for r in end.rules for p in r.esp}),
-            "pfs": sorted({r.pfs_group for r in end.rules if r.pfs_group}),
-            "modes": sorted({r.mode for r in end.rules}),
-        })
-    return rows
+@dataclass(frozen=True)
+class EndSummary:
+    """One row of ``ccsec plan``: what an end gets, in words."""
+
+    end: str | None
+    platform: str | None
+    rules: int
+    ike_versions: list[int]
+    auth: list[str]
+    ike: list[str]
+    esp: list[str]
+    pfs: list[int]
+    modes: list[str]
+
+    @classmethod
+    def of(cls, end: EndPolicy) -> EndSummary:
+        rs = end.rules
+        return cls(end.owner, end.platform, len(rs), sorted({r.ike.version for r in rs}),
+                   sorted({a.method for r in rs for a in r.auth}),
+                   sorted({p.label() for r in rs for p in r.ike.proposals}),
+                   sorted({p.label() for r in rs for p in r.esp}),
+                   sorted({r.pfs_group for r in rs if r.pfs_group}),
+                   sorted({r.mode for r in rs}))
+
+
+def _plan_summary(ps: PolicySet) -> list[EndSummary]:
+    return [EndSummary.of(end) for end in ps.ends]
 
 
 def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOpt = False) -> None:
@@ -91,7 +104,8 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
     ps = make_plan(dep, profile)
     rows = _plan_summary(ps)
     if json_out:
-        print_json({"deployment": ps.deployment, "profile": ps.profile, "ends": rows})
+        print_json({"deployment": ps.deployment, "profile": ps.profile,
+                    "ends": [asdict(r) for r in rows]})
         return
     table = Table(title=f"{ps.deployment}: profile {ps.profile}, {len(ps.ends)} ends, "
                   f"{sum(len(e.rules) for e in ps.ends)} rules")
@@ -99,12 +113,10 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
         table.add_column(col)
     for r in rows:
         table.add_row(
-            str(r["end"]), str(r["platform"]), str(r["rules"]),
-            ",".join(f"v{v}" for v in r["ike_versions"]),  # type: ignore[union-attr]
-            ", ".join(r["auth"]),  # type: ignore[arg-type]
-            "\n".join(r["ike"]),  # type: ignore[arg-type]
-            "\n".join(r["esp"]),  # type: ignore[arg-type]
-            ",".join(str(g) for g in r["pfs"]) or "none",  # type: ignore[union-attr]
+            str(r.end), str(r.platform), str(r.rules),
+            ",".join(f"v{v}" for v in r.ike_versions),
+            ", ".join(r.auth), "\n".join(r.ike), "\n".join(r.esp),
+            ",".join(str(g) for g in r.pfs) or "none",
         )
     console.print(table)
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ccsec.collector.schema import SCHEMA_ID, CollectorExport
 from ccsec.errors import ParseError, Problem
-from ccsec.monitor.textio import read_text
+from ccsec.textio import read_text
 
 FIX = "run the collector printed by `ccsec collector windows` again and pass its JSON file"
 

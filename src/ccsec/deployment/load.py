@@ -8,19 +8,22 @@ of a ``psk`` field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ccsec.deployment.model import Deployment
-from ccsec.deployment.validate import Issue, Loc, validate
+from ccsec.deployment.validate import Check, Issue, Loc, validate
 from ccsec.errors import DeploymentError, Problem
 from ccsec.gcpause import gc_paused
 
+_CLoader: type[Any] | None
 try:  # libyaml through ruamel (optional): ~6x faster than the pure-Python loaders
     from ruamel.yaml.cyaml import CSafeLoader as _CLoader
 except ImportError:  # pragma: no cover - depends on the installed extras
@@ -88,7 +91,7 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _pydantic_message(err: dict[str, Any], secret: bool) -> tuple[str, str]:
+def _pydantic_message(err: ErrorDetails, secret: bool) -> tuple[str, str]:
     kind = err["type"]
     value = "<redacted>" if secret else repr(err.get("input"))
     if kind == "missing":
@@ -151,7 +154,7 @@ def _fast_data(text: str) -> Any:
         return None
 
 
-def _fast(text: str) -> Deployment | None:
+def _fast(text: str, checks: Sequence[Check] = ()) -> Deployment | None:
     """A deployment from a clean document, or None when there is anything to report."""
     data = _fast_data(text)
     if not isinstance(data, dict):
@@ -160,13 +163,16 @@ def _fast(text: str) -> Deployment | None:
         dep = Deployment.model_validate(_plain(data))
     except ValidationError:
         return None
-    return None if validate(dep) else dep
+    return None if validate(dep, checks) else dep
 
 
 @gc_paused
-def loads(text: str, file: str = "<deployment>") -> Deployment:
-    """Parse and validate a deployment document; raise :class:`DeploymentError` on any problem."""
-    dep = _fast(text)
+def loads(text: str, file: str = "<deployment>", checks: Sequence[Check] = ()) -> Deployment:
+    """Parse and validate a deployment document; raise :class:`DeploymentError` on any problem.
+
+    ``checks`` are rules of later layers (``ccsec.paths.DEPLOYMENT_CHECKS``) that are reported
+    at their line like the loader's own."""
+    dep = _fast(text, checks)
     if dep is not None:
         return dep
     yaml = YAML(typ="rt")
@@ -191,13 +197,13 @@ def loads(text: str, file: str = "<deployment>") -> Deployment:
         dep = Deployment.model_validate(_plain(doc))
     except ValidationError as exc:
         raise DeploymentError(_problems_from_validation(exc, lines, file)) from None
-    issues = validate(dep)
+    issues = validate(dep, checks)
     if issues:
         raise DeploymentError(_problems_from_issues(issues, lines, file))
     return dep
 
 
-def load(path: str | Path) -> Deployment:
+def load(path: str | Path, checks: Sequence[Check] = ()) -> Deployment:
     """Read a deployment file from disk."""
     p = Path(path)
     try:
@@ -207,4 +213,4 @@ def load(path: str | Path) -> Deployment:
                                       fix="give the path of a deployment YAML file")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DeploymentError(Problem(f"cannot read file: {exc}", str(p))) from None
-    return loads(text, str(p))
+    return loads(text, str(p), checks)

@@ -8,13 +8,13 @@ turns into ``file:line``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 from ccsec.crypto import CAPABILITIES
 from ccsec.deployment.model import PRIVATE_NETWORK_ROLES, Deployment, Host
-from ccsec.paths import host_paths, site_tunnels
 
 Loc = tuple[str | int, ...]
 
@@ -82,10 +82,10 @@ def gateway_lan(dep: Deployment, site_index: int) -> IPv4Address:
 def describe(dep: Deployment, loc: Loc) -> str:
     """A location as the user reads it: ``hosts[rgr-b].public`` rather than ``hosts.1.public``."""
     out = ""
-    items: object = dep
+    items: Any = dep  # walks models and lists alike, by attribute name or index
     for part in loc:
         if isinstance(part, int):
-            items = items[part]  # type: ignore[index]
+            items = items[part]
             name = getattr(items, "name", None)
             out += f"[{name}]" if name else f"[{part}]"
         else:
@@ -257,66 +257,17 @@ def _gateways(dep: Deployment) -> Iterator[Issue]:
                         "use tunnel: crypto-map, or platform: ios")
 
 
-def _needs(dep: Deployment) -> Iterator[Issue]:
-    """Rules that need the derived paths: gateways for crossed sites, a CA for certificates."""
-    paths = host_paths(dep)
-    site_index = {s.name: i for i, s in enumerate(dep.sites)}
-    host_index = {h.name: i for i, h in enumerate(dep.hosts)}
-    if dep.tunnel:
-        reported: set[str] = set()
-        for p in paths:
-            for end in p.ends:
-                a, b = p.ends[0].site, p.ends[1].site
-                if a == b or end.site in reported:
-                    continue
-                if dep.sites[site_index[end.site]].gateway is None:
-                    reported.add(end.site)
-                    yield Issue(("sites", site_index[end.site]),
-                                f"path {p.id} crosses site '{end.site}', which has no gateway "
-                                "for its site tunnel",
-                                "add gateway: {name, platform, wan}, or set protection: transport")
-        crossed: dict[str, list[str]] = {}  # site → the other site of each path, in order
-        for p in paths:
-            a, b = p.ends[0].site, p.ends[1].site
-            if a != b:
-                crossed.setdefault(a, []).append(b)
-                crossed.setdefault(b, []).append(a)
-        for i, s in enumerate(dep.sites):
-            if s.gateway is not None and s.gateway.tunnel == "vti":
-                for far in crossed.get(s.name, ()):
-                    other = dep.site(far).gateway
-                    if other is not None and other.tunnel != "vti":
-                        yield Issue(("sites", i, "gateway", "tunnel"),
-                                    f"a VTI needs a VTI at the other end ({other.name} uses "
-                                    f"{other.tunnel})",
-                                    "use the same tunnel style at both ends")
-                        break
-    if dep.pki is None:
-        fix = "add pki: {root_ca: \"CN=…\"} (or, for a lab only, environment: test with psk:)"
-        if dep.transport:
-            for p in paths:
-                if p.auth == "certificate":
-                    why = ("different AD domains" if {e.platform for e in p.ends} == {"windows"}
-                           else "Kerberos needs two Windows hosts in one AD domain")
-                    yield Issue(("hosts", host_index[p.ends[1].host]),
-                                f"path {p.id} needs certificates ({why}) but no root CA is named",
-                                fix)
-                    break
-        if dep.tunnel:
-            for t in site_tunnels(dep, paths):
-                if t.auth == "certificate":
-                    yield Issue(("sites", site_index[t.ends[0].site], "gateway"),
-                                f"site tunnel {t.id} authenticates with certificates, but no "
-                                "root CA is named", fix)
-                    break
-
-
 RULES = (_names, _addresses, _prefixes, _host_refs, _pairs, _secrets, _gateways)
 
 
-def validate(dep: Deployment) -> list[Issue]:
-    """All cross-field issues; path-dependent rules run only when the basics are sound."""
+#: a rule over the whole deployment (here, or one a later layer adds: see ``loads(checks=)``)
+Check = Callable[[Deployment], Iterable[Issue]]
+
+
+def validate(dep: Deployment, checks: Sequence[Check] = ()) -> list[Issue]:
+    """All cross-field issues; the later layers' ``checks`` (the path catalog's: a crossed
+    site needs a gateway, certificates need a CA) run only when the basics are sound."""
     issues = [issue for rule in RULES for issue in rule(dep)]
     if not issues:
-        issues = list(_needs(dep))
+        issues = [issue for check in checks for issue in check(dep)]
     return issues

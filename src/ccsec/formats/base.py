@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
-from ccsec.policy import EndPolicy, Rule
+from ccsec.policy import Auth, EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
@@ -87,6 +87,99 @@ def host_projection(end: EndPolicy, rules: Iterable[Rule], **losses: object) -> 
                                   "source_nat": False, **losses})
 
 
+# ---------------------------------------------------------------- support and loss tables
+
+#: substitutions of one refusal: ``{rule}`` is always there; a row adds its own (``{value}``…)
+Subst = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A row of a format's support table: one thing the format cannot express, and its reason
+    in that format's words.  ``find`` yields one substitution dict per occurrence (a boolean
+    test yields one empty dict, see :func:`when`); ``reason`` is formatted with it."""
+
+    id: str
+    find: Callable[[Rule], Iterable[Subst]]
+    reason: str
+
+    def messages(self, rule: Rule) -> list[str]:
+        return [self.reason.format(rule=f"rule {rule.name}", name=rule.name, **s)
+                for s in self.find(rule)]
+
+
+@dataclass(frozen=True)
+class EndRefusal:
+    """Like :class:`Refusal`, for what spans a whole end (names clashing, one policy-wide
+    main-mode set…)."""
+
+    id: str
+    find: Callable[[EndPolicy], Iterable[Subst]]
+    reason: str
+
+    def messages(self, end: EndPolicy) -> list[str]:
+        return [self.reason.format(policy=f"policy {end.name}", **s) for s in self.find(end)]
+
+
+def when(test: Callable[[Rule], bool]) -> Callable[[Rule], Iterable[Subst]]:
+    """A yes/no refusal: one occurrence when ``test`` holds."""
+    return lambda rule: [{}] if test(rule) else []
+
+
+def each(items: Callable[[Rule], Iterable[Subst]]) -> Callable[[Rule], Iterable[Subst]]:
+    """A refusal that fires once per item (a proposal, a filter…); for readability in tables."""
+    return items
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A row of a format's loss table: one field its parser cannot read back as the policy
+    holds it, and what it reads instead.  ``field`` is ``end.<name>`` or ``rule.<name>``;
+    ``value`` is the constant read back, or a function of :class:`Projecting` (the rule, its
+    end, the render context and the format's own device view)."""
+
+    field: str
+    why: str
+    value: object = None
+
+    @property
+    def scope(self) -> str:
+        return self.field.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.field.split(".", 1)[1]
+
+    def read_back(self, at: Projecting) -> object:
+        return self.value(at) if callable(self.value) else self.value
+
+
+@dataclass(frozen=True)
+class Projecting:
+    """What a loss function may look at."""
+
+    end: EndPolicy
+    rule: Rule | None
+    ctx: RenderContext
+    #: the format's view of the whole device (e.g. IOS proposals merged per router)
+    device: object = None
+
+
+def resolved_auth(at: Projecting) -> tuple[Auth, ...]:
+    """Keys come back resolved: a file holds the key, never the ``env:``/``file:`` reference."""
+    assert at.rule is not None
+    return tuple(a.model_copy(update={"psk": at.ctx.resolve(a.psk)}) for a in at.rule.auth)
+
+
+#: the gateway-only fields a host format never writes (so reads back empty)
+HOST_LOSSES: tuple[Loss, ...] = (
+    Loss("end.wan_interface", "a host format has no WAN interface"),
+    Loss("end.lan_interface", "a host format has no LAN interface"),
+    Loss("end.tunnel_style", "a host format has no crypto-map/VTI choice"),
+    Loss("end.source_nat", "a host format has no NAT of its own", False),
+)
+
+
 class Format(ABC):
     """A renderer/parser pair for one configuration format."""
 
@@ -101,10 +194,37 @@ class Format(ABC):
     platforms: ClassVar[frozenset[str]]
     #: rendered files may contain a key (written 0600)
     may_hold_secrets: ClassVar[bool] = True
+    #: what the format cannot express, row by row (run by :meth:`unsupported`)
+    END_REFUSALS: ClassVar[tuple[EndRefusal, ...]] = ()
+    REFUSALS: ClassVar[tuple[Refusal, ...]] = ()
+    #: what its parser reads back differently (run by :meth:`project`; the round-trip test
+    #: checks that ``project`` changes these fields and no others)
+    LOSSES: ClassVar[tuple[Loss, ...]] = ()
 
-    @abstractmethod
     def unsupported(self, end: EndPolicy) -> list[str]:
-        """Why this format cannot express ``end`` (empty when it can)."""
+        """Why this format cannot express ``end`` (empty when it can): every row of the
+        support tables, end rows first, then each rule's rows in table order."""
+        out = [m for row in self.END_REFUSALS for m in row.messages(end)]
+        for rule in end.rules:
+            out += [m for row in self.REFUSALS for m in row.messages(rule)]
+        return out
+
+    def device_view(self, end: EndPolicy, ctx: RenderContext) -> object:
+        """What loss functions need to know about the whole end (default: nothing)."""
+        return None
+
+    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
+        """``end`` as this format's parser will read it back: every row of :attr:`LOSSES`
+        applied (rule rows to each rule, then end rows)."""
+        device = self.device_view(end, ctx)
+        rule_losses = [loss for loss in self.LOSSES if loss.scope == "rule"]
+        rules = tuple(
+            r.model_copy(update={loss.name: loss.read_back(Projecting(end, r, ctx, device))
+                                 for loss in rule_losses})
+            for r in end.rules)
+        at = Projecting(end, None, ctx, device)
+        return end.model_copy(update={"rules": rules, **{
+            loss.name: loss.read_back(at) for loss in self.LOSSES if loss.scope == "end"}})
 
     @abstractmethod
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
@@ -113,10 +233,6 @@ class Format(ABC):
     @abstractmethod
     def parse(self, text: str, source: str = "<text>") -> Parsed:
         """Read a file of this format (ccsec's own output or a real-world one)."""
-
-    @abstractmethod
-    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        """``end`` as this format's parser will read it back (the documented losses applied)."""
 
     def render(self, end: EndPolicy, ctx: RenderContext) -> str:
         reasons = self.unsupported(end)

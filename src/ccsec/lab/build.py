@@ -214,7 +214,7 @@ def kick(state: LabState, checks: list[CheckSpec], timeout_ms: int = 3000) -> li
         jobs += [(starter, c.id, child) for child in starter.children.get(c.id, [c.id])]
         kicked.append(c.id)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda j: _initiate(*j, timeout_ms), jobs))
+        list(pool.map(lambda j: _initiate(j[0], j[1], j[2], timeout_ms), jobs))
     return kicked
 
 

@@ -8,6 +8,7 @@ file, whatever the protocol.
 
 from __future__ import annotations
 
+import io
 import select
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
+from typing import cast
 
 from ccsec.lab.errors import lab_error
 from ccsec.lab.proc import ProcRef, in_ns, run, wait_gone
@@ -78,7 +80,8 @@ class Capture:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.1)
             if ready:
-                chunk = self.proc.stderr.read1(4096)  # type: ignore[attr-defined]
+                # a buffered pipe (Popen's default): read1 returns what is there now
+                chunk = cast(io.BufferedReader, self.proc.stderr).read1(4096)
                 if not chunk:
                     break
                 seen += chunk

@@ -48,8 +48,9 @@ def xfrm_esp_works(scratch_ns: str) -> bool:
 
 def detect(scratch_ns: str, requested: str = "auto") -> tuple[Datapath, str]:
     """The data path to use and the evidence for it (shown in the report)."""
-    if requested in ("libipsec", "kernel"):
-        return requested, f"chosen with --datapath {requested}"  # type: ignore[return-value]
+    for choice in ("libipsec", "kernel"):
+        if requested == choice:
+            return choice, f"chosen with --datapath {requested}"
     config = kernel_config_esp()
     if config == "n":
         return "libipsec", "CONFIG_INET_ESP is not set in /proc/config.gz: userspace ESP"

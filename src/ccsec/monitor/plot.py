@@ -9,24 +9,29 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ccsec.checks.perf import thresholds_for
+from ccsec.monitor.judge import series_thresholds
 from ccsec.monitor.perf import PerfData, Series, group_of
+
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn (it is slow to import)
+    from matplotlib.axes import Axes
 
 MAX_PANELS = 16
 
 
-def _panel(ax: object, s: Series, cpus: int) -> None:
+def _panel(ax: Axes, s: Series, cpus: int) -> None:
     pts = [(t, v) for t, v in zip(s.times, s.values, strict=True) if v is not None]
     if pts:
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], linewidth=1)  # type: ignore[attr-defined]
-    for t in thresholds_for(s):
-        ax.axhline(t.limit(cpus), linestyle="--", color="red", linewidth=0.8,  # type: ignore[attr-defined]
+        # matplotlib's stubs leave out datetime x values, which its date converter accepts
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], linewidth=1)  # type: ignore[arg-type]
+    for t in series_thresholds(s):
+        ax.axhline(t.limit(cpus), linestyle="--", color="red", linewidth=0.8,
                    label=f"{t.stat} {t.op} {t.limit(cpus):g}: {t.source}")
-    ax.set_title(s.column.label, fontsize=8)  # type: ignore[attr-defined]
-    ax.tick_params(labelsize=6)  # type: ignore[attr-defined]
-    if thresholds_for(s):
-        ax.legend(fontsize=6, loc="best")  # type: ignore[attr-defined]
+    ax.set_title(s.column.label, fontsize=8)
+    ax.tick_params(labelsize=6)
+    if series_thresholds(s):
+        ax.legend(fontsize=6, loc="best")
 
 
 def plot(data: PerfData, out_dir: str | Path, cpus: int = 1) -> list[Path]:

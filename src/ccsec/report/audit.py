@@ -7,15 +7,13 @@ from rich.console import Console
 from rich.table import Table
 
 from ccsec.audit.engine import AuditResult
-from ccsec.audit.inventory import Skipped
 from ccsec.audit.negotiate import Status
-from ccsec.report.findings import print_findings
+from ccsec.findings.text import print_findings
 
 STATUS_STYLE = {Status.ESTABLISHED: "green"}
 
 
-def print_audit(result: AuditResult, console: Console, skipped: list[Skipped] | None = None,
-                configs: str = "") -> None:
+def print_audit(result: AuditResult, console: Console, configs: str = "") -> None:
     ends = result.context.ends
     console.print(f"[bold]ccsec audit[/] {configs}: {len(ends)} configuration(s), "
                   f"{sum(len(e.policy.rules) for e in ends)} rule(s), "
@@ -39,6 +37,6 @@ def print_audit(result: AuditResult, console: Console, skipped: list[Skipped] | 
             cov.add_row(row.path, row.catalog, row.a, row.b, f"[{style}]{row.status}[/]",
                         row.detail)
         console.print(cov)
-    for s in skipped or []:
-        if not s.unreadable:
-            console.print(f"[dim]skipped {s.path}: {s.reason}[/]")
+    for skip in result.skipped:
+        if not skip.unreadable:
+            console.print(f"[dim]skipped {skip.path}: {skip.reason}[/]")

@@ -21,15 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccsec import __version__
-from ccsec.checks.model import Finding, Severity
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
+from ccsec.findings.model import Finding, Severity
 from ccsec.paths import Path, derive
 from ccsec.plan import plan as make_plan
 from ccsec.report.policies import EndTexts, end_texts, proof_levels
+
+if TYPE_CHECKING:
+    from ccsec.audit.inventory import Inventory
 
 WEAK_AT = Severity.MEDIUM
 
@@ -160,10 +163,10 @@ def load_lab(file: FsPath) -> LabView:
 
 def load_perf(file: FsPath, cpus: int = 1) -> tuple[PerfView, list[Finding]]:
     """Judge a perfmon CSV like ``ccsec perf judge`` and keep its plots as PNG bytes."""
-    from ccsec.checks.perf import judge
+    from ccsec.monitor.judge import judge
     from ccsec.monitor.perf import group_of, parse_csv, stats
     from ccsec.monitor.plot import plot
-    from ccsec.monitor.textio import read_text
+    from ccsec.textio import read_text
 
     data = parse_csv(read_text(file), str(file))
     rows = []
@@ -220,13 +223,14 @@ def _lab_status(lab: LabView) -> dict[str, tuple[str, str]]:
 
 def build(dep: Deployment, source: str, *, configs: FsPath | None = None,
           lab: FsPath | None = None, perf: FsPath | None = None, cpus: int = 1,
-          profile: str | None = None, generated: datetime | None = None,
+          profile: str | None = None, waivers: FsPath | None = None,
+          generated: datetime | None = None,
           tick: Callable[[str], None] | None = None,
-          on_configs: Callable[[Any], None] | None = None) -> Report:
+          on_configs: Callable[[Inventory], None] | None = None) -> Report:
     """Gather the report of ``dep`` (nothing is written).  ``tick`` is called once per end
-    rendered (progress); ``on_configs`` receives the inventory read from ``configs``."""
-    from ccsec.audit.engine import planned_ends, run_audit
-    from ccsec.audit.inventory import load_directory
+    rendered (progress); ``on_configs`` receives the inventory read from ``configs``; the
+    audit is :func:`ccsec.audit.pipeline.run`, exactly as ``ccsec audit`` runs it."""
+    from ccsec.audit.pipeline import run
 
     ps = make_plan(dep, profile)
     paths = derive(dep)
@@ -234,19 +238,14 @@ def build(dep: Deployment, source: str, *, configs: FsPath | None = None,
     sessions = coverage = None
     statuses: dict[str, tuple[str, str]] = {}
     lab_view = load_lab(lab) if lab else None
+    result = run(configs, dep, deployment_file=source, waivers=waivers, planned=ps,
+                 on_inventory=on_configs)
+    findings = result.findings
     if configs is not None:
-        inv = load_directory(configs, dep)
-        if on_configs is not None:
-            on_configs(inv)
-        result = run_audit(inv.ends, dep, source,
-                           unreadable=[(s.path, s.reason, s.line) for s in inv.skipped
-                                       if s.unreadable])
-        findings, sessions, coverage = result.findings, result.sessions, result.coverage
+        sessions, coverage = result.sessions, result.coverage
         statuses = _audit_status(result)
         findings_source = f"the configurations in {configs}"
     else:
-        result = run_audit(planned_ends(ps), dep, source)
-        findings = result.findings
         findings_source = "the planned policy (no --configs given)"
         if lab_view is not None:
             statuses = _lab_status(lab_view)

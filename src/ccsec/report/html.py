@@ -23,10 +23,10 @@ from html import escape
 from importlib.resources import files
 from typing import Any
 
-from ccsec.checks.model import CATALOG, Finding, Severity
+from ccsec.findings.model import CATALOG, Finding, Severity
+from ccsec.findings.text import sort_findings
 from ccsec.paths import CATALOG_TITLES
 from ccsec.report.build import Report
-from ccsec.report.findings import sort_findings
 from ccsec.report.topology import STATUSES, Link, svg
 
 SEVERITY_RANK = {s.value: s.rank for s in Severity}

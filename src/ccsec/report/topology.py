@@ -298,10 +298,10 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
 
     lanes: dict[tuple[str, int], int] = {}
     lane_count = [0] * cols
-    for c in range(cols):
-        for n, item in enumerate(sorted(remote_ends[c], key=end_key)):
+    for col in range(cols):
+        for n, item in enumerate(sorted(remote_ends[col], key=end_key)):
             lanes[(item[0].id, item[1])] = n
-        lane_count[c] = len(remote_ends[c])
+        lane_count[col] = len(remote_ends[col])
 
     # place remote grid (centred under the central row when narrower); a crowded gutter packs
     # its lanes closer, down to MIN_LANE
@@ -311,8 +311,8 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
     gutters = [16 + lane_w[c] * n for c, n in enumerate(lane_count)]
     col_x: list[float] = []
     x = 0.0
-    for c in range(cols):
-        x += gutters[c]
+    for col in range(cols):
+        x += gutters[col]
         col_x.append(x)
         x += REMOTE_W + 12
     grid_w = x
@@ -351,8 +351,8 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
     for b in central_boxes + remote_boxes:
         gw, nat = b.site.gateway, chips.get(f"nat:{b.site.name}")
         if gw is not None and nat is not None:
-            g = chips[gw.name]
-            connectors.append(f"M{g.x:.1f},{g.cy:.1f} H{nat.x + nat.w:.1f}")
+            gw_chip = chips[gw.name]
+            connectors.append(f"M{gw_chip.x:.1f},{gw_chip.cy:.1f} H{nat.x + nat.w:.1f}")
 
     routed = _route(dep, links, chips, boxes_by_site, site_of_chip, lanes, grid_top,
                     central_bottom)

@@ -13,7 +13,7 @@ from pathlib import Path
 from ccsec.errors import ParseError, Problem
 from ccsec.monitor.logs import charon, oakley, winevents
 from ccsec.monitor.logs.model import ParsedLog
-from ccsec.monitor.textio import read_text
+from ccsec.textio import read_text
 
 
 def _collector_events(doc: dict[str, object], text: str, file: str) -> ParsedLog:

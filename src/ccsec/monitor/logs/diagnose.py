@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ccsec.checks import logs as rules
-from ccsec.checks.model import CheckRule, Finding, Location, finding
 from ccsec.deployment.model import Deployment
+from ccsec.findings.model import CheckRule, Finding, Location, finding
 from ccsec.monitor.logs.model import FAILURE_PRIORITY, IkeEvent, Kind, ParsedLog
 from ccsec.monitor.logs.proposals import Offer, deviations, mismatch, parse_offer, planned_sets
 from ccsec.paths import Path
@@ -67,7 +67,8 @@ class Negotiation:
 
     @property
     def pair(self) -> tuple[str, str]:
-        return tuple(sorted((self.local or "?", self.peer or "?")))  # type: ignore[return-value]
+        a, b = sorted((self.local or "?", self.peer or "?"))
+        return a, b
 
     def failure(self) -> IkeEvent | None:
         """The most specific failure, unless a CHILD_SA was established after it."""

@@ -1,71 +1,22 @@
-"""Findings out: rich tables for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+"""Findings as SARIF 2.1.0 for code scanning.
 
-Shared by every command that judges something (audit, logs, perf, posture, phones), so the
-output shape, the severity colours and the ``--fail-on`` exit code are the same everywhere.
-SARIF follows the subset GitHub code scanning reads (algorithm-guidance.md §4): rules with
-short/full description and help, results with ruleId, level, message and a physical location
-with a full region, and a stable ``partialFingerprints.primaryLocationLineHash``.
+SARIF follows the subset GitHub code scanning reads: rules with short/full description and
+help, results with ruleId, level, message and a physical location with a full region, and a
+stable ``partialFingerprints.primaryLocationLineHash``.  One result per finding (per subject),
+as SARIF consumers expect.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from ccsec import __version__
-from ccsec.checks.model import (
-    CATALOG,
-    SARIF_LEVEL,
-    SECURITY_SEVERITY,
-    CheckRule,
-    Finding,
-    Severity,
-)
+from ccsec.findings.model import CATALOG, SARIF_LEVEL, SECURITY_SEVERITY, CheckRule, Finding
+from ccsec.findings.text import sort_findings
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-COLOURS = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
-           Severity.LOW: "cyan", Severity.INFO: "dim"}
-
-
-def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule, f.subject, f.message))
-
-
-def print_findings(findings: list[Finding], console: Console, title: str = "findings") -> None:
-    """One table per severity, most severe first."""
-    if not findings:
-        console.print(f"[green]{title}: none[/]")
-        return
-    for sev in Severity:
-        group = [f for f in sort_findings(findings) if f.severity == sev]
-        if not group:
-            continue
-        table = Table(title=f"{title}: {sev.value} ({len(group)})", title_style=COLOURS[sev],
-                      show_lines=False)
-        for col in ("rule", "subject", "finding", "fix", "where"):
-            table.add_column(col, overflow="fold")
-        for f in group:
-            where = ""
-            if f.location:
-                where = f.location.file + (f":{f.location.line}" if f.location.line else "")
-            table.add_row(f.rule, f.subject, f.message, f.fix, where)
-        console.print(table)
-
-
-def findings_json(findings: Iterable[Finding]) -> list[dict[str, object]]:
-    return [f.to_json() for f in sort_findings(findings)]
-
-
-def exit_code(findings: Iterable[Finding], fail_on: Severity | None) -> int:
-    """1 when any finding is at or above ``fail_on`` (0 when ``fail_on`` is None)."""
-    if fail_on is None:
-        return 0
-    return 1 if any(f.severity.at_least(fail_on) for f in findings) else 0
 
 
 def _uri(path: str, root: Path | None) -> str:

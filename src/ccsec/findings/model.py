@@ -1,4 +1,4 @@
-"""The finding machinery every check family shares: rules with ids, severities, citations.
+"""What every judgement produces: rules with ids, severities, citations, and their findings.
 
 A :class:`CheckRule` is the catalog entry (``ccsec rules`` lists them, ``ccsec explain ID``
 prints one); a :class:`Finding` is one occurrence on one subject.  Every command that judges
@@ -32,7 +32,8 @@ class Severity(StrEnum):
 _RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3,
          Severity.CRITICAL: 4}
 
-#: SARIF result level and GitHub "security-severity" per severity (algorithm-guidance.md §4)
+#: SARIF result level and GitHub "security-severity" per severity (GitHub code scanning's
+#: SARIF support: security-severity ≥ 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, < 4 low)
 SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
                Severity.LOW: "note", Severity.INFO: "note"}
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
@@ -91,8 +92,9 @@ class Finding:
             "subject": self.subject,
             "message": self.message,
             "fix": self.fix,
-            "location": {"file": self.location.file, "line": self.location.line}
-            if self.location else None,
+            # one shape everywhere: an object, with nulls when the finding has no place
+            "location": {"file": self.location.file if self.location else None,
+                         "line": self.location.line if self.location else None},
         }
 
 

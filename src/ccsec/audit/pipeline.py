@@ -1,0 +1,52 @@
+"""The one way to run an audit: the CLI (``ccsec audit``), the API (``api.audit``) and the
+report (``ccsec report``) all call :func:`run`, so they read, pair, judge and waive alike.
+
+An audit is a pure function of its inputs — the configurations, the deployment, the waivers and
+today's date — and keeps no state between runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from ccsec.audit.context import Unreadable
+from ccsec.audit.engine import AuditResult, planned_ends, run_audit
+from ccsec.audit.inventory import Inventory, load_directory
+from ccsec.audit.waivers import load as load_waivers
+from ccsec.deployment.model import Deployment
+from ccsec.errors import Problem, UserError
+from ccsec.plan import plan
+from ccsec.policy import PolicySet
+
+
+def run(configs: str | Path | None = None, deployment: Deployment | None = None, *,
+        deployment_file: str | None = None, waivers: str | Path | None = None,
+        profile: str | None = None, planned: PolicySet | None = None,
+        today: date | None = None,
+        on_inventory: Callable[[Inventory], None] | None = None) -> AuditResult:
+    """Audit the configurations under ``configs`` (a directory or one file); with a
+    ``deployment``, coverage of every path too.  Without ``configs`` the deployment's own
+    planned policy (``planned``, when the caller has it already; else planned now with
+    ``profile``, default the deployment's) is audited.
+
+    ``deployment_file`` is where findings about the deployment point; ``waivers`` a YAML file of
+    accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``)."""
+    accepted = load_waivers(Path(waivers)) if waivers else None
+    waivers_file = str(waivers or "waivers")
+    if configs is None:
+        if deployment is None:
+            raise UserError(Problem("nothing to audit", field="--configs",
+                                    fix="give a deployment, a directory of configurations, "
+                                        "or both"))
+        ends = planned_ends(planned or plan(deployment, profile))
+        return run_audit(ends, deployment, deployment_file, accepted, today, waivers_file)
+    inv = load_directory(Path(configs), deployment)
+    if on_inventory is not None:
+        on_inventory(inv)
+    unreadable = [Unreadable(s.path, s.reason, s.line) for s in inv.skipped if s.unreadable]
+    result = run_audit(inv.ends, deployment, deployment_file, accepted, today, waivers_file,
+                       unreadable)
+    result.skipped = list(inv.skipped)
+    return result
