@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from ccsec.crypto import Encr, Integ
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
-from ccsec.formats.swanconf import parse_conf, quote
+from ccsec.formats.strongswan.swanconf import parse_conf, quote
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.plan import plan
 from ccsec.policy import Auth
 from conftest import lab_context

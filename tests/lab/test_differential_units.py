@@ -22,7 +22,7 @@ from differential import (
 )
 
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab.pair import (
     PairLab,
     classify,

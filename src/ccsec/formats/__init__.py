@@ -21,7 +21,7 @@ _MODULES: dict[str, str] = {
     "windows-netsh": "ccsec.formats.windows_netsh",
     "cucm": "ccsec.formats.cucm.render",
     "ios": "ccsec.formats.ios",
-    "strongswan": "ccsec.formats.strongswan",
+    "strongswan": "ccsec.formats.strongswan.swanctl",
 }
 
 DEFAULTS: dict[str, tuple[str, ...]] = {
