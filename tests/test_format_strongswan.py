@@ -115,6 +115,17 @@ def test_malformed_files_raise_parse_errors_with_lines(bad: str) -> None:
     assert "x.conf:" in str(exc.value)
 
 
+def test_ipv6_address_names_the_address() -> None:
+    text = ("connections {\n  c {\n    local_addrs = 192.0.2.9/24, fe80::1\n"
+            "    remote_addrs = 2001:db8::2\n    children {\n      c {\n"
+            "        local_ts = 10.0.0.1/32\n        remote_ts = 10.0.0.2/32\n"
+            "      }\n    }\n  }\n}\n")
+    with pytest.raises(ParseError) as exc:
+        FORMAT.parse(text, "x.conf")
+    assert "x.conf:2" in str(exc.value)
+    assert "'fe80::1' is not an IPv4 address" in str(exc.value)
+
+
 @given(st.text(max_size=300))
 def test_arbitrary_text_only_raises_parse_error(text: str) -> None:
     with contextlib.suppress(ParseError):
