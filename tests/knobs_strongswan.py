@@ -1,4 +1,4 @@
-"""What swanctl.conf carries exactly (see ccsec.formats.strongswan for what it loses)."""
+"""What swanctl.conf carries exactly (see ccsec.formats.strongswan.swanctl for what it loses)."""
 
 from ccsec.crypto import Integ
 from strategies import MODERN_ESP, MODERN_IKE, Knobs, _esp

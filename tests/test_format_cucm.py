@@ -15,15 +15,8 @@ from ccsec.deployment import loads
 from ccsec.deployment.demo import demo_text
 from ccsec.errors import ParseError, UnsupportedError, UserError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.cucm import (
-    FIELDS,
-    FORMAT,
-    LABELS,
-    TABLES,
-    cert_identity,
-    cert_name,
-    with_table,
-)
+from ccsec.formats.cucm.render import FORMAT, with_table
+from ccsec.formats.cucm.values import FIELDS, LABELS, TABLES, cert_identity, cert_name
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Identity
 from ccsec.secrets import Secret, SecretResolver, literal

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from ccsec.crypto import Encr, Integ
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
-from ccsec.formats.swanconf import parse_conf, quote
+from ccsec.formats.strongswan.swanconf import parse_conf, quote
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.plan import plan
 from ccsec.policy import Auth
 from conftest import lab_context
@@ -113,6 +113,17 @@ def test_malformed_files_raise_parse_errors_with_lines(bad: str) -> None:
     with pytest.raises(ParseError) as exc:
         FORMAT.parse(bad, "x.conf")
     assert "x.conf:" in str(exc.value)
+
+
+def test_ipv6_address_names_the_address() -> None:
+    text = ("connections {\n  c {\n    local_addrs = 192.0.2.9/24, fe80::1\n"
+            "    remote_addrs = 2001:db8::2\n    children {\n      c {\n"
+            "        local_ts = 10.0.0.1/32\n        remote_ts = 10.0.0.2/32\n"
+            "      }\n    }\n  }\n}\n")
+    with pytest.raises(ParseError) as exc:
+        FORMAT.parse(text, "x.conf")
+    assert "x.conf:2" in str(exc.value)
+    assert "'fe80::1' is not an IPv4 address" in str(exc.value)
 
 
 @given(st.text(max_size=300))

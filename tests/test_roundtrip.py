@@ -24,7 +24,8 @@ CTX = RenderContext("roundtrip", "test")
 
 
 def knobs(name: str):
-    return import_module("knobs_" + _MODULES[name].rsplit(".", 1)[1]).KNOBS
+    # knobs_<x> for ccsec.formats.<x> (a module, or the package that holds the format)
+    return import_module("knobs_" + _MODULES[name].split(".")[2]).KNOBS
 
 
 @pytest.mark.parametrize("name", names())

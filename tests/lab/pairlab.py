@@ -39,7 +39,7 @@ import vici
 
 from ccsec.audit.negotiate import normalize_dn
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab import charon, netns, pki
 from ccsec.lab.build import preflight
 from ccsec.lab.datapath import detect

@@ -30,7 +30,7 @@ from pairlab import (
 )
 
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.policy import Filter, Rule
 
 

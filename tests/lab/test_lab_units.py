@@ -15,8 +15,8 @@ from ccsec.crypto import EspProposal, Integ
 from ccsec.deployment import Deployment, load
 from ccsec.errors import UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
-from ccsec.formats.swanconf import parse_conf
+from ccsec.formats.strongswan.swanconf import parse_conf
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab.capture import clear_host_ipsec, clear_in_tunnel
 from ccsec.lab.charon import Instance, strongswan_conf
 from ccsec.lab.errors import LabError

@@ -47,7 +47,7 @@ def test_strongswan_enable_and_disable_touch_one_file() -> None:
 
 
 def test_strongswan_snippet_parses_as_strongswan_conf() -> None:
-    from ccsec.formats.swanconf import parse_conf
+    from ccsec.formats.strongswan.swanconf import parse_conf
 
     root = parse_conf(STRONGSWAN_SNIPPET, "ccsec-ike-logging.conf")
     charon = root.section("charon")

@@ -108,7 +108,7 @@ def _windows_collector(text: str, source: str) -> Parsed:
 
 
 def _ipsec_conf(text: str, source: str, secrets: str | None = None) -> Parsed:
-    from ccsec.formats.ipsec_conf import FORMAT
+    from ccsec.formats.strongswan.ipsec_conf import FORMAT
 
     return FORMAT.parse(text, source, secrets=secrets)
 

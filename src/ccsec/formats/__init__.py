@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 _MODULES: dict[str, str] = {
     "windows-powershell": "ccsec.formats.windows_ps",
     "windows-netsh": "ccsec.formats.windows_netsh",
-    "cucm": "ccsec.formats.cucm",
+    "cucm": "ccsec.formats.cucm.render",
     "ios": "ccsec.formats.ios",
-    "strongswan": "ccsec.formats.strongswan",
+    "strongswan": "ccsec.formats.strongswan.swanctl",
 }
 
 DEFAULTS: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,6 @@ namespaces, links, addresses, routes), ``transform`` (pure: the explicit policy 
 ``runner`` (``run``) and ``pair`` (two arbitrary ends negotiated for real, for the
 differential test).
 
-Every swanctl.conf the lab runs is ``ccsec.formats.strongswan.FORMAT.render`` of that end's
+Every swanctl.conf the lab runs is ``ccsec.formats.strongswan.swanctl.FORMAT.render`` of that end's
 (substituted, and reported) policy: the lab has no config generator of its own.
 """

@@ -26,7 +26,7 @@ import vici
 
 from ccsec.deployment.model import Deployment
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab import charon, firewall, netns, pki
 from ccsec.lab.capture import clear_host_ipsec, clear_in_tunnel, encrypted
 from ccsec.lab.datapath import detect

@@ -25,7 +25,7 @@ from typing import Any
 
 import vici
 
-from ccsec.formats.swanconf import quote
+from ccsec.formats.strongswan.swanconf import quote
 from ccsec.lab.errors import lab_error
 from ccsec.lab.proc import ProcRef, in_ns, run
 from ccsec.lab.transform import Datapath

@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from ccsec.errors import Problem, UnsupportedError
-from ccsec.formats.strongswan import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.policy import Auth, EndPolicy, PolicySet, Rule
 
 Datapath = Literal["libipsec", "kernel"]

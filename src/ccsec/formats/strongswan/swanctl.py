@@ -1,4 +1,4 @@
-"""strongSwan ``swanctl.conf``: the format the ccsec lab runs for real.
+"""strongSwan ``swanctl.conf``: the format the ccsec lab runs for real (``FORMAT``).
 
 Render: one connection (and one child) per rule; transport mode for Linux hosts, tunnel mode for
 gateways; ``trap`` start actions so nothing leaves in clear text while no SA exists (the end that
@@ -14,8 +14,9 @@ Not expressible (``unsupported``): Kerberos, more than one auth method per rule,
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, ip_address
 from pathlib import Path
+from typing import Literal
 
 from ccsec.crypto import EspProposal
 from ccsec.errors import ParseError, Problem
@@ -31,8 +32,19 @@ from ccsec.formats.base import (
     unjson_comment,
 )
 from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
-from ccsec.formats.swanconf import Section, file_includer, parse_conf, quote
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
+from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
+from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
+from ccsec.policy import (
+    Auth,
+    AuthMethod,
+    EndPolicy,
+    Filter,
+    Identity,
+    Ike,
+    Rule,
+    Security,
+    to_ident,
+)
 from ccsec.secrets import Secret, literal
 
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
@@ -41,6 +53,8 @@ PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
 FACT_ANY_VERSION = "ike_any_version"
 STRONGSWAN_IKE_REKEY_DEFAULT = 14400  # swanctl.conf(5): rekey_time 4h
 STRONGSWAN_CHILD_REKEY_DEFAULT = 3600
+#: a child's ``mode`` that is a shunt, not IPsec → the rule's filter action
+SHUNT_ACTIONS: dict[str, Literal["permit", "block"]] = {"pass": "permit", "drop": "block"}
 
 
 def _ts(net: IPv4Network, proto: int | None, port: int | None) -> str:
@@ -65,42 +79,6 @@ def _parse_ts(text: str) -> tuple[IPv4Network, int | None, int | None]:
                 raise ValueError(f"port range or name '{po}' is not supported")
             port = int(po)
     return IPv4Network(net.strip(), strict=False), proto, port
-
-
-def render_id(ident: Identity) -> str:
-    if ident.kind == "keyid":
-        return f"keyid:{ident.value}"
-    if ident.kind == "fqdn":
-        v = ident.value
-        looks_else = "=" in v or "@" in v or ":" in v or _is_ip(v)
-        return f"fqdn:{v}" if looks_else else v
-    if ident.kind == "dn" and "=" not in ident.value:
-        return f"asn1dn:{ident.value}"
-    return ident.value
-
-
-def parse_id(text: str | None) -> Identity | None:
-    if text is None or text in ("%any", ""):
-        return None
-    for prefix, kind in (("fqdn:", "fqdn"), ("keyid:", "keyid"), ("asn1dn:", "dn"),
-                         ("ipv4:", "address")):
-        if text.startswith(prefix):
-            return Identity(kind=kind, value=text[len(prefix):])  # type: ignore[arg-type]
-    if text.startswith("@"):
-        return Identity(kind="fqdn", value=text[1:].lstrip("#"))
-    if _is_ip(text):
-        return Identity(kind="address", value=text)
-    if "=" in text:
-        return Identity(kind="dn", value=text)
-    return Identity(kind="fqdn", value=text)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _start(rule: Rule) -> tuple[str, str, str]:
@@ -340,7 +318,7 @@ class StrongSwan(Format):
             ike_props += parse_ike(text)
         parsed.locations[f"{name}/ike"] = conn.line_of("proposals")
         esp, pfs = self._esp(child, parsed, name)
-        method = "psk" if (local.value("auth") or "pubkey") == "psk" else "certificate"
+        method: AuthMethod = "psk" if (local.value("auth") or "pubkey") == "psk" else "certificate"
         local_id = parse_id(local.value("id"))
         peer_id = parse_id(remote.value("id"))
         auth = Auth(method=method, ca=remote.value("ca_id"))
@@ -348,9 +326,9 @@ class StrongSwan(Format):
             auth = Auth(method="psk", psk=self._find_secret(conn.name, local_id, peer_id, secrets))
         parsed.locations[f"{name}/auth"] = local.line_of("auth")
         start = child.value("start_action", "none") or "none"
-        outbound = "require" if "trap" in start else "request"
+        outbound: Security = "require" if "trap" in start else "request"
         mode = child.value("mode", "tunnel") or "tunnel"
-        action = {"pass": "permit", "drop": "block"}.get(mode, "negotiate")
+        action: Literal["negotiate", "permit", "block"] = SHUNT_ACTIONS.get(mode, "negotiate")
         filters: list[Filter] = []
         for kid in kids:
             filters += self._filters(kid)
@@ -370,9 +348,9 @@ class StrongSwan(Format):
             local_id=local_id,
             peer_id=peer_id,
             filters=tuple(filters),
-            action=action,  # type: ignore[arg-type]
-            inbound=outbound,  # type: ignore[arg-type]
-            outbound=outbound,  # type: ignore[arg-type]
+            action=action,
+            inbound=outbound,
+            outbound=outbound,
             auth=(auth,),
             ike=Ike(
                 version=2 if version in (0, 2) else 1,
@@ -460,12 +438,16 @@ def _seconds(text: str | None) -> int | None:
         raise ValueError(f"not a time value: '{text}'") from None
 
 
-def _first_addr(text: str | None, default: str):
+def _first_addr(text: str | None, default: str) -> IPv4Address:
+    """The first address of an ``*_addrs`` list (ranges, subnets and names are skipped)."""
     for part in (text or "").split(","):
         part = part.strip()
-        if _is_ip(part):
-            return ip_address(part)
-    return ip_address(default)
+        if is_ip(part):
+            addr = ip_address(part)
+            if not isinstance(addr, IPv4Address):
+                raise ValueError(f"'{part}' is not an IPv4 address (ccsec policies are IPv4)")
+            return addr
+    return IPv4Address(default)
 
 
 FORMAT = StrongSwan()

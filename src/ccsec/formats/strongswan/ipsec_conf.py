@@ -44,12 +44,14 @@ import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_address
 from pathlib import Path
+from typing import Literal
 
+from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.proposals import DEFAULT_ESP, DEFAULT_IKE, ProposalError, parse_esp, parse_ike
-from ccsec.formats.strongswan import parse_id
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
+from ccsec.formats.strongswan.identity import parse_id
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
 from ccsec.secrets import Secret, literal
 
 NAME = "ipsec-conf"
@@ -62,6 +64,9 @@ DEFAULT_IKE_LIFE = 3 * 3600
 DEFAULT_CHILD_LIFE = 3600
 #: secrets file types ipsec.secrets(5) knows
 SECRET_TYPES = ("PSK", "RSA", "ECDSA", "BLISS", "P12", "EAP", "NTLM", "XAUTH", "PIN", "PKCS8")
+#: ``type=`` values that are shunts, not IPsec → the rule's filter action
+SHUNT_ACTIONS: dict[str, Literal["permit", "block"]] = {
+    "passthrough": "permit", "pass": "permit", "drop": "block", "reject": "block"}
 
 
 @dataclass
@@ -275,11 +280,11 @@ class _ConnReader:
         self.constraints: dict[str, list[str]] = {}
         self.obsolete: dict[str, list[str]] = {}
 
-    def note(self, line: int | None, msg: str, sev: str = "info") -> None:
-        self.parsed.notes.append(Note(line, sev, msg))  # type: ignore[arg-type]
+    def note(self, line: int | None, msg: str, sev: Literal["info", "warning"] = "info") -> None:
+        self.parsed.notes.append(Note(line, sev, msg))
 
-    def proposals(self, name: str, key: str, p: dict[str, tuple[str, int]], esp: bool,
-                  ah: bool = False) -> tuple[list[object], int | None, int | None]:
+    def _items(self, key: str, p: dict[str, tuple[str, int]]) -> tuple[list[str], int]:
+        """A proposal list's items (strongSwan's defaults appended unless it ends in ``!``)."""
         value, line = p.get(key, ("", p.get("conn", ("", 0))[1]))
         strict = value.rstrip().endswith("!")
         items = [x.strip() for x in value.rstrip().rstrip("!").split(",") if x.strip()]
@@ -287,27 +292,46 @@ class _ConnReader:
             items = ["default"]
         elif not strict:
             items.append("default")
-        out: list[object] = []
+        return items, line
+
+    def _unread(self, name: str, key: str, item: str, line: int, exc: Exception) -> None:
+        bad = [t for t in item.lower().split("-") if t in OBSOLETE]
+        if bad:
+            self.obsolete.setdefault(name, []).extend(bad)
+        self.note(line, f"conn {name}: {key} proposal '{item}' not read ({exc})", "warning")
+
+    def ike_proposals(self, name: str, p: dict[str, tuple[str, int]]
+                      ) -> tuple[list[IkeProposal], int]:
+        """``ike=`` proposals (duplicates dropped) and the line they were read from."""
+        items, line = self._items("ike", p)
+        out: list[IkeProposal] = []
+        for item in items:
+            try:
+                out += [x for x in parse_ike(item if item != "default" else DEFAULT_IKE)
+                        if x not in out]
+            except (ProposalError, ValueError) as exc:
+                self._unread(name, "ike", item, line, exc)
+        return out, line
+
+    def esp_proposals(self, name: str, key: str, p: dict[str, tuple[str, int]], ah: bool = False
+                      ) -> tuple[list[EspProposal], int | None, int]:
+        """``esp=`` (or ``ah=``) proposals, the first PFS group named, and the line."""
+        items, line = self._items(key, p)
+        out: list[EspProposal] = []
         group: int | None = None
         for item in items:
             try:
-                if esp:
-                    props, g, _ = parse_esp(item if item != "default" else DEFAULT_ESP, ah=ah)
-                    group = group if group is not None else g
-                    out += [x for x in props if x not in out]
-                else:
-                    out += [x for x in parse_ike(item if item != "default" else DEFAULT_IKE)
-                            if x not in out]
+                props, g, _ = parse_esp(item if item != "default" else DEFAULT_ESP, ah=ah)
+                group = group if group is not None else g
+                out += [x for x in props if x not in out]
             except (ProposalError, ValueError) as exc:
-                bad = [t for t in item.lower().split("-") if t in OBSOLETE]
-                if bad:
-                    self.obsolete.setdefault(name, []).extend(bad)
-                self.note(line, f"conn {name}: {key} proposal '{item}' not read ({exc})",
-                          "warning")
+                self._unread(name, key, item, line, exc)
         return out, group, line
 
     def rule(self, cname: str, line: int, p: dict[str, tuple[str, int]]) -> Rule | None:
-        get = lambda k, d=None: p[k][0] if k in p else d  # noqa: E731
+        def get(key: str, default: str | None = None) -> str | None:
+            return p[key][0] if key in p else default
+
         name = to_ident(cname, "conn")
         auto = (get("auto", "ignore") or "ignore").lower()
         if auto == "ignore":
@@ -326,15 +350,15 @@ class _ConnReader:
                                remote_port=rp) for a, pa, lp in ls for b, pb, rp in rs)
         self.parsed.locations[f"{name}/filters"] = p.get("leftsubnet", (None, line))[1]
         kx = (get("keyexchange", "ike") or "ike").lower()
-        version = 1 if kx == "ikev1" else 2
+        version: Literal[1, 2] = 1 if kx == "ikev1" else 2
         if kx == "ike":
             self.any_version.append(name)
-        ike_props, _, ike_line = self.proposals(name, "ike", p, esp=False)
+        ike_props, ike_line = self.ike_proposals(name, p)
         self.parsed.locations[f"{name}/ike"] = ike_line or line
         if "ah" in p:
-            esp_props, group, esp_line = self.proposals(name, "ah", p, esp=True, ah=True)
+            esp_props, group, esp_line = self.esp_proposals(name, "ah", p, ah=True)
         else:
-            esp_props, group, esp_line = self.proposals(name, "esp", p, esp=True)
+            esp_props, group, esp_line = self.esp_proposals(name, "esp", p)
         self.parsed.locations[f"{name}/esp"] = esp_line or line
         if not ike_props or not esp_props:
             self.note(line, f"conn {cname}: no readable IKE or ESP proposal — skipped", "warning")
@@ -343,9 +367,8 @@ class _ConnReader:
         if auth is None:
             return None
         typ = (get("type", "tunnel") or "tunnel").lower()
-        action = {"passthrough": "permit", "pass": "permit", "drop": "block",
-                  "reject": "block"}.get(typ, "negotiate")
-        outbound = "require" if auto in ("route", "start") else "request"
+        action: Literal["negotiate", "permit", "block"] = SHUNT_ACTIONS.get(typ, "negotiate")
+        outbound: Security = "require" if auto in ("route", "start") else "request"
         return Rule(
             name=name,
             mode="transport" if typ in ("transport", "transport_proxy") else "tunnel",
@@ -354,16 +377,16 @@ class _ConnReader:
             local_id=parse_id(get("leftid")),
             peer_id=parse_id(get("rightid")),
             filters=filters,
-            action=action,  # type: ignore[arg-type]
-            inbound=outbound,  # type: ignore[arg-type]
-            outbound=outbound,  # type: ignore[arg-type]
+            action=action,
+            inbound=outbound,
+            outbound=outbound,
             auth=(auth,),
-            ike=Ike(version=version,  # type: ignore[arg-type]
+            ike=Ike(version=version,
                     exchange="aggressive" if (get("aggressive", "no") or "").lower() == "yes"
                     else "main",
-                    proposals=tuple(ike_props),  # type: ignore[arg-type]
+                    proposals=tuple(ike_props),
                     lifetime_s=_seconds(get("ikelifetime"), DEFAULT_IKE_LIFE)),
-            esp=tuple(esp_props),  # type: ignore[arg-type]
+            esp=tuple(esp_props),
             pfs_group=group,
             lifetime_s=_seconds(get("lifetime", get("keylife")), DEFAULT_CHILD_LIFE),
             lifetime_kb=None,
@@ -373,7 +396,9 @@ class _ConnReader:
         )
 
     def auth(self, cname: str, name: str, p: dict[str, tuple[str, int]], line: int) -> Auth | None:
-        get = lambda k, d=None: p[k][0] if k in p else d  # noqa: E731
+        def get(key: str, default: str | None = None) -> str | None:
+            return p[key][0] if key in p else default
+
         authby = (get("authby", "pubkey") or "pubkey").lower()
         left = (get("leftauth") or authby).lower()
         right = (get("rightauth") or authby).lower()

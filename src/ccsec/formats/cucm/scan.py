@@ -1,0 +1,178 @@
+"""The CUCM reader's first pass: the lines of a sheet or of ``show`` output → policy blocks.
+
+A sheet is ccsec's own output or a hand-filled one in the same layout: ``Label : value`` lines
+(labels case-insensitive, "Pre-shared Key" and "Preshared Key"), comment lines, and a ``...``
+line meaning "the remaining fields as in the policy above".  ``show ipsec information <group>
+<name>`` output has its own labels (PolicyGroup, PolicyName, Type, …) and ``admin:`` prompt
+lines.  A label seen twice starts a new block.  Comment lines that mean something are read
+here: ``# ccsec-rule`` (the next rule's description), ``# value table: KEY``, a hand-filled
+``# release: 12.5(1)SU5  FIPS mode: yes`` (which selects a table via ``RELEASES``) and
+``# node:``/``# enter on:``.  Turning a block's values into a rule is :mod:`.read`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ccsec.errors import ParseError, Problem
+from ccsec.formats.base import Note, Parsed, unjson_comment
+from ccsec.formats.cucm.values import (
+    FIPS_RE,
+    LABELS,
+    NODE_RE,
+    RELEASE_RE,
+    RULE_TAG,
+    SHEET_ONLY,
+    SHOW_ONLY,
+    TABLE_RE,
+    TABLES,
+    TRUE_WORDS,
+    ValueTable,
+    fold,
+    table_for_release,
+)
+
+
+@dataclass
+class Block:
+    """One policy's lines: key → (value, line)."""
+
+    line: int
+    fields: dict[str, tuple[str, int]] = field(default_factory=dict)
+    description: str = ""
+    inherit_line: int | None = None
+    command: tuple[str, str] | None = None
+
+
+@dataclass
+class Scan:
+    """What a pass over the lines found: the blocks, and the lines that select a value table."""
+
+    blocks: list[Block] = field(default_factory=list)
+    table: str | None = None
+    table_line: int | None = None
+    release: int | None = None
+    fips: bool | None = None
+    node: str | None = None
+    prompt: bool = False
+    show_labels: int = 0
+    sheet_labels: int = 0
+
+
+def scan_lines(lines: list[str], parsed: Parsed) -> Scan:
+    """Group the ``Label : value`` lines into blocks (a repeated label starts the next one)."""
+    scan = Scan()
+    current: Block | None = None
+    description: str | None = None
+    for n, raw in enumerate(lines, start=1):
+        s = raw.strip()
+        if not s or set(s) <= set("-=*_ "):
+            continue
+        if s.startswith("#"):
+            description = _comment(s, n, scan, parsed, description)
+            continue
+        if s.startswith("..."):
+            if current is None:
+                parsed.notes.append(Note(n, "info", "'...' before any policy: elided lines "
+                                         "(missing fields get assumed values)"))
+            else:
+                current.inherit_line = n
+            continue
+        if s.lower().startswith("admin:"):
+            current = _prompt(s, n, scan, parsed, current, description)
+            if current is not None and current.line == n:
+                description = None
+            continue
+        label, sep, value = s.partition(":")
+        if not sep:
+            raise ParseError(Problem("not a 'Label : value' line", parsed.source, n,
+                                     fix="write each field as 'Label : value' (the page's "
+                                     "label), or start the line with # for a comment"))
+        norm = fold(label)
+        key = LABELS.get(norm)
+        if key is None:
+            parsed.notes.append(Note(n, "warning", f"unknown field '{label.strip()[:40]}' "
+                                     "ignored"))
+            continue
+        scan.show_labels += norm in SHOW_ONLY
+        scan.sheet_labels += norm in SHEET_ONLY
+        if current is None or key in current.fields:
+            current = Block(line=n, description=description or "")
+            scan.blocks.append(current)
+            description = None
+        current.fields[key] = (value.strip(), n)
+    return scan
+
+
+def _comment(s: str, n: int, scan: Scan, parsed: Parsed,
+             description: str | None) -> str | None:
+    """Read the comment lines that mean something; return the pending rule description."""
+    if s.startswith(RULE_TAG):
+        value = unjson_comment(s[len(RULE_TAG):])
+        if value is None:
+            parsed.notes.append(Note(n, "warning", "unreadable ccsec-rule description"))
+        return value if value is not None else description
+    if m := TABLE_RE.match(s):
+        scan.table, scan.table_line = m.group(1), n
+    elif m := RELEASE_RE.match(s):
+        scan.release = int(m.group(1))
+        scan.table_line = scan.table_line or n
+    elif m := NODE_RE.match(s):
+        scan.node = scan.node or m.group(1)
+    if m := FIPS_RE.match(s):
+        word = m.group(1).lower()
+        scan.fips = word in TRUE_WORDS
+        scan.table_line = scan.table_line or n
+    return description
+
+
+def _prompt(s: str, n: int, scan: Scan, parsed: Parsed, current: Block | None,
+            description: str | None) -> Block | None:
+    """An ``admin:`` prompt line: ``show ipsec information`` starts a block, others are noted."""
+    words = s[len("admin:"):].split()
+    if [w.lower() for w in words[:3]] != ["show", "ipsec", "information"]:
+        parsed.notes.append(Note(n, "info", "CLI prompt line without show ipsec "
+                                 "information ignored"))
+        return current
+    scan.prompt = True
+    block = Block(line=n, description=description or "")
+    if len(words) >= 5:
+        block.command = (words[3], words[4])
+    scan.blocks.append(block)
+    return block
+
+
+def select_table(scan: Scan, parsed: Parsed, default: ValueTable) -> ValueTable:
+    """The table the text names (``# value table:``, else ``# release:``/``FIPS mode:``), else
+    ``default``; an unknown name is a warning, so editing that line re-audits a sheet."""
+    line = scan.table_line
+    if scan.table is not None:
+        if scan.table in TABLES:
+            return TABLES[scan.table]
+        parsed.notes.append(Note(line, "warning", f"unknown value table '{scan.table[:20]}'; "
+                                 f"checked against '{default.key}' (tables: "
+                                 f"{', '.join(TABLES)})"))
+        return default
+    if scan.release is not None or scan.fips is not None:
+        major = scan.release if scan.release is not None else 12
+        key, warning = table_for_release(major, bool(scan.fips))
+        if warning:
+            parsed.notes.append(Note(line, "warning", warning))
+        return TABLES[key]
+    return default
+
+
+def inherit(blocks: list[Block], parsed: Parsed) -> list[Block]:
+    """Blocks with a '...' line take their missing fields from the block above."""
+    for i, block in enumerate(blocks):
+        if block.inherit_line is None:
+            continue
+        if i == 0:
+            parsed.notes.append(Note(block.inherit_line, "info", "'...': elided lines "
+                                     "(missing fields get assumed values)"))
+            continue
+        for key, value in blocks[i - 1].fields.items():
+            block.fields.setdefault(key, value)
+        parsed.notes.append(Note(block.inherit_line, "info", "'...': the remaining fields "
+                                 "are taken from the policy above"))
+    return blocks
