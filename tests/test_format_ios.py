@@ -20,8 +20,8 @@ from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.deployment import load as load_deployment
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.ios import FORMAT
-from ccsec.formats.ios_tree import decode_description, encode_description, parse_tree
+from ccsec.formats.ios.render import FORMAT
+from ccsec.formats.ios.tree import decode_description, encode_description, parse_tree
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal

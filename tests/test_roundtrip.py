@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ccsec.errors import UnsupportedError
-from ccsec.formats import _MODULES, get, names
+from ccsec.formats import get, names
 from ccsec.formats.base import RenderContext
 from modeldiff import assert_same
 from strategies import any_end_policy, end_policies
@@ -23,8 +23,12 @@ from strategies import any_end_policy, end_policies
 CTX = RenderContext("roundtrip", "test")
 
 
+#: knob modules not named knobs_<format name> (the rest are)
+KNOBS_MODULE = {"windows-powershell": "knobs_windows_ps", "windows-netsh": "knobs_windows_netsh"}
+
+
 def knobs(name: str):
-    return import_module("knobs_" + _MODULES[name].rsplit(".", 1)[1]).KNOBS
+    return import_module(KNOBS_MODULE.get(name, "knobs_" + name)).KNOBS
 
 
 @pytest.mark.parametrize("name", names())

@@ -12,7 +12,7 @@ Each imported end is attached to the deployment host or gateway that owns most o
 (rule addresses, interface addresses, the collector's host addresses; a ``ccsec-meta`` owner or a
 Windows computer name equal to a device name wins outright).
 
-IOS importer facts (``ios.*``, documented in :mod:`ccsec.formats.ios_import`) are translated
+IOS importer facts (``ios.*``, documented in :mod:`ccsec.formats.ios.importer`) are translated
 into the generic facts the checks read: ``down_rules``, ``manual_keying``,
 ``nat_exemption_missing``, ``aggressive_mode_disabled``, ``crypto_engines``, ``rsa_key_bits``.
 """

@@ -1,5 +1,5 @@
 """Cisco IOS / IOS XE: the site-tunnel configuration of a gateway router (MISSION A3, B4, B5, C1,
-C3, E7), and — through :mod:`ccsec.formats.ios_import` — the running-config importer the audit
+C3, E7), and — through :mod:`ccsec.formats.ios.importer` — the running-config importer the audit
 reads.  Syntax: ``shared/reference/platform-syntax.md`` §1, §2, §5, §7.
 
 Render — one configuration per IOS gateway holding all its tunnel rules, to paste in
@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 from ccsec.crypto import CAPABILITIES, DH_GROUPS, PRF_OF_INTEG, EspProposal, IkeProposal, is_aead
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import Format, Parsed, RenderContext
-from ccsec.formats.ios_tree import (
+from ccsec.formats.ios.tree import (
     AH_INTEG,
     DESCRIPTION_MAX,
     ESP_ENCR,
@@ -626,7 +626,7 @@ class Ios(Format):
     # ------------------------------------------------------------------- parse
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
-        from ccsec.formats.ios_import import parse
+        from ccsec.formats.ios.importer import parse
 
         return parse(text, source)
 

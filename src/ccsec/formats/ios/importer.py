@@ -7,7 +7,7 @@ crypto map entry, per dynamic map entry reached from a crypto map, and per tunne
 crypto map entry, the ``crypto ipsec profile`` of a VTI); anything else is named
 ``<map>-<seq>``, ``<dynamic-map>-<seq>`` or the tunnel interface name.
 
-Speed (parser-anchors.md): :func:`ccsec.formats.ios_tree.parse_tree` splits the text once and
+Speed (parser-anchors.md): :func:`ccsec.formats.ios.tree.parse_tree` splits the text once and
 builds nodes only for the blocks read here; each line is split once and dispatched on its
 first words; every object is looked up by name (keys by peer and NAT ACLs by prefix are
 indexed, so nothing is quadratic); algorithm objects are built once per definition and shared
@@ -78,7 +78,7 @@ from pathlib import Path
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, is_aead
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed, meta_str, read_meta
-from ccsec.formats.ios_tree import (
+from ccsec.formats.ios.tree import (
     AH_INTEG_WORDS,
     ESP_ENCR_WORDS,
     ESP_INTEG_WORDS,

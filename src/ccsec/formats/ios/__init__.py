@@ -1,0 +1,11 @@
+"""Cisco IOS / IOS XE: the site-tunnel renderer and the running-config importer.
+
+* :mod:`~ccsec.formats.ios.render` — the :class:`~ccsec.formats.base.Format` (``FORMAT``):
+  renders a gateway's configuration, says what IOS cannot express and what it loses.
+* :mod:`~ccsec.formats.ios.tree` — configuration text as a light tree, and the IOS words and
+  lexical helpers both directions share.
+* :mod:`~ccsec.formats.ios.importer` — ``parse(text, source)``: a running-config into the
+  policy model and :class:`~ccsec.formats.facts.IosFacts`.
+
+Nothing is imported here, so loading one module does not load the others.
+"""
