@@ -75,12 +75,14 @@ def m_tree(path: str) -> tuple[int, int]:
 
 
 def m_import(path: str) -> tuple[int, int]:
+    from ccsec.formats.facts import IosFacts
     from ccsec.formats.ios.importer import parse
 
     with open(path) as f:
         parsed = parse(f.read(), path)
-    maps = parsed.facts.get("ios.crypto_maps") or {}
-    entries = sum(len(m["entries"]) for m in maps.values())  # type: ignore[union-attr]
+    facts = parsed.format_facts
+    assert isinstance(facts, IosFacts)
+    entries = sum(len(m.entries) for m in facts.crypto_maps.values())
     return entries, sum(len(p.rules) for p in parsed.policies)
 
 

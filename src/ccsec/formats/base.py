@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
+from ccsec.formats.facts import DeviceFacts, FormatFacts
 from ccsec.policy import EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
@@ -47,9 +48,11 @@ class Parsed:
     locations: dict[str, int] = field(default_factory=dict)
     source: str = "<text>"
     format: str = ""
-    #: format-specific facts the policy model has no field for, for the audit's checks
-    #: (e.g. IOS: interfaces that are shut down, NAT rules, crypto engine lines)
-    facts: dict[str, object] = field(default_factory=dict)
+    #: what the device is beyond its policy, as the audit's checks read it (rules that are
+    #: down, NAT that translates protected traffic, key sizes…)
+    facts: DeviceFacts = field(default_factory=DeviceFacts)
+    #: what only this format knows (e.g. IOS: interfaces, crypto maps, NAT rules)
+    format_facts: FormatFacts | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ spellings are [U], so several are accepted).  Values outside the selected value 
 warning notes for the audit to judge.  A value that cannot be mapped at all is a ParseError in a
 sheet (a typo someone can fix) but only a warning in ``show`` output (the node's real state, whose
 token spellings are unverified): that policy is then skipped and its token kept in
-``Parsed.facts["unknown_tokens"]``.
+``CucmFacts.unknown_tokens`` (``Parsed.format_facts``).
 
 Value tables (``TABLES``, data not code): ``12.x`` (default: Unified CM 12.x–15, non-FIPS),
 ``12.x-fips`` (FIPS / Enhanced Security Mode) and ``gen2`` (the older single-page form of
@@ -60,6 +60,7 @@ from ccsec.formats.base import (
     read_meta,
     unjson_comment,
 )
+from ccsec.formats.facts import CucmFacts, CucmUnknownToken
 from ccsec.policy import IDENT_RE, Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
 
@@ -579,13 +580,7 @@ class Cucm(Format):
         scan = self._scan(lines, parsed)
         kind = "show" if scan.prompt or scan.show_labels > scan.sheet_labels else "sheet"
         table = self._parse_table(scan, parsed)
-        unknown: list[dict[str, object]] = []
-        parsed.facts.update({
-            "input": "show ipsec information" if kind == "show" else "sheet",
-            "value_table": table.key,
-            "certificate_names": {},
-            "unknown_tokens": unknown,
-        })
+        unknown: list[CucmUnknownToken] = []
         reader = _Reader(table, kind, source, parsed)
         groups: dict[str, list[Rule]] = {}
         for block in self._inherit(scan.blocks, parsed):
@@ -603,6 +598,10 @@ class Cucm(Format):
                                          "appears twice; the first one is used"))
                 continue
             rules.append(rule)
+        parsed.format_facts = CucmFacts(
+            input="show ipsec information" if kind == "show" else "sheet",
+            value_table=table.key, certificate_names=reader.certificate_names,
+            unknown_tokens=tuple(unknown))
         parsed.policies = self._policies(groups, read_meta(lines, self.comment), scan, source)
         return parsed
 
@@ -749,17 +748,18 @@ class _Reader:
     def __init__(self, table: ValueTable, kind: str, source: str, parsed: Parsed) -> None:
         self.t, self.kind, self.source, self.parsed = table, kind, source, parsed
         self.notes = parsed.notes
+        self.certificate_names: dict[str, str] = {}  # rule → Certificate Name as written
 
     def error(self, bad: _Bad) -> ParseError:
         label = FIELD_LABEL.get(bad.key, bad.key)
         return ParseError(Problem(f"cannot read '{bad.token[:40]}'", self.source, bad.line,
                                   field=label, fix=bad.fix))
 
-    def skip(self, block: _Block, bad: _Bad, unknown: list[dict[str, object]]) -> None:
+    def skip(self, block: _Block, bad: _Bad, unknown: list[CucmUnknownToken]) -> None:
         label = FIELD_LABEL.get(bad.key, bad.key)
         name = block.fields.get("name", ("?", 0))[0][:80]
         token = bad.token[:80]
-        unknown.append({"policy": name, "field": label, "token": token, "line": bad.line})
+        unknown.append(CucmUnknownToken(policy=name, field=label, token=token, line=bad.line))
         self.notes.append(Note(bad.line, "warning", f"policy {name}: {label} token "
                                f"'{token}' is not known to ccsec [U spellings]; policy skipped"
                                f" ({bad.fix})"))
@@ -889,9 +889,7 @@ class _Reader:
                        "authentication has no peer certificate")
             return Auth(method="certificate"), None
         ident = cert_identity(cert_value)
-        names = self.parsed.facts.setdefault("certificate_names", {})
-        if isinstance(names, dict):
-            names[name] = cert_value
+        self.certificate_names[name] = cert_value
         if ident is None:
             self._note(cert[1] if cert else line, "Certificate Name cannot be read as a peer "
                        "identity; kept in facts only")
