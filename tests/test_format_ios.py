@@ -21,6 +21,7 @@ from ccsec.deployment import load as load_deployment
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.facts import (
+    CryptoEngine,
     IosDynamicMapUse,
     IosFacts,
     IosManualEntry,
@@ -28,6 +29,8 @@ from ccsec.formats.facts import (
     IosSwitch,
     IosTransformMode,
     IosUnreadableKey,
+    ManualKeying,
+    NatExemptionMissing,
 )
 from ccsec.formats.ios.render import FORMAT
 from ccsec.formats.ios.tree import decode_description, encode_description, parse_tree
@@ -161,6 +164,38 @@ def test_hub_with_dynamic_maps_manual_keying_nat_and_a_shut_interface() -> None:
     assert f.isakmp_aggressive_mode.enabled
     # the banner body looks like a crypto map but is text
     assert "FAKE" not in f.crypto_maps
+
+
+def test_device_facts_say_in_generic_terms_what_the_router_facts_say() -> None:
+    """IosFacts.device_facts(): what the audit's checks and pairing read, no IOS words."""
+    text, parsed = load("hub-ikev1-dynamic.cfg")
+    facts = parsed.facts
+    assert facts.device_name == "HQ-HUB-1"
+    assert IPv4Address("198.51.100.10") in facts.addresses  # Gi0/0, the WAN
+    assert facts.down_rules == {"OLD-MAP-10": "crypto map OLD-MAP is not applied to an "
+                                              "interface that is up (GigabitEthernet0/2)"}
+    assert facts.manual_keying == (ManualKeying("crypto map HUB-MAP 20 ipsec-manual",
+                                                line_of(text, "ipsec-manual")),)
+    nat = line_of(text, "ip nat inside source route-map")
+    assert facts.nat_exemption_missing == (
+        NatExemptionMissing("DYN-10", "ip nat inside source (NAT-RM) partial for DYN-10", nat),
+        NatExemptionMissing("DYN-20", "ip nat inside source (NAT-RM) translated for DYN-20",
+                            nat))
+    assert facts.crypto_engines == (CryptoEngine("no crypto engine accelerator", hardware=False,
+                                                 line=line_of(text, "no crypto engine")),)
+    assert facts.rsa_key_bits == {"HUB-KEY": 1024}
+    assert not facts.aggressive_mode_disabled
+    # a VTI whose tunnel source is shut is down under every name the pairing may use
+    vti = FORMAT.parse("crypto isakmp aggressive-mode disable\n"
+                       "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+                       "crypto ipsec profile ccsec-r5\n set transform-set T\n"
+                       "interface Gi1\n ip address 192.0.2.1 255.255.255.0\n shutdown\n"
+                       "interface Tunnel5\n tunnel source Gi1\n tunnel destination 192.0.2.9\n"
+                       " tunnel mode ipsec ipv4\n tunnel protection ipsec profile ccsec-r5\n")
+    assert [r.name for r in vti.policies[0].rules] == ["r5"]
+    why = "tunnel source Gi1 of Tunnel5 is shut down"
+    assert vti.facts.down_rules == {"Tunnel5": why, "r5": why, "ccsec-r5": why}
+    assert vti.facts.aggressive_mode_disabled
 
 
 def test_flexvpn_ikev2_vtis_gre_and_certificate_maps() -> None:

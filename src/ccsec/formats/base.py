@@ -27,6 +27,8 @@ from ccsec.policy import EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
+#: the facts of a file whose format tells nothing beyond its policy (shared: facts are frozen)
+NO_FACTS = DeviceFacts()
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Parsed:
     format: str = ""
     #: what the device is beyond its policy, as the audit's checks read it (rules that are
     #: down, NAT that translates protected traffic, key sizes…)
-    facts: DeviceFacts = field(default_factory=DeviceFacts)
+    facts: DeviceFacts = NO_FACTS
     #: what only this format knows (e.g. IOS: interfaces, crypto maps, NAT rules)
     format_facts: FormatFacts | None = None
 

@@ -39,9 +39,10 @@ from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
 Mode = Literal["transport", "tunnel"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IkeSide:
-    """What one binding's IKE side resolved to (``ike`` None: it cannot negotiate)."""
+    """What one binding's IKE side resolved to (``ike`` None: it cannot negotiate).  Not
+    frozen: one is made per rule, and a frozen dataclass costs ~5x as much to build."""
 
     ike: Ike | None
     auth: Auth

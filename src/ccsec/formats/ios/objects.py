@@ -117,7 +117,7 @@ class KeyEntry:
     key: Key | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IsakmpPolicy:
     """A ``crypto isakmp policy``: its priority, proposal and authentication (psk or
     certificate), hidden defaults applied."""
@@ -129,19 +129,19 @@ class IsakmpPolicy:
     lifetime: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class V1Keyring:
     local: str | None
     entries: list[KeyEntry]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class V2Proposal:
     line: int
     proposals: list[IkeProposal]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class V2Policy:
     name: str
     line: int
@@ -150,7 +150,7 @@ class V2Policy:
     proposals: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TransformSet:
     proposal: EspProposal | None  # None: not a valid combination (noted)
     mode: str
