@@ -11,10 +11,10 @@ routers); and, as a second scenario, one 2,000-peer hub (17.6k lines).
 Methods, each called once per file (open, read, parse, query):
 
 * floor — ``read().splitlines()``, nothing else;
-* ccsec tree — ccsec's tree stage (``ios_tree.parse_tree``: the line split, top-level lines,
+* ccsec tree — ccsec's tree stage (``ios.tree.parse_tree``: the line split, top-level lines,
   crypto sections only) plus the anchors' query (every ``crypto map`` entry and its child
   lines);
-* ccsec import — the full importer (``ios_import.parse``): every crypto object, ACL, interface
+* ccsec import — the full importer (``ios.importer.parse``): every crypto object, ACL, interface
   and NAT rule into the policy model and the audit facts — far more than the query;
 * hier_config 3.x — ``get_hconfig(Platform.CISCO_IOS, text)`` + the query;
 * ciscoconfparse2 — ``CiscoConfParse(lines, syntax="ios")`` + the query, in its own venv
@@ -60,7 +60,7 @@ Method = Callable[[str], tuple[int, int]]
 
 
 def m_tree(path: str) -> tuple[int, int]:
-    from ccsec.formats.ios_tree import parse_tree
+    from ccsec.formats.ios.tree import parse_tree
 
     with open(path) as f:
         nodes, _ = parse_tree(f.read())
@@ -75,12 +75,14 @@ def m_tree(path: str) -> tuple[int, int]:
 
 
 def m_import(path: str) -> tuple[int, int]:
-    from ccsec.formats.ios_import import parse
+    from ccsec.formats.facts import IosFacts
+    from ccsec.formats.ios.importer import parse
 
     with open(path) as f:
         parsed = parse(f.read(), path)
-    maps = parsed.facts.get("ios.crypto_maps") or {}
-    entries = sum(len(m["entries"]) for m in maps.values())  # type: ignore[union-attr]
+    facts = parsed.format_facts
+    assert isinstance(facts, IosFacts)
+    entries = sum(len(m.entries) for m in facts.crypto_maps.values())
     return entries, sum(len(p.rules) for p in parsed.policies)
 
 

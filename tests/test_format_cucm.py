@@ -17,6 +17,7 @@ from ccsec.errors import ParseError, UnsupportedError, UserError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.cucm.render import FORMAT, with_table
 from ccsec.formats.cucm.values import FIELDS, LABELS, TABLES, cert_identity, cert_name
+from ccsec.formats.facts import CucmFacts, CucmUnknownToken
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Identity
 from ccsec.secrets import Secret, SecretResolver, literal
@@ -159,8 +160,10 @@ def test_own_example_certificate_sheet() -> None:
                                            group=14),)
     assert r.esp == (EspProposal(encryption=Encr.AES256, integrity=Integ.SHA256),)
     assert r.pfs_group == 14 and r.lifetime_s == 3600 and r.lifetime_kb is None
-    assert parsed.facts["input"] == "sheet" and parsed.facts["value_table"] == "12.x"
-    assert parsed.facts["certificate_names"] == {"sub1-to-pg1a": "pg1a.pem"}
+    facts = parsed.format_facts
+    assert isinstance(facts, CucmFacts)
+    assert facts.input == "sheet" and facts.value_table == "12.x"
+    assert facts.certificate_names == {"sub1-to-pg1a": "pg1a.pem"}
     assert [n for n in parsed.notes if n.severity == "warning"] == []
     assert parsed.locations["sub1-to-pg1a"] == 5
     assert parsed.locations["sub1-to-pg1a/ike"] == 17
@@ -187,7 +190,7 @@ def test_a_real_key_in_a_hand_filled_sheet() -> None:
 
 def test_show_ipsec_information_sample() -> None:
     parsed = FORMAT.parse(SHOW_SAMPLE, "show.txt")
-    assert parsed.facts["input"] == "show ipsec information"
+    assert parsed.format_facts.input == "show ipsec information"
     (end,) = parsed.policies
     (r,) = end.rules
     assert end.name == "UCCE-PG1" and r.name == "sub1-to-pg1b"
@@ -224,8 +227,8 @@ def test_unknown_show_token_skips_the_policy_but_a_sheet_typo_is_an_error() -> N
     parsed = FORMAT.parse(text, "show.txt")
     assert [(p.name, [r.name for r in p.rules]) for p in parsed.policies] == [
         ("G1", []), ("UCCE-PG1", ["sub1-to-pg1b"])]
-    assert parsed.facts["unknown_tokens"] == [
-        {"policy": "p1", "field": "ESP Algorithm", "token": "camellia", "line": 20}]
+    assert parsed.format_facts.unknown_tokens == (
+        CucmUnknownToken(policy="p1", field="ESP Algorithm", token="camellia", line=20),)
     assert any(n.line == 20 and n.severity == "warning" for n in parsed.notes)
     with pytest.raises(ParseError, match=r"sheet.txt:19: ESP Algorithm: cannot read .X.*AES 256"):
         FORMAT.parse(CERT_SHEET.replace("ESP Algorithm         : AES 256", "ESP Algorithm : X"),
@@ -388,7 +391,7 @@ def test_fips_table_refuses_psk_and_weak_groups(cucm1) -> None:
     assert any("Phase One DH 2" in r for r in fips.unsupported(legacy))
     text = fips.render(cucm1, CTX)
     assert "# value table: 12.x-fips" in text and "Preshared Key |" not in text
-    assert FORMAT.parse(text).facts["value_table"] == "12.x-fips"
+    assert FORMAT.parse(text).format_facts.value_table == "12.x-fips"
 
 
 def test_owner_spanning_lines_is_refused(cucm1) -> None:
@@ -431,7 +434,7 @@ def test_psk_appears_once_per_policy_and_never_in_notes(demo_ps) -> None:
     parsed = FORMAT.parse(text)
     assert parsed.policies == [FORMAT.project(end, ctx)]
     assert all(LAB_PSK not in n.message for n in parsed.notes)
-    assert LAB_PSK not in repr(parsed.policies) and LAB_PSK not in repr(parsed.facts)
+    assert LAB_PSK not in repr(parsed.policies) and LAB_PSK not in repr(parsed.format_facts)
 
 
 def test_psk_charset_is_checked_once_the_key_is_resolved(demo_ps) -> None:
@@ -455,7 +458,7 @@ def test_a_bad_key_in_a_sheet_is_a_warning_without_the_key() -> None:
 
 def test_show_output_of_a_psk_under_fips_is_noted() -> None:
     parsed = FORMAT.parse("# release: 14SU2  FIPS mode: yes\n" + SHOW_GEN2)
-    assert parsed.facts["value_table"] == "12.x-fips"
+    assert parsed.format_facts.value_table == "12.x-fips"
     assert any("FIPS mode has certificates only" in n.message for n in parsed.notes)
 
 
@@ -480,13 +483,13 @@ def test_hand_filled_variants() -> None:
 
 def test_release_lines_select_tables() -> None:
     gen2 = FORMAT.parse(CERT_SHEET.replace("12.5(1)SU5", "10.5(2)"))
-    assert gen2.facts["value_table"] == "gen2"
+    assert gen2.format_facts.value_table == "gen2"
     assert any("AES 256 is not on the gen2 page" in n.message for n in gen2.notes)
     old_fips = FORMAT.parse(CERT_SHEET.replace("12.5(1)SU5   FIPS mode: no",
                                                "10.5(2)  FIPS mode: yes"))
     assert any("no FIPS value list" in n.message for n in old_fips.notes)
     unknown = FORMAT.parse("# value table: 99\n" + CERT_SHEET)
-    assert unknown.facts["value_table"] == "12.x"
+    assert unknown.format_facts.value_table == "12.x"
     assert any(n.line == 1 and "unknown value table" in n.message for n in unknown.notes)
 
 
@@ -497,7 +500,7 @@ def test_gen2_table_renders_the_gen2_labels() -> None:
     text = gen2.render(psk, CTX)
     assert "Authentication Method : Pre-shared Key" in text
     parsed = FORMAT.parse(text)
-    assert parsed.facts["value_table"] == "gen2"
+    assert parsed.format_facts.value_table == "gen2"
     assert parsed.policies == [gen2.project(psk, CTX)]
 
 

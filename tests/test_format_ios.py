@@ -20,8 +20,20 @@ from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.deployment import load as load_deployment
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.ios import FORMAT
-from ccsec.formats.ios_tree import decode_description, encode_description, parse_tree
+from ccsec.formats.facts import (
+    CryptoEngine,
+    IosDynamicMapUse,
+    IosFacts,
+    IosManualEntry,
+    IosRsaKey,
+    IosSwitch,
+    IosTransformMode,
+    IosUnreadableKey,
+    ManualKeying,
+    NatExemptionMissing,
+)
+from ccsec.formats.ios.render import FORMAT
+from ccsec.formats.ios.tree import decode_description, encode_description, parse_tree
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
@@ -83,15 +95,17 @@ def test_vendor_template_placeholders_defaults_and_numbered_acls() -> None:
         Filter(local=IPv4Network("10.10.1.5/32"), remote=IPv4Network("172.16.6.0/24"),
                protocol=6, local_port=443, remote_port=80),
     )
-    assert parsed.facts["ios.crypto_acl_denies"][0]["line"] == line_of(text, "deny   ip any")
+    facts = parsed.format_facts
+    assert isinstance(facts, IosFacts)
+    assert facts.crypto_acl_denies[0].line == line_of(text, "deny   ip any")
     # no peer (placeholder) / undefined ACL: incomplete entries IOS ignores
     assert not b.enabled and b.auth[0].psk is None
     c = rules["PARTNER-MAP-30"]
     assert not c.enabled and a.enabled
-    reasons = {(i["rule"], i["reason"]) for i in parsed.facts["ios.incomplete"]}
+    reasons = {(i.rule, i.reason) for i in facts.incomplete}
     assert reasons == {("PARTNER-MAP-10", "no peer"),
                        ("PARTNER-MAP-30", "ACL NO-SUCH-ACL undefined")}
-    dangling = {(d["kind"], d["name"]) for d in parsed.facts["ios.dangling"]}
+    dangling = {(d.kind, d.name) for d in facts.dangling}
     assert dangling == {("crypto ipsec transform-set", "MISSING-TS"),
                         ("access-list", "NO-SUCH-ACL")}
     assert parsed.locations["PARTNER-MAP-20/filters"] == line_of(text, "access-list 103 remark")
@@ -104,19 +118,20 @@ def test_hub_with_dynamic_maps_manual_keying_nat_and_a_shut_interface() -> None:
     assert list(rules) == ["HUB-MAP-10", "DYN-10", "DYN-20", "OLD-MAP-10"]
     assert end.owner == "HQ-HUB-1" and end.tunnel_style == "crypto-map" and end.source_nat
     assert (end.wan_interface, end.lan_interface) == ("GigabitEthernet0/0", "GigabitEthernet0/1")
-    f = parsed.facts
+    f = parsed.format_facts
+    assert isinstance(f, IosFacts)
     # dynamic map entries become rules with any peer; the one with a profile is aggressive
-    assert f["ios.dynamic_maps"] == [{"map": "HUB-MAP", "seq": 100, "dynamic_map": "DYN",
-                                      "line": line_of(text, "dynamic DYN"),
-                                      "rules": ["DYN-10", "DYN-20"]}]
+    assert f.dynamic_maps == (IosDynamicMapUse("HUB-MAP", 100, "DYN",
+                                               line_of(text, "dynamic DYN"),
+                                               ("DYN-10", "DYN-20")),)
     dyn = rules["DYN-10"]
     assert dyn.peer_address == IPv4Address("0.0.0.0") and dyn.ike.exchange == "aggressive"
     assert dyn.filters == (Filter(local=IPv4Network("0.0.0.0/0"),
                                   remote=IPv4Network("0.0.0.0/0")),)
     # the wildcard key is type 6: present but unreadable
     assert dyn.auth[0].method == "psk" and dyn.auth[0].psk is None
-    assert f["ios.unreadable_keys"] == [{"where": "crypto keyring SPOKES", "type": 6,
-                                         "line": line_of(text, "key 6 WZLY")}]
+    assert f.unreadable_keys == (IosUnreadableKey("crypto keyring SPOKES", 6,
+                                                  line_of(text, "key 6 WZLY")),)
     static = rules["HUB-MAP-10"]
     assert static.auth[0].psk == literal("Branch8-Key-2024")
     assert static.local_address == IPv4Address("198.51.100.10")  # keyring local-address Gi0/0
@@ -126,31 +141,61 @@ def test_hub_with_dynamic_maps_manual_keying_nat_and_a_shut_interface() -> None:
     # policy 20 hides its authentication: rsa-sig, so PSK rules only get policies 5 and 10
     assert [p.label() for p in static.ike.proposals] == ["aes256-sha256-modp2048",
                                                          "3des-sha1-modp1024"]
-    assert f["ios.manual_keying"] == [{"map": "HUB-MAP", "seq": 20,
-                                       "line": line_of(text, "ipsec-manual")}]
+    assert f.manual_keying == (IosManualEntry("HUB-MAP", 20, line_of(text, "ipsec-manual")),)
     # a crypto map on a shut interface protects nothing; its transform set is transport
     old = rules["OLD-MAP-10"]
     assert not old.enabled and old.mode == "transport"
-    assert f["ios.unapplied_crypto_maps"] == ["OLD-MAP"]
-    assert f["ios.shutdown_interfaces"] == ["GigabitEthernet0/2"]
-    assert f["ios.transform_set_modes"]["HOST-TS"] == {"mode": "transport", "require": True,
-                                                      "line": line_of(text, "HOST-TS esp")}
+    assert f.unapplied_crypto_maps == ("OLD-MAP",)
+    assert f.shutdown_interfaces == ("GigabitEthernet0/2",)
+    assert f.transform_set_modes["HOST-TS"] == IosTransformMode("transport", True,
+                                                                line_of(text, "HOST-TS esp"))
     # NAT through a route-map: branch 8 is exempt, the dynamic spokes' traffic is translated
-    (nat,) = f["ios.nat"]
-    assert nat["route_map"] == "NAT-RM" and nat["overload"]
-    assert nat["exempt"] == {"HUB-MAP-10": "exempt", "DYN-10": "partial",
-                             "DYN-20": "translated", "OLD-MAP-10": "exempt"}
-    assert f["ios.nat_static"][0]["line"] == line_of(text, "source static tcp")
-    assert f["ios.nat_t"] == {"enabled": False,
-                              "line": line_of(text, "no crypto ipsec nat-transparency")}
+    (nat,) = f.nat
+    assert nat.route_map == "NAT-RM" and nat.overload
+    assert nat.exempt == {"HUB-MAP-10": "exempt", "DYN-10": "partial",
+                          "DYN-20": "translated", "OLD-MAP-10": "exempt"}
+    assert f.nat_static[0].line == line_of(text, "source static tcp")
+    assert f.nat_t == IosSwitch(False, line_of(text, "no crypto ipsec nat-transparency"))
     assert all(not r.nat_traversal and r.nat_keepalive_s == 20 for r in rules.values())
-    assert f["ios.crypto_accelerator_disabled"]
-    assert f["ios.rsa_keys"] == [{"trustpoint": "HUB-TP", "keypair": "HUB-KEY", "bits": 1024,
-                                  "line": line_of(text, "rsakeypair HUB-KEY")}]
-    assert f["ios.isakmp_default_policies"]["in_effect"]
-    assert not f["ios.isakmp_aggressive_mode"]["disabled"]
+    assert f.crypto_accelerator_disabled
+    assert f.rsa_keys == (IosRsaKey("HUB-TP", "HUB-KEY", 1024,
+                                    line_of(text, "rsakeypair HUB-KEY")),)
+    assert f.isakmp_default_policies.in_effect
+    assert f.isakmp_aggressive_mode.enabled
     # the banner body looks like a crypto map but is text
-    assert "FAKE" not in f["ios.crypto_maps"]
+    assert "FAKE" not in f.crypto_maps
+
+
+def test_device_facts_say_in_generic_terms_what_the_router_facts_say() -> None:
+    """IosFacts.device_facts(): what the audit's checks and pairing read, no IOS words."""
+    text, parsed = load("hub-ikev1-dynamic.cfg")
+    facts = parsed.facts
+    assert facts.device_name == "HQ-HUB-1"
+    assert IPv4Address("198.51.100.10") in facts.addresses  # Gi0/0, the WAN
+    assert facts.down_rules == {"OLD-MAP-10": "crypto map OLD-MAP is not applied to an "
+                                              "interface that is up (GigabitEthernet0/2)"}
+    assert facts.manual_keying == (ManualKeying("crypto map HUB-MAP 20 ipsec-manual",
+                                                line_of(text, "ipsec-manual")),)
+    nat = line_of(text, "ip nat inside source route-map")
+    assert facts.nat_exemption_missing == (
+        NatExemptionMissing("DYN-10", "ip nat inside source (NAT-RM) partial for DYN-10", nat),
+        NatExemptionMissing("DYN-20", "ip nat inside source (NAT-RM) translated for DYN-20",
+                            nat))
+    assert facts.crypto_engines == (CryptoEngine("no crypto engine accelerator", hardware=False,
+                                                 line=line_of(text, "no crypto engine")),)
+    assert facts.rsa_key_bits == {"HUB-KEY": 1024}
+    assert not facts.aggressive_mode_disabled
+    # a VTI whose tunnel source is shut is down under every name the pairing may use
+    vti = FORMAT.parse("crypto isakmp aggressive-mode disable\n"
+                       "crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\n"
+                       "crypto ipsec profile ccsec-r5\n set transform-set T\n"
+                       "interface Gi1\n ip address 192.0.2.1 255.255.255.0\n shutdown\n"
+                       "interface Tunnel5\n tunnel source Gi1\n tunnel destination 192.0.2.9\n"
+                       " tunnel mode ipsec ipv4\n tunnel protection ipsec profile ccsec-r5\n")
+    assert [r.name for r in vti.policies[0].rules] == ["r5"]
+    why = "tunnel source Gi1 of Tunnel5 is shut down"
+    assert vti.facts.down_rules == {"Tunnel5": why, "r5": why, "ccsec-r5": why}
+    assert vti.facts.aggressive_mode_disabled
 
 
 def test_flexvpn_ikev2_vtis_gre_and_certificate_maps() -> None:
@@ -186,9 +231,10 @@ def test_flexvpn_ikev2_vtis_gre_and_certificate_maps() -> None:
     assert gre.filters == (Filter(local=IPv4Network("198.51.100.20/32"),
                                   remote=IPv4Network("192.0.2.99/32"), protocol=47),)
     assert any("65507-65514" in m for m in notes_at(parsed, line_of(text, "interface Tunnel20")))
-    f = parsed.facts
-    assert f["ios.ikev2_defaults"]["policy_in_effect"]
-    assert f["ios.rsa_keys"][0]["bits"] == 3072
+    f = parsed.format_facts
+    assert isinstance(f, IosFacts)
+    assert f.ikev2_defaults.policy_in_effect
+    assert f.rsa_keys[0].bits == 3072
     assert parsed.locations["Tunnel10/auth"] == line_of(text, "Osaka-Local-Key-1") + 1
 
 
@@ -552,6 +598,7 @@ def test_psk_appears_once_and_never_in_notes() -> None:
         parsed = FORMAT.parse(text)
         assert all(key not in n.message for n in parsed.notes)
         assert key not in repr(parsed.policies) and key not in repr(parsed.facts)
+        assert key not in repr(parsed.format_facts)
         assert parsed.policies[0].rules[0].auth[0].psk == literal(key)
 
 

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
+from ccsec.formats.facts import NetshFacts
 from ccsec.formats.windows_netsh import FORMAT, rootca_value
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
@@ -143,7 +144,7 @@ def test_worked_example_3_3() -> None:
     assert r.auth[1].ca == "C=US, O=Example CC, CN=CC Root CA"
     assert r.auth[2].psk is not None and r.auth[2].psk.reveal() == "<psk>"
     assert r.connection_type == "all" and r.enabled
-    assert parsed.facts["assigned"] == "CC-IPSEC"
+    assert parsed.format_facts.assigned == "CC-IPSEC"
     assert any(n.line == 5 and "placeholder" in n.message for n in parsed.notes)
     assert parsed.locations == {"R-APP1-DB1": 5, "R-APP1-DB1/ike": 1, "R-APP1-DB1/esp": 4,
                                 "R-APP1-DB1/auth": 5, "R-APP1-DB1/filters": 3}
@@ -546,7 +547,7 @@ def test_pushd_script_with_abbreviations_and_positional_values() -> None:
     assert [a.ca for a in r1.auth] == ["CN=CA"]
     assert r2.filters == (Filter(local=net("10.0.0.0/16"), remote=net("0.0.0.0/0")),)
     assert r2.action == "block" and r2.lifetime_kb is None
-    assert parsed.facts == {"assigned": None, "store": "local"}
+    assert parsed.format_facts == NetshFacts(assigned=None, store="local")
     assert parsed.locations["R1"] == 10 and parsed.locations["R1/esp"] == 9
 
 
@@ -599,7 +600,7 @@ def test_several_policies_and_which_is_assigned() -> None:
             "ipsec static delete policy name=C\n")
     parsed = FORMAT.parse(text)
     assert [p.name for p in parsed.policies] == ["A", "B"]
-    assert parsed.facts["assigned"] == "B"  # one assigned policy per store
+    assert parsed.format_facts.assigned == "B"  # one assigned policy per store
     assert any("policy B is assigned" in n.message for n in parsed.notes)
 
 

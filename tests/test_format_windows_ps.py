@@ -15,6 +15,7 @@ from pygments.token import Comment, Name, String
 from ccsec.crypto import CAPABILITIES, Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
+from ccsec.formats.facts import PowerShellFacts
 from ccsec.formats.windows_ps import (
     DH_NAMES,
     FORMAT,
@@ -294,7 +295,7 @@ def test_worked_example_transport_kerberos() -> None:
     assert parsed.notes == []
     assert parsed.locations == {"CC-APP1-DB1": 12, "CC-APP1-DB1/ike": 3, "CC-APP1-DB1/esp": 6,
                                 "CC-APP1-DB1/auth": 8, "CC-APP1-DB1/filters": 13}
-    assert parsed.facts["policy_stores"] == ["PersistentStore"]
+    assert parsed.format_facts == PowerShellFacts(policy_stores=("PersistentStore",))
 
 
 def test_worked_example_gpo_tunnel_psk() -> None:
@@ -310,7 +311,7 @@ def test_worked_example_gpo_tunnel_psk() -> None:
     assert [line for line, _ in warnings] == [4, 4]
     assert "main-mode" in warnings[0][1] and "quick-mode" in warnings[1][1]
     assert r.ike.lifetime_s == 480 * 60 and r.esp[0].encryption == Encr.AES128
-    assert parsed.facts["policy_stores"] == ["corp.example.net\\CC-IPsec"]
+    assert parsed.format_facts == PowerShellFacts(policy_stores=("corp.example.net\\CC-IPsec",))
     assert all("<psk>" not in n.message for n in parsed.notes)
 
 

@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ccsec.errors import UnsupportedError
-from ccsec.formats import _MODULES, get, names
+from ccsec.formats import get, names
 from ccsec.formats.base import Format, RenderContext
 from ccsec.policy import EndPolicy, PolicySet, Rule
 from modeldiff import assert_same
@@ -24,9 +24,12 @@ from strategies import any_end_policy, end_policies
 CTX = RenderContext("roundtrip", "test")
 
 
+#: knob modules not named knobs_<format name> (the rest are)
+KNOBS_MODULE = {"windows-powershell": "knobs_windows_ps", "windows-netsh": "knobs_windows_netsh"}
+
+
 def knobs(name: str):
-    # knobs_<x> for ccsec.formats.<x> (a module, or the package that holds the format)
-    return import_module("knobs_" + _MODULES[name].split(".")[2]).KNOBS
+    return import_module(KNOBS_MODULE.get(name, "knobs_" + name)).KNOBS
 
 
 @pytest.mark.parametrize("name", names())

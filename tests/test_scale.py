@@ -23,7 +23,7 @@ from ccsec.deployment import Deployment, load, loads
 from ccsec.deployment.demo import demo_text
 from ccsec.errors import DeploymentError, UserError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.ios_import import parse as ios_parse
+from ccsec.formats.ios.importer import parse as ios_parse
 from ccsec.plan import plan
 from ccsec.render import render_policy_set
 from ccsec.secrets import SecretResolver

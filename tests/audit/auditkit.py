@@ -7,6 +7,7 @@ from typing import Any
 
 from ccsec.audit.model import ImportedEnd
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
+from ccsec.formats.facts import DeviceFacts
 from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
 
@@ -82,10 +83,10 @@ def end(r: Rule | tuple[Rule, ...], owner: str = "a", platform: str | None = "st
 
 def imported(r: Rule | tuple[Rule, ...] | EndPolicy, owner: str = "a",
              platform: str | None = "strongswan", fmt: str = "strongswan", source: str = "",
-             facts: dict[str, object] | None = None, **kw: Any) -> ImportedEnd:
+             facts: DeviceFacts | None = None, **kw: Any) -> ImportedEnd:
     policy = r if isinstance(r, EndPolicy) else end(r, owner, platform, **kw)
     return ImportedEnd(policy=policy, source=source or f"{owner}.conf", format=fmt,
-                       facts=facts or {}, host=policy.owner)
+                       facts=facts or DeviceFacts(), host=policy.owner)
 
 
 def ident(kind: str, value: str) -> Identity:

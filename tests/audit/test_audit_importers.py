@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from ipaddress import IPv4Address
 from pathlib import Path
 
 from hypothesis import given
@@ -90,13 +91,13 @@ def test_ipsec_conf_rules_defaults_and_inheritance() -> None:
 def test_ipsec_conf_non_strict_proposals_get_defaults_and_any_version() -> None:
     p = parse_conf()
     lazy = next(r for r in p.policies[0].rules if r.name == "lazy")
-    assert lazy.ike.version == 2 and "lazy" in p.facts["ike_any_version"]
+    assert lazy.ike.version == 2 and "lazy" in p.facts.ike_any_version
     assert len(lazy.ike.proposals) > 1  # default proposals appended (no "!")
     assert lazy.mode == "transport" and lazy.outbound == "request"
     assert lazy.auth[0].method == "certificate"
     assert lazy.auth[0].ca == "C=JP, O=Example, CN=Example Root"
-    assert p.facts["auth_constraints"]["lazy"] == ["rsa-1024-sha1"]
-    assert p.facts["obsolete_algorithms"]["lazy"] == ["3idea"]
+    assert p.facts.auth_constraints["lazy"] == ("rsa-1024-sha1",)
+    assert p.facts.obsolete_algorithms["lazy"] == ("3idea",)
     assert any(e.integrity is Integ.SHA256 for e in lazy.esp)
     assert (p.locations["lazy"], p.locations["lazy/ike"], p.locations["site/ike"]) == (22, 28, 7)
 
@@ -170,11 +171,11 @@ def test_collector_json_to_policy() -> None:
     assert not psk.enabled and psk.inbound == "request" and psk.outbound == "require"
     assert psk.esp[0].encryption is Encr.TDES and psk.esp[0].integrity is Integ.SHA1
     assert psk.auth[0].method == "psk" and psk.auth[0].psk is None
-    assert p.facts["psk_clear_on_host"] == ["r-psk"]
+    assert p.facts.psk_clear_on_host == {"r-psk"}
     default = rules["r-default"]
     assert default.auth[0].method == "kerberos" and default.ike.version == 1
     assert any("Windows default assumed" in n.message for n in p.notes)
-    assert p.facts["computer_name"] == "PG1A" and p.facts["addresses"] == ["10.20.1.10"]
+    assert p.facts.device_name == "PG1A" and p.facts.addresses == (IPv4Address("10.20.1.10"),)
 
 
 def test_collector_rejects_other_json() -> None:
@@ -314,7 +315,7 @@ def test_swanctl_version_0_is_read_as_accepting_both(tmp_path: Path) -> None:
         "        local_ts = 10.0.0.1/32\n        remote_ts = 10.0.0.2/32\n"
         "        start_action = trap\n      }\n    }\n  }\n}\n", encoding="utf-8")
     (end,) = load_directory(tmp_path).ends
-    assert end.facts["ike_any_version"] == ["c0"]
+    assert end.facts.ike_any_version == {"c0"}
     assert end.any_version(end.policy.rules[0])
 
 
@@ -372,7 +373,7 @@ def test_ios_facts_shut_interface_and_manual_keying(tmp_path: Path) -> None:
     (tmp_path / "peer.conf").write_text(SWAN_PEER, encoding="utf-8")
     inv = load_directory(tmp_path)
     ios = next(e for e in inv.ends if e.format == "ios")
-    assert "M-10" in ios.facts["down_rules"]
+    assert "M-10" in ios.facts.down_rules
     res = run_audit(inv.ends)
     (s,) = res.sessions
     assert s.status.value == "MISSING_END_POINT" and "not applied" in s.reason

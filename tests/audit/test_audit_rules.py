@@ -23,6 +23,7 @@ from ccsec.audit.waivers import Waiver
 from ccsec.findings.families import load_all
 from ccsec.findings.model import CATALOG
 from ccsec.formats.base import Note
+from ccsec.formats.facts import CryptoEngine, DeviceFacts, ManualKeying, NatExemptionMissing
 from ccsec.plan import plan
 
 Case = Callable[[], AuditResult]
@@ -208,20 +209,20 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda: solo(rule(version=1, exchange="main", auths=(auth("psk"),))),
     ),
     "IPSEC-AUTH-004": (
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa-1024-sha256"]}}),
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa-2048-sha256"]}}),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa-1024-sha256",)})),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa-2048-sha256",)})),
     ),
     "IPSEC-AUTH-005": (
-        lambda: solo(facts={"auth_constraints": {"r1": ["dsa-sha256"]}}),
-        lambda: solo(facts={"auth_constraints": {"r1": ["ecdsa-256-sha256"]}}),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("dsa-sha256",)})),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("ecdsa-256-sha256",)})),
     ),
     "IPSEC-AUTH-006": (
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa-2048-sha1"]}}),
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa-2048-sha256"]}}),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa-2048-sha1",)})),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa-2048-sha256",)})),
     ),
     "IPSEC-AUTH-007": (
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa-2048-sha256"]}}),
-        lambda: solo(facts={"auth_constraints": {"r1": ["rsa/pss-sha256"]}}),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa-2048-sha256",)})),
+        lambda: solo(facts=DeviceFacts(auth_constraints={"r1": ("rsa/pss-sha256",)})),
     ),
     "IPSEC-AUTH-008": (
         lambda: kerberos_cross_domain("uc.t.example"),
@@ -230,8 +231,8 @@ CASES: dict[str, tuple[Case, Case]] = {
     # ike
     "IPSEC-IKE-001": (lambda: duo(rule(version=1, pfs=None)), lambda: duo(rule(version=2))),
     "IPSEC-IKE-002": (
-        lambda: solo(facts={"manual_keying": [{"name": "crypto map M 20", "line": 9}]}),
-        lambda: solo(facts={"manual_keying": []}),
+        lambda: solo(facts=DeviceFacts(manual_keying=(ManualKeying("crypto map M 20", 9),))),
+        lambda: solo(facts=DeviceFacts(manual_keying=())),
     ),
     "IPSEC-IKE-003": (
         lambda: duo(rule(), mirror(rule(), ike_proposals=(ike(group=20),))),
@@ -246,8 +247,8 @@ CASES: dict[str, tuple[Case, Case]] = {
         lambda: duo(rule(version=1, pfs=None)),
     ),
     "IPSEC-IKE-005": (
-        lambda: solo(facts={"ike_any_version": ["r1"]}),
-        lambda: solo(facts={"ike_any_version": ["other"]}),
+        lambda: solo(facts=DeviceFacts(ike_any_version=frozenset({"r1"}))),
+        lambda: solo(facts=DeviceFacts(ike_any_version=frozenset({"other"}))),
     ),
     # fallback
     "IPSEC-FB-001": (lambda: solo(rule(outbound="request")), lambda: solo(rule())),
@@ -266,17 +267,13 @@ CASES: dict[str, tuple[Case, Case]] = {
     "IPSEC-NAT-004": (lambda: agents(True), lambda: agents(False)),
     "IPSEC-NAT-005": (
         lambda: solo(
-            facts={
-                "nat_exemption_missing": [
-                    {
-                        "line": 7,
-                        "rule": "r1",
-                        "what": "ip nat inside source (110) translated for r1",
-                    }
-                ]
-            }
+            facts=DeviceFacts(
+                nat_exemption_missing=(
+                    NatExemptionMissing("r1", "ip nat inside source (110) translated for r1", 7),
+                )
+            )
         ),
-        lambda: solo(facts={"nat_exemption_missing": []}),
+        lambda: solo(facts=DeviceFacts(nat_exemption_missing=())),
     ),
     # ops
     "IPSEC-OPS-001": (
@@ -286,13 +283,13 @@ CASES: dict[str, tuple[Case, Case]] = {
     "IPSEC-OPS-002": (lambda: solo(rule(nat_traversal=False)), lambda: solo(rule())),
     "IPSEC-OPS-003": (
         lambda: solo(
-            facts={
-                "crypto_engines": [
-                    {"name": "no crypto engine accelerator", "hardware": False, "line": 3}
-                ]
-            }
+            facts=DeviceFacts(
+                crypto_engines=(
+                    CryptoEngine("no crypto engine accelerator", hardware=False, line=3),
+                )
+            )
         ),
-        lambda: solo(facts={"crypto_engines": [{"name": "onboard", "hardware": True}]}),
+        lambda: solo(facts=DeviceFacts(crypto_engines=(CryptoEngine("onboard", hardware=True),))),
     ),
     "IPSEC-OPS-005": (
         lambda: run_audit(
@@ -443,7 +440,8 @@ def test_psk_with_ikev1_is_high() -> None:
 def test_windows_collector_psk_is_stored_in_clear() -> None:
     r = rule(auths=(auth("psk").model_copy(update={"psk": None}),))
     res = run_audit(
-        [imported(r, "a", "windows", "windows-collector", facts={"psk_clear_on_host": ["r1"]})]
+        [imported(r, "a", "windows", "windows-collector",
+                  facts=DeviceFacts(psk_clear_on_host=frozenset({"r1"})))]
     )
     assert "IPSEC-AUTH-002" in _rules(res)
 

@@ -9,12 +9,12 @@ page labels; an IOS config has ``crypto …``/``interface …`` commands.  The i
 (:mod:`ccsec.formats`) plus the import-only ones (``ipsec-conf``, ``windows-collector``).
 
 Each imported end is attached to the deployment host or gateway that owns most of its addresses
-(rule addresses, interface addresses, the collector's host addresses; a ``ccsec-meta`` owner or a
-Windows computer name equal to a device name wins outright).
+(rule addresses, interface addresses, the collector's host addresses; a ``ccsec-meta`` owner or
+the name the device gives itself — IOS hostname, Windows computer name — equal to a device name
+wins outright).
 
-IOS importer facts (``ios.*``, documented in :mod:`ccsec.formats.ios_import`) are translated
-into the generic facts the checks read: ``down_rules``, ``manual_keying``,
-``nat_exemption_missing``, ``aggressive_mode_disabled``, ``crypto_engines``, ``rsa_key_bits``.
+Each end carries its file's typed facts (:class:`~ccsec.formats.facts.DeviceFacts`, and the
+format's own record): the importers fill them, so nothing here knows a format's vocabulary.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, ip_address
+from ipaddress import IPv4Address
 from pathlib import Path
 
 from ccsec.audit.model import ImportedEnd
@@ -303,18 +303,11 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan]) -> None:
 
 
 def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
-    """One imported end per policy of a parsed file, with the file's facts made generic."""
-    ends = []
-    for policy in parsed.policies:
-        end = ImportedEnd(policy=policy, source=source, format=fmt,
-                          facts=dict(parsed.facts), locations=dict(parsed.locations),
-                          notes=list(parsed.notes))
-        if fmt == "ios":
-            end.facts.update(ios_facts(parsed.facts))
-        elif fmt == "strongswan":
-            end.facts.setdefault("ike_any_version", [])
-        ends.append(end)
-    return ends
+    """One imported end per policy of a parsed file, each with the file's facts."""
+    return [ImportedEnd(policy=policy, source=source, format=fmt, facts=parsed.facts,
+                        locations=dict(parsed.locations), notes=list(parsed.notes),
+                        format_facts=parsed.format_facts)
+            for policy in parsed.policies]
 
 
 _INCLUDE = re.compile(r"(?m)^\s*include\s+(\S+)\s*$")
@@ -346,76 +339,6 @@ def _rel(path: Path, root: Path) -> str:
 
 
 
-
-# --------------------------------------------------------------------------- IOS facts
-
-
-def _list(facts: dict[str, object], key: str) -> list[dict[str, object]]:
-    v = facts.get(key)
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
-
-
-def _dict(facts: dict[str, object], key: str) -> dict[str, dict[str, object]]:
-    v = facts.get(key)
-    return {k: x for k, x in v.items() if isinstance(x, dict)} if isinstance(v, dict) else {}
-
-
-def ios_facts(facts: dict[str, object]) -> dict[str, object]:
-    """The ``ios.*`` facts as the generic keys the checks and the pairing read."""
-    out: dict[str, object] = {}
-    ifaces = _dict(facts, "ios.interfaces")
-    down: dict[str, str] = {}
-    for name, cmap in _dict(facts, "ios.crypto_maps").items():
-        if cmap.get("applied") is False:
-            where = ", ".join(str(i) for i in cmap.get("interfaces") or []) or "no interface"
-            for e in cmap.get("entries") or []:
-                if isinstance(e, dict) and e.get("rule"):
-                    down[str(e["rule"])] = (f"crypto map {name} is not applied to an interface "
-                                            f"that is up ({where})")
-    for dyn in _list(facts, "ios.dynamic_maps"):
-        parent = _dict(facts, "ios.crypto_maps").get(str(dyn.get("map")))
-        if parent and parent.get("applied") is False:
-            for r in dyn.get("rules") or []:  # type: ignore[union-attr]
-                down[str(r)] = (f"crypto map {dyn.get('map')} is not applied to an interface "
-                                "that is up")
-    for name, i in ifaces.items():
-        prof = i.get("tunnel_protection")
-        if not prof:
-            continue
-        src = ifaces.get(str(i.get("tunnel_source") or ""), {})
-        if i.get("shutdown") or src.get("shutdown"):
-            why = f"interface {name} is shut down" if i.get("shutdown") else \
-                f"tunnel source {i.get('tunnel_source')} of {name} is shut down"
-            for rule in {name, str(prof).removeprefix("ccsec-"), str(prof)}:
-                down[rule] = why
-    out["down_rules"] = down
-    out["manual_keying"] = [{"name": f"crypto map {m.get('map')} {m.get('seq')} ipsec-manual",
-                             "line": m.get("line")} for m in _list(facts, "ios.manual_keying")]
-    missing = []
-    for nat in _list(facts, "ios.nat"):
-        exempt = nat.get("exempt")
-        if isinstance(exempt, dict):
-            for rule, state in exempt.items():
-                if state in ("translated", "partial"):
-                    via = nat.get("acl") or nat.get("route_map")
-                    missing.append({"line": nat.get("line"), "rule": rule,
-                                    "what": f"ip nat inside source ({via}) {state} for {rule}"})
-    out["nat_exemption_missing"] = missing
-    aggressive = facts.get("ios.isakmp_aggressive_mode")
-    out["aggressive_mode_disabled"] = isinstance(aggressive, dict) and bool(
-        aggressive.get("disabled"))
-    engines = []
-    if facts.get("ios.crypto_accelerator_disabled"):
-        for e in _list(facts, "ios.crypto_engine"):
-            if str(e.get("text", "")).startswith("no crypto engine"):
-                engines.append({"name": e.get("text"), "hardware": False, "line": e.get("line")})
-    out["crypto_engines"] = engines
-    out["rsa_key_bits"] = {str(k.get("keypair") or k.get("trustpoint")): k.get("bits")
-                           for k in _list(facts, "ios.rsa_keys") if isinstance(k.get("bits"), int)}
-    out["addresses"] = [str(i["address"]) for i in ifaces.values() if i.get("address")]
-    return out
-
-
 # --------------------------------------------------------------------------- attaching
 
 
@@ -442,13 +365,7 @@ def _addresses(end: ImportedEnd) -> list[IPv4Address]:
         if int(r.local_address):
             out.append(r.local_address)
         out += [f.local.network_address for f in r.filters if f.local.prefixlen == 32]
-    for a in end.facts.get("addresses") or []:  # type: ignore[union-attr]
-        try:
-            ip = ip_address(str(a))
-        except ValueError:
-            continue
-        if isinstance(ip, IPv4Address):
-            out.append(ip)
+    out += end.facts.addresses
     return out
 
 
@@ -458,9 +375,8 @@ def attach(ends: list[ImportedEnd], dep: Deployment) -> None:
     names = {h.name.lower(): h.name for h in dep.hosts}
     names.update({g.name.lower(): g.name for _, g in dep.gateways()})
     for end in ends:
-        for hint in (end.policy.owner, end.facts.get("computer_name"),
-                     end.facts.get("ios.hostname")):
-            if isinstance(hint, str) and hint.lower() in names:
+        for hint in (end.policy.owner, end.facts.device_name):
+            if hint is not None and hint.lower() in names:
                 end.host = names[hint.lower()]
                 break
         else:

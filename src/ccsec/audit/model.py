@@ -3,7 +3,9 @@
 Every importer — the format modules' parsers, the legacy ``ipsec.conf`` reader, the Windows
 collector JSON — ends in :class:`ImportedEnd`, so the checks judge a rendered plan, a
 hand-written IOS config and a Windows export the same way (DESIGN: the analyzer reads only the
-model).
+model).  ``facts`` are the typed :class:`~ccsec.formats.facts.DeviceFacts` every check reads
+alike; ``format_facts`` keeps what only the source format knows (an IOS router's interfaces and
+crypto maps…) for work that needs the device's own terms.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ccsec.findings.model import Location
 from ccsec.formats.base import Note
+from ccsec.formats.facts import DeviceFacts, FormatFacts
 from ccsec.policy import EndPolicy, Rule
 
 #: the platform each source format implies when the file does not say
@@ -25,11 +28,6 @@ FORMAT_PLATFORM = {
     "cucm": "cucm",
 }
 
-#: facts keys the audit reads (formats document theirs; these are the ones ccsec's own
-#: importers set)
-FACT_ANY_VERSION = "ike_any_version"  # list of rule names that accept IKEv1 and IKEv2
-FACT_AUTH_CONSTRAINTS = "auth_constraints"  # {rule: [constraint, ...]} e.g. rsa-1024, sha1
-
 
 @dataclass
 class ImportedEnd:
@@ -38,11 +36,13 @@ class ImportedEnd:
     policy: EndPolicy
     source: str
     format: str
-    facts: dict[str, object] = field(default_factory=dict)
+    facts: DeviceFacts = field(default_factory=DeviceFacts)
     locations: dict[str, int] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     #: the deployment host or gateway this config belongs to (None: not attached)
     host: str | None = None
+    #: what only the source format knows (see :data:`~ccsec.formats.facts.FormatFacts`)
+    format_facts: FormatFacts | None = None
 
     @property
     def platform(self) -> str:
@@ -53,8 +53,9 @@ class ImportedEnd:
     def label(self) -> str:
         """The device name: the deployment's, the file's owner, else the file itself (an
         importer's generated ``imported-…`` policy name says nothing)."""
-        if self.host or self.policy.owner:
-            return self.host or self.policy.owner  # type: ignore[return-value]
+        name = self.host or self.policy.owner
+        if name:
+            return name
         if self.policy.name.startswith("imported-"):
             return self.source
         return self.policy.name
@@ -73,5 +74,5 @@ class ImportedEnd:
         return f"{self.label}:{rule.name}" if rule is not None else self.label
 
     def any_version(self, rule: Rule) -> bool:
-        names = self.facts.get(FACT_ANY_VERSION)
-        return isinstance(names, (list, tuple, set, frozenset)) and rule.name in names
+        """Whether the rule initiates IKEv2 but also accepts IKEv1 as responder."""
+        return rule.name in self.facts.ike_any_version

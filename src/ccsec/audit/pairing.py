@@ -90,18 +90,12 @@ def _mirror_score(a: Rule, b: Rule) -> int:
 def side_facts(end: ImportedEnd, rule: Rule, public: IPv4Address | None,
                domain: str | None) -> Side:
     """The per-end facts negotiate() needs, read from the importer's facts."""
-    down = end.facts.get("down_rules")
-    why: bool | str = False
-    if isinstance(down, dict) and rule.name in down:
-        why = str(down[rule.name])
-    elif isinstance(down, (list, tuple, set)) and rule.name in down:
-        why = True
-    aggressive = end.facts.get("aggressive_mode_disabled")
+    facts = end.facts
     return Side(
         versions=frozenset({1, 2}) if end.any_version(rule) else None,
         public=public,
-        down=why,
-        accepts_aggressive=False if aggressive is True else None,
+        down=facts.down_rules.get(rule.name, False),
+        accepts_aggressive=False if facts.aggressive_mode_disabled else None,
         domain=domain,
     )
 

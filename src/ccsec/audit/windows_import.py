@@ -44,6 +44,7 @@ from ccsec.collector.schema import (
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
+from ccsec.formats.facts import CollectorFacts, DeviceFacts, ipv4_addresses
 from ccsec.formats.windows_ps import DEFAULT_MM as DEFAULT_MM_PROPOSALS  # Windows' built-in
 from ccsec.formats.windows_ps import DEFAULT_QM as DEFAULT_QM_PROPOSALS  # default sets
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
@@ -292,14 +293,13 @@ def parse(text: str, source: str = "<text>") -> Parsed:
         parsed.notes.append(Note(None, "info", "NetshIpsecStatic (netsh ipsec static show all) "
                                  "not read: its layout is undocumented [V]"))
     host = doc.host
-    parsed.facts = {
-        "computer_name": host.computer_name,
-        "domain": host.domain,
-        "addresses": [a.ip_address for a in host.addresses],
-        "psk_clear_on_host": psk_rules,
-        "allow_ipsec_through_nat": doc.ipsec.firewall_setting.allow_ipsec_through_nat
-        if doc.ipsec.firewall_setting else None,
-    }
+    parsed.facts = DeviceFacts(device_name=host.computer_name,
+                               addresses=ipv4_addresses(a.ip_address for a in host.addresses),
+                               psk_clear_on_host=frozenset(psk_rules))
+    parsed.format_facts = CollectorFacts(
+        domain=host.domain,
+        allow_ipsec_through_nat=doc.ipsec.firewall_setting.allow_ipsec_through_nat
+        if doc.ipsec.firewall_setting else None)
     parsed.policies.append(EndPolicy(name=to_ident(host.computer_name, "conn"), owner=None,
                                      platform="windows", rules=tuple(rules)))
     return parsed

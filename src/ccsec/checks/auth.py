@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
-from ccsec.audit.model import FACT_AUTH_CONSTRAINTS, ImportedEnd
+from ccsec.audit.model import ImportedEnd
 from ccsec.checks.common import GUIDE, SEED_CUCM, SEED_PSK, Collector
 from ccsec.findings.model import Finding, Severity, rule
 from ccsec.policy import Rule
@@ -72,15 +72,11 @@ KERBEROS_DOMAINS = rule(
 
 
 def _on_host(end: ImportedEnd, r: Rule) -> bool:
-    names = end.facts.get("psk_clear_on_host")
-    return isinstance(names, list) and r.name in names
+    return r.name in end.facts.psk_clear_on_host
 
 
 def _constraints(end: ImportedEnd, r: Rule) -> list[str]:
-    raw = end.facts.get(FACT_AUTH_CONSTRAINTS)
-    if isinstance(raw, dict):
-        return [c.lower() for c in raw.get(r.name, []) if isinstance(c, str)]
-    return []
+    return [c.lower() for c in end.facts.auth_constraints.get(r.name, ())]
 
 
 def _rsa_bits(constraint: str) -> int | None:
@@ -104,12 +100,9 @@ def _signature_checks(c: Collector, end: ImportedEnd, r: Rule) -> None:
         if (con == "rsasig" or con.startswith("rsa")) and "pss" not in con and r.ike.version == 2:
             c.add(RSA_V15, end, r, f"authentication '{con}' uses RSA PKCS#1 v1.5 (method 1)",
                   "auth")
-    for key, what in (("rsa_key_bits", "RSA key pair"),):
-        sizes = end.facts.get(key)
-        if isinstance(sizes, dict):
-            for name, bits in sizes.items():
-                if isinstance(bits, int) and bits < 2048 and _uses_cert(r):
-                    c.add(RSA_SHORT, end, r, f"{what} {name}: {bits} bits", "auth")
+    for name, bits in end.facts.rsa_key_bits.items():
+        if bits < 2048 and _uses_cert(r):
+            c.add(RSA_SHORT, end, r, f"RSA key pair {name}: {bits} bits", "auth")
 
 
 def _uses_cert(r: Rule) -> bool:

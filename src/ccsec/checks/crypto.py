@@ -311,8 +311,4 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
 def _obsolete_names(end: ImportedEnd, r: Rule) -> list[str]:
     """Cipher names an importer saw but ccsec's vocabulary does not hold (facts
     ``obsolete_algorithms``: {rule: [name, …]})."""
-    names = end.facts.get("obsolete_algorithms")
-    if isinstance(names, dict):
-        found = names.get(r.name, [])
-        return [n for n in found if isinstance(n, str)]
-    return []
+    return list(end.facts.obsolete_algorithms.get(r.name, ()))

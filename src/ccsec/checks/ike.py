@@ -83,20 +83,6 @@ def forced_reason(ctx: AuditContext, end: ImportedEnd, r: Rule) -> str | None:
     return None
 
 
-def _manual(end: ImportedEnd) -> list[tuple[str, int | None]]:
-    raw = end.facts.get("manual_keying")
-    out: list[tuple[str, int | None]] = []
-    if isinstance(raw, list):
-        for item in raw:
-            if isinstance(item, str):
-                out.append((item, None))
-            elif isinstance(item, dict):
-                line = item.get("line")
-                out.append((str(item.get("name", "crypto map")),
-                            line if isinstance(line, int) else None))
-    return out
-
-
 def check(ctx: AuditContext) -> Iterable[Finding]:
     c = Collector()
     for end, r in ctx.rules():
@@ -112,7 +98,7 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
             c.add(ANY_VERSION, end, r, "initiates IKEv2 but accepts IKEv1 as responder", "ike")
     out = c.findings()
     for end in ctx.ends:
-        for name, line in _manual(end):
-            out.append(finding(MANUAL, end.subject(), f"{name}: manually keyed SAs (no IKE)",
-                               Location(end.source, line)))
+        for m in end.facts.manual_keying:
+            out.append(finding(MANUAL, end.subject(), f"{m.name}: manually keyed SAs (no IKE)",
+                               Location(end.source, m.line)))
     return out

@@ -76,17 +76,10 @@ def _agents(dep: Deployment) -> list[tuple[str, str]]:
 def _exemptions(ctx: AuditContext) -> list[Finding]:
     out = []
     for end in ctx.ends:
-        raw = end.facts.get("nat_exemption_missing")
-        if not isinstance(raw, list):
-            continue
-        for item in raw:
-            if isinstance(item, dict):
-                line = item.get("line")
-                what = str(item.get("what") or item.get("rule") or "NAT rule")
-                out.append(finding(NO_EXEMPTION, end.subject(), f"{what} translates traffic the "
-                                   "crypto ACL protects", Location(end.source,
-                                                                   line if isinstance(line, int)
-                                                                   else None)))
+        for item in end.facts.nat_exemption_missing:
+            what = item.what or item.rule or "NAT rule"
+            out.append(finding(NO_EXEMPTION, end.subject(), f"{what} translates traffic the "
+                               "crypto ACL protects", Location(end.source, item.line)))
     return out
 
 

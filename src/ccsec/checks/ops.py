@@ -56,20 +56,11 @@ UNREADABLE = rule(
 def _engines(ctx: AuditContext) -> list[Finding]:
     out = []
     for end in ctx.ends:
-        raw = end.facts.get("crypto_engines")
-        if not isinstance(raw, list):
-            continue
-        for e in raw:
-            if not isinstance(e, dict):
-                continue
-            hw = e.get("hardware")
-            nge = e.get("nge")
-            line = e.get("line")
-            name = str(e.get("name", "crypto engine"))
-            if hw is False or nge is False:
-                what = "software only" if hw is False else "no NGE support"
-                out.append(finding(ENGINE, end.subject(), f"{name}: {what}",
-                                   Location(end.source, line if isinstance(line, int) else None)))
+        for e in end.facts.crypto_engines:
+            if e.hardware is False or e.nge is False:
+                what = "software only" if e.hardware is False else "no NGE support"
+                out.append(finding(ENGINE, end.subject(), f"{e.name}: {what}",
+                                   Location(end.source, e.line)))
     return out
 
 

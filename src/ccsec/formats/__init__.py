@@ -20,7 +20,7 @@ _MODULES: dict[str, str] = {
     "windows-powershell": "ccsec.formats.windows_ps",
     "windows-netsh": "ccsec.formats.windows_netsh",
     "cucm": "ccsec.formats.cucm.render",
-    "ios": "ccsec.formats.ios",
+    "ios": "ccsec.formats.ios.render",
     "strongswan": "ccsec.formats.strongswan.swanctl",
 }
 

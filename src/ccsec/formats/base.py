@@ -22,10 +22,13 @@ from typing import ClassVar, Literal
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
+from ccsec.formats.facts import DeviceFacts, FormatFacts
 from ccsec.policy import Auth, EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
+#: the facts of a file whose format tells nothing beyond its policy (shared: facts are frozen)
+NO_FACTS = DeviceFacts()
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,11 @@ class Parsed:
     locations: dict[str, int] = field(default_factory=dict)
     source: str = "<text>"
     format: str = ""
-    #: format-specific facts the policy model has no field for, for the audit's checks
-    #: (e.g. IOS: interfaces that are shut down, NAT rules, crypto engine lines)
-    facts: dict[str, object] = field(default_factory=dict)
+    #: what the device is beyond its policy, as the audit's checks read it (rules that are
+    #: down, NAT that translates protected traffic, key sizes…)
+    facts: DeviceFacts = NO_FACTS
+    #: what only this format knows (e.g. IOS: interfaces, crypto maps, NAT rules)
+    format_facts: FormatFacts | None = None
 
 
 @dataclass(frozen=True)

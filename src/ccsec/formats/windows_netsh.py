@@ -52,7 +52,7 @@ Parse: ccsec output and hand-written scripts — ``netsh ipsec static …`` line
 escape in ``rootca``, lifetimes ``:<n>k``, ``:<n>s``, ``:<n>k/<n>s``, and — with a warning, [V] —
 the online page's ``"3DES-SHA1 DHGroup2;AES128-SHA256 DHGroup14"`` form.  One
 :class:`EndPolicy` per policy in the script; which one is assigned is a note and
-``Parsed.facts["assigned"]``.  Unknown lines become notes; a reference to an object the script
+``NetshFacts.assigned``.  Unknown lines become notes; a reference to an object the script
 never created is a :class:`ParseError` with file:line.  Values a hand-written script leaves out
 take netsh's defaults, with a note where they are unverified [V] (IKE and quick-mode methods,
 lifetimes, the default response rule, Kerberos as the "dynamic default" authentication).  Read
@@ -87,6 +87,7 @@ from ccsec.formats.base import (
     meta_str,
     read_meta,
 )
+from ccsec.formats.facts import NetshFacts
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 from ccsec.secrets import literal
 
@@ -925,7 +926,7 @@ class _Store:
         self.filteractions: dict[str, NFilterAction] = {}
         self.context: tuple[str, ...] = ()
         self.stack: list[tuple[str, ...]] = []
-        self.facts: dict[str, object] = {}
+        self.location: str | None = None  # set store location=…
         self.line = 0
         self.token_error: str | None = None
 
@@ -1303,7 +1304,7 @@ class _Store:
         location = (_get(tags, "location") or "").lower()
         if location not in ("local", "domain", "persistent"):
             raise _Bad(f"location={location}: expected local or domain")
-        self.facts["store"] = location
+        self.location = location
         if location != "local":
             self.note("warning", f"the script writes the {location} store, not the local one")
 
@@ -1445,8 +1446,8 @@ class _Builder:
             except ValueError as exc:
                 raise ParseError(Problem(f"policy {p.name}: {_reason(exc)}", store.source,
                                          p.line)) from None
-        self.parsed.facts["assigned"] = assigned[0] if assigned else None
-        self.parsed.facts.update(store.facts)
+        self.parsed.format_facts = NetshFacts(assigned=assigned[0] if assigned else None,
+                                              store=store.location)
         if assigned:
             self.notes.append(Note(None, "info", f"policy {assigned[0]} is assigned (active)"))
         elif store.policies:

@@ -99,6 +99,7 @@ from ccsec.formats.base import (
     meta_str,
     read_meta,
 )
+from ccsec.formats.facts import PowerShellFacts
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 from ccsec.secrets import literal
 
@@ -2015,7 +2016,7 @@ class _Builder:
                 platform=meta_str(self.meta, "platform") if is_meta else None,
                 rules=tuple(rules),
             ))
-        self.parsed.facts["policy_stores"] = list(self.interp.stores)
+        self.parsed.format_facts = PowerShellFacts(policy_stores=tuple(self.interp.stores))
 
     def _merge(self, rules: list[tuple[WinRule, Rule]], w: WinRule, rule: Rule) -> bool:
         """Fold ccsec's extra filter rules ``R.2``, ``R.3``… back into rule ``R``."""

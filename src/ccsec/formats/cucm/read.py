@@ -10,7 +10,7 @@ each block becomes a rule.  Values outside the selected value table become warni
 the audit to judge.  A value that cannot be mapped at all is a ParseError in a sheet (a typo
 someone can fix) but only a warning in ``show`` output (the node's real state, whose token
 spellings are unverified): that policy is then skipped and its token kept in
-``Parsed.facts["unknown_tokens"]``.
+``CucmFacts.unknown_tokens`` (``Parsed.format_facts``).
 
 A sheet names its table on a ``# value table: KEY`` line, which the reader honours (a
 hand-filled ``# release: 12.5(1)SU5  FIPS mode: yes`` line also selects one, via ``RELEASES``)
@@ -46,6 +46,7 @@ from ccsec.formats.cucm.values import (
     cert_identity,
     fold,
 )
+from ccsec.formats.facts import CucmFacts, CucmUnknownToken
 from ccsec.policy import IDENT_RE, Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import Secret, literal
 
@@ -65,19 +66,13 @@ def read(text: str, source: str, default: ValueTable, format_name: str, comment:
     """Read a sheet or ``show`` output against ``default`` (or the table the text names).
 
     A value that maps to nothing is a ParseError in a sheet but in ``show`` output only skips
-    that policy, its token kept in ``facts["unknown_tokens"]`` (see the package docstring)."""
+    that policy, its token kept in ``CucmFacts.unknown_tokens`` (see the package docstring)."""
     parsed = Parsed(policies=[], source=source, format=format_name)
     lines = text.splitlines()
     scan = scan_lines(lines, parsed)
     kind: Kind = "show" if scan.prompt or scan.show_labels > scan.sheet_labels else "sheet"
     table = select_table(scan, parsed, default)
-    unknown: list[dict[str, object]] = []
-    parsed.facts.update({
-        "input": "show ipsec information" if kind == "show" else "sheet",
-        "value_table": table.key,
-        "certificate_names": {},
-        "unknown_tokens": unknown,
-    })
+    unknown: list[CucmUnknownToken] = []
     reader = _Reader(table, kind, source, parsed)
     groups: dict[str, list[Rule]] = {}
     for block in inherit(scan.blocks, parsed):
@@ -95,6 +90,10 @@ def read(text: str, source: str, default: ValueTable, format_name: str, comment:
                                      "appears twice; the first one is used"))
             continue
         rules.append(rule)
+    parsed.format_facts = CucmFacts(
+        input="show ipsec information" if kind == "show" else "sheet",
+        value_table=table.key, certificate_names=reader.certificate_names,
+        unknown_tokens=tuple(unknown))
     parsed.policies = _policies(groups, read_meta(lines, comment), scan, source)
     return parsed
 
@@ -131,17 +130,18 @@ class _Reader:
     def __init__(self, table: ValueTable, kind: Kind, source: str, parsed: Parsed) -> None:
         self.t, self.kind, self.source, self.parsed = table, kind, source, parsed
         self.notes = parsed.notes
+        self.certificate_names: dict[str, str] = {}  # rule → Certificate Name as written
 
     def error(self, bad: _Bad) -> ParseError:
         label = FIELD_LABEL.get(bad.key, bad.key)
         return ParseError(Problem(f"cannot read '{bad.token[:40]}'", self.source, bad.line,
                                   field=label, fix=bad.fix))
 
-    def skip(self, block: Block, bad: _Bad, unknown: list[dict[str, object]]) -> None:
+    def skip(self, block: Block, bad: _Bad, unknown: list[CucmUnknownToken]) -> None:
         label = FIELD_LABEL.get(bad.key, bad.key)
         name = block.fields.get("name", ("?", 0))[0][:80]
         token = bad.token[:80]
-        unknown.append({"policy": name, "field": label, "token": token, "line": bad.line})
+        unknown.append(CucmUnknownToken(policy=name, field=label, token=token, line=bad.line))
         self.notes.append(Note(bad.line, "warning", f"policy {name}: {label} token "
                                f"'{token}' is not known to ccsec [U spellings]; policy skipped"
                                f" ({bad.fix})"))
@@ -273,9 +273,7 @@ class _Reader:
                        "authentication has no peer certificate")
             return Auth(method="certificate"), None
         ident = cert_identity(cert_value)
-        names = self.parsed.facts.setdefault("certificate_names", {})
-        if isinstance(names, dict):
-            names[name] = cert_value
+        self.certificate_names[name] = cert_value
         if ident is None:
             self._note(cert[1] if cert else line, "Certificate Name cannot be read as a peer "
                        "identity; kept in facts only")

@@ -49,6 +49,7 @@ from typing import Literal
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
+from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.proposals import DEFAULT_ESP, DEFAULT_IKE, ProposalError, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
@@ -486,9 +487,10 @@ class IpsecConf:
                     r = r.model_copy(update={"name": to_ident(f"{r.name}-{len(seen)}", "conn")})
                 seen.add(r.name)
                 rules.append(r)
-        parsed.facts = {"ike_any_version": reader.any_version,
-                        "auth_constraints": reader.constraints,
-                        "obsolete_algorithms": reader.obsolete}
+        parsed.facts = DeviceFacts(
+            ike_any_version=frozenset(reader.any_version),
+            auth_constraints={k: tuple(v) for k, v in reader.constraints.items()},
+            obsolete_algorithms={k: tuple(v) for k, v in reader.obsolete.items()})
         stem = Path(source).stem if not source.startswith("<") else "ipsec"
         parsed.policies.append(EndPolicy(name=to_ident(f"imported-{stem}", "conn"),
                                          platform="strongswan", rules=tuple(rules)))

@@ -31,6 +31,7 @@ from ccsec.formats.base import (
     read_meta,
     unjson_comment,
 )
+from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
@@ -49,8 +50,6 @@ from ccsec.secrets import Secret, literal
 
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
 PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
-#: Parsed.facts key: names of rules whose connection says ``version = 0`` (IKEv1 and IKEv2)
-FACT_ANY_VERSION = "ike_any_version"
 STRONGSWAN_IKE_REKEY_DEFAULT = 14400  # swanctl.conf(5): rekey_time 4h
 STRONGSWAN_CHILD_REKEY_DEFAULT = 3600
 #: a child's ``mode`` that is a shunt, not IPsec → the rule's filter action
@@ -265,13 +264,15 @@ class StrongSwan(Format):
         secrets = self._secrets(root.section("secrets"))
         conns = root.section("connections")
         rules: list[Rule] = []
+        any_version: list[str] = []  # rules whose connection says version = 0
         for conn in conns.sections() if conns else []:
             try:
-                rules.append(self._rule(conn, secrets, parsed))
+                rules.append(self._rule(conn, secrets, parsed, any_version))
             except (ValueError, ProposalError) as exc:
                 msg = str(exc).splitlines()[0]
                 raise ParseError(Problem(f"connection {conn.name}: {msg}", source, conn.line,
                                          fix="see swanctl.conf(5)")) from None
+        parsed.facts = DeviceFacts(ike_any_version=frozenset(any_version))
         stem = Path(source).stem if not source.startswith("<") else "swanctl"
         name = meta_str(meta, "name") or to_ident(f"imported-{stem}")
         parsed.policies.append(EndPolicy(
@@ -295,7 +296,7 @@ class StrongSwan(Format):
         return out
 
     def _rule(self, conn: Section, secrets: list[tuple[str, set[str], str]],
-              parsed: Parsed) -> Rule:
+              parsed: Parsed, any_version: list[str]) -> Rule:
         name = to_ident(conn.name)
         parsed.locations[name] = conn.line
         local = conn.section("local") or Section("local", conn.line)
@@ -310,8 +311,6 @@ class StrongSwan(Format):
             parsed.notes.append(Note(conn.line_of("version"), "info",
                                      f"{conn.name}: version 0 accepts IKEv1 and IKEv2 "
                                      "(initiates IKEv2)"))
-            any_version = parsed.facts.setdefault(FACT_ANY_VERSION, [])
-            assert isinstance(any_version, list)
             any_version.append(name)
         ike_props = []
         for text in (conn.value("proposals") or "default").split(","):

@@ -1,5 +1,5 @@
 """Cisco IOS / IOS XE: the site-tunnel configuration of a gateway router (MISSION A3, B4, B5, C1,
-C3, E7), and — through :mod:`ccsec.formats.ios_import` — the running-config importer the audit
+C3, E7), and — through :mod:`ccsec.formats.ios.importer` — the running-config importer the audit
 reads.  Syntax: ``shared/reference/platform-syntax.md`` §1, §2, §5, §7.
 
 Render — one configuration per IOS gateway holding all its tunnel rules, to paste in
@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 from ccsec.crypto import CAPABILITIES, DH_GROUPS, PRF_OF_INTEG, EspProposal, IkeProposal, is_aead
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import Format, Parsed, RenderContext
-from ccsec.formats.ios_tree import (
+from ccsec.formats.ios.tree import (
     AH_INTEG,
     DESCRIPTION_MAX,
     ESP_ENCR,
@@ -160,11 +160,12 @@ class Device:
             d.keepalive[version] = min(values, default=None)
         d.nat_t_off = any(not r.nat_traversal for r in end.rules)
         for r in end.rules:
-            for p in r.esp:
-                d.transform_sets.setdefault(p, obj(p.label().replace(":", "-").replace("+", "-")))
+            for esp in r.esp:
+                d.transform_sets.setdefault(
+                    esp, obj(esp.label().replace(":", "-").replace("+", "-")))
             if r.auth[0].method == "certificate":
-                key = (r.auth[0].ca, _local_dn(r))
-                d.trustpoints.setdefault(key, f"ccsec-tp{len(d.trustpoints) + 1}")
+                ca_dn = (r.auth[0].ca, _local_dn(r))
+                d.trustpoints.setdefault(ca_dn, f"ccsec-tp{len(d.trustpoints) + 1}")
         return d
 
 
@@ -272,9 +273,9 @@ class Ios(Format):
                 out.append(f"IKEv1 on IOS derives the PRF from the hash ({p.label()})")
             elif not CAP.allows_ike(p, v):
                 out.append(f"IKE proposal {p.label()} is outside what IOS negotiates")
-        for p in r.esp:
-            if not CAP.allows_esp(p) or (p.encryption is None and p.ah is None):
-                out.append(f"ESP proposal {p.label()} is outside the IOS transform set words")
+        for esp in r.esp:
+            if not CAP.allows_esp(esp) or (esp.encryption is None and esp.ah is None):
+                out.append(f"ESP proposal {esp.label()} is outside the IOS transform set words")
         if len(r.esp) > CAP.max_esp:
             out.append(f"{len(r.esp)} ESP proposals; a crypto map entry takes at most "
                        f"{CAP.max_esp} transform sets")
@@ -505,9 +506,9 @@ class Ios(Format):
             out.append(f" match certificate {name}")
         local = rule.local_id
         if local is not None:
-            word = {"address": "address", "fqdn": "fqdn", "keyid": "key-id", "dn": "dn"}
+            words = {"address": "address", "fqdn": "fqdn", "keyid": "key-id", "dn": "dn"}
             value = "" if local.kind == "dn" else f" {local.value}"
-            out.append(f" identity local {word[local.kind]}{value}")
+            out.append(f" identity local {words[local.kind]}{value}")
         method = "pre-share" if auth.method == "psk" else "rsa-sig"
         out += [f" authentication remote {method}", f" authentication local {method}"]
         if auth.method == "psk":
@@ -626,7 +627,7 @@ class Ios(Format):
     # ------------------------------------------------------------------- parse
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
-        from ccsec.formats.ios_import import parse
+        from ccsec.formats.ios.importer import parse
 
         return parse(text, source)
 
