@@ -23,11 +23,12 @@ from pydantic import SecretStr
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
-from ccsec.formats.windows_netsh import FORMAT, rootca_value
+from ccsec.formats.windows.netsh import FORMAT
+from ccsec.formats.windows.text import rootca_value
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import Secret, SecretResolver, literal
-from knobs_windows_netsh import KNOBS
+from knobs_netsh import KNOBS
 from modeldiff import assert_same
 from strategies import end_policies
 

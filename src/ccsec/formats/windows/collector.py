@@ -44,8 +44,8 @@ from ccsec.collector.schema import (
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
-from ccsec.formats.windows_ps import DEFAULT_MM as DEFAULT_MM_PROPOSALS  # Windows' built-in
-from ccsec.formats.windows_ps import DEFAULT_QM as DEFAULT_QM_PROPOSALS  # default sets
+from ccsec.formats.windows.vocabulary import DEFAULT_MM as DEFAULT_MM_PROPOSALS
+from ccsec.formats.windows.vocabulary import DEFAULT_QM as DEFAULT_QM_PROPOSALS
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
 
 NAME = "windows-collector"
