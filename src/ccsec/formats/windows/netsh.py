@@ -21,8 +21,9 @@ Render — one script per end, meant for ``netsh -f ipsec.netsh`` from an elevat
   Policy and rule names are identifiers without dots, so these names never collide;
 * DH groups go through IANA numbers: netsh group ``3`` is IANA group 14 (§2.1);
 * ``soft=`` is the outbound and ``inpass=`` the inbound clear-text fallback ("request");
-* every string value is double-quoted after :func:`text_problem` found it representable: netsh has
-  no escape for ``"`` in a name, description or key, and a script line cannot hold a line break.
+* every string value is double-quoted by :func:`.text.netsh_value` after
+  :func:`.text.netsh_text_problem` found it representable: netsh has no escape for ``"`` in a
+  name, description or key, and a script line cannot hold a line break.
   Inside ``rootca`` a double quote is written ``\\'`` (§3.1).
 
 Lost on the way (:meth:`WindowsNetsh.project`):

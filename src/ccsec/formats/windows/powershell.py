@@ -21,10 +21,11 @@ Render — one reviewable, idempotent script per Windows end:
   and ``R.MainModeRule`` are its objects.  Filters that are not one address×address×port
   product become extra rules ``R.2``, ``R.3`` … sharing R's sets (rule names never hold a dot,
   so these never collide);
-* every string from the model goes through :func:`quote`, a PowerShell single-quoted literal in
-  which all five single-quote characters (``'`` and U+2018–U+201B, which PowerShell treats
-  alike) are doubled: a description can hold quotes, newlines, ``$(…)``, backticks or ``#>``
-  and stays text.  Only identifiers, IP addresses and enum keywords are written bare;
+* every string from the model goes through :func:`.text.ps_literal`, a PowerShell
+  single-quoted literal in which all five single-quote characters (``'`` and U+2018–U+201B,
+  which PowerShell treats alike) are doubled: a description can hold quotes, newlines,
+  ``$(…)``, backticks or ``#>`` and stays text.  Only identifiers, IP addresses and enum
+  keywords are written bare;
 * the file starts with a UTF-8 BOM: Windows PowerShell 5.1 reads a script without one in the
   ANSI code page, where the bytes of some characters (e.g. ``ё`` = D1 91) decode to a
   typographic quote and would end a string early;
