@@ -28,7 +28,7 @@ from ccsec.formats.windows.text import rootca_value
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import Secret, SecretResolver, literal
-from knobs_netsh import KNOBS
+from knobs_windows_netsh import KNOBS
 from modeldiff import assert_same
 from strategies import end_policies
 
