@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ccsec.formats.windows_ps import DH_NAMES, GCM_HASH, MM_ENCR, MM_HASH, QM_ENCR, QM_HASH
+from ccsec.formats.windows.vocabulary import DH_NAMES, GCM_HASH, MM_ENCR, MM_HASH, QM_ENCR, QM_HASH
 from ccsec.policy import EndPolicy, Rule
 
 SCHEMA = "ccsec-windows-collector/1"

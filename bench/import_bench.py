@@ -9,7 +9,7 @@ Corpora, from a synthetic 300-site deployment (``ccsec synth``, seed 7):
   gateways and, as a widening, the two central IOS gateways: hubs with ~300 connections);
 * Windows export — the collector JSON (``ccsec collector windows``, schema
   ``ccsec-windows-collector/1``) each planned Windows end would produce once its policy is
-  applied (bench/gen_windows_export.py), read by ``ccsec.audit.windows_import``;
+  applied (bench/gen_windows_export.py), read by ``ccsec.formats.windows.collector``;
 * PowerShell — each Windows end's ``ipsec.ps1`` as ccsec renders it.
 
 Methods per corpus, interleaved in every repetition: the floor (``read().splitlines()``), for
@@ -39,8 +39,8 @@ src_path()
 
 from gen_windows_export import export_text  # noqa: E402
 
-from ccsec.audit.windows_import import parse as windows_parse  # noqa: E402
 from ccsec.formats import get as get_format  # noqa: E402
+from ccsec.formats.windows.collector import parse as windows_parse  # noqa: E402
 
 Reader = Callable[[str], int]
 

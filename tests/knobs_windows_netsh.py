@@ -1,4 +1,4 @@
-"""What a netsh ipsec static script carries exactly (see ccsec.formats.windows_netsh for losses).
+"""What a netsh ipsec static script carries exactly (see ccsec.formats.windows.netsh for losses).
 
 IKEv1 main mode only; IKE methods DES/3DES × MD5/SHA1 × DH 1/2/14 (netsh groups 1/2/3);
 quick-mode offers from the qmsecmethods help grammar (ESP[DES|3DES|None, MD5|SHA1|None], AH[…],
@@ -9,7 +9,7 @@ connection type.
 Tuned so that enough drawn policies are expressible (the shared description strategy puts a
 double quote or a control character into about half of all descriptions, which netsh must
 refuse): at most two rules, no PFS here — qmpfs=yes reuses the main-mode group, so PFS is only
-exact when every IKE method of the policy has that group; test_format_windows_netsh.py draws
+exact when every IKE method of the policy has that group; the netsh format tests draw
 exactly those policies — and certificate auth (half of which the strategy draws without a CA
 name) one time in five.
 """

@@ -24,7 +24,8 @@ from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.facts import NetshFacts
-from ccsec.formats.windows_netsh import FORMAT, rootca_value
+from ccsec.formats.windows.netsh import FORMAT
+from ccsec.formats.windows.text import rootca_value
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import Secret, SecretResolver, literal

@@ -16,17 +16,16 @@ from ccsec.crypto import CAPABILITIES, Encr, EspProposal, IkeProposal, Integ, Pr
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.facts import PowerShellFacts
-from ccsec.formats.windows_ps import (
+from ccsec.formats.windows.powershell import FORMAT
+from ccsec.formats.windows.ps_lexer import command_names, tokenize
+from ccsec.formats.windows.text import ps_literal
+from ccsec.formats.windows.vocabulary import (
     DH_NAMES,
-    FORMAT,
     MM_ENCR,
     MM_HASH,
     NO_VOLUME_LIMIT_KB,
     QM_ENCR,
     QM_HASH,
-    command_names,
-    quote,
-    tokenize,
 )
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import literal
@@ -119,16 +118,16 @@ def test_pygments_sees_the_payload_only_inside_strings(payload: str) -> None:
 
 
 def test_quote_doubles_all_five_single_quotes() -> None:
-    assert quote("a'b\u2018c\u2019d\u201ae\u201bf") == \
+    assert ps_literal("a'b\u2018c\u2019d\u201ae\u201bf") == \
         "'a''b\u2018\u2018c\u2019\u2019d\u201a\u201ae\u201b\u201bf'"
-    assert quote('say "hi" $(x) `n') == "'say \"hi\" $(x) `n'"
+    assert ps_literal('say "hi" $(x) `n') == "'say \"hi\" $(x) `n'"
     with pytest.raises(UnsupportedError):
-        quote("nul\0here")
+        ps_literal("nul\0here")
 
 
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\0")))
 def test_quote_round_trips_through_the_tokenizer(value: str) -> None:
-    (tok,) = tokenize(quote(value))
+    (tok,) = tokenize(ps_literal(value))
     assert (tok.kind, tok.text, tok.dynamic) == ("str", value, False)
 
 
@@ -544,7 +543,7 @@ KEY = "Lab-Key'\u2019-0123456789"
 def test_psk_is_written_once_and_never_in_notes() -> None:
     end = make_end(make_rule(auth=(Auth(method="psk", psk=literal(KEY)),)))
     text, parsed = roundtrip(end)
-    assert text.count(quote(KEY)) == 1
+    assert text.count(ps_literal(KEY)) == 1
     assert text.count("Lab-Key") == 1
     assert "clear text" in text  # the header warns that the file holds a key
     assert parsed.policies[0].rules[0].auth[0].psk == literal(KEY)

@@ -24,12 +24,9 @@ from strategies import any_end_policy, end_policies
 CTX = RenderContext("roundtrip", "test")
 
 
-#: knob modules not named knobs_<format name> (the rest are)
-KNOBS_MODULE = {"windows-powershell": "knobs_windows_ps", "windows-netsh": "knobs_windows_netsh"}
-
-
 def knobs(name: str):
-    return import_module(KNOBS_MODULE.get(name, "knobs_" + name)).KNOBS
+    # knobs_<format name>: one package may hold several formats (ccsec.formats.windows)
+    return import_module("knobs_" + name.replace("-", "_")).KNOBS
 
 
 @pytest.mark.parametrize("name", names())

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccsec.audit.inventory import attach, load_directory, sniff
-from ccsec.audit.windows_import import parse as parse_collector
 from ccsec.crypto import Encr, Integ
 from ccsec.errors import ParseError
 from ccsec.formats.strongswan.ipsec_conf import FORMAT as IPSEC_CONF
+from ccsec.formats.windows.collector import parse as parse_collector
 
 BROWNFIELD = Path(__file__).resolve().parent.parent / "data" / "audit-brownfield" / "configs"
 

@@ -102,7 +102,7 @@ def _render_format(name: str) -> Callable[[str, str], Parsed]:
 
 
 def _windows_collector(text: str, source: str) -> Parsed:
-    from ccsec.audit.windows_import import parse
+    from ccsec.formats.windows.collector import parse
 
     return parse(text, source)
 

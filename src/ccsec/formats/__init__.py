@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ccsec.formats.base import Format
 
 _MODULES: dict[str, str] = {
-    "windows-powershell": "ccsec.formats.windows_ps",
-    "windows-netsh": "ccsec.formats.windows_netsh",
+    "windows-powershell": "ccsec.formats.windows.powershell",
+    "windows-netsh": "ccsec.formats.windows.netsh",
     "cucm": "ccsec.formats.cucm.render",
     "ios": "ccsec.formats.ios.render",
     "strongswan": "ccsec.formats.strongswan.swanctl",

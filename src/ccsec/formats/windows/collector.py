@@ -24,12 +24,26 @@ lists them: Windows stores the key in clear text in its policy store.  Not read 
 ``Phase2AuthSets`` (user/second authentication), ``NetshIpsecStatic`` (the ``show all`` layout
 is undocumented [V]; export the legacy store with ``ccsec`` netsh scripts instead), certificate
 criteria beyond the root CA, port ranges.
+
+This is a parse-only reader: the collector writes these files, ccsec never does.
+
+Shared with the PowerShell parser (:mod:`.netsecurity`, :mod:`.vocabulary`): the cmdlets'
+enum words, Windows' built-in default sets and their GUIDs, the default lifetimes, the
+LocalAddress × RemoteAddress product a rule stands for and the SameAsMainMode PFS group.  Not
+shared: :class:`~ccsec.formats.windows.netsecurity.PolicyBuilder` itself, because the two
+read different things and their outputs (pinned by tests) differ where Windows fills a gap.
+A collector file is the store Windows kept, so a rule it cannot read is skipped with a
+warning (a script's is a ParseError), proposals keep duplicates, an empty auth set falls
+back to Kerberos, the default quick-mode set has no volume limit, a rule finds its main-mode
+rule by a shared remote address string (not by ccsec's object names or subnet cover), and
+raw CIM numbers are read beside the enum words.
 """
 
 from __future__ import annotations
 
 import json
 from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -45,30 +59,42 @@ from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.facts import CollectorFacts, DeviceFacts, ipv4_addresses
-from ccsec.formats.windows_ps import DEFAULT_MM as DEFAULT_MM_PROPOSALS  # Windows' built-in
-from ccsec.formats.windows_ps import DEFAULT_QM as DEFAULT_QM_PROPOSALS  # default sets
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, to_ident
+from ccsec.formats.windows.netsecurity import expand, same_as_main_mode
+from ccsec.formats.windows.vocabulary import (
+    DEFAULT_MM,
+    DEFAULT_MM_MINUTES,
+    DEFAULT_QM,
+    DEFAULT_QM_MINUTES,
+    DEFAULT_SET_GUIDS,
+    PROTO_OUT,
+    QM_ENCR,
+    QM_HASH,
+    SECURITY,
+)
+from ccsec.policy import Auth, EndPolicy, Ike, Rule, Security, to_ident
 
 NAME = "windows-collector"
-DEFAULT_MM = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE1}"
-DEFAULT_QM = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE2}"
-DEFAULT_P1 = "{E5A5D32A-4BCE-4e4d-B07F-4AB1BA7E5FE3}"
 
-ENCR = {"DES": Encr.DES, "DES3": Encr.TDES, "AES128": Encr.AES128, "AES192": Encr.AES192,
-        "AES256": Encr.AES256, "AESGCM128": Encr.AES128GCM, "AESGCM192": Encr.AES192GCM,
-        "AESGCM256": Encr.AES256GCM,
-        # raw MSFT_NetIKEQMCryptoProposal.CipherAlgorithm values
-        "2": Encr.DES, "6": Encr.TDES, "65001": Encr.AES128, "65002": Encr.AES192,
-        "65003": Encr.AES256, "65004": Encr.AES128GCM, "65005": Encr.AES192GCM,
-        "65006": Encr.AES256GCM}
-HASH = {"MD5": Integ.MD5, "SHA1": Integ.SHA1, "SHA256": Integ.SHA256, "SHA384": Integ.SHA384,
-        "AESGMAC128": Integ.AES128GMAC, "AESGMAC192": Integ.AES128GMAC,
-        "AESGMAC256": Integ.AES256GMAC,
-        "2": Integ.MD5, "3": Integ.SHA1, "65001": Integ.SHA256, "65002": Integ.SHA384,
-        "65003": Integ.AES128GMAC, "65004": Integ.AES128GMAC, "65005": Integ.AES256GMAC}
+#: the cmdlets' -Encryption words (ESP null encryption is read from the encapsulation) and
+#: the raw MSFT_NetIKEQMCryptoProposal.CipherAlgorithm values (platform-syntax.md §4.5)
+ENCR: dict[str, Encr] = {
+    **{word.upper(): encr for encr, word in QM_ENCR.items() if encr is not Encr.NULL},
+    "2": Encr.DES, "6": Encr.TDES, "65001": Encr.AES128, "65002": Encr.AES192,
+    "65003": Encr.AES256, "65004": Encr.AES128GCM, "65005": Encr.AES192GCM,
+    "65006": Encr.AES256GCM}
+#: the cmdlets' hash words and the raw CIM values; AES-GMAC-192 (word and 65004) is read as
+#: AES-128 GMAC, the model having no 192-bit GMAC integrity
+HASH: dict[str, Integ] = {
+    **{word.upper(): integ for integ, word in QM_HASH.items()},
+    "AESGMAC192": Integ.AES128GMAC,
+    "2": Integ.MD5, "3": Integ.SHA1, "65001": Integ.SHA256, "65002": Integ.SHA384,
+    "65003": Integ.AES128GMAC, "65004": Integ.AES128GMAC, "65005": Integ.AES256GMAC}
+#: a value that names no algorithm or group
 NONE = {"", "NONE", "0", "NOTCONFIGURED"}
-SECURITY = {"REQUIRE": "require", "REQUEST": "request", "NONE": "none", "2": "require",
-            "1": "request", "0": "none"}
+#: -InboundSecurity / -OutboundSecurity words (upper case) and raw CIM values → model values
+SECURITY_IN: dict[str, Security] = {
+    **{word.upper(): model for model, word in SECURITY.items()},
+    "2": "require", "1": "request", "0": "none"}
 
 
 def _u(value: str | None) -> str:
@@ -85,14 +111,15 @@ def _group(value: str | None) -> int | None:
 
 def _mm(sets: dict[str, MainModeCryptoSet], name: str | None,
         notes: list[Note]) -> tuple[tuple[IkeProposal, ...], int | None]:
-    s = sets.get(name or "") or sets.get(DEFAULT_MM)
+    s = sets.get(name or "") or sets.get(DEFAULT_SET_GUIDS["mmcrypto"])
     if s is None:
         notes.append(Note(None, "info", "main-mode crypto: Windows default assumed "
                           "(dhgroup2-aes128-sha1, dhgroup2-3des-sha1 [D])"))
-        return DEFAULT_MM_PROPOSALS, None
+        return DEFAULT_MM, None
     out = []
     for p in s.proposal:
-        enc, integ, group = ENCR.get(_u(p.encryption)), HASH.get(_u(p.hash)), _group(p.key_exchange)
+        enc, integ = ENCR.get(_u(p.encryption)), HASH.get(_u(p.hash))
+        group = _group(p.key_exchange)
         if enc is None or integ is None or group is None:
             notes.append(Note(None, "warning", f"main-mode set {s.name}: proposal "
                               f"{p.encryption}/{p.hash}/{p.key_exchange} not read"))
@@ -102,12 +129,13 @@ def _mm(sets: dict[str, MainModeCryptoSet], name: str | None,
 
 
 def _qm(sets: dict[str, QuickModeCryptoSet], name: str | None, notes: list[Note],
-        mm_group: int | None) -> tuple[tuple[EspProposal, ...], int | None, int | None, int | None]:
-    s = sets.get(name or "") or sets.get(DEFAULT_QM)
+        ike: tuple[IkeProposal, ...]
+        ) -> tuple[tuple[EspProposal, ...], int | None, int | None, int | None]:
+    s = sets.get(name or "") or sets.get(DEFAULT_SET_GUIDS["qmcrypto"])
     if s is None:
         notes.append(Note(None, "info", "quick-mode crypto: Windows default assumed "
                           "(ESP SHA1 AES128 / 3DES [D])"))
-        return DEFAULT_QM_PROPOSALS, None, None, None
+        return DEFAULT_QM, None, None, None
     out: list[EspProposal] = []
     minutes = kb = None
     for p in s.proposal:
@@ -132,12 +160,12 @@ def _qm(sets: dict[str, QuickModeCryptoSet], name: str | None, notes: list[Note]
         minutes = minutes or p.max_minutes
         kb = kb or p.max_kilo_bytes
     pfs_word = _u(s.perfect_forward_secrecy_group)
-    pfs = mm_group if pfs_word == "SAMEASMAINMODE" else _group(pfs_word)
+    pfs = same_as_main_mode(ike) if pfs_word == "SAMEASMAINMODE" else _group(pfs_word)
     return tuple(out), pfs, (minutes * 60 if minutes else None), kb
 
 
 def _auth(sets: dict[str, AuthSet], name: str | None, notes: list[Note]) -> tuple[Auth, ...]:
-    s = sets.get(name or "") or sets.get(DEFAULT_P1)
+    s = sets.get(name or "") or sets.get(DEFAULT_SET_GUIDS["p1auth"])
     if s is None:
         notes.append(Note(None, "info", "phase-1 authentication: Windows default assumed "
                           "(computer Kerberos)"))
@@ -218,8 +246,7 @@ def _rule(r: IpsecRule, ex: IpsecExport, notes: list[Note], text: str,
     here: list[Note] = []
     ike, ike_life = _mm(mm_sets, mm_name, here)
     qm_sets = {s.name: s for s in ex.quick_mode_crypto_sets}
-    esp, pfs, child_life, kb = _qm(qm_sets, r.quick_mode_crypto_set, here,
-                                   ike[0].group if ike else None)
+    esp, pfs, child_life, kb = _qm(qm_sets, r.quick_mode_crypto_set, here, ike)
     auth = _auth({s.name: s for s in ex.phase1_auth_sets}, r.phase1_auth_set, here)
     for n in here:
         notes.append(Note(line, n.severity, f"rule {r.name}: {n.message}"))
@@ -233,27 +260,27 @@ def _rule(r: IpsecRule, ex: IpsecExport, notes: list[Note], text: str,
     if km in ("DEFAULT", ""):
         notes.append(Note(line, "info", f"rule {r.name}: KeyModule Default = IKEv1+AuthIP "
                           "(IKEv1+IKEv2 from Windows 11 24H2 / Server 2025)"))
-    mode = "tunnel" if _u(r.mode) in ("TUNNEL", "2") else "transport"
+    mode: Literal["transport", "tunnel"] = \
+        "tunnel" if _u(r.mode) in ("TUNNEL", "2") else "transport"
     proto = _proto(r.protocol)
-    filters = tuple(Filter(local=lo, remote=re, protocol=proto,
-                           local_port=_port(r.local_port) if proto in (6, 17) else None,
-                           remote_port=_port(r.remote_port) if proto in (6, 17) else None)
-                    for lo in local for re in remote)
+    ports = proto in PROTO_OUT  # Windows takes ports with TCP and UDP only
+    filters = expand(local, remote, proto, [_port(r.local_port) if ports else None],
+                     [_port(r.remote_port) if ports else None])
     return Rule(
         name=name,
         description=r.display_name or "",
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         local_address=_first_host(local, r.local_tunnel_endpoint if mode == "tunnel" else []),
         peer_address=_first_host(remote, r.remote_tunnel_endpoint if mode == "tunnel" else []),
         filters=filters,
-        inbound=SECURITY.get(_u(r.inbound_security), "require"),  # type: ignore[arg-type]
-        outbound=SECURITY.get(_u(r.outbound_security), "require"),  # type: ignore[arg-type]
+        inbound=SECURITY_IN.get(_u(r.inbound_security), "require"),
+        outbound=SECURITY_IN.get(_u(r.outbound_security), "require"),
         auth=auth,
         ike=Ike(version=2 if km in ("IKEV2", "4") else 1, proposals=ike,
-                lifetime_s=ike_life or 28800),
+                lifetime_s=ike_life or DEFAULT_MM_MINUTES * 60),
         esp=esp,
         pfs_group=pfs,
-        lifetime_s=child_life or 3600,
+        lifetime_s=child_life or DEFAULT_QM_MINUTES * 60,
         lifetime_kb=kb,
         enabled=_u(r.enabled) not in ("FALSE", "2"),
     )

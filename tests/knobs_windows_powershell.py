@@ -1,4 +1,4 @@
-"""What a NetSecurity script carries exactly (see ccsec.formats.windows_ps for what it loses).
+"""What a NetSecurity script carries exactly (ccsec.formats.windows.powershell: what it loses).
 
 IKEv1 and IKEv2 (weighted 2:1 — Windows IKEv2 takes certificates only, so two of three IKEv2
 draws are refused); main mode DES/3DES/AES-128/192/256 × MD5/SHA1/SHA256/SHA384 × DH

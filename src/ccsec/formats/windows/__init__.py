@@ -1,0 +1,17 @@
+"""Windows IPsec: the two scripts ccsec renders and parses, and the collector JSON it reads.
+
+* :mod:`.vocabulary` — algorithm, group, protocol and interface words, limits and Windows'
+  built-in defaults of both stores, shared by every module below;
+* :mod:`.text` — how model text enters a PowerShell or netsh script (quoting, what cannot be
+  carried);
+* ``windows-powershell`` (modern store, NetSecurity cmdlets): :mod:`.powershell` renders and
+  refuses; :mod:`.ps_lexer` → :mod:`.ps_interpreter` (with :mod:`.ps_cmdlets`,
+  :mod:`.ps_values`) run a script against a model store; :mod:`.netsecurity` turns the store
+  into policy;
+* ``windows-netsh`` (legacy store, ``netsh ipsec static``): :mod:`.netsh` renders and
+  refuses; :mod:`.netsh_grammar` → :mod:`.netsh_store` replay a script; :mod:`.netsh_builder`
+  turns the store into policy;
+* ``windows-collector`` (read only): :mod:`.collector` reads ``ccsec collector windows`` JSON.
+
+Nothing is imported here: the format registry loads the module it needs.
+"""

@@ -1,0 +1,507 @@
+"""Windows Firewall with Advanced Security connection security rules, as a PowerShell script.
+
+The modern Windows store (WFAS) driven through the ``NetSecurity`` module: main-mode crypto
+proposals → set, authentication proposals → phase-1 auth set, quick-mode crypto proposals → set,
+a main-mode rule and the connection security rule itself (``New-NetIPsecRule``).  Syntax and
+values: ``shared/reference/platform-syntax.md`` §4 (cmdlet reference [D]; marks kept below).
+
+Render — one reviewable, idempotent script per Windows end:
+
+* ``#Requires -Modules NetSecurity``, a ``param()`` whose ``-PolicyStore`` defaults to
+  ``PersistentStore`` (pass ``'domain.fqdn\\GPO name'`` to write into a GPO instead), strict mode
+  and ``$ErrorActionPreference = 'Stop'`` (a failing cmdlet stops the script);
+* first every object of this policy's group (``-Group`` = the policy name) is removed from the
+  store, rules before the sets they reference, so a re-run replaces instead of duplicating;
+* then per rule: main-mode crypto proposals + set, authentication proposals + phase-1 auth set
+  (several methods = one ordered proposal list), quick-mode proposals + set (PFS group),
+  a main-mode rule scoped to the rule's IKE addresses, and the connection security rule —
+  sets always before the rules that reference them (``$set.Name``);
+* object names derive from the rule name (platform-syntax.md §7.2): rule ``R`` is the
+  connection security rule ``R``; ``R.MainModeCrypto``, ``R.Phase1Auth``, ``R.QuickModeCrypto``
+  and ``R.MainModeRule`` are its objects.  Filters that are not one address×address×port
+  product become extra rules ``R.2``, ``R.3`` … sharing R's sets (rule names never hold a dot,
+  so these never collide);
+* every string from the model goes through :func:`.text.ps_literal`, a PowerShell
+  single-quoted literal in which all five single-quote characters (``'`` and U+2018–U+201B,
+  which PowerShell treats alike) are doubled: a description can hold quotes, newlines,
+  ``$(…)``, backticks or ``#>`` and stays text.  Only identifiers, IP addresses and enum
+  keywords are written bare;
+* the file starts with a UTF-8 BOM: Windows PowerShell 5.1 reads a script without one in the
+  ANSI code page, where the bytes of some characters (e.g. ``ё`` = D1 91) decode to a
+  typographic quote and would end a string early;
+* DH groups go through IANA numbers (``DH14`` = IANA 14); AES-GCM quick mode is
+  ``-Encryption AESGCMn -ESPHash AESGMACn`` [O]; ``lan`` connections are ``-InterfaceType
+  Wired, Wireless`` (the legacy "LAN" type covers every LAN adapter, wireless included),
+  ``dialup`` is ``RemoteAccess``, ``all`` is ``Any``.
+
+Lost on the way (:meth:`WindowsPowerShell.project`), because NetSecurity has no place for them:
+
+* IKE identities (Windows derives them from the method: Kerberos principal, certificate
+  subject, IP address), DPD, "initiate" (Windows negotiates when traffic matches), QoS
+  pre-classification and the NAT keepalive interval (machine-wide) — read back as unset;
+* "no volume limit" (``lifetime_kb = None``): Windows always has one, so ccsec writes the
+  largest it accepts (2147483647 KB) and reads that back;
+* gateway facts (interfaces, tunnel style, source NAT) and the default response rule.
+
+The IKE addresses are carried exactly: they are the scope of the rule's main-mode rule (for a
+tunnel rule also its tunnel endpoints).  A hand-written transport rule without a main-mode rule
+reads its local/peer address from its first filter (the IKE peer of a transport rule is the
+far end of the traffic).
+
+Refused (:meth:`WindowsPowerShell.unsupported`, one sentence each, naming the rule): IKEv2 with
+Kerberos or a pre-shared key (Windows IKEv2 is certificate-only [D]; PSK over IKEv2 is only
+[O]), aggressive mode, AEAD or a PRF in main mode, algorithms and groups outside
+``crypto.CAPABILITIES["windows"]`` or the cmdlets' value lists, ENCR_NULL_AUTH_AES_GMAC (Windows
+writes GMAC as an ESP hash), lifetimes outside the cmdlet ranges or not whole minutes, AH with
+transport-mode IKEv2 [D], security pairs the cmdlet rejects, permit/block actions (those are
+firewall rules, not connection security rules), certificate auth without a CA, one-way
+filters, ports without TCP/UDP, NAT traversal switched off, duplicate rule names, a NUL in text,
+two rules between the same IKE addresses with different main-mode settings (Windows keeps one
+main mode per address pair).
+
+Parse: ccsec output and hand-written scripts in the same cmdlet style — variables assigned from
+proposal/set cmdlets and used as ``$var`` or ``$var.Name``, inline ``(New-… )`` and ``@(…)``,
+backtick continuations, ``-Param:value``, unique parameter-name prefixes and aliases, en/em
+dashes, typographic quotes, here-strings, ``Open-NetGPO``/``-GPOSession``/``Save-NetGPO``,
+``-Default`` sets, the built-in default set names.  Defaults Windows applies when a script
+leaves something out are used with a note ([V] where undocumented).  Anything else becomes a
+:class:`Note` with its line; a rule naming a set the script never created is a
+:class:`ParseError` naming the line.  Only ``ParseError`` ever escapes :meth:`parse`.
+
+The parts: :mod:`.vocabulary` (cmdlet values, limits, Windows' defaults), :mod:`.text` (the
+quoting), this module (render, refuse, project), :mod:`.ps_lexer` → :mod:`.ps_interpreter`
+(with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity` (store → policy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network
+
+from ccsec.crypto import CAPABILITIES, Encr, EspProposal, is_aead
+from ccsec.errors import Problem, UnsupportedError
+from ccsec.formats.base import (
+    Format,
+    Parsed,
+    RenderContext,
+    host_projection,
+    read_meta,
+)
+from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
+from ccsec.formats.windows.ps_interpreter import Interpreter
+from ccsec.formats.windows.ps_lexer import statements, tokenize
+from ccsec.formats.windows.text import (
+    duplicate_names,
+    has_control_character,
+    ps_literal,
+    ps_psk_problem,
+    ps_text_problem,
+)
+from ccsec.formats.windows.vocabulary import (
+    DH_NAMES,
+    GCM_HASH,
+    INTERFACE,
+    MM_ENCR,
+    MM_HASH,
+    MM_MINUTES,
+    NO_VOLUME_LIMIT_KB,
+    PROTO_OUT,
+    QM_ENCR,
+    QM_HASH,
+    QM_KB,
+    QM_MINUTES,
+    SECURITY,
+    SECURITY_PAIRS,
+)
+from ccsec.policy import Auth, EndPolicy, Filter, Rule
+
+WINDOWS = CAPABILITIES["windows"]
+
+
+def _minutes(seconds: int) -> int | None:
+    return seconds // 60 if seconds % 60 == 0 else None
+
+
+def _net_out(net: IPv4Network) -> str:
+    if net.prefixlen == 0:
+        return "Any"
+    return str(net.network_address) if net.prefixlen == 32 else str(net)
+
+
+# --------------------------------------------------------------------------- the format
+
+
+class WindowsPowerShell(Format):
+    name = "windows-powershell"
+    title = "Windows Firewall with Advanced Security connection security rules (PowerShell)"
+    file_name = "ipsec.ps1"
+    comment = "#"
+    proof = "syntax"
+    proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
+                  "on Windows here")
+    platforms = frozenset({"windows"})
+
+    # ------------------------------------------------------------------ refuse
+
+    def unsupported(self, end: EndPolicy) -> list[str]:
+        out: list[str] = []
+        for what, value in (("owner", end.owner), ("platform", end.platform)):
+            if value and has_control_character(value):
+                out.append(f"policy {end.name}: the {what} name contains a control character, "
+                           "which would end the script's header comment")
+        clashes = duplicate_names((r.name for r in end.rules), "Windows object names")
+        for r, clash in zip(end.rules, clashes, strict=True):
+            if clash:
+                out.append(clash)
+            out += rule_problems(r)
+        return out + main_mode_conflicts(end.rules)
+
+    # ------------------------------------------------------------------ render
+
+    def render(self, end: EndPolicy, ctx: RenderContext) -> str:
+        return "\ufeff" + super().render(end, ctx)
+
+    def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
+        lines = self._preamble(end)
+        for rule in end.rules:
+            lines += self._rule_lines(end.name, rule, ctx)
+        return lines
+
+    def _preamble(self, end: EndPolicy) -> list[str]:
+        group = ps_literal(end.name)
+        out = [
+            "#Requires -Modules NetSecurity",
+            "#",
+            f"# Connection security rules of policy {end.name}, one group in the policy store.",
+            "# Apply from an elevated PowerShell prompt on this end:",
+            "#     .\\ipsec.ps1",
+            "# or write the rules into a Group Policy object instead of this computer's own",
+            "# store (one GPO per end: the rules name this end's addresses; every cmdlet loads",
+            "# and saves the GPO):",
+            "#     .\\ipsec.ps1 -PolicyStore 'corp.example.net\\CC IPsec <this host>'",
+            f"# Re-running is safe: everything of group {end.name} in the store is removed",
+            "# first, then created again.  Rule R is the connection security rule R; its objects",
+            "# are R.MainModeCrypto, R.Phase1Auth, R.QuickModeCrypto and R.MainModeRule.",
+            "# Saved as UTF-8 with BOM: Windows PowerShell 5.1 reads a script without a BOM in",
+            "# the ANSI code page.",
+        ]
+        if any(a.method == "psk" for r in end.rules for a in r.auth):
+            out.append("# This file holds a pre-shared key in clear text (Windows stores it so "
+                       "too): keep it 0600 and delete it once applied.")
+        out += [
+            "[CmdletBinding()]",
+            "param(",
+            "    # 'PersistentStore' (this computer) or 'domain.fqdn\\GPO name'",
+            "    [string] $PolicyStore = 'PersistentStore'",
+            ")",
+            "Set-StrictMode -Version 3.0",
+            "$ErrorActionPreference = 'Stop'",
+            "",
+            f"# remove what an earlier run created (group {end.name}), rules before their sets",
+        ]
+        for noun in ("Rule", "MainModeRule", "Phase1AuthSet", "QuickModeCryptoSet",
+                     "MainModeCryptoSet"):
+            out.append(f"Get-NetIPsec{noun} -PolicyStore $PolicyStore | "
+                       f"Where-Object Group -CEQ {group} | Remove-NetIPsec{noun}")
+        return out
+
+    def _rule_lines(self, policy: str, rule: Rule, ctx: RenderContext) -> list[str]:
+        target = f"-PolicyStore $PolicyStore -Group {ps_literal(policy)}"
+        mm_name, auth_name, qm_name, mmrule_name = object_names(rule.name)
+        out = ["", f"# --- rule {rule.name}: IKEv{rule.ike.version}, {rule.mode} mode"]
+        if rule.ike.version == 2 and rule.mode == "tunnel":
+            out.append("# [V] IKEv2 tunnel-mode rules are reported to fail on some Windows "
+                       "releases ('The choice of key modules is invalid') [O]")
+        mm_vars = []
+        for i, ike in enumerate(rule.ike.proposals, 1):
+            assert ike.integrity is not None  # unsupported() refused AEAD main mode
+            mm_vars.append(f"$mmProposal{i}")
+            out.append(f"$mmProposal{i} = New-NetIPsecMainModeCryptoProposal -Encryption "
+                       f"{MM_ENCR[ike.encryption]} -Hash {MM_HASH[ike.integrity]} -KeyExchange "
+                       f"{DH_NAMES[ike.group]}")
+        out += _command("$mmCrypto = New-NetIPsecMainModeCryptoSet", [
+            target, f"-Name {ps_literal(mm_name)} -DisplayName {ps_literal(mm_name)}",
+            f"-Proposal {', '.join(mm_vars)} -MaxMinutes {rule.ike.lifetime_s // 60}",
+        ])
+        auth_vars = []
+        for i, a in enumerate(rule.auth, 1):
+            auth_vars.append(f"$authProposal{i}")
+            out.append(f"$authProposal{i} = New-NetIPsecAuthProposal -Machine "
+                       + self._auth_args(rule, a, ctx))
+        out += _command("$phase1Auth = New-NetIPsecPhase1AuthSet", [
+            target, f"-Name {ps_literal(auth_name)} -DisplayName {ps_literal(auth_name)}",
+            f"-Proposal {', '.join(auth_vars)}",
+        ])
+        qm_vars = []
+        for i, esp in enumerate(rule.esp, 1):
+            qm_vars.append(f"$qmProposal{i}")
+            out.append(f"$qmProposal{i} = New-NetIPsecQuickModeCryptoProposal "
+                       + _qm_args(esp, rule.lifetime_s, rule.lifetime_kb))
+        pfs = DH_NAMES[rule.pfs_group] if rule.pfs_group is not None else "None"
+        out += _command("$qmCrypto = New-NetIPsecQuickModeCryptoSet", [
+            target, f"-Name {ps_literal(qm_name)} -DisplayName {ps_literal(qm_name)}",
+            f"-Proposal {', '.join(qm_vars)} -PerfectForwardSecrecyGroup {pfs}",
+        ])
+        enabled = "True" if rule.enabled else "False"
+        out += _command("$mainModeRule = New-NetIPsecMainModeRule", [
+            target, f"-Name {ps_literal(mmrule_name)} -DisplayName {ps_literal(mmrule_name)}",
+            f"-Enabled {enabled} -Profile Any",
+            f"-LocalAddress {rule.local_address} -RemoteAddress {rule.peer_address}",
+            "-MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name",
+        ])
+        for n, filters in enumerate(filter_groups(rule.filters), 1):
+            out += self._ipsec_rule(target, rule, filters,
+                                    rule.name if n == 1 else f"{rule.name}.{n}")
+        return out
+
+    def _ipsec_rule(self, target: str, rule: Rule, filters: tuple[Filter, ...],
+                    name: str) -> list[str]:
+        f = filters[0]
+        parts = [target, f"-IPsecRuleName {ps_literal(name)} -DisplayName {ps_literal(name)}"]
+        if rule.description:
+            parts.append(f"-Description {ps_literal(rule.description)}")
+        parts += [
+            f"-Enabled {'True' if rule.enabled else 'False'} -Profile Any "
+            f"-InterfaceType {INTERFACE[rule.connection_type]}",
+            f"-Mode {rule.mode.capitalize()} -KeyModule IKEv{rule.ike.version}",
+            f"-InboundSecurity {SECURITY[rule.inbound]} "
+            f"-OutboundSecurity {SECURITY[rule.outbound]}",
+        ]
+        if rule.mode == "tunnel":
+            parts.append(f"-LocalTunnelEndpoint {rule.local_address} "
+                         f"-RemoteTunnelEndpoint {rule.peer_address}")
+        locals_ = ", ".join(dict.fromkeys(_net_out(x.local) for x in filters))
+        remotes = ", ".join(dict.fromkeys(_net_out(x.remote) for x in filters))
+        proto = "Any" if f.protocol is None else PROTO_OUT.get(f.protocol, str(f.protocol))
+        parts.append(f"-LocalAddress {locals_} -RemoteAddress {remotes} -Protocol {proto}")
+        if f.protocol in PROTO_OUT:
+            lports = ", ".join(dict.fromkeys(_port_out(x.local_port) for x in filters))
+            rports = ", ".join(dict.fromkeys(_port_out(x.remote_port) for x in filters))
+            parts.append(f"-LocalPort {lports} -RemotePort {rports}")
+        parts.append("-Phase1AuthSet $phase1Auth.Name -QuickModeCryptoSet $qmCrypto.Name")
+        return _command("$ipsecRule = New-NetIPsecRule", parts)
+
+    def _auth_args(self, rule: Rule, auth: Auth, ctx: RenderContext) -> str:
+        if auth.method == "kerberos":
+            return "-Kerberos"
+        if auth.method == "certificate":
+            return f"-Cert -Authority {ps_literal(auth.ca or '')} -AuthorityType Root"
+        key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
+        problem = ps_psk_problem(key)
+        if problem:
+            raise UnsupportedError(Problem(f"rule {rule.name}: the pre-shared key contains "
+                                           f"{problem}", field=f"rule {rule.name} psk",
+                                           fix="choose another key"))
+        return f"-PreSharedKey {ps_literal(key)}"
+
+    # ----------------------------------------------------------------- project
+
+    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
+        rules = []
+        for r in end.rules:
+            auth = tuple(_project_auth(a, ctx) for a in r.auth)
+            rules.append(r.model_copy(update={
+                "auth": auth,
+                "local_id": None,
+                "peer_id": None,
+                "dpd_s": None,
+                "initiate": False,
+                "qos_preclassify": False,
+                "nat_keepalive_s": None,
+                "lifetime_kb": NO_VOLUME_LIMIT_KB if r.lifetime_kb is None else r.lifetime_kb,
+            }))
+        return host_projection(end, rules, default_response_rule=False)
+
+    # ------------------------------------------------------------------- parse
+
+    def parse(self, text: str, source: str = "<text>") -> Parsed:
+        text = text.removeprefix("\ufeff")
+        parsed = Parsed(policies=[], source=source, format=self.name)
+        meta = read_meta(text.split("\n", 25)[:25], self.comment)
+        interpreter = Interpreter(source, parsed)
+        for stmt in statements(tokenize(text, source), source):
+            interpreter.run(stmt)
+        PolicyBuilder(interpreter.store, parsed, meta, source).build()
+        return parsed
+
+
+def _command(head: str, parts: list[str]) -> list[str]:
+    """One cmdlet call over several lines, each but the last ending in a backtick."""
+    lines = [head + " `"] + ["    " + p + " `" for p in parts[:-1]] + ["    " + parts[-1]]
+    return lines
+
+
+def _port_out(port: int | None) -> str:
+    return "Any" if port is None else str(port)
+
+
+def _qm_args(p: EspProposal, life_s: int, life_kb: int | None) -> str:
+    kb = NO_VOLUME_LIMIT_KB if life_kb is None else life_kb
+    life = f"-MaxMinutes {life_s // 60} -MaxKiloBytes {kb}"
+    if p.encryption is None:
+        assert p.ah is not None
+        return f"-Encapsulation AH -AHHash {QM_HASH[p.ah]} {life}"
+    if is_aead(p.encryption):
+        esp = f"-Encryption {QM_ENCR[p.encryption]} -ESPHash {GCM_HASH[p.encryption]}"
+    else:
+        integ = QM_HASH[p.integrity] if p.integrity else "None"
+        esp = f"-Encryption {QM_ENCR[p.encryption]} -ESPHash {integ}"
+    if p.ah is not None:
+        return f"-Encapsulation AH, ESP -AHHash {QM_HASH[p.ah]} {esp} {life}"
+    return f"-Encapsulation ESP {esp} {life}"
+
+
+def _project_auth(a: Auth, ctx: RenderContext) -> Auth:
+    if a.method == "psk":
+        return Auth(method="psk", psk=ctx.resolve(a.psk))
+    if a.method == "certificate":
+        return Auth(method="certificate", ca=a.ca)
+    return Auth(method="kerberos")
+
+
+# ------------------------------------------------------------------------ refusal reasons
+
+
+def rule_problems(r: Rule) -> list[str]:
+    """Every reason NetSecurity cannot express rule ``r``, one sentence each."""
+    n = f"rule {r.name}"
+    out: list[str] = []
+    problem = ps_text_problem(r.description)
+    if problem:
+        out.append(f"{n}: the description contains {problem}")
+    out += _ike_problems(n, r)
+    out += _esp_problems(n, r)
+    out += _auth_problems(n, r)
+    out += _filter_problems(n, r)
+    if r.action != "negotiate":
+        out.append(f"{n}: action {r.action} is a firewall rule (New-NetFirewallRule), not a "
+                   "connection security rule — ccsec writes only negotiate rules here")
+    elif (r.inbound, r.outbound) == ("none", "none"):
+        out.append(f"{n}: security none/none is Windows' 'do not authenticate' exemption, not a "
+                   "negotiate rule — use action permit in a firewall rule")
+    elif (r.inbound, r.outbound) not in SECURITY_PAIRS:
+        out.append(f"{n}: inbound {r.inbound} with outbound {r.outbound} is not a pair "
+                   "New-NetIPsecRule accepts (None/None, Request/None, Request/Request, "
+                   "Require/Request, Require/Require)")
+    if not r.nat_traversal:
+        out.append(f"{n}: Windows has no per-rule switch to turn NAT traversal off "
+                   "(Set-NetFirewallSetting -AllowIPsecThroughNAT is machine-wide)")
+    return out
+
+
+def main_mode_conflicts(rules: Iterable[Rule]) -> list[str]:
+    """Rules whose main-mode rules would have the same scope but different settings.
+
+    Windows keeps one main-mode SA per address pair and keying module, chosen by the main-mode
+    rule whose scope matches; two rules between the same addresses must agree on it.
+    """
+    out = []
+    first: dict[tuple[IPv4Address, IPv4Address, int], Rule] = {}
+    for r in rules:
+        key = (r.local_address, r.peer_address, r.ike.version)
+        other = first.setdefault(key, r)
+        if other is not r and (other.ike, other.auth) != (r.ike, r.auth):
+            out.append(f"rule {r.name}: it shares IKE addresses {r.local_address} -> "
+                       f"{r.peer_address} with rule {other.name} but not its main-mode settings "
+                       "(proposals, lifetime, authentication) — Windows negotiates one main mode "
+                       "per address pair")
+    return out
+
+
+def _ike_problems(n: str, r: Rule) -> list[str]:
+    out = []
+    if r.ike.exchange != "main":
+        out.append(f"{n}: Windows has no aggressive mode (main mode only)")
+    methods = sorted({a.method for a in r.auth} - WINDOWS.ike.get(r.ike.version, frozenset()))
+    if methods:
+        out.append(f"{n}: Windows IKEv{r.ike.version} cannot authenticate with "
+                   f"{' or '.join(methods)} (IKEv2 is certificate-only [D]; PSK over IKEv2 is "
+                   "only reported to work [O]) — use IKEv1 or certificates")
+    for p in r.ike.proposals:
+        label = p.label()
+        if is_aead(p.encryption):
+            out.append(f"{n}: IKE proposal {label} uses AEAD in main mode, which Windows offers "
+                       "in quick mode only")
+        elif p.encryption not in MM_ENCR:
+            out.append(f"{n}: IKE encryption {p.encryption.value} ({label}) is not a "
+                       "New-NetIPsecMainModeCryptoProposal -Encryption value")
+        if p.integrity is not None and p.integrity not in MM_HASH:
+            out.append(f"{n}: IKE integrity {p.integrity.value} ({label}) is not a "
+                       "-Hash value (MD5, SHA1, SHA256, SHA384)")
+        if p.prf is not None:
+            out.append(f"{n}: IKE proposal {label} names a PRF, which Windows cannot set")
+        if p.group not in DH_NAMES:
+            out.append(f"{n}: DH group {p.group} ({label}) is not a -KeyExchange value "
+                       "(DH1, DH2, DH14, DH19, DH20, DH24)")
+    minutes = _minutes(r.ike.lifetime_s)
+    if minutes is None or not MM_MINUTES[0] <= minutes <= MM_MINUTES[1]:
+        out.append(f"{n}: IKE lifetime {r.ike.lifetime_s}s is not a whole number of minutes "
+                   f"in {MM_MINUTES[0]}..{MM_MINUTES[1]} (-MaxMinutes)")
+    return out
+
+
+def _esp_problems(n: str, r: Rule) -> list[str]:
+    out = []
+    for p in r.esp:
+        label = p.label()
+        if p.encryption in (Encr.AES128GMAC, Encr.AES256GMAC):
+            out.append(f"{n}: ESP {label} (ENCR_NULL_AUTH_AES_GMAC) has no Windows form: Windows "
+                       "writes GMAC as an ESP hash with null encryption [V] — use null "
+                       "encryption with AES-GMAC integrity")
+        elif p.encryption is not None and p.encryption not in QM_ENCR:
+            out.append(f"{n}: ESP encryption {p.encryption.value} ({label}) is not a "
+                       "New-NetIPsecQuickModeCryptoProposal -Encryption value")
+        if p.integrity is not None and p.integrity not in QM_HASH:
+            out.append(f"{n}: ESP integrity {p.integrity.value} ({label}) is not an -ESPHash "
+                       "value")
+        if p.ah is not None and p.ah not in QM_HASH:
+            out.append(f"{n}: AH integrity {p.ah.value} ({label}) is not an -AHHash value")
+        if p.encryption is None and p.integrity is not None:
+            out.append(f"{n}: proposal {label} has ESP integrity without ESP")
+        if p.encryption == Encr.NULL and p.integrity is None:
+            out.append(f"{n}: proposal {label} is ESP with neither encryption nor integrity")
+        if p.ah is not None and r.ike.version == 2 and r.mode == "transport":
+            out.append(f"{n}: AH is not supported with the transport-mode IKEv2 keying module "
+                       f"[D] ({label})")
+    if r.pfs_group is not None and r.pfs_group not in DH_NAMES:
+        out.append(f"{n}: PFS group {r.pfs_group} is not a -PerfectForwardSecrecyGroup value "
+                   "(DH1, DH2, DH14, DH19, DH20, DH24)")
+    minutes = _minutes(r.lifetime_s)
+    if minutes is None or not QM_MINUTES[0] <= minutes <= QM_MINUTES[1]:
+        out.append(f"{n}: IPsec SA lifetime {r.lifetime_s}s is not a whole number of minutes in "
+                   f"{QM_MINUTES[0]}..{QM_MINUTES[1]} (-MaxMinutes)")
+    if r.lifetime_kb is not None and not QM_KB[0] <= r.lifetime_kb <= QM_KB[1]:
+        out.append(f"{n}: IPsec SA volume limit {r.lifetime_kb} KB is outside "
+                   f"{QM_KB[0]}..{QM_KB[1]} (-MaxKiloBytes)")
+    return out
+
+
+def _auth_problems(n: str, r: Rule) -> list[str]:
+    out = []
+    for a in r.auth:
+        if a.method == "certificate":
+            if not a.ca:
+                out.append(f"{n}: certificate authentication needs the root CA's name "
+                           "(New-NetIPsecAuthProposal -Authority is mandatory)")
+            elif ps_text_problem(a.ca):
+                out.append(f"{n}: the CA name contains {ps_text_problem(a.ca)}")
+        elif a.method == "psk" and a.psk is not None and a.psk.value is not None:
+            problem = ps_psk_problem(a.psk.reveal())
+            if problem:
+                out.append(f"{n}: the pre-shared key contains {problem} — choose another key")
+    return out
+
+
+def _filter_problems(n: str, r: Rule) -> list[str]:
+    out = []
+    if any(not f.mirrored for f in r.filters):
+        out.append(f"{n}: connection security rules are always mirrored (no one-way filters)")
+    if any(f.protocol not in PROTO_OUT and (f.local_port or f.remote_port) for f in r.filters):
+        out.append(f"{n}: Windows takes ports only with protocol TCP or UDP")
+    if any(f.protocol == 0 for f in r.filters):
+        out.append(f"{n}: protocol 0 (HOPOPT) may read as 'any' on Windows [V] — name another "
+                   "protocol or none")
+    return out
+
+
+FORMAT = WindowsPowerShell()

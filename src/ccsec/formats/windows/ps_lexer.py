@@ -1,0 +1,431 @@
+"""The PowerShell lexer for the script subset ccsec reads: tokens and top-level statements.
+
+What it reads: bare words and numbers, ``-Param`` and ``-Param:value`` (en/em dashes too),
+single- and double-quoted strings with every quote character PowerShell accepts
+(:data:`~ccsec.formats.windows.text.SINGLE_QUOTES`, doubled quotes, backtick escapes),
+here-strings, ``$var``/``${…}``/``$scope:var``, ``.Member`` after a value, brackets and
+operators, comments and block comments, backtick line continuations.  ``"…$x…"`` and other
+text PowerShell expands at run time is marked ``dynamic``.  Statements end at a line end or
+``;`` unless a bracket is open or the line ends in ``|``, ``,`` or ``=``.
+
+The scan is linear (no backtracking regexes, no recursion): one regex takes the common tokens
+(:data:`_FAST`), the character rules take the rest.  A malformed script is a
+:class:`ParseError` naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ccsec.errors import ParseError, Problem
+from ccsec.formats.windows.text import DASHES, DOUBLE_QUOTES, SINGLE_QUOTES
+
+
+@dataclass(slots=True)
+class Tok:
+    """One PowerShell token of the subset ccsec reads.
+
+    kind: ``word`` (bare word / command name / number), ``param`` (``-Name``; ``colon`` for
+    ``-Name:value``), ``str`` (quoted; ``text`` is the decoded value), ``var`` (``$name``),
+    ``member`` (``.Name`` right after a value), ``op`` (``( ) { } [ ] @( $( @{ , ; | & =``),
+    ``nl`` (end of line).  ``dynamic`` marks text PowerShell expands at run time.
+    """
+
+    kind: str
+    text: str
+    line: int
+    dynamic: bool = False
+    colon: bool = False
+    space: bool = True
+
+
+_SPACE = re.compile(r"[ \t\f\v\u00a0\u0085\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]+")
+_WORD = re.compile(r"[^\s;|&(){}\[\],`$\"'\u2018\u2019\u201a\u201b\u201c\u201d\u201e]+")
+_SQ_BODY = re.compile(r"[^'\u2018\u2019\u201a\u201b]*")
+_DQ_BODY = re.compile(r"[^\"\u201c\u201d\u201e`$]*")
+_VAR = re.compile(r"(?:[A-Za-z]+:)?[A-Za-z0-9_]+|[_?^$]")
+_NAME = re.compile(r"[^\W\d]\w*")
+_HERE_END = {q: re.compile(r"(\r\n|\n|\r)[" + q + r"]@")
+             for q in (SINGLE_QUOTES, DOUBLE_QUOTES)}
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+            "t": "\t", "v": "\v"}
+_OPS = "(){}[],;|&="
+MAX_DEPTH = 64
+#: One match per common token, tried first at every position; anything it does not take for
+#: certain (here-strings, escapes, ``$(``, members, doubled quotes, a word running into a quote
+#: or ``$``…) is left to the character rules below, which decide as before.  The character
+#: classes are the ones of the rules they stand for; possessive quantifiers (``*+``) keep a
+#: failed look-ahead from shortening a word or string instead of rejecting it.
+_SQ, _DQ = SINGLE_QUOTES, DOUBLE_QUOTES
+_WORD_CHARS = r"[^\s;|&(){}\[\],`$" + _DQ + _SQ + "]"
+_FAST = re.compile(
+    r"(?P<sp>" + _SPACE.pattern + ")?+"
+    r"(?:(?P<nl>\r\n|\n|\r)"
+    r"|(?P<cm>#[^\r\n]*+|`(?:\r\n|\n|\r))"
+    r"|(?P<param>[" + DASHES + r"][^\W\d]\w*+:?)"
+    r"|(?P<var>\$(?:" + _VAR.pattern + "))"
+    r"|(?P<op>\|\||&&|[(){}\[\],;|&=])"
+    r"|(?P<sq>[" + _SQ + "][^" + _SQ + "]*+[" + _SQ + "](?![" + _SQ + "]))"
+    r"|(?P<dq>[" + _DQ + "][^`$" + _DQ + "]*+[" + _DQ + "](?![" + _DQ + "]))"
+    r"|(?P<word>(?![" + DASHES + "@=.#<])" + _WORD_CHARS + "++(?![`$" + _SQ + _DQ + "]))"
+    r"|$)"
+)
+
+
+class _Lexer:
+    """A linear scan over the PowerShell subset (no backtracking regexes, no recursion)."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        self.n = len(text)
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.out: list[Tok] = []
+
+    def line(self, pos: int) -> int:
+        return bisect_right(self.newlines, pos - 1) + 1
+
+    def fail(self, pos: int, message: str) -> ParseError:
+        return ParseError(Problem(message, self.source, self.line(pos),
+                                  fix="see about_Quoting_Rules / about_Parsing"))
+
+    def run(self) -> list[Tok]:
+        text, i, space = self.text, 0, True
+        while i < self.n:
+            i, space = self._fast(i, space)
+            if i >= self.n:
+                break
+            c = text[i]
+            m = _SPACE.match(text, i)
+            if m:
+                i, space = m.end(), True
+                continue
+            start = i
+            if c in "\r\n":
+                i += 2 if text.startswith("\r\n", i) else 1
+                self.emit("nl", "\n", start, space)
+                space = True
+                continue
+            if c == "`" and i + 1 < self.n and text[i + 1] in "\r\n":
+                i += 3 if text.startswith("\r\n", i + 1) else 2
+                space = True
+                continue
+            if c == "#":
+                i = self._line_end(i)
+                space = True
+                continue
+            if c == "<" and text.startswith("#", i + 1):
+                end = text.find("#>", i + 2)
+                if end < 0:
+                    raise self.fail(i, "block comment <# … is never closed with #>")
+                i, space = end + 2, True
+                continue
+            i = self._token(i, space)
+            space = False
+        return self.out
+
+    def _fast(self, i: int, space: bool) -> tuple[int, bool]:
+        """Take the common tokens from ``i`` on with :data:`_FAST`; return where it stopped
+        (a token the character rules must read, or the end) and the pending space flag.
+
+        The line number is carried along instead of looked up per token: ``\n`` only occurs
+        in line ends, backtick continuations and strings, which add their own."""
+        text, append = self.text, self.out.append
+        line = bisect_right(self.newlines, i - 1) + 1
+        # Pattern.scanner is CPython's (undocumented) match-in-place loop, absent from typeshed
+        scan = _FAST.scanner(text, i).match  # type: ignore[attr-defined]
+        while (f := scan()) is not None:
+            kind = f.lastgroup
+            if kind is None or kind == "sp":  # only (spaces and) the end of the text was left
+                return f.end(), space or kind == "sp"
+            start, i = f.span(kind)
+            if start != f.start():
+                space = True  # spaces before the token
+            if kind == "word" or kind == "op":
+                append(Tok(kind, f.group(kind), line, False, False, space))
+            elif kind == "param":
+                value = f.group(kind)
+                if not (value[1].isalpha() or value[1] == "_"):
+                    return start, space  # ``-²``: a word, to the character rules
+                colon = value[-1] == ":"
+                append(Tok("param", value[1:-1] if colon else value[1:], line, False, colon,
+                           space))
+            elif kind == "nl":
+                append(Tok("nl", "\n", line, False, False, space))
+                line += text[start] == "\n" or text[i - 1] == "\n"
+                space = True
+                continue
+            elif kind == "var":
+                append(Tok("var", f.group(kind)[1:], line, False, False, space))
+            elif kind == "cm":  # a comment, or a backtick continuing the line
+                line += text[i - 1] == "\n"
+                space = True
+                continue
+            else:  # sq, dq
+                value = f.group(kind)
+                append(Tok("str", value[1:-1], line, False, False, space))
+                line += value.count("\n")
+            space = False
+        return i, space
+
+    def _line_end(self, i: int) -> int:
+        while i < self.n and self.text[i] not in "\r\n":
+            i += 1
+        return i
+
+    def emit(self, kind: str, text: str, pos: int, space: bool, dynamic: bool = False,
+             colon: bool = False) -> None:
+        self.out.append(Tok(kind, text, self.line(pos), dynamic, colon, space))
+
+    def _token(self, i: int, space: bool) -> int:
+        text, c = self.text, self.text[i]
+        nxt = text[i + 1] if i + 1 < self.n else ""
+        if c in SINGLE_QUOTES:
+            value, j = self.single(i)
+            self.emit("str", value, i, space)
+            return j
+        if c in DOUBLE_QUOTES:
+            value, dyn, j = self.double(i)
+            self.emit("str", value, i, space, dyn)
+            return j
+        if c == "@" and nxt and nxt in SINGLE_QUOTES + DOUBLE_QUOTES:
+            return self.here(i, space)
+        if c in "@$" and nxt and nxt in "({":
+            self.emit("op", c + nxt, i, space)
+            return i + 2
+        if c == "$":
+            return self._var(i, space)
+        if c in _OPS:
+            double = c in "|&" and nxt == c
+            self.emit("op", c * 2 if double else c, i, space)
+            return i + (2 if double else 1)
+        if c in DASHES and (nxt.isalpha() or nxt == "_"):
+            m = _NAME.match(text, i + 1)
+            assert m is not None
+            colon = text.startswith(":", m.end())
+            self.emit("param", m.group(), i, space, colon=colon)
+            return m.end() + (1 if colon else 0)
+        if (c == "." and not space and self.out and self.out[-1].kind in ("var", "member")) \
+                or (c == "." and not space and self.out and self.out[-1].text in (")", "]")):
+            m = _NAME.match(text, i + 1)
+            if m:
+                self.emit("member", m.group(), i, space)
+                return m.end()
+        return self.word(i, space)
+
+    def _var(self, i: int, space: bool) -> int:
+        text = self.text
+        if text.startswith("{", i + 1):
+            end = text.find("}", i + 2)
+            if end < 0:
+                raise self.fail(i, "${… is never closed")
+            self.emit("var", text[i + 2:end], i, space)
+            return end + 1
+        m = _VAR.match(text, i + 1)
+        if not m:
+            return self.word(i, space)
+        self.emit("var", m.group(), i, space)
+        return m.end()
+
+    def word(self, i: int, space: bool) -> int:
+        text, start, parts, dyn = self.text, i, [], False
+        while i < self.n:
+            m = _WORD.match(text, i)
+            if m:
+                parts.append(m.group())
+                i = m.end()
+                continue
+            c = text[i]
+            if c == "`" and i + 1 < self.n and text[i + 1] not in "\r\n":
+                parts.append(text[i + 1])
+                i += 2
+            elif c in SINGLE_QUOTES:
+                value, i = self.single(i)
+                parts.append(value)
+            elif c in DOUBLE_QUOTES:
+                value, d, i = self.double(i)
+                parts.append(value)
+                dyn = dyn or d
+            elif c == "$":
+                parts.append(c)
+                dyn = True
+                i += 1
+            else:
+                break
+        if i == start:  # a lone character no rule takes (cannot happen; keep the scan moving)
+            parts.append(text[i])
+            i += 1
+        self.emit("word", "".join(parts), start, space, dyn)
+        return i
+
+    def single(self, i: int) -> tuple[str, int]:
+        """A '…' string from ``i`` (any of the five quote characters; doubled = literal)."""
+        text, j, parts = self.text, i + 1, []
+        while True:
+            m = _SQ_BODY.match(text, j)
+            assert m is not None
+            parts.append(m.group())
+            j = m.end()
+            if j >= self.n:
+                raise self.fail(i, "a single-quoted string is never closed")
+            if j + 1 < self.n and text[j + 1] in SINGLE_QUOTES:
+                parts.append(text[j + 1])
+                j += 2
+                continue
+            return "".join(parts), j + 1
+
+    def double(self, i: int) -> tuple[str, bool, int]:
+        """A "…" string: backtick escapes decoded; ``$`` expansion marks it dynamic."""
+        text, j, parts, dyn = self.text, i + 1, [], False
+        while True:
+            m = _DQ_BODY.match(text, j)
+            assert m is not None
+            parts.append(m.group())
+            j = m.end()
+            if j >= self.n:
+                raise self.fail(i, "a double-quoted string is never closed")
+            c = text[j]
+            if c == "`":
+                if j + 1 >= self.n:
+                    raise self.fail(i, "a double-quoted string is never closed")
+                e = text[j + 1]
+                parts.append(_ESCAPES.get(e, e))
+                j += 2
+            elif c == "$":
+                nxt = text[j + 1] if j + 1 < self.n else ""
+                dyn = dyn or nxt.isalnum() or nxt in "_({:?^$"
+                parts.append(c)
+                j += 1
+            elif j + 1 < self.n and text[j + 1] in DOUBLE_QUOTES:
+                parts.append(text[j + 1])
+                j += 2
+            else:
+                return "".join(parts), dyn, j + 1
+
+    def here(self, i: int, space: bool) -> int:
+        """@'…'@ / @"…"@: the opening quote ends its line, the closing one starts a line."""
+        text = self.text
+        quotes = SINGLE_QUOTES if text[i + 1] in SINGLE_QUOTES else DOUBLE_QUOTES
+        j = i + 2
+        m = _SPACE.match(text, j)
+        if m:
+            j = m.end()
+        if j >= self.n or text[j] not in "\r\n":
+            raise self.fail(i, "a here-string's opening @' or @\" must end its line")
+        j += 2 if text.startswith("\r\n", j) else 1
+        end = _HERE_END[quotes].search(text, j - 1)
+        if not end:
+            raise self.fail(i, "a here-string is never closed ('@ or \"@ at the start of a line)")
+        body = text[j:end.start()] if end.start() >= j else ""
+        dyn = False
+        if quotes is DOUBLE_QUOTES:
+            dyn = "$" in body
+            body = re.sub(r"`(.)", lambda mm: _ESCAPES.get(mm.group(1), mm.group(1)), body)
+        self.emit("str", body, i, space, dyn)
+        return end.end()
+
+
+def tokenize(text: str, source: str = "<text>") -> list[Tok]:
+    """The tokens of a PowerShell script (the subset in this module's docstring)."""
+    return _Lexer(text, source).run()
+
+
+_OPEN = {"(": ")", "@(": ")", "$(": ")", "{": "}", "@{": "}", "[": "]"}
+
+
+def statements(tokens: list[Tok], source: str) -> Iterator[list[Tok]]:
+    """Top-level statements: a line or ``;`` ends one unless a bracket is open or the line
+    ends in ``|``, ``,`` or ``=`` (PowerShell continues those onto the next line)."""
+    stack: list[Tok] = []
+    current: list[Tok] = []
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in _OPEN:
+            stack.append(tok)
+            if len(stack) > MAX_DEPTH:
+                raise ParseError(Problem(f"brackets nested deeper than {MAX_DEPTH}", source,
+                                         tok.line))
+        elif tok.kind == "op" and tok.text in (")", "}", "]"):
+            if not stack or _OPEN[stack[-1].text] != tok.text:
+                raise ParseError(Problem(f"unexpected '{tok.text}'", source, tok.line,
+                                         fix="check the brackets of this statement"))
+            stack.pop()
+        if not stack and (tok.kind == "nl" or (tok.kind == "op" and tok.text == ";")):
+            if current and not _continues(current[-1]):
+                yield current
+                current = []
+            continue
+        current.append(tok)  # line ends inside brackets separate statements of @( ) / $( )
+    if stack:
+        raise ParseError(Problem(f"'{stack[-1].text}' is never closed", source, stack[-1].line,
+                                 fix="check the brackets of this statement"))
+    if current:
+        yield current
+
+
+def _continues(tok: Tok) -> bool:
+    """Whether a statement ending in ``tok`` goes on past the end of the line."""
+    return tok.kind == "op" and tok.text in ("|", ",", "=")
+
+
+def split_at(tokens: list[Tok], sep: str) -> list[list[Tok]]:
+    """``tokens`` split at ``sep`` operators outside brackets (and at line ends for ``;``)."""
+    out: list[list[Tok]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in _OPEN:
+            depth += 1
+        elif tok.kind == "op" and tok.text in (")", "}", "]"):
+            depth -= 1
+        if depth == 0 and tok.kind == "nl":
+            if sep == ";" and out[-1] and not _continues(out[-1][-1]):
+                out.append([])
+            continue
+        if depth == 0 and tok.kind == "op" and tok.text == sep:
+            out.append([])
+            continue
+        out[-1].append(tok)
+    return [part for part in out if part] if sep == ";" else out
+
+
+def group_end(tokens: list[Tok], start: int) -> int:
+    """Index of the bracket closing the one opened at ``start``."""
+    depth = 0
+    for k in range(start, len(tokens)):
+        tok = tokens[k]
+        if tok.kind == "op" and tok.text in _OPEN:
+            depth += 1
+        elif tok.kind == "op" and tok.text in (")", "}", "]"):
+            depth -= 1
+            if depth == 0:
+                return k
+    return len(tokens) - 1
+
+
+def command_names(text: str) -> list[str]:
+    """Every command a script invokes, in order (nested calls included) — for reviews/tests."""
+    out: list[str] = []
+    for stmt in statements(tokenize(text), "<text>"):
+        _collect_commands(stmt, out)
+    return out
+
+
+def _collect_commands(tokens: list[Tok], out: list[str]) -> None:
+    command_position, brackets = True, 0
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in ("[", "]"):
+            brackets += 1 if tok.text == "[" else -1
+            continue
+        if brackets:
+            continue
+        if tok.kind == "nl" or (tok.kind == "op" and tok.text in _COMMAND_STARTS):
+            command_position = True
+            continue
+        if tok.kind == "word" and command_position:
+            out.append(tok.text)
+        command_position = False
+
+
+_COMMAND_STARTS = frozenset({"(", "@(", "$(", "{", "|", "=", ";", "&", "&&", "||"})
