@@ -31,8 +31,8 @@ from ccsec.formats.base import (
     read_meta,
     unjson_comment,
 )
-from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
+from ccsec.formats.strongswan.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
 from ccsec.policy import (
     Auth,

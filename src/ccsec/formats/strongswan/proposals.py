@@ -1,4 +1,4 @@
-"""strongSwan proposal strings ↔ the crypto vocabulary (also used by other formats' parsers).
+"""strongSwan proposal strings ↔ the crypto vocabulary (swanctl.conf and ipsec.conf share them).
 
 A strongSwan proposal joins algorithms with ``-``; IKEv2 allows several of one type in one
 proposal, meaning any combination — we expand those into single-algorithm proposals in the
