@@ -199,12 +199,14 @@ class Format(ABC):
     platforms: ClassVar[frozenset[str]]
     #: rendered files may contain a key (written 0600)
     may_hold_secrets: ClassVar[bool] = True
-    #: what the format cannot express, row by row (run by :meth:`unsupported`)
-    END_REFUSALS: ClassVar[tuple[EndRefusal, ...]] = ()
-    REFUSALS: ClassVar[tuple[Refusal, ...]] = ()
+    #: what the format cannot express, row by row (run by :meth:`unsupported`).  Class
+    #: attributes as a rule; a format whose rows depend on how it was built sets them per
+    #: instance in ``__init__`` (CUCM: the drop-down rows of the value table it checks against)
+    END_REFUSALS: tuple[EndRefusal, ...] = ()
+    REFUSALS: tuple[Refusal, ...] = ()
     #: what its parser reads back differently (run by :meth:`project`; the round-trip test
     #: checks that ``project`` changes these fields and no others)
-    LOSSES: ClassVar[tuple[Loss, ...]] = ()
+    LOSSES: tuple[Loss, ...] = ()
 
     def unsupported(self, end: EndPolicy) -> list[str]:
         """Why this format cannot express ``end`` (empty when it can): every row of the

@@ -50,8 +50,14 @@ from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.facts import DeviceFacts
-from ccsec.formats.proposals import DEFAULT_ESP, DEFAULT_IKE, ProposalError, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import parse_id
+from ccsec.formats.strongswan.proposals import (
+    DEFAULT_ESP,
+    DEFAULT_IKE,
+    ProposalError,
+    parse_esp,
+    parse_ike,
+)
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
 from ccsec.secrets import Secret, literal
 
