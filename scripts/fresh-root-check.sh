@@ -136,6 +136,7 @@ apt_mirror() {
     [ -f "$f" ] && awk '$1 == "deb" && $0 ~ / '"$SUITE"' / && $0 !~ /security/ {
       for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' "$f"
   done
+  return 0
 }
 
 mirror_reachable() {
@@ -279,7 +280,7 @@ outer_cleanup() {
 }
 on_signal() {
   echo "fresh-check: interrupted: stopping the run and removing its mounts" >&2
-  [ -n "${RUN:-}" ] && stop_rooted "$RUN"
+  if [ -n "${RUN:-}" ]; then stop_rooted "$RUN"; fi
   exit 130
 }
 
@@ -317,7 +318,9 @@ INNER=
 
 mkdir -p "$LOGS"
 rm -f "$LOGS/demo.log" "$LOGS/test.log"
-for f in demo test; do [ -f "$RUN/root/$f.log" ] && cp "$RUN/root/$f.log" "$LOGS/$f.log"; done
+for f in demo test; do
+  if [ -f "$RUN/root/$f.log" ]; then cp "$RUN/root/$f.log" "$LOGS/$f.log"; fi
+done
 if [ -f "$LOGS/test.log" ] && [ "$rc" -eq 0 ]; then
   summary=$(grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$LOGS/test.log" | tail -n 1 || true)
   say "pytest: ${summary:-no summary line}"
@@ -331,7 +334,7 @@ if [ -f "$LOGS/test.log" ] && [ "$rc" -eq 0 ]; then
 elif [ "$rc" -ne 0 ]; then
   last=$LOGS/test.log
   [ -f "$last" ] || last=$LOGS/demo.log
-  [ -f "$last" ] && { echo "--- last lines of $last"; tail -n 40 "$last"; } >&2
+  if [ -f "$last" ]; then { echo "--- last lines of $last"; tail -n 40 "$last"; } >&2; fi
   say "FAILED on the fresh root (exit $rc): logs in $LOGS" >&2
   rc=1
 fi
