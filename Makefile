@@ -22,7 +22,7 @@ test: $(VENV)/.installed system-deps
 
 ## system-deps: Debian packages the tests need (strongSwan, nftables, chromium, …), then checked
 system-deps:
-	@./scripts/system-deps.sh
+	@VENV=$(VENV) ./scripts/system-deps.sh
 
 ## fresh-check: `make demo` + `make test` on a fresh minimal Debian 12 root, from a clean clone
 ##              of HEAD (as root; the bare root is cached in /var/cache/ccsec-fresh-root)

@@ -218,7 +218,7 @@ BINDS=()
 bind_in() {  # a local directory of packages: bind-mounted read-only (a PEP 503 "simple"
   local d=$1  # index links to ../files, so its parent goes in with it)
   [ "$(basename "$d")" = simple ] && d=$(dirname "$d")
-  BINDS+=("$d")
+  [[ " ${BINDS[*]} " == *" $d "* ]] || BINDS+=("$d")
 }
 
 carry_settings() {
@@ -257,8 +257,8 @@ carry_settings() {
     if [ -d "$p" ]; then bind_in "$p"; else copy_in "$p"; fi
   done < <(pip_paths "${pipconf[@]}")
   # the environment of the two commands: a login's, plus the registry settings
-  ENV=(HOME=/root LANG=C.UTF-8 TERM=dumb
-       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+  ENV=(HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+  [ -z "${TERM:-}" ] || ENV+=("TERM=$TERM")  # the user's terminal type, as a login has it
   while IFS= read -r k; do
     ENV+=("$k=${!k}")
   done < <(env | cut -d= -f1 | grep -E '^(PIP_[A-Z_]+|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|HTTPLIB2_CA_CERTS|GIT_SSL_CAINFO|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY)$' || true)

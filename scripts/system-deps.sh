@@ -12,7 +12,9 @@
 #               nc, sysctl and ip start; /etc/protocols resolves protocol names (strongSwan's
 #               traffic selectors name protocols)
 #   browser     chromium renders a page headless (the report's browser test); the Japanese
-#               font is there (the report quotes the Japanese source guide)
+#               font is there (the report quotes the Japanese source guide); the Node.js
+#               runtime inside the playwright wheel (its driver) finds libatomic.so.1, and
+#               starts when the project's venv is there already (`make test` makes it first)
 #
 # usage: scripts/system-deps.sh   (as root; `make test` runs it)
 set -euo pipefail
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/.."
 PKGS=(strongswan-swanctl charon-systemd strongswan-charon strongswan-pki
       libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
       iproute2 nftables tcpdump conntrack iperf3 iputils-ping netcat-openbsd procps netbase
-      chromium fonts-ipafont-gothic)
+      chromium fonts-ipafont-gothic libatomic1)
 
 # which package ships each charon plugin the lab loads (Debian 12); the rest are built into
 # libstrongswan or strongswan-libcharon, which strongswan-charon pulls in
@@ -34,6 +36,7 @@ declare -A PLUGIN_PKG=(
 )
 CHARON=/usr/sbin/charon-systemd
 IPA_FONT=/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
+VENV_PY=${VENV:-.venv}/bin/python
 
 say() { echo "system-deps: $*"; }
 failures=0
@@ -161,6 +164,12 @@ check_browser() {
     || fail "chromium renders no page headless ($(tail -n 2 "$tmp/chromium.err" | tr '\n' ' '))" \
       chromium
   [ -f "$IPA_FONT" ] || fail "the Japanese font $IPA_FONT is missing" fonts-ipafont-gothic
+  ldconfig -p | grep -q 'libatomic\.so\.1 ' \
+    || fail "libatomic.so.1 is missing (playwright's driver needs it)" libatomic1
+  if [ -x "$VENV_PY" ] && "$VENV_PY" -c 'import playwright' 2>/dev/null; then
+    check "playwright's driver starts" "libatomic1 (or reinstall playwright: make clean test)" \
+      "$VENV_PY" -m playwright --version
+  fi
 }
 
 install_missing
