@@ -86,7 +86,8 @@ readme_step() {
 
 inside() {
   local run=$1 d
-  trap 'inside_cleanup "$run"' EXIT
+  INSIDE_RUN=$run  # global: the EXIT trap runs after this function has returned
+  trap 'inside_cleanup "$INSIDE_RUN"' EXIT
   mount --bind "$run" "$run"
   mount --make-private "$run"
   mount --rbind /dev "$run/dev"
