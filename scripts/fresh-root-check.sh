@@ -324,7 +324,8 @@ for f in demo test; do
 done
 if [ -f "$LOGS/test.log" ] && [ "$rc" -eq 0 ]; then
   summary=$(grep -E '^=+ .*(passed|failed).* in [0-9.]+s' "$LOGS/test.log" | tail -n 1 || true)
-  say "pytest: ${summary:-no summary line}"
+  say "pytest's closing line on the fresh root:"
+  echo "${summary:-(none)}"
   skipped=$(grep -E '^SKIPPED .*tests/(lab/|report/test_browser|report/test_report_lab)' \
             "$LOGS/test.log" || true)
   if [ -n "$skipped" ]; then
