@@ -6,7 +6,8 @@
 #
 #   1. bare root: `debootstrap --variant=minbase` with only what a fresh Debian 12 machine is
 #      assumed to have (BASE_PACKAGES below); built once and cached in $CCSEC_FRESH_CACHE
-#      (default /var/cache/ccsec-fresh-root; `--rebuild` makes it again)
+#      (default /var/cache/ccsec-fresh-root; `--rebuild` makes it again) from the Debian mirror
+#      of the host's apt sources (or $CCSEC_FRESH_MIRROR)
 #   2. in a private mount namespace (its mounts never reach the host, and vanish with it): a
 #      tmpfs on an empty directory ${TMPDIR:-/tmp}/ccsec-fresh-run.XXXXXX holds a throwaway
 #      copy of the bare root (so / is a mount point of its own, which `ip netns` needs), with
@@ -302,7 +303,7 @@ on_signal() {
   exit 130
 }
 
-MIRROR=$(apt_mirror | head -n 1)
+MIRROR=${CCSEC_FRESH_MIRROR:-$(apt_mirror | head -n 1)}
 [ -n "$MIRROR" ] || infra "no Debian mirror in the host's apt sources"
 if [ -n "$(git -C "$SRC" status --porcelain --untracked-files=no)" ]; then
   say "WARNING: $SRC has changes not committed: they are NOT part of this check" >&2
