@@ -138,7 +138,6 @@ EOF
 }
 
 check_network() {
-  local tmp=$1
   check "ip starts" iproute2 ip -V
   check "nft loads a table (throwaway namespace)" nftables unshare --net nft -f - <<'EOF'
 table inet ccsec_check { chain input { type filter hook input priority 0; policy accept; }; }
@@ -164,7 +163,8 @@ check_browser() {
     || fail "chromium renders no page headless ($(tail -n 2 "$tmp/chromium.err" | tr '\n' ' '))" \
       chromium
   [ -f "$IPA_FONT" ] || fail "the Japanese font $IPA_FONT is missing" fonts-ipafont-gothic
-  ldconfig -p | grep -q 'libatomic\.so\.1 ' \
+  # (grep reads everything: -q would stop early and fail the pipe under pipefail)
+  ldconfig -p | grep 'libatomic\.so\.1 ' >/dev/null \
     || fail "libatomic.so.1 is missing (playwright's driver needs it)" libatomic1
   if [ -x "$VENV_PY" ] && "$VENV_PY" -c 'import playwright' 2>/dev/null; then
     check "playwright's driver starts" "libatomic1 (or reinstall playwright: make clean test)" \
@@ -181,7 +181,7 @@ start=${EPOCHREALTIME/./}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ccsec-system-deps.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 check_strongswan "$tmp"
-check_network "$tmp"
+check_network
 check_browser "$tmp"
 ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
 if [ "$failures" -ne 0 ]; then
