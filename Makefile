@@ -15,9 +15,11 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/ccsec demo
 
-## test: lint + the whole test suite (lab tests included: needs root, installs Debian packages)
+## test: lint, type check, the whole test suite (lab tests included: needs root, installs
+##       Debian packages)
 test: $(VENV)/.installed system-deps
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 ## system-deps: Debian packages the tests need (strongSwan, nftables, chromium, …), then checked
