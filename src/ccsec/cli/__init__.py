@@ -1,7 +1,8 @@
 """The ``ccsec`` command: a thin typer app; every command lives in a module of this package.
 
 Errors the user can cause (:class:`ccsec.errors.UserError`) are printed as one line each —
-file:line: field: what — fix — and exit 2 without a traceback.
+file:line: field: what — fix — and exit 2 without a traceback; so is an OS error on a path
+(the path and the reason).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 
 from ccsec import __version__
 from ccsec.cli.common import PROOF_HELP, configure, err
-from ccsec.errors import UserError
+from ccsec.errors import Problem, UserError
 
 app = typer.Typer(
     name="ccsec",
@@ -73,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             err.print(f"ccsec: error: {problem}", markup=False, soft_wrap=True)
         return exc.exit_code
+    except OSError as exc:
+        # a file the OS refused that no reader turned into a UserError: still one line
+        where = exc.filename if isinstance(exc.filename, str) else None
+        problem = Problem(exc.strerror or str(exc), file=where, fix="check the path and its "
+                          "permissions")
+        err.print(f"ccsec: error: {problem}", markup=False, soft_wrap=True)
+        return UserError.exit_code
     except KeyboardInterrupt:
         err.print("ccsec: interrupted")
         return 130

@@ -59,6 +59,10 @@ def audit(
         "--waivers", help="YAML file of accepted findings (rule, subject, reason, expires)")] =
     None,
     json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
+    include_dir: Annotated[list[Path] | None, typer.Option(
+        "--include-dir", help="a directory outside --configs that strongSwan `include` "
+        "statements may read from (repeatable; by default includes stay inside --configs)")] =
+    None,
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
@@ -76,7 +80,8 @@ def audit(
     dep, dep_file = _deployment(deployment)
     with stages(f"reading configurations in {configs}") as step:
         result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
-                     on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"))
+                     on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
+                     include_dirs=tuple(include_dir or ()))
     import_notes(result.context.ends, result.skipped)
     if fmt is OutFormat.json:
         print_json(result.to_json())

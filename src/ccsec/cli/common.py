@@ -16,8 +16,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -120,6 +121,10 @@ def stages(first: str) -> Iterator[Callable[[str], None]]:
         return
     with err.status(first) as status:
         yield lambda text: status.update(text)
+
+#: every command that writes to -o refuses to replace anything unless this is given
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="replace what an earlier ccsec run wrote at -o (never anything else)")]
 
 PROOF_HELP = (
     "Proof levels: strongswan output is proven on real strongSwan by `ccsec lab run`; "
