@@ -86,7 +86,8 @@ class UserError(Exception):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = list(problems)
+        # the same problem found twice (one key file behind many rules) is reported once
+        self.problems: list[Problem] = list(dict.fromkeys(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

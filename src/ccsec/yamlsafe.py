@@ -160,6 +160,9 @@ def _tagged(tag: str, text: str, line: int) -> Any:
     kind = tag[len(_TAG):] if tag.startswith(_TAG) else ""
     if tag == "!" or kind == "str":
         return text
+    if kind not in _STD_TAGS:
+        raise _Refused(f"unsupported tag {shown(tag, 60)}", line,
+                       "remove it: only plain YAML (mappings, lists, text, numbers) is read")
     if kind == "null" and text in _NULL:
         return None
     if kind == "bool" and text in _BOOL:

@@ -25,14 +25,17 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
         deployment_file: str | None = None, waivers: str | Path | None = None,
         profile: str | None = None, planned: PolicySet | None = None,
         today: date | None = None,
-        on_inventory: Callable[[Inventory], None] | None = None) -> AuditResult:
+        on_inventory: Callable[[Inventory], None] | None = None,
+        include_dirs: tuple[Path, ...] = ()) -> AuditResult:
     """Audit the configurations under ``configs`` (a directory or one file); with a
     ``deployment``, coverage of every path too.  Without ``configs`` the deployment's own
     planned policy (``planned``, when the caller has it already; else planned now with
     ``profile``, default the deployment's) is audited.
 
     ``deployment_file`` is where findings about the deployment point; ``waivers`` a YAML file of
-    accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``)."""
+    accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``);
+    ``include_dirs`` are directories outside ``configs`` that strongSwan ``include`` statements
+    may read from (``--include-dir``; by default includes stay inside ``configs``)."""
     accepted = load_waivers(Path(waivers)) if waivers else None
     waivers_file = str(waivers or "waivers")
     if configs is None:
@@ -42,7 +45,7 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
                                         "or both"))
         ends = planned_ends(planned or plan(deployment, profile))
         return run_audit(ends, deployment, deployment_file, accepted, today, waivers_file)
-    inv = load_directory(Path(configs), deployment)
+    inv = load_directory(Path(configs), deployment, include_dirs=include_dirs)
     if on_inventory is not None:
         on_inventory(inv)
     unreadable = [Unreadable(s.path, s.reason, s.line) for s in inv.skipped if s.unreadable]

@@ -15,15 +15,16 @@ so nothing in a description can break out of the comment).
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from ccsec import __version__
-from ccsec.errors import Problem, UnsupportedError
+from ccsec.errors import Problem, UnsupportedError, has_unsafe, shown
 from ccsec.formats.facts import DeviceFacts, FormatFacts
-from ccsec.policy import Auth, EndPolicy, Rule
+from ccsec.policy import IDENT_RE, Auth, EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
@@ -38,6 +39,11 @@ class Note:
     line: int | None
     severity: Literal["info", "warning"]
     message: str
+
+    def __post_init__(self) -> None:
+        # notes quote lines of the file they are about: one line, no control characters
+        if has_unsafe(self.message):
+            object.__setattr__(self, "message", shown(self.message, None))
 
 
 @dataclass
@@ -284,16 +290,43 @@ class Format(Reader):
         ]
 
 
+#: the longest ``ccsec-meta`` line read (ccsec writes a few hundred characters)
+MAX_META = 16_384
+_META_BAD = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
+#: what each key ccsec writes may hold: anything else in a meta line is dropped, so a hand-
+#: edited or hostile header can never make an importer build an invalid policy
+_META_KEYS: dict[str, Callable[[str], bool]] = {
+    "name": lambda v: IDENT_RE.match(v) is not None,
+    "owner": lambda v: 0 < len(v) <= 253 and not _META_BAD.search(v),
+    "platform": lambda v: 0 < len(v) <= 40 and not _META_BAD.search(v),
+    "description": lambda v: len(v) <= 4096,
+}
+def _bounded_number(text: str) -> float:
+    if len(text) > 100:
+        raise ValueError("number too long")
+    return float(text)
+
+
 def read_meta(lines: list[str], comment: str) -> dict[str, object]:
-    """The ``ccsec-meta`` JSON of a rendered file, or ``{}`` for a file ccsec did not write."""
+    """The ``ccsec-meta`` JSON of a rendered file, or ``{}`` for a file ccsec did not write:
+    only the keys ccsec writes, each only when its value is one ccsec could have written (an
+    identifier for ``name``, a short line of text for ``owner`` and ``platform``, bounded text
+    for ``description``)."""
     tag = f"{comment} {META_TAG}"
     for line in lines[:20]:
         if line.startswith(tag):
-            try:
-                meta = json.loads(line[len(tag):])
-            except json.JSONDecodeError:
+            payload = line[len(tag):]
+            if len(payload) > MAX_META:
                 return {}
-            return meta if isinstance(meta, dict) else {}
+            try:
+                meta = json.loads(payload, parse_int=_bounded_number,
+                                  parse_float=_bounded_number)
+            except (ValueError, RecursionError):
+                return {}
+            if not isinstance(meta, dict):
+                return {}
+            return {k: v for k, v in meta.items()
+                    if k in _META_KEYS and isinstance(v, str) and _META_KEYS[k](v)}
     return {}
 
 

@@ -40,6 +40,7 @@ DES-IV32/64) go to facts ``obsolete_algorithms``.  Never raises anything but :cl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_address
@@ -47,10 +48,12 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.errors import ParseError, Problem
+from ccsec.errors import ParseError, Problem, shown, shown_repr
 from ccsec.formats.base import Note, Parsed, Reader
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import parse_id
+from ccsec.formats.strongswan.include import Includer, Refused
+from ccsec.formats.strongswan.keys import stroke_key
 from ccsec.formats.strongswan.proposals import (
     DEFAULT_ESP,
     DEFAULT_IKE,
@@ -60,6 +63,7 @@ from ccsec.formats.strongswan.proposals import (
 )
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
 from ccsec.secrets import Secret, literal
+from ccsec.textio import ascii_int
 
 NAME = "ipsec-conf"
 PARAM_RE = re.compile(r"^\s+([A-Za-z0-9_%-]+)\s*=\s*(.*)$")
@@ -110,7 +114,7 @@ def _unquote(v: str) -> str:
 
 
 def _read_sections(text: str, source: str, notes: list[Note],
-                   base: Path | None, depth: int = 0) -> list[_Conn]:
+                   includer: Includer | None) -> list[_Conn]:
     """Every ``conn`` (and ``config``/``ca``) section in file order, includes expanded."""
     sections: list[_Conn] = []
     current: _Conn | None = None
@@ -126,7 +130,7 @@ def _read_sections(text: str, source: str, notes: list[Note],
                 sections.append(current)
             elif inc:
                 current = None
-                sections += _include(inc.group(1), n, source, notes, base, depth)
+                sections += _include(inc.group(1), n, notes, includer)
             elif line.strip() == "version 2" or line.startswith("version "):
                 current = None
             else:
@@ -141,27 +145,24 @@ def _read_sections(text: str, source: str, notes: list[Note],
     return sections
 
 
-def _include(pattern: str, line: int, source: str, notes: list[Note], base: Path | None,
-             depth: int) -> list[_Conn]:
-    if base is None or depth > 8:
-        notes.append(Note(line, "info", f"include {pattern}: not followed (no file context)"))
+def _include(pattern: str, line: int, notes: list[Note],
+             includer: Includer | None) -> list[_Conn]:
+    """The sections of the files ``include`` names, confined (a refusal is a warning note)."""
+    if includer is None:
+        notes.append(Note(line, "info", f"include {shown(pattern, 80)}: not followed (no file "
+                                        "context)"))
         return []
-    p = Path(pattern)
-    root = p.parent if p.is_absolute() else base / p.parent
+    where = "" if len(includer.chain) == 1 else f"{includer.chain[-1].name}: "
     out: list[_Conn] = []
     try:
-        files = sorted(root.glob(p.name))
-    except (OSError, ValueError):
-        files = []
-    if not files:
-        notes.append(Note(line, "info", f"include {pattern}: no file matches"))
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            notes.append(Note(line, "warning", f"include {f}: cannot read"))
-            continue
-        out += _read_sections(text, str(f), notes, f.parent, depth + 1)
+        files = includer.matches(pattern)
+        if not files:
+            notes.append(Note(line, "info", f"{where}include {shown(pattern, 80)}: no file "
+                                            "matches"))
+        for f in files:
+            out += _read_sections(includer.read(f), str(f), notes, includer.within(f))
+    except Refused as exc:
+        notes.append(Note(line, "warning", f"{where}{exc}; what it holds is not audited"))
     return out
 
 
@@ -201,7 +202,12 @@ def parse_secrets(text: str) -> tuple[list[_SecretEntry], list[Note]]:
         if kind.upper() not in SECRET_TYPES:
             notes.append(Note(n, "info", "secrets line not read"))
             continue
-        entries.append(_SecretEntry(left.split(), kind.upper(), _unquote(value), n))
+        v = value.strip()
+        quoted = len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'"
+        key = stroke_key(_unquote(v), quoted)  # 0x/0s values are hex/Base64 unless quoted
+        if key is None:
+            notes.append(Note(n, "warning", "secret is neither valid hex (0x) nor Base64 (0s)"))
+        entries.append(_SecretEntry(left.split(), kind.upper(), key or "", n))
     return entries, notes
 
 
@@ -258,11 +264,14 @@ def _protoport(text: str | None) -> tuple[int | None, int | None]:
         return None, None
     p, _, po = text.partition("/")
     p = p.strip().lower()
-    proto = None if p in ("", "%any", "0") else (int(p) if p.isdigit() else PROTOS.get(p))
-    if p and proto is None and p not in ("%any", "0"):
-        raise ValueError(f"unknown protocol '{p}'")
-    port = int(po) if po.strip().isdigit() and int(po) > 0 else None
-    return proto, port
+    number = ascii_int(p, 3)
+    proto = None if p in ("", "%any", "0") else (number if number is not None else PROTOS.get(p))
+    if (p and proto is None and p not in ("%any", "0")) or (proto is not None and proto > 255):
+        raise ValueError(f"unknown protocol {shown_repr(p, 40)}")
+    port = ascii_int(po, 5)
+    if port is not None and port > 65535:
+        raise ValueError(f"port {port} is out of range")
+    return proto, (port or None)
 
 
 def _seconds(text: str | None, default: int) -> int:
@@ -272,9 +281,11 @@ def _seconds(text: str | None, default: int) -> int:
     scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(t[-1:], 1)
     digits = t[:-1] if t[-1:] in "smhd" else t
     try:
-        return max(60, int(float(digits) * scale))
+        value = float(digits) * scale
     except ValueError:
         return default
+    # inf, nan and absurd values (``1e999s``) are not lifetimes charon would keep either
+    return max(60, int(value)) if math.isfinite(value) and value < 10**10 else default
 
 
 class _ConnReader:
@@ -449,12 +460,11 @@ class IpsecConf(Reader):
         if "\x00" in text:
             raise ParseError(Problem("binary data, not an ipsec.conf", source, None,
                                      fix="point the audit at text configuration files"))
-        base = Path(source).parent if source and not source.startswith("<") else None
-        if secrets is None and base is not None:
-            candidate = base / "ipsec.secrets"
+        includer = Includer.for_file(source)
+        if secrets is None and includer is not None:
             try:
-                secrets = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                secrets = includer.read(includer.base / "ipsec.secrets")
+            except Refused:
                 secrets = None
         parsed = Parsed(policies=[], source=source, format=NAME)
         entries: list[_SecretEntry] = []
@@ -462,7 +472,7 @@ class IpsecConf(Reader):
             entries, secret_notes = parse_secrets(secrets)
             parsed.notes += [Note(n.line, n.severity, f"ipsec.secrets: {n.message}")
                              for n in secret_notes]
-        sections = _read_sections(text, source, parsed.notes, base)
+        sections = _read_sections(text, source, parsed.notes, includer)
         conns: dict[str, _Conn] = {}
         default: dict[str, tuple[str, int]] = {}
         order: list[str] = []

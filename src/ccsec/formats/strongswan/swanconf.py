@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ccsec.errors import ParseError, Problem
+from ccsec.formats.base import Note
+from ccsec.formats.strongswan.include import Includer, Refused
 
 UNQUOTED = re.compile(r"^[A-Za-z0-9._:/@%*|+,\-\[\]]+$")
 
@@ -138,13 +139,18 @@ class _Lexer:
         return self.text[start:self.pos]
 
 
+#: ``include(pattern, line)`` → (text, source, the includer of that file) per included file
+Include = Callable[[str, int], list[tuple[str, str, "Include"]]]
+
+
 def parse_conf(
     text: str,
     source: str = "<text>",
-    include: Callable[[str, int], list[tuple[str, str]]] | None = None,
+    include: Include | None = None,
 ) -> Section:
     """Parse swanctl.conf text into a section tree. ``include(pattern, line)`` returns the
-    (text, source) of each included file; without it, includes raise a ParseError."""
+    (text, source, includer) of each included file; without it, includes raise a
+    ParseError."""
     lx = _Lexer(text, source)
     root = Section("", 1)
     stack = [root]
@@ -198,8 +204,8 @@ def parse_conf(
                 pattern = lx.value()
                 if include is None:
                     raise lx.error(f"include {pattern}: no file context to resolve it")
-                for inc_text, inc_source in include(pattern, line):
-                    sub = parse_conf(inc_text, inc_source, include)
+                for inc_text, inc_source, inc_include in include(pattern, line):
+                    sub = parse_conf(inc_text, inc_source, inc_include)
                     stack[-1].merge(sub)
                 continue
             pending.append((token, line))
@@ -219,13 +225,21 @@ def _add(parent: Section, section: Section) -> None:
         parent.items[section.name] = section
 
 
-def file_includer(base: Path) -> Callable[[str, int], list[tuple[str, str]]]:
-    """Resolve ``include`` globs relative to ``base`` (the including file's directory)."""
+def file_includer(includer: Includer, notes: list[Note]) -> Include:
+    """Resolve ``include`` globs relative to the including file, confined by ``includer``
+    (:mod:`ccsec.formats.strongswan.include`); a refused include becomes a warning note and
+    the rest of the file is read."""
 
-    def include(pattern: str, line: int) -> list[tuple[str, str]]:
-        p = Path(pattern)
-        root = p.parent if p.is_absolute() else base / p.parent
-        files = sorted(root.glob(p.name))
-        return [(f.read_text(encoding="utf-8", errors="replace"), str(f)) for f in files]
+    def include(pattern: str, line: int) -> list[tuple[str, str, Include]]:
+        where = "" if len(includer.chain) == 1 else f"{includer.chain[-1].name}: "
+        out: list[tuple[str, str, Include]] = []
+        try:
+            for path in includer.matches(pattern):
+                nested = includer.within(path)
+                out.append((includer.read(path), str(path), file_includer(nested, notes)))
+        except Refused as exc:
+            notes.append(Note(line, "warning", f"{where}{exc}; what it holds is not audited"))
+            return []
+        return out
 
     return include

@@ -40,6 +40,8 @@ from ccsec.formats.base import (
 )
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
+from ccsec.formats.strongswan.include import Includer
+from ccsec.formats.strongswan.keys import swanctl_key, swanctl_value
 from ccsec.formats.strongswan.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
 from ccsec.policy import (
@@ -267,17 +269,20 @@ class StrongSwan(Format):
         for n, ident in enumerate((rule.local_id, rule.peer_id), start=1):
             if ident is not None:
                 out.append(f"{i*2}id-{n} = {quote(render_id(ident))}")
-        out.append(f"{i*2}secret = {quote(ctx.reveal(auth.psk, f'rule {rule.name} psk'))}")
+        key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
+        out.append(f"{i*2}secret = {quote(swanctl_value(key))}")
         out.append(f"{i}}}")
         return out
 
     # ------------------------------------------------------------------- parse
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
-        base = Path(source).parent if source and not source.startswith("<") else None
-        root = parse_conf(text, source, file_includer(base) if base else None)
+        includer = Includer.for_file(source)
+        include_notes: list[Note] = []
+        root = parse_conf(text, source,
+                          file_includer(includer, include_notes) if includer else None)
         meta = read_meta(text.splitlines(), self.comment)
-        parsed = Parsed(policies=[], source=source, format=self.name)
+        parsed = Parsed(policies=[], source=source, format=self.name, notes=include_notes)
         secrets = self._secrets(root.section("secrets"))
         conns = root.section("connections")
         rules: list[Rule] = []
@@ -426,14 +431,21 @@ class StrongSwan(Format):
         ids = {render_id(i) for i in (local, peer) if i is not None}
         for name, _owners, value in secrets:
             if name == f"ike-{conn}":
-                return literal(value)
+                return _key(value)
         for _name, owners, value in secrets:
             if owners and ids and ids <= owners:
-                return literal(value)
+                return _key(value)
         for _name, owners, value in secrets:
             if not owners:
-                return literal(value)
+                return _key(value)
         return None
+
+
+def _key(value: str) -> Secret | None:
+    """The key a ``secret`` value stands for, decoded as swanctl does (``0x``/``0s``);
+    None when it cannot be decoded (the key is then present but unreadable)."""
+    key = swanctl_key(value)
+    return literal(key) if key else None
 
 
 def _rule_description(conn: Section) -> str:

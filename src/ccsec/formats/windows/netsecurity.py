@@ -29,9 +29,10 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import ValidationError
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.errors import ParseError, Problem
+from ccsec.errors import ParseError, Problem, shown_repr
 from ccsec.formats.base import Note, Parsed, meta_str
 from ccsec.formats.facts import PowerShellFacts
+from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.vocabulary import (
     DEFAULT_MM,
     DEFAULT_MM_MINUTES,
@@ -218,16 +219,13 @@ class PolicyBuilder:
         if not by_group:
             by_group[meta_name] = []
         stem = PurePath(self.source).stem if not self.source.startswith("<") else "ipsec"
-        used: set[str] = set()
+        used = UniqueNames(stem=76)
         for group, pairs in by_group.items():
             default = meta_name or to_ident(f"imported-{stem}", collapse=True)
             name = default if group is None else to_ident(group, collapse=True)
             is_meta = meta_name is not None and group in (None, meta_name)
             rules = self._unique(pairs)
-            base, n = name, 2
-            while name in used:
-                name, n = f"{base[:76]}-{n}", n + 1
-            used.add(name)
+            name = used.take(name)
             self.parsed.policies.append(EndPolicy(
                 name=name,
                 description=(meta_str(self.meta, "description", "") or "") if is_meta else "",
@@ -251,17 +249,12 @@ class PolicyBuilder:
 
     def _unique(self, pairs: list[tuple[WinRule, Rule]]) -> list[Rule]:
         out: list[Rule] = []
-        seen: set[str] = set()
+        seen = UniqueNames(fold=True, stem=76)
         for w, rule in pairs:
-            name = rule.name
-            n = 2
-            while name.casefold() in seen:
-                name = f"{rule.name[:76]}-{n}"
-                n += 1
+            name = seen.take(rule.name)
             if name != w.name:
-                self.note(w.line, "info", f"rule name {w.name[:80]!r} read as {name}")
+                self.note(w.line, "info", f"rule name {shown_repr(w.name, 80)} read as {name}")
                 rule = rule.model_copy(update={"name": name})
-            seen.add(name.casefold())
             out.append(rule)
             self._locate(w, name)
         return out

@@ -18,6 +18,7 @@ from ccsec.crypto import EspProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed, meta_str
 from ccsec.formats.facts import NetshFacts
+from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.netsh_grammar import BadLine, reason
 from ccsec.formats.windows.netsh_store import NetshStore, NFilterAction, NFilterList, NPolicy, NRule
 from ccsec.formats.windows.vocabulary import (
@@ -55,7 +56,7 @@ class NetshBuilder:
 
     def build(self) -> None:
         store = self.store
-        used: set[str] = set()
+        used = UniqueNames(fold=True)
         assigned = [p.name for p in store.policies.values() if p.assigned]
         for p in store.policies.values():
             name = _unique(to_ident(p.name, "policy"), used)
@@ -86,7 +87,7 @@ class NetshBuilder:
                                    "not given; netsh's default (yes) is assumed [V]"))
         ike = Ike(version=1, exchange="main", proposals=mm, lifetime_s=p.mmlifetime * 60)
         rules = []
-        used: set[str] = set()
+        used = UniqueNames(fold=True)
         for view in self.views(p):
             rule = self.rule(view, ike, _unique(to_ident(view.name, "rule"), used))
             rules.append(rule)
@@ -259,12 +260,6 @@ def _mirror(out: NRule, back: NRule) -> bool:
     )
 
 
-def _unique(name: str, used: set[str]) -> str:
-    base, n = name, 1
-    while name.casefold() in used:
-        n += 1
-        suffix = f"-{n}"
-        name = base[: 80 - len(suffix)] + suffix
-    used.add(name.casefold())
-    return name
+def _unique(name: str, used: UniqueNames) -> str:
+    return used.take(name)
 
