@@ -275,7 +275,7 @@ def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
             for policy in parsed.policies]
 
 
-_INCLUDE = re.compile(r"(?m)^\s*include\s+(\S+)\s*$")
+_INCLUDE = re.compile(r"(?m)^[ \t]*include[ \t]+(\S+)[ \t]*\r?$")
 
 
 def _included(texts: dict[Path, tuple[str, str]]) -> set[Path]:

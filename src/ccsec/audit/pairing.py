@@ -22,6 +22,13 @@ from ccsec.deployment.model import Deployment, Host
 from ccsec.policy import Rule
 
 Key = tuple[ImportedEnd, Rule]
+#: an index bucket: the rules of each end (by ``id``) in file order — a rule's own end is
+#: skipped without walking its rules, and a file of thousands of identical rules costs each
+#: rule at most MAX_CANDIDATES steps per other end, not thousands
+Bucket = dict[int, list]
+#: candidates examined per rule and other end: more rules of one end answering the same rule
+#: are duplicates (the first ones in file order are the ones a peer would meet)
+MAX_CANDIDATES = 256
 
 
 class NatMap:
@@ -100,6 +107,18 @@ def side_facts(end: ImportedEnd, rule: Rule, public: IPv4Address | None,
     )
 
 
+def _others(bucket: Bucket | None, end: ImportedEnd) -> list:
+    """The entries of a bucket from ends other than ``end`` (at most MAX_CANDIDATES of each),
+    in the order the index received them."""
+    if not bucket:
+        return []
+    mine = id(end)
+    parts = [entries[:MAX_CANDIDATES] for owner, entries in bucket.items() if owner != mine]
+    if len(parts) == 1:
+        return parts[0]
+    return [e for part in parts for e in part]
+
+
 class Pairer:
     """Finds each rule's peer through indexes: rules by (address they answer on, peer they
     name), so a central end with thousands of rules is never scanned per remote rule."""
@@ -109,20 +128,22 @@ class Pairer:
         self.dep = dep
         self.nat = NatMap(dep)
         self.by_local: dict[IPv4Address, list[Key]] = defaultdict(list)
-        self.by_peer: dict[IPv4Address, list[Key]] = defaultdict(list)
-        #: (local or NAT public address, peer address) → (position in by_local's list, key)
-        self.by_pair: dict[tuple[IPv4Address, IPv4Address], list[tuple[int, Key]]] = {}
+        self.by_peer: dict[IPv4Address, Bucket] = defaultdict(dict)
+        #: (local or NAT public address, peer address) → per end: (position in by_local's
+        #: list, key)
+        self.by_pair: dict[tuple[IPv4Address, IPv4Address], Bucket] = {}
         #: rules with a wildcard peer, by local address, in by_peer[ANY] order
-        self.any_by_local: dict[IPv4Address, list[Key]] = {}
+        self.any_by_local: dict[IPv4Address, Bucket] = {}
         for end in ends:
             for r in end.policy.rules:
                 key = (end, r)
                 self._add_local(r.local_address, r, key)
                 if r.local_address in self.nat.public:
                     self._add_local(self.nat.public[r.local_address], r, key)
-                self.by_peer[r.peer_address].append(key)
+                self.by_peer[r.peer_address].setdefault(id(end), []).append(key)
                 if r.peer_address == ANY:
-                    self.any_by_local.setdefault(r.local_address, []).append(key)
+                    self.any_by_local.setdefault(r.local_address, {}).setdefault(
+                        id(end), []).append(key)
         self._hosts: dict[str, Host] = {}
         self._host_at: dict[IPv4Address, str] = {}
         self._gateway_at: dict[IPv4Address, str] = {}
@@ -140,17 +161,19 @@ class Pairer:
 
     def _add_local(self, address: IPv4Address, r: Rule, key: Key) -> None:
         bucket = self.by_local[address]
-        self.by_pair.setdefault((address, r.peer_address), []).append((len(bucket), key))
+        self.by_pair.setdefault((address, r.peer_address), {}).setdefault(
+            id(key[0]), []).append((len(bucket), key))
         bucket.append(key)
 
-    def _answering(self, r: Rule) -> list[Key]:
-        """The rules on r's peer address that name r (its address, its NAT's, or anyone), in
-        the order a scan of ``by_local[r.peer_address]`` would meet them."""
+    def _answering(self, r: Rule, end: ImportedEnd) -> list[Key]:
+        """The rules of other ends on r's peer address that name r (its address, its NAT's,
+        or anyone), in the order a scan of ``by_local[r.peer_address]`` would meet them."""
         names = {r.local_address, ANY}
         public = self._public(r)
         if public is not None:
             names.add(public)
-        hits = [hit for n in names for hit in self.by_pair.get((r.peer_address, n), ())]
+        hits = [hit for n in names for hit in _others(self.by_pair.get((r.peer_address, n)),
+                                                           end)]
         hits.sort(key=lambda h: h[0])
         return [k for _, k in hits]
 
@@ -167,20 +190,18 @@ class Pairer:
         """(peer, nat inferred) candidates for one rule, best first."""
         end, r = key
         found: list[tuple[int, Key, bool]] = []
-        for other in self._answering(r):
-            if other[0] is end:
-                continue
+        for other in self._answering(r, end):
             o = other[1]
             if self._accepts(o, r) and (self._aims_at(o, r) or o.peer_address == ANY):
                 found.append((_mirror_score(r, o) + 1, other, False))
         if not found and self.dep is None:
-            for other in self.by_peer.get(r.local_address, []):
-                if other[0] is end or other[1].local_address == r.peer_address:
+            for other in _others(self.by_peer.get(r.local_address), end):
+                if other[1].local_address == r.peer_address:
                     continue
                 if _mirror_score(r, other[1]) == 2:
                     found.append((1, other, True))
-        for other in self.any_by_local.get(r.peer_address, []):
-            if other[0] is not end and other[1].local_address == r.peer_address:
+        for other in _others(self.any_by_local.get(r.peer_address), end):
+            if other[1].local_address == r.peer_address:
                 found.append((_mirror_score(r, other[1]), other, False))
         found = [f for f in found if f[0] > 0 or f[1][1].peer_address != ANY]
         found.sort(key=lambda f: -f[0])

@@ -330,6 +330,14 @@ def read_meta(lines: list[str], comment: str) -> dict[str, object]:
     return {}
 
 
+def device_name(value: str | None) -> str | None:
+    """A name a device gives itself (IOS ``hostname``, a CUCM node) as an end's owner, or None
+    when it cannot be one (control characters, quotes, too long: a damaged file)."""
+    if value is None or not _META_KEYS["owner"](value):
+        return None
+    return value
+
+
 def meta_str(meta: dict[str, object], key: str, default: str | None = None) -> str | None:
     value = meta.get(key, default)
     return value if isinstance(value, str) else default

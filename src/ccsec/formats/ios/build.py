@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.formats.base import meta_str, read_meta
+from ccsec.formats.base import device_name, meta_str, read_meta
 from ccsec.formats.facts import IosAclDeny, IosIncomplete
 from ccsec.formats.ios.acl import Acl
 from ccsec.formats.ios.bind import NOWHERE, Binder
@@ -429,7 +429,7 @@ class Builder:
         return EndPolicy(
             name=meta_str(meta, "name") or to_ident(f"imported-{host or stem}"),
             description=meta_str(meta, "description", "") or "",
-            owner=meta_str(meta, "owner") if meta else host,
+            owner=meta_str(meta, "owner") if meta else device_name(host),
             platform=meta_str(meta, "platform") if meta else "ios",
             rules=tuple(rules),
             wan_interface=wan,

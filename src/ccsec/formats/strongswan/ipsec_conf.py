@@ -96,6 +96,10 @@ class _SecretEntry:
 
 
 def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line.rstrip()
+    if '"' not in line:
+        return line.split("#", 1)[0].rstrip()
     out, quoted = [], False
     for c in line:
         if c == '"':
