@@ -18,6 +18,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ccsec.deployment import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIRS = ("tests/golden", "tests/data", "tests/ops/fixtures", "examples")
@@ -66,7 +70,8 @@ def _text(data: bytes) -> str:
 
 
 @functools.cache
-def _demo():  # type: ignore[no-untyped-def]
+def _demo() -> Deployment:
+    """The demo deployment: configurations are audited against it (attachment, coverage)."""
     from ccsec.deployment import loads
     from ccsec.deployment.demo import demo_text
     from ccsec.paths import DEPLOYMENT_CHECKS
