@@ -100,7 +100,8 @@ def _pfs_not_main_mode(end: EndPolicy) -> list[Subst]:
 
 
 END_REFUSALS: tuple[EndRefusal, ...] = (
-    EndRefusal("description-text", text_problem(netsh_text_problem, lambda e: e.description),
+    EndRefusal("policy-description-text",
+               text_problem(netsh_text_problem, lambda e: e.description),
                "{policy}: the description contains {problem} — remove it from the description"),
 )
 
