@@ -44,7 +44,6 @@ class Cucm(Format):
     proof = "syntax"
     proof_note = ("Unified CM has no command or file to load a policy from; the values follow "
                   "Cisco's OS-administration guides (cucm-ipsec.md) and are entered by hand")
-    platforms = frozenset({"cucm"})
 
     END_REFUSALS = END_REFUSALS
     LOSSES = LOSSES

@@ -48,7 +48,7 @@ from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed
+from ccsec.formats.base import Note, Parsed, Reader
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.proposals import (
@@ -437,7 +437,7 @@ class _ConnReader:
         return Auth(method="certificate", ca=ca or None)
 
 
-class IpsecConf:
+class IpsecConf(Reader):
     """The import-only legacy strongSwan format."""
 
     name = NAME

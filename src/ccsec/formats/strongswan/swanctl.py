@@ -171,7 +171,6 @@ class StrongSwan(Format):
     file_name = "swanctl.conf"
     proof = "lab"
     proof_note = ""
-    platforms = frozenset({"linux", "strongswan"})
     REFUSALS = REFUSALS
     LOSSES = LOSSES
 

@@ -144,7 +144,6 @@ class WindowsNetsh(WindowsFormat):
     proof = "syntax"
     proof_note = ("pinned to the built-in netsh help grammar (platform-syntax.md §3); not run on "
                   "Windows here")
-    platforms = frozenset({"windows"})
     # what it cannot express and what it loses: the tables of .netsh_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS

@@ -127,7 +127,6 @@ class WindowsPowerShell(WindowsFormat):
     proof = "syntax"
     proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
                   "on Windows here")
-    platforms = frozenset({"windows"})
     # what it cannot express and what it loses: the tables of .ps_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
