@@ -42,8 +42,10 @@ class ItemRefusal(Generic[T]):
     reason: str
 
     def messages(self, rule: Rule, item: T) -> list[str]:
-        return [self.reason.format(rule=f"rule {rule.name}", name=rule.name, **s)
-                for s in self.find(rule, item)]
+        return [self.message(rule, s) for s in self.find(rule, item)]
+
+    def message(self, rule: Rule, s: Subst) -> str:
+        return self.reason.format(rule=f"rule {rule.name}", name=rule.name, **s)
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,8 @@ def each(id: str, items: Callable[[Rule], Iterable[T]],
     def find(rule: Rule) -> Iterator[Subst]:
         for item in items(rule):
             for row in rows:
-                for message in row.messages(rule, item):
-                    yield {"message": message}
+                for s in row.find(rule, item):
+                    yield {"message": row.message(rule, s)}
 
     return ItemGroup(id, find, "{message}", rows=rows, items=items)
 
