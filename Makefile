@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test lint golden bench system-deps clean
+.PHONY: demo test lint golden bench system-deps fresh-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,21 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/ccsec demo
 
-## test: lint + the whole test suite (lab tests included: needs root, installs Debian packages)
+## test: lint, type check, the whole test suite (lab tests included: needs root, installs
+##       Debian packages)
 test: $(VENV)/.installed system-deps
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
-## system-deps: Debian packages the lab needs (strongSwan, nftables, tcpdump, …)
+## system-deps: Debian packages the tests need (strongSwan, nftables, chromium, …), then checked
 system-deps:
-	@./scripts/system-deps.sh
+	@VENV=$(VENV) ./scripts/system-deps.sh
+
+## fresh-check: `make demo` + `make test` on a fresh minimal Debian 12 root, from a clean clone
+##              of HEAD (as root; the bare root is cached in /var/cache/ccsec-fresh-root)
+fresh-check:
+	@./scripts/fresh-root-check.sh
 
 ## golden: regenerate golden files after an intended renderer change (review with git diff)
 golden: $(VENV)/.installed
@@ -34,4 +41,4 @@ bench: $(VENV)/.installed system-deps
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) ccsec-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) ccsec-demo .pytest_cache .ruff_cache .fresh-check

@@ -39,7 +39,7 @@ src_path()
 
 from gen_windows_export import export_text  # noqa: E402
 
-from ccsec.formats import get as get_format  # noqa: E402
+from ccsec.formats.registry import get as get_format  # noqa: E402
 from ccsec.formats.windows.collector import parse as windows_parse  # noqa: E402
 
 Reader = Callable[[str], int]

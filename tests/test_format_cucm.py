@@ -382,6 +382,18 @@ def test_each_unsupported_reason_fires_and_its_near_miss_does_not(
         FORMAT.render(_rule(cucm1, **bad), CTX)
 
 
+def test_every_row_of_the_support_table_has_a_case(cucm1) -> None:
+    """Each row of the table fires on at least one case above (under the default or the FIPS
+    table), so a row added without a case, or a case that stopped firing, fails here."""
+    tables = (FORMAT, with_table("12.x-fips"))
+    rows = [row.id for row in FORMAT.REFUSALS]
+    assert len(set(rows)) == len(rows), "row ids name one row each"
+    assert [[row.id for row in t.REFUSALS] for t in tables] == [rows, rows]
+    fired = {row.id for bad, _near, _needle in REFUSALS for t in tables
+             for row in t.REFUSALS if row.messages(_rule(cucm1, **bad).rules[0])}
+    assert fired == set(rows)
+
+
 def test_fips_table_refuses_psk_and_weak_groups(cucm1) -> None:
     fips = with_table("12.x-fips")
     assert fips.unsupported(cucm1) == []  # AES 256 / SHA256 / DH 14 certificates: FIPS-clean

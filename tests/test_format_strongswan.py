@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccsec.crypto import Encr, Integ
+from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.strongswan.swanconf import parse_conf, quote
 from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.plan import plan
-from ccsec.policy import Auth
+from ccsec.policy import Auth, EndPolicy, Filter, Ike
 from conftest import lab_context
 
 # the lab recipe's central-gw file, verbatim apart from the key (lab-recipe.md)
@@ -158,17 +158,45 @@ def test_kerberos_is_refused_not_substituted(demo_ps) -> None:
         FORMAT.render(end, RenderContext())
 
 
-@pytest.mark.parametrize(("change", "needle"), [
+NETS = {"local": IPv4Network("10.20.0.0/16"), "remote": IPv4Network("10.1.0.0/16")}
+AES = EspProposal(encryption=Encr.AES256, integrity=Integ.SHA256)
+AH = EspProposal(encryption=None, ah=Integ.SHA256)
+UNSUPPORTED = [
+    # (a change to rtr-osaka's rule, words of the reason)
+    ({"auth": (Auth(method="kerberos"),)}, "Kerberos"),
     ({"auth": (Auth(method="certificate"), Auth(method="certificate"))}, "one authentication"),
+    ({"filters": (Filter(**NETS, mirrored=False),)}, "always mirrored"),
+    ({"filters": (Filter(**NETS, remote_port=443),)}, "a port needs a protocol"),
     ({"enabled": False}, "disabled"),
     ({"nat_traversal": False}, "NAT traversal"),
     ({"inbound": "request"}, "both"),
-])
+    ({"esp": (AES.model_copy(update={"ah": Integ.SHA256}),)}, "AH+ESP bundles"),
+    ({"esp": (AES, AH)}, "either ESP or AH"),
+    ({"ike": Ike(version=2, exchange="aggressive", proposals=(
+        IkeProposal(encryption=Encr.AES256, integrity=Integ.SHA256, group=14),))},
+     "IKEv2 has no aggressive mode"),
+]
+
+
+def _changed(end: EndPolicy, change: dict) -> EndPolicy:
+    return end.model_copy(update={"rules": (end.rules[0].model_copy(update=change),)})
+
+
+@pytest.mark.parametrize(("change", "needle"), UNSUPPORTED)
 def test_unsupported_reasons(demo_ps, change: dict, needle: str) -> None:
     end = demo_ps.end("rtr-osaka")
     assert FORMAT.unsupported(end) == []  # the near miss: the planned policy is fine
-    bad = end.model_copy(update={"rules": (end.rules[0].model_copy(update=change),)})
-    assert any(needle in r for r in FORMAT.unsupported(bad))
+    assert any(needle in r for r in FORMAT.unsupported(_changed(end, change)))
+
+
+def test_every_row_of_the_support_table_has_a_case(demo_ps) -> None:
+    """Each row fires on a case above: a row added without a case fails here."""
+    rows = [row.id for row in FORMAT.REFUSALS]
+    assert len(set(rows)) == len(rows), "row ids name one row each"
+    rule = demo_ps.end("rtr-osaka").rules[0]
+    fired = {row.id for change, _needle in UNSUPPORTED for row in FORMAT.REFUSALS
+             if row.messages(rule.model_copy(update=change))}
+    assert fired == set(rows)
 
 
 def test_psk_appears_exactly_once(linux_lab) -> None:

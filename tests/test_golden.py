@@ -14,7 +14,7 @@ import pytest
 
 from ccsec.deployment import load, loads
 from ccsec.deployment.demo import demo_text
-from ccsec.formats import names
+from ccsec.formats.registry import names
 from ccsec.plan import plan
 from ccsec.render import render_policy_set
 from conftest import EXAMPLES, lab_context

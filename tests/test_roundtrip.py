@@ -15,8 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ccsec.errors import UnsupportedError
-from ccsec.formats import get, names
 from ccsec.formats.base import Format, RenderContext
+from ccsec.formats.registry import get, names
 from ccsec.policy import EndPolicy, PolicySet, Rule
 from modeldiff import assert_same
 from strategies import any_end_policy, end_policies

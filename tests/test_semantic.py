@@ -8,7 +8,7 @@ import pytest
 
 from ccsec.deployment import load, loads
 from ccsec.deployment.demo import demo_text
-from ccsec.formats import get
+from ccsec.formats.registry import get
 from ccsec.plan import plan
 from ccsec.policy import PolicySet, Rule
 from ccsec.render import render_policy_set

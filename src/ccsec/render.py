@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ccsec import __version__
-from ccsec import formats as registry
 from ccsec.errors import Problem, UnsupportedError, UserError
 from ccsec.fileio import MARKER, OutFile
+from ccsec.formats import registry
 from ccsec.formats.base import RenderContext
 from ccsec.gcpause import gc_paused
 from ccsec.policy import EndPolicy, PolicySet
@@ -73,7 +73,7 @@ def choose(end: EndPolicy, requested: list[str] | None) -> list[tuple[str, bool]
     a requested format outside the end's defaults is a widening and only rendered if it fits."""
     defaults = registry.defaults_for(end.platform)
     if not requested:
-        return [(f, f not in registry.BEST_EFFORT) for f in defaults]
+        return [(f, not registry.best_effort(f)) for f in defaults]
     return [(f, f in defaults) for f in requested]
 
 

@@ -1,48 +1,27 @@
-"""The report in a real browser: Debian's chromium, headless, driven by playwright-core (npm).
+"""The report in a real browser: Debian's chromium, headless, driven by Playwright for Python.
 
-Setup is automatic: ``make test`` installs chromium (scripts/system-deps.sh) and this test
-installs ``tests/browser/node_modules`` with ``npm ci`` from the committed lock file when it is
-missing.  A missing chromium or node is a failure, never a skip: CI must run this test.
-The screenshot is kept in tests/artifacts/report-demo.png.
+Setup is automatic: ``make test`` installs chromium (scripts/system-deps.sh, as root) and the
+``playwright`` wheel (the ``dev`` extra), whose bundled driver needs no Node.js and whose
+browser is Debian's own (no browser download).  A missing chromium is a failure, never a skip:
+CI must run this test.  What the page shows is read by ``browser_view.look_at``; the
+screenshot is kept in tests/artifacts/report-demo.png.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from browser_view import look_at
 
 from conftest import ROOT
 
-BROWSER_DIR = ROOT / "tests" / "browser"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = os.environ.get("CCSEC_CHROMIUM", "/usr/bin/chromium")
 PERF_CSV = ROOT / "tests" / "ops" / "fixtures" / "perf" / "typeperf-busy-en-us.csv"
-
-
-def _tools() -> tuple[str, str]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh, "
-                    "run by `make test`, does it as root)")
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.fail("node and npm are needed for the browser test (Node.js >= 20)")
-    return node, npm
-
-
-def _node_modules(npm: str) -> None:
-    """``npm ci`` from the committed lock file when playwright-core is not installed yet."""
-    if (BROWSER_DIR / "node_modules" / "playwright-core" / "package.json").is_file():
-        return
-    proc = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR,
-                          capture_output=True, text=True, timeout=600, check=False)
-    if proc.returncode != 0:
-        pytest.fail(f"npm ci in {BROWSER_DIR} failed:\n{proc.stdout}\n{proc.stderr}")
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +29,9 @@ def browser_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     """Render the demo, write its report (with the rendered configs and a perf CSV), open it."""
     from ccsec.cli import main
 
-    node, npm = _tools()
-    _node_modules(npm)
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh, "
+                    "run by `make test`, does it as root)")
     tmp = tmp_path_factory.mktemp("browser")
     configs, report = tmp / "configs", tmp / "report.html"
     assert main(["-q", "render", "demo", "-o", str(configs)]) == 0
@@ -60,10 +40,7 @@ def browser_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "report-demo.png"
     shot.unlink(missing_ok=True)
-    proc = subprocess.run([node, "check_report.mjs", str(report), str(shot)], cwd=BROWSER_DIR,
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, f"browser run failed:\n{proc.stdout}\n{proc.stderr}"
-    seen = json.loads(proc.stdout)
+    seen = look_at(CHROMIUM, report, shot)
     # what the page must show, computed independently by the audit command's JSON
     expected = _expected(configs)
     return seen, expected

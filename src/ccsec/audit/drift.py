@@ -173,7 +173,7 @@ def ios_remediation(running_text: str, intended_text: str) -> list[str]:
 def drift(dep: Deployment, ends: list[ImportedEnd], profile: str | None = None,
           root: Path | None = None) -> list[DeviceDrift]:
     """One report per planned device (and per unplanned config found)."""
-    from ccsec import formats
+    from ccsec.formats import registry as formats
 
     ps = plan(dep, profile)
     ctx = _RedactingContext(dep.deployment, ps.profile, None)

@@ -1,12 +1,12 @@
 """A directory of mixed configuration files → imported ends, each attached to its device.
 
 Format detection sniffs the **content** (file names in real audits are whatever the customer's
-backup tool chose): a collector JSON carries its schema id; swanctl.conf has ``connections {``;
-ipsec.conf has ``conn <name>`` sections and ipsec.secrets ``: PSK`` lines; netsh scripts have
-``add rule|filter…`` commands; PowerShell has ``New-NetIPsec…`` cmdlets; a CUCM sheet has its
-page labels; an IOS config has ``crypto …``/``interface …`` commands.  The import registry
-(:data:`IMPORTERS`) maps each detected format to its reader: the render formats' parsers
-(:mod:`ccsec.formats`) plus the import-only ones (``ipsec-conf``, ``windows-collector``).
+backup tool chose), with the sniffers of the format registry (:mod:`ccsec.formats.registry`):
+a collector JSON carries its schema id; swanctl.conf has ``connections {``; ipsec.conf has
+``conn <name>`` sections and ipsec.secrets ``: PSK`` lines; netsh scripts have ``add
+rule|filter…`` commands; PowerShell has ``New-NetIPsec…`` cmdlets; a CUCM sheet has its page
+labels; an IOS config has ``crypto …``/``interface …`` commands.  Each detected format is read
+by the registry's reader for it (:data:`IMPORTERS`).
 
 Each imported end is attached to the deployment host or gateway that owns most of its addresses
 (rule addresses, interface addresses, the collector's host addresses; a ``ccsec-meta`` owner or
@@ -32,79 +32,18 @@ from pathlib import Path
 from ccsec.audit.model import ImportedEnd
 from ccsec.deployment.model import Deployment
 from ccsec.errors import ParseError, Problem, UserError
+from ccsec.formats import registry
 from ccsec.formats.base import Parsed
+from ccsec.formats.registry import sniff
 from ccsec.gcpause import gc_paused
 
 MAX_BYTES = 20 * 1024 * 1024
 
-_SWANCTL = re.compile(r"(?m)^\s*(connections|secrets|authorities)\s*\{")
-_IPSEC_CONF = re.compile(r"(?m)^(conn|config)\s+\S+\s*$")
-_SECRETS = re.compile(r"(?m)^[^#\n]*:\s*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|NTLM|PKCS8)\s")
-_NETSH = re.compile(r"(?im)^\s*(?:netsh\s+)?(?:ipsec\s+static\s+)?(?:add|set)\s+"
-                    r"(?:policy|filterlist|filteraction|filter|rule)\s+\w+=|^\s*pushd\s+ipsec")
-_POWERSHELL = re.compile(r"(?i)\bNew-NetIPsec(Rule|MainModeCryptoSet|QuickModeCryptoSet|"
-                         r"Phase1AuthSet)\b")
-_CUCM = re.compile(r"(?im)^\s*(Policy Group Name|PolicyGroup)\s*:")
-_IOS = re.compile(r"(?m)^(crypto\s+(isakmp|ikev2|ipsec|map|keyring|dynamic-map|pki)\b|"
-                  r"interface\s+\S+|hostname\s+\S+|ip\s+access-list\s+)")
-_CCSEC_INDEX = re.compile(r'"generator"\s*:\s*"ccsec ')
-
-
-_SECRET_WORDS = ("PSK", "RSA", "ECDSA", "EAP", "XAUTH", "P12", "PIN", "NTLM", "PKCS8")
-
-
-def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
-
-
-def sniff(text: str) -> str | None:
-    """The format of a configuration text, or None when it is none ccsec reads."""
-    head = text[:200_000]
-    stripped = head.lstrip()
-    if stripped.startswith(("{", "[")):
-        if '"ccsec-windows-collector/' in head[:4096]:
-            return "windows-collector"
-        if _CCSEC_INDEX.search(head[:4096]):
-            return "ccsec-index"
-        return None
-    # each regex runs only where the words it needs occur at all (str.find is ~100x faster
-    # than a multi-line regex over a 200 KB head, and these files are mostly other formats)
-    if "{" in head and _has(head, ("connections", "secrets", "authorities")) \
-            and _SWANCTL.search(head):
-        return "strongswan"
-    if _has(head, ("conn", "config")) and _IPSEC_CONF.search(head):
-        return "ipsec-conf"
-    if ":" in head and _has(head, _SECRET_WORDS) and _SECRETS.search(head):
-        return "ipsec-secrets"
-    if _POWERSHELL.search(head):
-        return "windows-powershell"
-    if _NETSH.search(head):
-        return "windows-netsh"
-    if _CUCM.search(head):
-        return "cucm"
-    if _IOS.search(head):
-        return "ios"
-    return None
-
-
-def _render_format(name: str) -> Callable[[str, str], Parsed]:
+def _read_with(name: str) -> Callable[[str, str], Parsed]:
     def parse(text: str, source: str) -> Parsed:
-        from ccsec import formats
-
-        try:
-            fmt = formats.get(name)
-        except (ImportError, AttributeError):
-            raise ParseError(Problem(f"the {name} importer is not available in this build",
-                                     source)) from None
-        return fmt.parse(text, source)
+        return registry.reader(name).parse(text, source)
 
     return parse
-
-
-def _windows_collector(text: str, source: str) -> Parsed:
-    from ccsec.formats.windows.collector import parse
-
-    return parse(text, source)
 
 
 def _ipsec_conf(text: str, source: str, secrets: str | None = None) -> Parsed:
@@ -113,16 +52,9 @@ def _ipsec_conf(text: str, source: str, secrets: str | None = None) -> Parsed:
     return FORMAT.parse(text, source, secrets=secrets)
 
 
-#: format name → reader (text, source) → Parsed; the render formats plus import-only ones
+#: format name → reader (text, source) → Parsed: every format of the registry ccsec reads
 IMPORTERS: dict[str, Callable[[str, str], Parsed]] = {
-    "ios": _render_format("ios"),
-    "strongswan": _render_format("strongswan"),
-    "windows-netsh": _render_format("windows-netsh"),
-    "windows-powershell": _render_format("windows-powershell"),
-    "cucm": _render_format("cucm"),
-    "ipsec-conf": _ipsec_conf,
-    "windows-collector": _windows_collector,
-}
+    name: _read_with(name) for name in registry.readers()}
 
 
 @dataclass

@@ -15,18 +15,8 @@ from dataclasses import dataclass, field
 from ccsec.findings.model import Location
 from ccsec.formats.base import Note
 from ccsec.formats.facts import DeviceFacts, FormatFacts
+from ccsec.formats.registry import implied_platform
 from ccsec.policy import EndPolicy, Rule
-
-#: the platform each source format implies when the file does not say
-FORMAT_PLATFORM = {
-    "ios": "ios",
-    "strongswan": "strongswan",
-    "ipsec-conf": "strongswan",
-    "windows-powershell": "windows",
-    "windows-netsh": "windows",
-    "windows-collector": "windows",
-    "cucm": "cucm",
-}
 
 
 @dataclass
@@ -47,7 +37,7 @@ class ImportedEnd:
     @property
     def platform(self) -> str:
         """The end's platform: as the file says, else what its format implies."""
-        return self.policy.platform or FORMAT_PLATFORM.get(self.format, "")
+        return self.policy.platform or implied_platform(self.format)
 
     @property
     def label(self) -> str:

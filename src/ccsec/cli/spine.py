@@ -26,9 +26,9 @@ from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
 from ccsec.fileio import OutFile, check_target, write_tree
-from ccsec.formats import get as get_format
-from ccsec.formats import names as format_names
 from ccsec.formats.base import RenderContext
+from ccsec.formats.registry import get as get_format
+from ccsec.formats.registry import names as format_names
 from ccsec.paths import derive
 from ccsec.plan import plan as make_plan
 from ccsec.policy import EndPolicy, PolicySet

@@ -185,26 +185,39 @@ HOST_LOSSES: tuple[Loss, ...] = (
 )
 
 
-class Format(ABC):
-    """A renderer/parser pair for one configuration format."""
+class Reader(ABC):
+    """A parser for one configuration format: what every format ccsec reads provides.
+
+    Formats ccsec also writes are :class:`Format` (a renderer beside the parser); the import-only
+    ones (ipsec.conf, the Windows collector JSON) are plain readers.  Which platforms each is for
+    and how a file of it is recognised is data in :mod:`ccsec.formats.registry`."""
 
     name: ClassVar[str]
     title: ClassVar[str]
+
+    @abstractmethod
+    def parse(self, text: str, source: str = "<text>") -> Parsed:
+        """Read a file of this format (ccsec's own output or a real-world one)."""
+
+
+class Format(Reader):
+    """A renderer/parser pair for one configuration format."""
+
     file_name: ClassVar[str]
     comment: ClassVar[str] = "#"
     #: how far the output was proven: "lab" (run on real strongSwan) or "syntax"
     proof: ClassVar[Literal["lab", "syntax"]] = "syntax"
     proof_note: ClassVar[str]
-    #: end platforms that get this format by default
-    platforms: ClassVar[frozenset[str]]
     #: rendered files may contain a key (written 0600)
     may_hold_secrets: ClassVar[bool] = True
-    #: what the format cannot express, row by row (run by :meth:`unsupported`)
-    END_REFUSALS: ClassVar[tuple[EndRefusal, ...]] = ()
-    REFUSALS: ClassVar[tuple[Refusal, ...]] = ()
+    #: what the format cannot express, row by row (run by :meth:`unsupported`).  Class
+    #: attributes as a rule; a format whose rows depend on how it was built sets them per
+    #: instance in ``__init__`` (CUCM: the drop-down rows of the value table it checks against)
+    END_REFUSALS: tuple[EndRefusal, ...] = ()
+    REFUSALS: tuple[Refusal, ...] = ()
     #: what its parser reads back differently (run by :meth:`project`; the round-trip test
     #: checks that ``project`` changes these fields and no others)
-    LOSSES: ClassVar[tuple[Loss, ...]] = ()
+    LOSSES: tuple[Loss, ...] = ()
 
     def unsupported(self, end: EndPolicy) -> list[str]:
         """Why this format cannot express ``end`` (empty when it can): every row of the

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from ccsec import formats as registry
 from ccsec.errors import UserError
+from ccsec.formats import registry
 from ccsec.formats.base import RenderContext
 from ccsec.policy import EndPolicy, PolicySet
 from ccsec.render import choose

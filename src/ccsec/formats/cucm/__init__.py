@@ -7,7 +7,8 @@ exact labels) and reads back that sheet, hand-filled ones and ``show ipsec infor
 - :mod:`.values` — the page as data: value tables per release/FIPS mode, field labels, token
   spellings, the peer identity ↔ Certificate Name mapping;
 - :mod:`.render` — the :class:`~ccsec.formats.base.Format` (``FORMAT``, ``with_table``): the
-  sheet, what the page cannot express, what ``project`` loses;
+  sheet;
+- :mod:`.support` — what the page cannot express and what ``project`` loses, as tables;
 - :mod:`.scan` — lines → policy blocks, and which value table the text names;
 - :mod:`.read` — blocks → rules, every value outside the table a note for the audit.
 """

@@ -113,7 +113,6 @@ class Ios(Format):
     # ASCII and no '?': these lines are pasted into the IOS CLI, where '?' opens context help
     proof_note = ("IOS keywords per platform-syntax.md section 5; image-dependent commands are "
                   "marked [V] in comments: check them with the CLI help on the target release")
-    platforms = frozenset({"ios"})
 
     END_REFUSALS = support.END_REFUSALS
     REFUSALS = support.REFUSALS

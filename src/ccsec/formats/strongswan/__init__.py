@@ -6,7 +6,7 @@ legacy ipsec.conf format it only reads.
 - :mod:`.swanconf` — the strongswan.conf/swanctl.conf file grammar (sections, ``include``,
   quoting) as charon reads it; the lab writes its strongswan.conf with it too;
 - :mod:`.ipsec_conf` — ``ipsec.conf`` + ``ipsec.secrets`` (the stroke interface), import only;
-- :mod:`.identity` — strongSwan's identity syntax, which both config formats share.
-
-The proposal keywords both formats use live in :mod:`ccsec.formats.proposals`.
+- :mod:`.identity` — strongSwan's identity syntax, which both config formats share;
+- :mod:`.proposals` — strongSwan's proposal keywords (``aes128-sha256-modp2048``), which both
+  config formats share.
 """

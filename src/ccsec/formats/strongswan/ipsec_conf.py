@@ -48,10 +48,16 @@ from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed
+from ccsec.formats.base import Note, Parsed, Reader
 from ccsec.formats.facts import DeviceFacts
-from ccsec.formats.proposals import DEFAULT_ESP, DEFAULT_IKE, ProposalError, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import parse_id
+from ccsec.formats.strongswan.proposals import (
+    DEFAULT_ESP,
+    DEFAULT_IKE,
+    ProposalError,
+    parse_esp,
+    parse_ike,
+)
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
 from ccsec.secrets import Secret, literal
 
@@ -431,7 +437,7 @@ class _ConnReader:
         return Auth(method="certificate", ca=ca or None)
 
 
-class IpsecConf:
+class IpsecConf(Reader):
     """The import-only legacy strongSwan format."""
 
     name = NAME

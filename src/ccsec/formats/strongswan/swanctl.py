@@ -6,10 +6,12 @@ must initiate — behind NAT — uses ``trap|start``); pre-shared keys in a ``se
 file is then written 0600).  Parse: the same files and real-world ones (``include``, defaults
 strongSwan applies when a key is missing, ``default`` proposals).
 
-Lost on the way (``project``): connection type, QoS pre-classification and the NAT keepalive
-interval (charon-wide settings, not per connection); the IPsec mode of a pass/drop shunt.
-Not expressible (``unsupported``): Kerberos, more than one auth method per rule, one-way
-(non-mirrored) filters, disabled rules, NAT-T switched off, AH+ESP bundles.
+Lost on the way (``LOSSES``, applied by ``project``): connection type, QoS pre-classification
+and the NAT keepalive interval (charon-wide settings, not per connection); the IPsec mode of a
+pass/drop shunt.  Not expressible (``REFUSALS``, run by ``unsupported``): Kerberos, more than
+one auth method per rule, one-way (non-mirrored) filters, ports without a protocol, disabled
+rules, NAT-T switched off, different inbound/outbound security, AH+ESP bundles, ESP and AH
+proposals mixed in one rule, IKEv2 aggressive mode.
 """
 
 from __future__ import annotations
@@ -21,19 +23,24 @@ from typing import Literal
 from ccsec.crypto import EspProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import (
+    HOST_LOSSES,
     Format,
+    Loss,
     Note,
     Parsed,
+    Projecting,
+    Refusal,
     RenderContext,
-    host_projection,
     json_comment,
     meta_str,
     read_meta,
+    resolved_auth,
     unjson_comment,
+    when,
 )
 from ccsec.formats.facts import DeviceFacts
-from ccsec.formats.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
+from ccsec.formats.strongswan.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
 from ccsec.policy import (
     Auth,
@@ -108,42 +115,66 @@ def _filter_groups(rule: Rule) -> list[list[Filter]]:
     return [[f] for f in fs]
 
 
+# ------------------------------------------------ what swanctl cannot say, what it loses
+
+
+def _shunt_mode(at: Projecting) -> str:
+    """A pass/drop shunt has no IPsec mode: the parser reports strongSwan's default."""
+    assert at.rule is not None
+    return at.rule.mode if at.rule.action == "negotiate" else "tunnel"
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    Refusal("kerberos", when(lambda r: any(a.method == "kerberos" for a in r.auth)),
+            "{rule}: strongSwan cannot authenticate with Kerberos — use certificates "
+            "(pki: root_ca) for paths with a Linux/strongSwan end"),
+    Refusal("one-auth", when(lambda r: len(r.auth) != 1),
+            "{rule}: swanctl takes one authentication method per rule"),
+    Refusal("one-way", when(lambda r: any(not f.mirrored for f in r.filters)),
+            "{rule}: swanctl traffic selectors are always mirrored"),
+    Refusal("port-without-protocol",
+            when(lambda r: any(f.protocol is None and (f.local_port or f.remote_port)
+                               for f in r.filters)),
+            "{rule}: a port needs a protocol in a traffic selector"),
+    Refusal("disabled", when(lambda r: not r.enabled),
+            "{rule}: a disabled rule has no swanctl form"),
+    Refusal("no-nat-t", when(lambda r: not r.nat_traversal),
+            "{rule}: strongSwan cannot switch NAT traversal off"),
+    Refusal("directions", when(lambda r: r.inbound != r.outbound or r.outbound == "none"),
+            "{rule}: swanctl applies one security setting to both directions (require or "
+            "request)"),
+    Refusal("ah-esp-bundle", when(lambda r: any(p.ah and p.encryption for p in r.esp)),
+            "{rule}: strongSwan has no AH+ESP bundles"),
+    Refusal("esp-or-ah", when(lambda r: len({p.encryption is None for p in r.esp}) > 1),
+            "{rule}: one rule offers either ESP or AH proposals in swanctl"),
+    Refusal("ikev2-aggressive",
+            when(lambda r: r.ike.version == 2 and r.ike.exchange == "aggressive"),
+            "{rule}: IKEv2 has no aggressive mode"),
+)
+
+LOSSES: tuple[Loss, ...] = (
+    *HOST_LOSSES,
+    Loss("end.default_response_rule", "swanctl has no default response rule", False),
+    Loss("rule.auth", "keys come back resolved", resolved_auth),
+    Loss("rule.connection_type", "a charon-wide setting, not per connection", "all"),
+    Loss("rule.qos_preclassify", "a charon-wide setting, not per connection", False),
+    Loss("rule.nat_keepalive_s", "a charon-wide setting (charon.keep_alive), not per "
+         "connection"),
+    Loss("rule.mode", "a pass/drop shunt has no IPsec mode; strongSwan's default is read back",
+         _shunt_mode),
+)
+
+
 class StrongSwan(Format):
     name = "strongswan"
     title = "strongSwan swanctl.conf"
     file_name = "swanctl.conf"
     proof = "lab"
     proof_note = ""
-    platforms = frozenset({"linux", "strongswan"})
+    REFUSALS = REFUSALS
+    LOSSES = LOSSES
 
     # ------------------------------------------------------------------ render
-
-    def unsupported(self, end: EndPolicy) -> list[str]:
-        out = []
-        for r in end.rules:
-            if any(a.method == "kerberos" for a in r.auth):
-                out.append(f"rule {r.name}: strongSwan cannot authenticate with Kerberos — use "
-                           "certificates (pki: root_ca) for paths with a Linux/strongSwan end")
-            if len(r.auth) != 1:
-                out.append(f"rule {r.name}: swanctl takes one authentication method per rule")
-            if any(not f.mirrored for f in r.filters):
-                out.append(f"rule {r.name}: swanctl traffic selectors are always mirrored")
-            if any(f.protocol is None and (f.local_port or f.remote_port) for f in r.filters):
-                out.append(f"rule {r.name}: a port needs a protocol in a traffic selector")
-            if not r.enabled:
-                out.append(f"rule {r.name}: a disabled rule has no swanctl form")
-            if not r.nat_traversal:
-                out.append(f"rule {r.name}: strongSwan cannot switch NAT traversal off")
-            if r.inbound != r.outbound or r.outbound == "none":
-                out.append(f"rule {r.name}: swanctl applies one security setting to both "
-                           "directions (require or request)")
-            if any(p.ah and p.encryption for p in r.esp):
-                out.append(f"rule {r.name}: strongSwan has no AH+ESP bundles")
-            if len({p.encryption is None for p in r.esp}) > 1:
-                out.append(f"rule {r.name}: one rule offers either ESP or AH proposals in swanctl")
-            if r.ike.version == 2 and r.ike.exchange == "aggressive":
-                out.append(f"rule {r.name}: IKEv2 has no aggressive mode")
-        return out
 
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
         lines = ["connections {"]
@@ -239,20 +270,6 @@ class StrongSwan(Format):
         out.append(f"{i*2}secret = {quote(ctx.reveal(auth.psk, f'rule {rule.name} psk'))}")
         out.append(f"{i}}}")
         return out
-
-    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        rules = []
-        for r in end.rules:
-            auth = tuple(a.model_copy(update={"psk": ctx.resolve(a.psk)}) for a in r.auth)
-            rules.append(r.model_copy(update={
-                "auth": auth,
-                "connection_type": "all",
-                "qos_preclassify": False,
-                "nat_keepalive_s": None,
-                # a pass/drop shunt has no IPsec mode; the parser reports strongSwan's default
-                "mode": r.mode if r.action == "negotiate" else "tunnel",
-            }))
-        return host_projection(end, rules, default_response_rule=False)
 
     # ------------------------------------------------------------------- parse
 

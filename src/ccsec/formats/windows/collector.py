@@ -57,7 +57,7 @@ from ccsec.collector.schema import (
 )
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed
+from ccsec.formats.base import Note, Parsed, Reader
 from ccsec.formats.facts import CollectorFacts, DeviceFacts, ipv4_addresses
 from ccsec.formats.windows.netsecurity import expand, same_as_main_mode
 from ccsec.formats.windows.vocabulary import (
@@ -332,5 +332,15 @@ def parse(text: str, source: str = "<text>") -> Parsed:
     return parsed
 
 
-def sniff(text: str) -> bool:
-    return '"ccsec-windows-collector/' in text[:4096]
+class WindowsCollector(Reader):
+    """The collector's JSON as a reader (import only: ccsec writes the collector script, whose
+    output this is, not the JSON itself)."""
+
+    name = NAME
+    title = "Windows IPsec collector export (ccsec collector windows)"
+
+    def parse(self, text: str, source: str = "<text>") -> Parsed:
+        return parse(text, source)
+
+
+FORMAT = WindowsCollector()

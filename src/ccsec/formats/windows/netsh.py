@@ -158,7 +158,6 @@ class WindowsNetsh(Format):
     proof = "syntax"
     proof_note = ("pinned to the built-in netsh help grammar (platform-syntax.md §3); not run on "
                   "Windows here")
-    platforms = frozenset({"windows"})
 
     # ------------------------------------------------------------------ refuse
 

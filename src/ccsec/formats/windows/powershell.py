@@ -139,7 +139,6 @@ class WindowsPowerShell(Format):
     proof = "syntax"
     proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
                   "on Windows here")
-    platforms = frozenset({"windows"})
 
     # ------------------------------------------------------------------ refuse
 

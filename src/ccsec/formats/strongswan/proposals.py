@@ -1,4 +1,4 @@
-"""strongSwan proposal strings ↔ the crypto vocabulary (also used by other formats' parsers).
+"""strongSwan proposal strings ↔ the crypto vocabulary (swanctl.conf and ipsec.conf share them).
 
 A strongSwan proposal joins algorithms with ``-``; IKEv2 allows several of one type in one
 proposal, meaning any combination — we expand those into single-algorithm proposals in the
@@ -8,6 +8,7 @@ order strongSwan would prefer them (encryption, then integrity/PRF, then group).
 from __future__ import annotations
 
 from itertools import product
+from typing import TypeVar
 
 from ccsec.crypto import (
     DH_GROUPS,
@@ -59,6 +60,8 @@ DEFAULT_IKE = (
 )
 DEFAULT_ESP = "aes128gcm16-aes128-sha256"
 
+T = TypeVar("T")
+
 
 class ProposalError(ValueError):
     """A proposal string ccsec cannot read (unknown keyword…)."""
@@ -93,6 +96,11 @@ def _split(text: str) -> tuple[list[Encr], list[Integ], list[Prf], list[int], li
     return encs, integs, prfs, groups, other
 
 
+def _or_none(items: list[T]) -> list[T | None]:
+    """``items``, or one ``None`` when there are none (the proposal leaves that algorithm out)."""
+    return [*items] if items else [None]
+
+
 def parse_ike(text: str) -> list[IkeProposal]:
     """One strongSwan IKE proposal string (``default`` allowed) → single-algorithm proposals."""
     if text.strip().lower() == "default":
@@ -103,16 +111,17 @@ def parse_ike(text: str) -> list[IkeProposal]:
     out: list[IkeProposal] = []
     for enc, group in product(encs, groups):
         if is_aead(enc):
-            for prf in prfs or [None]:
-                if prf is None:
-                    raise ProposalError(f"AEAD IKE proposal '{text}' needs a PRF")
+            if not prfs:
+                raise ProposalError(f"AEAD IKE proposal '{text}' needs a PRF")
+            for prf in prfs:
                 out.append(IkeProposal(encryption=enc, prf=prf, group=group))
         else:
             if not integs:
                 raise ProposalError(f"IKE proposal '{text}' needs an integrity algorithm")
             for integ in integs:
-                for prf in prfs or [None]:
-                    out.append(IkeProposal(encryption=enc, integrity=integ, prf=prf, group=group))
+                for maybe_prf in _or_none(prfs):
+                    out.append(IkeProposal(encryption=enc, integrity=integ, prf=maybe_prf,
+                                           group=group))
     return _order_like_strongswan(out)
 
 
@@ -142,8 +151,8 @@ def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | Non
         if is_aead(enc):
             out.append(EspProposal(encryption=enc))
         else:
-            for integ in integs or [None]:
-                out.append(EspProposal(encryption=enc, integrity=integ))
+            for maybe_integ in _or_none(integs):
+                out.append(EspProposal(encryption=enc, integrity=maybe_integ))
     return out, group, esn
 
 

@@ -1,0 +1,164 @@
+"""Every format ccsec reads or writes, one row each: the only place format facts live.
+
+A row says where the format's code is, which end platforms it is for, whether those ends get it
+by default (and whether it is skipped with a note when it cannot express a policy), whether
+ccsec renders it or only reads it, which platform a file of it implies when the file does not
+say, and how a file of it is recognised by its content.  Everything else asks this table: the
+renderer's choice of formats per end, ``ccsec render --format``, the audit's format detection
+and importers, and the platform an imported end is judged as.  (The shape follows Aerleon's
+generator table: behaviour lives in the format modules, the wiring is data.)
+
+Modules are imported on first use, so a command touching one format does not pay for the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from typing import cast
+
+from ccsec.errors import Problem, UserError
+from ccsec.formats.base import Format, Reader
+
+
+@dataclass(frozen=True)
+class Sniff:
+    """How a file is recognised by its content (file names in real audits are whatever the
+    customer's backup tool chose).  ``words``: at least one must occur before ``pattern`` runs
+    (``str.find`` is ~100x faster than a multi-line regex over a 200 KB head, and most files
+    are other formats); ``json``: the test is on a JSON document's first 4 KB.  ``rank``
+    orders the tests (the first match wins)."""
+
+    rank: int
+    pattern: re.Pattern[str] | None = None
+    words: tuple[str, ...] = ()
+    json: bool = False
+
+    def matches(self, head: str, is_json: bool) -> bool:
+        if self.json != is_json:
+            return False
+        text = head[:4096] if self.json else head
+        if self.words and not any(w in text for w in self.words):
+            return False
+        return self.pattern is None or self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One format (or, with ``module=None``, a companion file the audit recognises and reads
+    as part of another: ipsec.secrets beside an ipsec.conf, the index ccsec writes)."""
+
+    name: str
+    module: str | None
+    #: end platforms the format is for (rendered for them when the user names no format)
+    platforms: tuple[str, ...] = ()
+    #: rendered for those platforms unless the user picks formats
+    default: bool = True
+    #: a default that is skipped, with the reason, when it cannot express a policy
+    best_effort: bool = False
+    #: ccsec writes it (a :class:`Format`); otherwise import only (a :class:`Reader`)
+    renders: bool = True
+    #: the platform a file of this format implies when it does not say
+    implies: str = ""
+    sniff: Sniff | None = None
+
+
+_SECRET_WORDS = ("PSK", "RSA", "ECDSA", "EAP", "XAUTH", "P12", "PIN", "NTLM", "PKCS8")
+
+ROWS: tuple[Row, ...] = (
+    Row("windows-powershell", "ccsec.formats.windows.powershell", ("windows",), implies="windows",
+        sniff=Sniff(50, re.compile(r"(?i)\bNew-NetIPsec(Rule|MainModeCryptoSet|"
+                                   r"QuickModeCryptoSet|Phase1AuthSet)\b"))),
+    Row("windows-netsh", "ccsec.formats.windows.netsh", ("windows",), best_effort=True,
+        implies="windows",
+        sniff=Sniff(60, re.compile(r"(?im)^\s*(?:netsh\s+)?(?:ipsec\s+static\s+)?(?:add|set)\s+"
+                                   r"(?:policy|filterlist|filteraction|filter|rule)\s+\w+=|"
+                                   r"^\s*pushd\s+ipsec"))),
+    Row("cucm", "ccsec.formats.cucm.render", ("cucm",), implies="cucm",
+        sniff=Sniff(70, re.compile(r"(?im)^\s*(Policy Group Name|PolicyGroup)\s*:"))),
+    Row("ios", "ccsec.formats.ios.render", ("ios",), implies="ios",
+        sniff=Sniff(80, re.compile(r"(?m)^(crypto\s+(isakmp|ikev2|ipsec|map|keyring|dynamic-map|"
+                                   r"pki)\b|interface\s+\S+|hostname\s+\S+|ip\s+access-list\s+)"))),
+    Row("strongswan", "ccsec.formats.strongswan.swanctl", ("linux", "strongswan"),
+        implies="strongswan",
+        sniff=Sniff(20, re.compile(r"(?m)^\s*(connections|secrets|authorities)\s*\{"),
+                    ("connections", "secrets", "authorities"))),
+    Row("ipsec-conf", "ccsec.formats.strongswan.ipsec_conf", default=False, renders=False,
+        implies="strongswan",
+        sniff=Sniff(30, re.compile(r"(?m)^(conn|config)\s+\S+\s*$"), ("conn", "config"))),
+    Row("windows-collector", "ccsec.formats.windows.collector", default=False, renders=False,
+        implies="windows", sniff=Sniff(0, words=('"ccsec-windows-collector/',), json=True)),
+    # companions: recognised so that they are read with the file they belong to, not skipped
+    Row("ipsec-secrets", None, default=False, renders=False,
+        sniff=Sniff(40, re.compile(r"(?m)^[^#\n]*:\s*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|NTLM|"
+                                   r"PKCS8)\s"), _SECRET_WORDS)),
+    Row("ccsec-index", None, default=False, renders=False,
+        sniff=Sniff(10, re.compile(r'"generator"\s*:\s*"ccsec '), json=True)),
+)
+
+BY_NAME: dict[str, Row] = {r.name: r for r in ROWS}
+_SNIFFED: tuple[Row, ...] = tuple(sorted((r for r in ROWS if r.sniff),
+                                         key=lambda r: r.sniff.rank if r.sniff else 0))
+
+
+def names() -> list[str]:
+    """The formats ccsec renders, in table order (``--format`` choices)."""
+    return [r.name for r in ROWS if r.renders]
+
+
+def readers() -> list[str]:
+    """Every format the audit imports (rendered ones and import-only ones)."""
+    return [r.name for r in ROWS if r.module is not None]
+
+
+def row(name: str) -> Row:
+    found = BY_NAME.get(name)
+    if found is None or found.module is None:
+        raise UserError(Problem(f"unknown format '{name}'", field="--format",
+                                fix=f"use one of: {', '.join(names())}"))
+    return found
+
+
+@cache
+def reader(name: str) -> Reader:
+    """The parser of a format (import-only formats included)."""
+    module = row(name).module
+    assert module is not None  # row() refuses companions
+    return cast(Reader, import_module(module).FORMAT)
+
+
+def get(name: str) -> Format:
+    """A format ccsec renders (its renderer and parser)."""
+    found = row(name)
+    if not found.renders:
+        raise UserError(Problem(f"ccsec reads {name} but does not write it", field="--format",
+                                fix=f"use one of: {', '.join(names())}"))
+    return cast(Format, reader(name))
+
+
+def defaults_for(platform: str | None) -> tuple[str, ...]:
+    """The formats an end of ``platform`` gets when the user names none."""
+    return tuple(r.name for r in ROWS if r.renders and r.default and platform in r.platforms)
+
+
+def best_effort(name: str) -> bool:
+    return BY_NAME[name].best_effort
+
+
+def implied_platform(name: str) -> str:
+    """The platform a file of format ``name`` implies ("" for an unknown name)."""
+    found = BY_NAME.get(name)
+    return found.implies if found else ""
+
+
+def sniff(text: str) -> str | None:
+    """The format (or companion) of a configuration text, or None when it is none ccsec
+    reads; the rows' sniffers run in rank order."""
+    head = text[:200_000]
+    is_json = head.lstrip().startswith(("{", "["))
+    for r in _SNIFFED:
+        if r.sniff is not None and r.sniff.matches(head, is_json):
+            return r.name
+    return None
