@@ -125,14 +125,17 @@ def _number(text: str, line: int) -> int | float | None:
         raise _Refused(f"a number of {len(text):,} characters", line,
                        "write a number of at most 100 characters (or quote it as text)")
     digits = text.replace("_", "")
-    if _INT.fullmatch(text):
-        return int(digits, 10)
-    if _INT_BASE.fullmatch(text):
-        sign = -1 if digits[0] == "-" else 1
-        body = digits.lstrip("+-")
-        return sign * int(body[2:], 8 if body[1] == "o" else 16)
-    if _FLOAT.fullmatch(text):
-        return float(digits)
+    try:  # the patterns allow underscores anywhere: "0x_" or "._" have no digit left
+        if _INT.fullmatch(text):
+            return int(digits, 10)
+        if _INT_BASE.fullmatch(text):
+            sign = -1 if digits[0] == "-" else 1
+            body = digits.lstrip("+-")
+            return sign * int(body[2:], 8 if body[1] == "o" else 16)
+        if _FLOAT.fullmatch(text):
+            return float(digits)
+    except ValueError:
+        return None  # not a number after all: the text itself
     return None
 
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import random
 
-#: values and words that have broken (or could break) a reader
-TOKENS: tuple[bytes, ...] = tuple(t if isinstance(t, bytes) else t.encode() for t in (
+
+def _bytes(*items: bytes | str) -> tuple[bytes, ...]:
+    return tuple(t if isinstance(t, bytes) else t.encode() for t in items)
+
+
+#: numbers that have broken (or could break) a reader: too long, out of range, not finite,
+#: Unicode digits that pass str.isdigit, underscores with no digit left
+NUMBERS = _bytes(
     b"9" * 5000, b"9" * 400, b"1e999", b"-1e999", b"1e-999", b"nan", b"inf", b"-0", b"0",
     b"-1", b"4294967296", b"18446744073709551616", b"65536", b"99999999999999999999",
-    "①", "²", "٣", "𝟗", "\u00a0", "\u2028", "\u2029", "\u202e", "\u200b", "\ufeff",
+    b"0x_", b"._", b"0o", b"1_", b"+.", b"1e", b".inf", "①", "²", "٣", "𝟗")
+#: values and words that have broken (or could break) a reader
+TOKENS: tuple[bytes, ...] = NUMBERS + _bytes(
+    "\u00a0", "\u2028", "\u2029", "\u202e", "\u200b", "\ufeff",
     b"\x00", b"\x1b[31m", b"\x07", b"\r", b"\r\n", b"\n", b"\t", b"\x7f", b"\x85",
     b"\xff", b"\xc3", b"\xff\xfe", b"\xef\xbb\xbf",
     b"{" * 300, b"[" * 300, b"(" * 300, b"}" * 50, b"]" * 50, b"{{" * 200,
@@ -36,7 +45,7 @@ TOKENS: tuple[bytes, ...] = tuple(t if isinstance(t, bytes) else t.encode() for 
     b"New-NetIPsecRule ", b"-DisplayName ", b"`", b"@'\n", b"'@", b"$(", b"@(",
     b"netsh ipsec static add ", b"Policy Group Name:", b"(PDH-CSV 4.0) (UTC)(0)",
     b"\"Id\",\"Message\"", b"#TYPE ", b"[IKE]", b"charon: ", b"<Event>", b"ScanScheduleTime",
-))
+)
 
 
 def _line_starts(data: bytes) -> list[int]:
@@ -83,7 +92,7 @@ def _one(data: bytes, rng: random.Random, other: bytes, max_len: int) -> bytes:
             j = i
             while j < n and 48 <= data[j] <= 57:
                 j += 1
-            return data[:i] + rng.choice(TOKENS[:22]) + data[j:]
+            return data[:i] + rng.choice(NUMBERS) + data[j:]
     if op == 9 and n:  # duplicate or swap lines
         lines = data.split(b"\n")
         a, b = rng.randrange(len(lines)), rng.randrange(len(lines))

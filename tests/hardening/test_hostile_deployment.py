@@ -11,13 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from ccsec.audit.waivers import WaiverError
 from ccsec.audit.waivers import parse as parse_waivers
 from ccsec.deployment import loads
 from ccsec.deployment.demo import demo_text
 from ccsec.errors import DeploymentError, Problem, shown
-from ccsec.yamlsafe import MAX_ALIAS_NODES
+from ccsec.yamlsafe import MAX_ALIAS_NODES, compose
 from conftest import EXAMPLES
 
 SITE = "{name: a, kind: remote, prefixes: [10.0.0.0/8]}"
@@ -179,3 +181,35 @@ def test_hostile_waivers_files(text: str) -> None:
         parse_waivers(text, "w.yaml")
     assert time.perf_counter() - start < 2.0
     assert str(exc.value).startswith("w.yaml")
+
+
+# -------------------------------------------------------- the composer, property-based
+
+YAML_BITS = st.sampled_from(["\n", " ", "  ", "- ", ": ", "{", "}", "[", "]", ",", "&a ", "*a",
+                             "<<: ", "? ", "!!str ", "!!int ", "!x ", "'", '"', "#", "---\n",
+                             "a", "b", "0x", "0o", "_", ".", "1", "e", "-", "+", "~", "null",
+                             "true", "\t", "|\n", ">\n", "%YAML 1.2\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(YAML_BITS, max_size=40).map("".join))
+def test_the_composer_raises_only_located_errors(text: str) -> None:
+    try:
+        compose(text, "f.yaml", DeploymentError)
+    except DeploymentError as exc:
+        assert all(p.file == "f.yaml" for p in exc.problems)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="0123456789oxeEf_+-.", max_size=8))
+@example("0x_")
+@example(".__")
+@example("-0o_")
+def test_every_plain_scalar_resolves(text: str) -> None:
+    """Was ValueError for ``0x_`` and ``.__`` (underscores and no digit left)."""
+    try:
+        doc = compose(f"v: {text}\n", "f.yaml", DeploymentError)
+    except DeploymentError:
+        return  # not a plain scalar libyaml reads (``-``…) or a refused number: located
+    assert "v" in doc.data
+    assert not isinstance(doc.data["v"], str) or doc.data["v"] == text.strip()
