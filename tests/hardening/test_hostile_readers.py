@@ -99,6 +99,28 @@ def test_ipsec_conf_huge_lifetime() -> None:
     clean(lambda: registry.reader("ipsec-conf").parse(text, "f"))
 
 
+def test_ipsec_conf_long_also_chain_and_many_secrets() -> None:
+    """A chain of 3,000 ``also=`` was a RecursionError (and quadratic before it); every conn
+    scanned every ipsec.secrets entry, and the default proposal's 45 combinations were
+    de-duplicated by a list scan per conn."""
+    n = 3000
+    conf = "".join(f"conn c{i}\n" + (f"  also=c{i - 1}\n" if i else "") +  # own keys win
+                   f"  left=10.0.{i // 250}.{i % 250 + 1}\n  right=10.9.0.1\n"
+                   "  authby=secret\n  auto=route\n" for i in range(n))
+    secrets = "".join(f"10.0.{i // 250}.{i % 250 + 1} : PSK \"k{i}\"\n" for i in range(n))
+    from ccsec.formats.strongswan.ipsec_conf import FORMAT
+
+    start = time.perf_counter()
+    parsed = FORMAT.parse(conf, "f", secrets=secrets)
+    assert time.perf_counter() - start < 10
+    rules = parsed.policies[0].rules
+    assert len(rules) == n and rules[7].auth[0].psk is not None
+    assert rules[7].auth[0].psk.reveal() == "k7"
+    loop = FORMAT.parse("conn a\n  also=b\n  left=1.1.1.1\n  right=2.2.2.2\n  auto=route\n"
+                        "conn b\n  also=a\n", "f")
+    assert any("loops" in n.message for n in loop.notes)
+
+
 def test_powershell_chain_of_casts() -> None:
     """Was RecursionError: a chain of thousands of casts."""
     text = "$x = " + "[int]" * 5000 + "1\nNew-NetIPsecRule -DisplayName a\n"

@@ -171,22 +171,47 @@ def _include(pattern: str, line: int, notes: list[Note],
 
 
 def _resolve(conns: dict[str, _Conn], name: str, default: dict[str, tuple[str, int]],
-             notes: list[Note], seen: tuple[str, ...] = ()) -> dict[str, tuple[str, int]]:
+             notes: list[Note], cache: dict[str, dict[str, tuple[str, int]]]
+             ) -> dict[str, tuple[str, int]]:
     """A conn's effective parameters: %default, then also= sections in place, then its own."""
-    conn = conns[name]
-    out: dict[str, tuple[str, int]] = dict(default) if not seen else {}
-    for key, (value, line) in conn.params.items():
-        if key == "also":
-            for other in value.split():
-                if other in seen or other == name:
-                    notes.append(Note(line, "warning", f"conn {name}: also={other} loops"))
-                elif other not in conns:
-                    notes.append(Note(line, "warning", f"conn {name}: also={other} is not defined"))
-                else:
-                    out.update(_resolve(conns, other, default, notes, (*seen, name)))
-        else:
-            out[key] = (value, line)
+    out = dict(default)
+    out.update(_expanded(conns, name, notes, cache))
     return out
+
+
+def _expanded(conns: dict[str, _Conn], name: str, notes: list[Note],
+              cache: dict[str, dict[str, tuple[str, int]]]) -> dict[str, tuple[str, int]]:
+    """A conn's own parameters with its ``also=`` conns expanded where they stand (without
+    %default), each conn expanded once (``cache``) and without recursion: a chain of thousands
+    of ``also=`` is linear, and a loop is a note."""
+    stack: list[tuple[str, bool]] = [(name, False)]
+    path: set[str] = set()  # conns being expanded (the chain from ``name``)
+    while stack:
+        cur, ready = stack.pop()
+        if cur in cache:
+            continue
+        params = conns[cur].params
+        if not ready:
+            path.add(cur)
+            stack.append((cur, True))
+            stack += [(o, False) for v, _ in (params.get("also", ("", 0)),) for o in v.split()
+                      if o in conns and o not in cache and o not in path]
+            continue
+        out: dict[str, tuple[str, int]] = {}
+        for key, (value, line) in params.items():
+            if key != "also":
+                out[key] = (value, line)
+                continue
+            for other in value.split():
+                if other not in conns:
+                    notes.append(Note(line, "warning", f"conn {cur}: also={other} is not defined"))
+                elif other not in cache:
+                    notes.append(Note(line, "warning", f"conn {cur}: also={other} loops"))
+                else:
+                    out.update(cache[other])
+        cache[cur] = out
+        path.discard(cur)
+    return cache[name]
 
 
 def parse_secrets(text: str) -> tuple[list[_SecretEntry], list[Note]]:
@@ -215,18 +240,35 @@ def parse_secrets(text: str) -> tuple[list[_SecretEntry], list[Note]]:
     return entries, notes
 
 
-def _find_psk(entries: list[_SecretEntry], ids: list[str]) -> Secret | None:
-    best: tuple[int, str] | None = None
-    for e in entries:
-        if e.kind != "PSK":
-            continue
-        sel = [s for s in e.selectors if s != "%any"]
-        if any(s not in ids for s in sel):
-            continue
-        score = len(sel)
-        if best is None or score > best[0]:
-            best = (score, e.value)
-    return literal(best[1]) if best and best[1] else None
+class _Psks:
+    """The PSK entries of ipsec.secrets indexed by selector: a conn's key is found among the
+    entries that name one of its identities (and the wildcards), not by a scan of every entry
+    — 50,000 conns against 50,000 secrets would be 2.5·10⁹ steps."""
+
+    def __init__(self, entries: list[_SecretEntry]) -> None:
+        #: (position, selectors without %any, value) of every PSK entry
+        self.psks = [(i, [s for s in e.selectors if s != "%any"], e.value)
+                     for i, e in enumerate(entries) if e.kind == "PSK"]
+        self.by_selector: dict[str, list[int]] = {}
+        self.wildcard: tuple[int, str] | None = None
+        for k, (_, sel, value) in enumerate(self.psks):
+            for s in set(sel):
+                self.by_selector.setdefault(s, []).append(k)
+            if not sel and self.wildcard is None:
+                self.wildcard = (k, value)
+
+    def find(self, ids: list[str]) -> Secret | None:
+        """The entry whose selectors all name the conn's identities, the most selectors
+        winning (the first of equals); a wildcard entry when none does."""
+        best: tuple[int, int, str] | None = None  # (-score, position, value)
+        for k in sorted({k for i in ids for k in self.by_selector.get(i, ())}):
+            _, sel, value = self.psks[k]
+            if all(s in ids for s in sel):
+                cand = (-len(sel), k, value)
+                best = cand if best is None or cand < best else best
+        if best is None and self.wildcard is not None:
+            best = (0, *self.wildcard)
+        return literal(best[2]) if best and best[2] else None
 
 
 def _addr(value: str | None) -> IPv4Address | None:
@@ -295,7 +337,7 @@ def _seconds(text: str | None, default: int) -> int:
 class _ConnReader:
     """Turns one resolved conn into a Rule (or a note saying why not)."""
 
-    def __init__(self, parsed: Parsed, secrets: list[_SecretEntry]) -> None:
+    def __init__(self, parsed: Parsed, secrets: _Psks) -> None:
         self.parsed = parsed
         self.secrets = secrets
         self.any_version: list[str] = []
@@ -441,7 +483,7 @@ class _ConnReader:
             left not in ("pubkey",) and not left.startswith(("rsa", "ecdsa", "pubkey"))
         if psk:
             ids = [x for x in (get("leftid"), get("rightid"), get("left"), get("right")) if x]
-            key = _find_psk(self.secrets, ids)
+            key = self.secrets.find(ids)
             if key is None:
                 self.note(line, f"conn {cname}: no PSK for this conn in ipsec.secrets",
                           "warning")
@@ -490,13 +532,14 @@ class IpsecConf(Reader):
                 order.append(name)
             elif kind == "ca":
                 parsed.notes.append(Note(s.line, "info", f"ca {name}: not read"))
-        reader = _ConnReader(parsed, entries)
+        reader = _ConnReader(parsed, _Psks(entries))
+        expanded: dict[str, dict[str, tuple[str, int]]] = {}
         rules: list[Rule] = []
         seen: set[str] = set()
         for name in dict.fromkeys(order):
             conn = conns[name]
             try:
-                params = _resolve(conns, name, default, parsed.notes)
+                params = _resolve(conns, name, default, parsed.notes, expanded)
                 r = reader.rule(name, conn.line, params)
             except (ValueError, TypeError) as exc:
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -7,6 +7,7 @@ order strongSwan would prefer them (encryption, then integrity/PRF, then group).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import product
 from typing import TypeVar
 
@@ -102,7 +103,13 @@ def _or_none(items: list[T]) -> list[T | None]:
 
 
 def parse_ike(text: str) -> list[IkeProposal]:
-    """One strongSwan IKE proposal string (``default`` allowed) → single-algorithm proposals."""
+    """One strongSwan IKE proposal string (``default`` allowed) → single-algorithm proposals.
+    (The same few strings recur on every connection of a file: each is expanded once.)"""
+    return list(_parse_ike(text))
+
+
+@lru_cache(maxsize=1024)
+def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
     if text.strip().lower() == "default":
         text = DEFAULT_IKE
     encs, integs, prfs, groups, _ = _split(text)
@@ -122,15 +129,13 @@ def parse_ike(text: str) -> list[IkeProposal]:
                 for maybe_prf in _or_none(prfs):
                     out.append(IkeProposal(encryption=enc, integrity=integ, prf=maybe_prf,
                                            group=group))
-    return _order_like_strongswan(out)
+    return tuple(_order_like_strongswan(out))
 
 
 def _order_like_strongswan(props: list[IkeProposal]) -> list[IkeProposal]:
-    seen: list[IkeProposal] = []
-    for p in props:
-        if p not in seen:
-            seen.append(p)
-    return seen
+    """Duplicates dropped, first occurrence kept (a dict, not a list scan: the default proposal
+    expands to about a thousand combinations)."""
+    return list(dict.fromkeys(props))
 
 
 def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | None, bool]:
