@@ -154,3 +154,18 @@ def test_one_bad_file_is_a_finding_and_the_rest_goes_on(tmp_path: Path, monkeypa
     assert any(f["location"]["file"] == "good.conf" for f in findings
                if f["rule"] != "IPSEC-OPS-006") or \
         "good.conf" in {e.source for e in load_directory(root).ends}
+
+
+def test_include_fan_out_is_bounded(tmp_path: Path) -> None:
+    """A file that includes another 200 times, which includes a third 200 times, would read
+    40,000 files: the includes of one file share a budget."""
+    root = _configs(tmp_path, {
+        "swanctl.conf": "include b.inc\n" * 200 + CONN.format(name="top"),
+        "b.inc": "include c.inc\n" * 200,
+        "c.inc": CONN.format(name="leaf"),
+    })
+    start = time.perf_counter()
+    result = run(root)
+    assert time.perf_counter() - start < 20
+    notes = [n.message for e in result.context.ends for n in e.notes]
+    assert any("included in all" in n for n in notes)

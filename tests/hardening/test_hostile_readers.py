@@ -121,6 +121,15 @@ def test_ipsec_conf_long_also_chain_and_many_secrets() -> None:
     assert any("loops" in n.message for n in loop.notes)
 
 
+def test_powershell_list_doubling() -> None:
+    """``$b = @($a, $a)`` per line doubled a list each line: 26 lines took 20 s (2^26 values),
+    30 would take minutes and gigabytes."""
+    lines = ["$v0 = @(1,1)"] + [f"$v{i} = @($v{i - 1}, $v{i - 1})" for i in range(1, 40)]
+    text = "\n".join([*lines, "New-NetIPsecRule -DisplayName a"])
+    message = clean(lambda: registry.reader("windows-powershell").parse(text, "f"), seconds=3)
+    assert message is not None and "more than 100,000 values" in message
+
+
 def test_powershell_chain_of_casts() -> None:
     """Was RecursionError: a chain of thousands of casts."""
     text = "$x = " + "[int]" * 5000 + "1\nNew-NetIPsecRule -DisplayName a\n"

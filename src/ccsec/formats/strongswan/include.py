@@ -26,7 +26,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccsec.errors import ParseError, shown
@@ -40,6 +40,9 @@ MAX_MATCHES = 256
 MAX_PATTERN = 4096
 #: path components with wildcards in one pattern (each multiplies the directories walked)
 MAX_WILDCARDS = 4
+#: files read through includes for one top-level file, all levels together: a file that
+#: includes another 200 times, which includes a third 200 times… is an expansion bomb
+MAX_READS = 256
 
 #: directories an audit allows includes from (set by the audit for the files it reads)
 _ALLOWED: ContextVar[tuple[Path, ...] | None] = ContextVar("ccsec_include_roots", default=None)
@@ -63,13 +66,22 @@ class Refused(Exception):
     """An include that is not followed, and why (the message names the pattern only)."""
 
 
+@dataclass
+class _Budget:
+    """What the includes of one top-level file have read so far (shared by every level)."""
+
+    files: int = 0
+    bytes: int = 0
+
+
 @dataclass(frozen=True)
 class Includer:
-    """Resolves the includes of one top-level file: its allowed roots and the chain of files
-    being read (for cycles and depth)."""
+    """Resolves the includes of one top-level file: its allowed roots, the chain of files
+    being read (for cycles and depth) and the budget all its includes share."""
 
     roots: tuple[Path, ...]
     chain: tuple[Path, ...] = ()
+    budget: _Budget = field(default_factory=_Budget)
 
     @classmethod
     def for_file(cls, source: str) -> Includer | None:
@@ -88,7 +100,7 @@ class Includer:
         return self.chain[-1].parent
 
     def within(self, path: Path) -> Includer:
-        return Includer(self.roots, (*self.chain, path))
+        return Includer(self.roots, (*self.chain, path), self.budget)
 
     def matches(self, pattern: str, cycles: bool = True) -> list[Path]:
         """The files ``pattern`` names (sorted, resolved), or :class:`Refused`; ``cycles=False``
@@ -147,8 +159,18 @@ class Includer:
         return real
 
     def read(self, path: Path) -> str:
-        """The text of a matched file (bounded), or :class:`Refused`."""
+        """The text of a matched file (bounded: each file, and all files one top-level file
+        includes together), or :class:`Refused`."""
+        budget = self.budget
+        if budget.files >= MAX_READS:
+            raise Refused(f"include {shown(path.name, 80)}: more than {MAX_READS:,} files "
+                          "included in all (an include expansion bomb?)")
+        left = max_bytes() - budget.bytes
         try:
-            return decode(read_bytes(path, max_bytes()), str(path))
+            data = read_bytes(path, max(left, 0))
         except ParseError as exc:
-            raise Refused(f"include {shown(path.name, 80)}: {exc.problems[0].message}") from None
+            raise Refused(f"include {shown(path.name, 80)}: {exc.problems[0].message}"
+                          + (" (all includes together)" if left < max_bytes() else "")) from None
+        budget.files += 1
+        budget.bytes += len(data)
+        return decode(data, str(path))
