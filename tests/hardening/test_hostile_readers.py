@@ -121,6 +121,33 @@ def test_ipsec_conf_long_also_chain_and_many_secrets() -> None:
     assert any("loops" in n.message for n in loop.notes)
 
 
+_NETS = ",".join(f"10.{i // 250}.{i % 250}.0/24" for i in range(1000))
+_ALGS = "-".join(["aes128", "aes192", "aes256", "3des"] * 6
+                 + ["sha1", "sha256", "sha384", "sha512", "md5"] * 4
+                 + ["modp2048", "modp3072", "ecp256", "ecp384", "curve25519"] * 8)
+
+
+@pytest.mark.parametrize(("fmt", "text"), [
+    ("ipsec-conf", f"conn a\n  left=1.1.1.1\n  right=2.2.2.2\n  auto=route\n"
+                   f"  leftsubnet={_NETS}\n  rightsubnet={_NETS.replace('10.', '11.')}\n"),
+    ("ipsec-conf", f"conn a\n  left=1.1.1.1\n  right=2.2.2.2\n  auto=route\n  ike={_ALGS}!\n"),
+    ("strongswan", "connections {\n a {\n  remote_addrs = 2.2.2.2\n  children {\n   a {\n"
+                   f"    local_ts = {_NETS}\n    remote_ts = {_NETS.replace('10.', '11.')}\n"
+                   "   }\n  }\n }\n}\n"),
+    ("strongswan", "connections {\n a {\n  remote_addrs = 2.2.2.2\n"
+                   f"  proposals = {_ALGS}\n  children {{\n   a {{\n    local_ts = 10.0.0.0/8\n"
+                   "    remote_ts = 11.0.0.0/8\n   }\n  }\n }\n}\n"),
+    ("windows-powershell", "New-NetIPsecRule -DisplayName a -LocalAddress "
+                           + ",".join(f"10.0.{i // 250}.{i % 250}" for i in range(1000))
+                           + " -RemoteAddress "
+                           + ",".join(f"11.0.{i // 250}.{i % 250}" for i in range(1000)) + "\n"),
+])
+def test_products_of_lists_are_bounded(fmt: str, text: str) -> None:
+    """1,000 × 1,000 selectors (a million filters) or a proposal of 24 × 20 × 40 algorithms:
+    refused for that rule before the product is built, not expanded."""
+    clean(lambda: registry.reader(fmt).parse(text, "f"), seconds=3)
+
+
 def test_powershell_list_doubling() -> None:
     """``$b = @($a, $a)`` per line doubled a list each line: 26 lines took 20 s (2^26 values),
     30 would take minutes and gigabytes."""

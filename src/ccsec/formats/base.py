@@ -425,6 +425,21 @@ def read_meta(lines: list[str], comment: str) -> dict[str, object]:
     return {}
 
 
+#: the most filters (or proposals) one rule may expand to: readers build products of lists a
+#: file spells out, and 5,000 local × 5,000 remote addresses would be 25 million filters
+MAX_PRODUCT = 10_000
+
+
+def check_product(what: str, *sizes: int) -> None:
+    """Refuse a product of lists over :data:`MAX_PRODUCT` before it is built (a ValueError,
+    which each reader reports for the rule or file it is reading)."""
+    total = 1
+    for size in sizes:
+        total *= max(size, 1)
+    if total > MAX_PRODUCT:
+        raise ValueError(f"{what}: {total:,} combinations, more than {MAX_PRODUCT:,}")
+
+
 def device_name(value: str | None) -> str | None:
     """A name a device gives itself (IOS ``hostname``, a CUCM node) as an end's owner, or None
     when it cannot be one (control characters, quotes, too long: a damaged file)."""

@@ -49,7 +49,7 @@ from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem, shown, shown_repr
-from ccsec.formats.base import Note, Parsed, Reader
+from ccsec.formats.base import Note, Parsed, Reader, check_product
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.include import Includer, Refused
@@ -410,6 +410,7 @@ class _ConnReader:
                       "address (read as any peer)")
         ls = _selectors(get("leftsubnet"), local, get("leftprotoport"))
         rs = _selectors(get("rightsubnet"), peer, get("rightprotoport"))
+        check_product(f"conn {cname}: leftsubnet × rightsubnet", len(ls), len(rs))
         filters = tuple(Filter(local=a, remote=b, protocol=pa or pb, local_port=lp,
                                remote_port=rp) for a, pa, lp in ls for b, pb, rp in rs)
         self.parsed.locations[f"{name}/filters"] = p.get("leftsubnet", (None, line))[1]

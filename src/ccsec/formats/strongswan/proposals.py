@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import product
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ccsec.crypto import (
     DH_GROUPS,
@@ -21,6 +21,8 @@ from ccsec.crypto import (
     Prf,
     is_aead,
 )
+from ccsec.errors import shown_repr
+from ccsec.formats.base import MAX_PRODUCT
 
 ENCR_WORDS: dict[str, Encr] = {e.value: e for e in Encr}
 ENCR_WORDS.update({
@@ -97,6 +99,17 @@ def _split(text: str) -> tuple[list[Encr], list[Integ], list[Prf], list[int], li
     return encs, integs, prfs, groups, other
 
 
+def _bounded(text: str, *lists: list[Any]) -> None:
+    """A proposal string expands to the product of its algorithm lists: refuse a huge one
+    before building it (a few kilobytes of keywords would be billions of proposals)."""
+    total = 1
+    for items in lists:
+        total *= max(len(items), 1)
+    if total > MAX_PRODUCT:
+        raise ProposalError(f"proposal {shown_repr(text, 60)} expands to {total:,} "
+                            f"combinations, more than {MAX_PRODUCT:,}")
+
+
 def _or_none(items: list[T]) -> list[T | None]:
     """``items``, or one ``None`` when there are none (the proposal leaves that algorithm out)."""
     return [*items] if items else [None]
@@ -115,6 +128,7 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
     encs, integs, prfs, groups, _ = _split(text)
     if not encs or not groups:
         raise ProposalError(f"IKE proposal '{text}' needs an encryption algorithm and a DH group")
+    _bounded(text, encs, integs, prfs, groups)
     out: list[IkeProposal] = []
     for enc, group in product(encs, groups):
         if is_aead(enc):
@@ -143,6 +157,7 @@ def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | Non
     if text.strip().lower() == "default":
         text = DEFAULT_ESP
     encs, integs, _, groups, other = _split(text)
+    _bounded(text, encs, integs)
     group = groups[0] if groups else None
     esn = "esn" in other
     if ah:

@@ -31,6 +31,7 @@ from ccsec.formats.base import (
     Projecting,
     Refusal,
     RenderContext,
+    check_product,
     json_comment,
     meta_str,
     read_meta,
@@ -420,8 +421,10 @@ class StrongSwan(Format):
             return [_parse_ts(t.strip()) for t in value.split(",") if t.strip()]
 
         out = []
-        for ln, lp_proto, lport in ts_list("local_ts"):
-            for rn, rp_proto, rport in ts_list("remote_ts"):
+        locals_, remotes = ts_list("local_ts"), ts_list("remote_ts")
+        check_product(f"child {child.name}: local_ts × remote_ts", len(locals_), len(remotes))
+        for ln, lp_proto, lport in locals_:
+            for rn, rp_proto, rport in remotes:
                 out.append(Filter(local=ln, remote=rn, protocol=lp_proto or rp_proto,
                                   local_port=lport, remote_port=rport))
         return out

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem, shown_repr
-from ccsec.formats.base import Note, Parsed, meta_str
+from ccsec.formats.base import Note, Parsed, check_product, meta_str
 from ccsec.formats.facts import PowerShellFacts
 from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.vocabulary import (
@@ -77,6 +77,8 @@ def filter_groups(filters: tuple[Filter, ...]) -> list[tuple[Filter, ...]]:
 def expand(locals_: list[IPv4Network], remotes: list[IPv4Network], proto: int | None,
            lports: list[int | None], rports: list[int | None]) -> tuple[Filter, ...]:
     """The model filters of one Windows rule, in the canonical product order."""
+    check_product("the rule's addresses and ports", len(locals_), len(remotes), len(lports),
+                  len(rports))
     return tuple(Filter(local=lo, remote=re_, protocol=proto, local_port=lp, remote_port=rp)
                  for lo in locals_ for re_ in remotes for lp in lports for rp in rports)
 
@@ -313,6 +315,9 @@ class PolicyBuilder:
             where = ".".join(str(x) for x in first.get("loc", ()))
             raise ParseError(Problem(f"rule {w.name[:80]}: {where}: {first.get('msg', '')}",
                                      self.source, w.line)) from None
+        except ValueError as exc:  # a product of addresses and ports too large to build
+            raise ParseError(Problem(f"rule {w.name[:80]}: {exc}", self.source, w.line,
+                                     fix="split the rule")) from None
 
     def _main_mode_rule(self, w: WinRule) -> MainModeRule | None:
         """The main-mode rule for ``w``: ccsec's name for it, else the first whose scope
