@@ -148,6 +148,27 @@ def test_products_of_lists_are_bounded(fmt: str, text: str) -> None:
     clean(lambda: registry.reader(fmt).parse(text, "f"), seconds=3)
 
 
+def _netsh_shared_list(filters: int, rules: int) -> str:
+    head = ['ipsec static add policy name="P" mmsecmethods="3DES-SHA1-2"',
+            'ipsec static add filterlist name="L"']
+    head += [f'ipsec static add filter filterlist="L" srcaddr=10.1.{i // 250}.{i % 250 + 1} '
+             "srcmask=32 dstaddr=10.2.0.1 dstmask=32 protocol=ANY mirrored=yes"
+             for i in range(filters)]
+    head.append('ipsec static add filteraction name="A" action=negotiate '
+                'qmsecmethods="ESP[3DES,SHA1]:100000k/3600s"')
+    head += [f'ipsec static add rule name="R{i}" policy="P" filterlist="L" filteraction="A" '
+             "kerberos=yes" for i in range(rules)]
+    return "\n".join(head) + "\n"
+
+
+def test_rules_sharing_a_filter_list_are_bounded() -> None:
+    """500 rules × one list of 1,000 filters: half a million filters from 60 KB of netsh."""
+    text = _netsh_shared_list(1000, 500)
+    message = clean(lambda: registry.reader("windows-netsh").parse(text, "f"), seconds=5)
+    assert message is not None and "200,000 filters in one file" in message
+    assert registry.reader("windows-netsh").parse(_netsh_shared_list(100, 20), "f").policies
+
+
 def test_powershell_list_doubling() -> None:
     """``$b = @($a, $a)`` per line doubled a list each line: 26 lines took 20 s (2^26 values),
     30 would take minutes and gigabytes."""

@@ -440,6 +440,25 @@ def check_product(what: str, *sizes: int) -> None:
         raise ValueError(f"{what}: {total:,} combinations, more than {MAX_PRODUCT:,}")
 
 
+#: filters one file may expand to in all: rules that share one netsh filter list or one
+#: PowerShell address variable multiply it (50,000 rules × a 10,000-filter list)
+MAX_FILTERS = 200_000
+
+
+class FilterBudget:
+    """Counts the filters a reader builds for one file; over :data:`MAX_FILTERS` is a
+    ValueError for the rule that crosses it."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def take(self, count: int) -> None:
+        self.used += count
+        if self.used > MAX_FILTERS:
+            raise ValueError(f"more than {MAX_FILTERS:,} filters in one file (rules sharing "
+                             "a large filter list or address list)")
+
+
 def device_name(value: str | None) -> str | None:
     """A name a device gives itself (IOS ``hostname``, a CUCM node) as an end's owner, or None
     when it cannot be one (control characters, quotes, too long: a damaged file)."""

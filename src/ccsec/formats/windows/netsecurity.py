@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem, shown_repr
-from ccsec.formats.base import Note, Parsed, check_product, meta_str
+from ccsec.formats.base import FilterBudget, Note, Parsed, check_product, meta_str
 from ccsec.formats.facts import PowerShellFacts
 from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.vocabulary import (
@@ -203,6 +203,7 @@ class PolicyBuilder:
         self.meta = meta
         self.source = source
         self.mm_rule_of: dict[int, MainModeRule | None] = {}
+        self.budget = FilterBudget()
         #: (group, Windows rule name) -> index in its group's list, for folding R.2 into R
         self.index: dict[tuple[str | None, str], int] = {}
 
@@ -290,6 +291,7 @@ class PolicyBuilder:
         if w.mode == "none":
             self.note(w.line, "warning", f"rule {w.name[:80]}: -Mode None read as transport")
         try:
+            self.budget.take(len(w.locals_) * len(w.remotes) * len(w.lports) * len(w.rports))
             return Rule(
                 name=to_ident(w.name, collapse=True),
                 description=w.description,

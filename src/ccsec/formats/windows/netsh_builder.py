@@ -16,7 +16,7 @@ from typing import Literal
 
 from ccsec.crypto import EspProposal
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, meta_str
+from ccsec.formats.base import FilterBudget, Note, Parsed, meta_str
 from ccsec.formats.facts import NetshFacts
 from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.netsh_grammar import BadLine, reason
@@ -53,6 +53,7 @@ class NetshBuilder:
         self.parsed = parsed
         self.meta = meta
         self.notes = parsed.notes
+        self.budget = FilterBudget()
 
     def build(self) -> None:
         store = self.store
@@ -166,6 +167,7 @@ class NetshBuilder:
         nfilters = r.filterlist.filters
         if not nfilters:
             raise BadLine(f"filter list {r.filterlist.name} holds no filter ccsec can read")
+        self.budget.take(len(nfilters))  # rules sharing one list multiply it
         mode: Literal["transport", "tunnel"]
         if view.back is not None:
             filters = [Filter(local=f.src, remote=f.dst, protocol=f.protocol,
