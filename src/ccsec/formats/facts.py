@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Literal
 
+from ccsec.policy import Address, Identity
+from ccsec.secrets import Secret
+
 # ------------------------------------------------------------------------ generic facts
 
 
@@ -58,6 +61,18 @@ class CryptoEngine:
 
 
 @dataclass(frozen=True)
+class SharedKey:
+    """A key the device holds for some identities (strongSwan ``secrets``/ipsec.secrets): a
+    pre-shared key, an EAP or an XAUTH password.  ``owners`` empty: the key serves any peer.
+    The daemon picks, per session, the key whose owners best match both identities."""
+
+    kind: Literal["psk", "eap", "xauth"]
+    owners: tuple[Identity, ...]
+    secret: Secret = field(repr=False)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class DeviceFacts:
     """What the audit knows about a device beyond its policy (empty: the format cannot say)."""
 
@@ -82,6 +97,15 @@ class DeviceFacts:
     obsolete_algorithms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: rules whose pre-shared key the host keeps in clear text (though the export omits it)
     psk_clear_on_host: frozenset[str] = frozenset()
+    #: rule name → the configuration object it was read from (``connection home, child net``)
+    origins: Mapping[str, str] = field(default_factory=dict)
+    #: keys the device holds per identity (chosen per session, as the daemon does)
+    shared_keys: tuple[SharedKey, ...] = ()
+    #: objects the configuration defines that the daemon does not load, or that ccsec could not
+    #: build: name → why (each also a note with its line)
+    not_built: Mapping[str, str] = field(default_factory=dict)
+    #: own addresses the device declares beyond its rules' IKE addresses (IPv6 included)
+    own_addresses: tuple[Address, ...] = ()
 
 
 def ipv4_addresses(texts: Iterable[str]) -> tuple[IPv4Address, ...]:

@@ -216,7 +216,7 @@ class Ios(Format):
     # ------------------------------------------------------------------ refuse
 
     def unsupported(self, end: EndPolicy) -> list[str]:
-        out = list(self._end_problems(end))
+        out = self.model_refusals(end) + list(self._end_problems(end))
         names: set[str] = set()
         for r in end.rules:
             if r.name in names:

@@ -162,7 +162,7 @@ class WindowsNetsh(Format):
     # ------------------------------------------------------------------ refuse
 
     def unsupported(self, end: EndPolicy) -> list[str]:
-        out: list[str] = []
+        out: list[str] = self.model_refusals(end)
         problem = netsh_text_problem(end.description)
         if problem:
             out.append(f"policy {end.name}: the description contains {problem} — remove it "

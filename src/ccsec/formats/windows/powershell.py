@@ -143,7 +143,7 @@ class WindowsPowerShell(Format):
     # ------------------------------------------------------------------ refuse
 
     def unsupported(self, end: EndPolicy) -> list[str]:
-        out: list[str] = []
+        out: list[str] = self.model_refusals(end)
         for what, value in (("owner", end.owner), ("platform", end.platform)):
             if value and has_control_character(value):
                 out.append(f"policy {end.name}: the {what} name contains a control character, "
