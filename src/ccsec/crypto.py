@@ -182,7 +182,8 @@ ENCR: dict[Encr, AlgInfo] = {
     **{e: AlgInfo(iana, None, None, aead="CCM" in iana, key_bits=bits,
                   note="not in RFC 8221/8247 (RFC 5529/4312 Camellia)")
        for e, iana, bits in (
-           (Encr.CAMELLIA128, "ENCR_CAMELLIA_CBC", 128), (Encr.CAMELLIA192, "ENCR_CAMELLIA_CBC", 192),
+           (Encr.CAMELLIA128, "ENCR_CAMELLIA_CBC", 128),
+           (Encr.CAMELLIA192, "ENCR_CAMELLIA_CBC", 192),
            (Encr.CAMELLIA256, "ENCR_CAMELLIA_CBC", 256),
            (Encr.CAMELLIA128CTR, "ENCR_CAMELLIA_CTR", 128),
            (Encr.CAMELLIA192CTR, "ENCR_CAMELLIA_CTR", 192),
@@ -199,9 +200,12 @@ ENCR: dict[Encr, AlgInfo] = {
     **{e: AlgInfo(iana, None, None, key_bits=bits,
                   note="strongSwan private-use transform, not IANA-registered")
        for e, iana, bits in (
-           (Encr.SERPENT128, "ENCR_SERPENT_CBC", 128), (Encr.SERPENT192, "ENCR_SERPENT_CBC", 192),
-           (Encr.SERPENT256, "ENCR_SERPENT_CBC", 256), (Encr.TWOFISH128, "ENCR_TWOFISH_CBC", 128),
-           (Encr.TWOFISH192, "ENCR_TWOFISH_CBC", 192), (Encr.TWOFISH256, "ENCR_TWOFISH_CBC", 256))},
+           (Encr.SERPENT128, "ENCR_SERPENT_CBC", 128),
+           (Encr.SERPENT192, "ENCR_SERPENT_CBC", 192),
+           (Encr.SERPENT256, "ENCR_SERPENT_CBC", 256),
+           (Encr.TWOFISH128, "ENCR_TWOFISH_CBC", 128),
+           (Encr.TWOFISH192, "ENCR_TWOFISH_CBC", 192),
+           (Encr.TWOFISH256, "ENCR_TWOFISH_CBC", 256))},
 }
 
 INTEG: dict[Integ, AlgInfo] = {

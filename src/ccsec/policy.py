@@ -205,6 +205,9 @@ class Rule(_Value):
     ike: Ike
     esp: tuple[EspProposal, ...] = Field(min_length=1)
     pfs_group: int | None = None
+    #: further PFS groups the rule accepts (strongSwan lists several per proposal or one per
+    #: proposal); 0 = no PFS
+    pfs_alternatives: tuple[int, ...] = ()
     lifetime_s: int = Field(default=3600, ge=1)
     lifetime_kb: int | None = Field(default=100000, ge=1)
     connection_type: Literal["all", "lan", "dialup"] = "all"

@@ -93,7 +93,7 @@ def check_rounds(ini: Party, res: Party, version: int) -> RoundsResult:
         a = ri[n] if n < len(ri) else AuthRound()
         b = rr[n] if n < len(rr) else AuthRound()
         for prover, verifier, does, requires in ((ini, res, a, b), (res, ini, b, a)):
-            why = _round(n + 1, prover, verifier, does, requires, version, out)
+            why = _round(n + 1, prover, verifier, does, requires, prover is ini, out)
             if why:
                 out.failure, out.cause = why
                 return out
@@ -101,7 +101,7 @@ def check_rounds(ini: Party, res: Party, version: int) -> RoundsResult:
 
 
 def _round(n: int, prover: Party, verifier: Party, does: AuthRound, requires: AuthRound,
-           version: int, out: RoundsResult) -> tuple[str, str] | None:
+           initiator: bool, out: RoundsResult) -> tuple[str, str] | None:
     d, r = kind(does.local), kind(requires.remote)
     if not r or r == "any":
         if d and not r and n > 1:
@@ -115,6 +115,11 @@ def _round(n: int, prover: Party, verifier: Party, does: AuthRound, requires: Au
         return (f"round {n}: {verifier.name} requires {requires.remote} of {prover.name}, which "
                 f"authenticates with {does.local}", "method")
     if d == "eap":
+        if not initiator:
+            # EAP runs from the initiator to the responder; a responder "doing EAP" is
+            # EAP-only authentication (RFC 5998): it proves itself inside the method (the
+            # TLS server certificate of EAP-TTLS/PEAP/TLS), which needs no password
+            return None
         return _eap(n, prover, verifier, does, requires, out)
     if d == "xauth":
         return _password(n, "xauth", "XAUTH", prover, verifier, does, requires, out)
@@ -148,15 +153,18 @@ def _password(n: int, key_kind: str, what: str, prover: Party, verifier: Party,
         return (f"round {n}: {verifier.name} expects the {what} identity "
                 f"'{requires.remote_id.value}', {prover.name} sends '{ident.value}'", "identity")
     theirs = [k for k in verifier.keys if k.kind == key_kind]
+    if ident is None:
+        out.notes.append(f"round {n}: {prover.name}'s {what} identity is asked for at run time "
+                         "(not configured): its password is not compared")
+        return None
     if not theirs:
         out.notes.append(f"round {n}: {verifier.name}'s {what} passwords are not in its "
                          "configuration: not compared")
         return None
-    key = best_key(theirs, key_kind, ident, None) if ident is not None else None
-    if key is None or (key.owners and ident is not None
-                       and not any(id_matches(o, ident) for o in key.owners)):
-        who = ident.value if ident is not None else "its identity"
-        return (f"round {n}: {verifier.name} holds no {what} password for {who}", "psk")
+    key = best_key(theirs, key_kind, ident, None)
+    if key is None or (key.owners and not any(id_matches(o, ident) for o in key.owners)):
+        return (f"round {n}: {verifier.name} holds no {what} password for {ident.value}",
+                "psk")
     mine: Secret | None = does.secret
     if mine is None:
         out.notes.append(f"round {n}: {prover.name}'s {what} password is not in its "
@@ -164,5 +172,5 @@ def _password(n: int, key_kind: str, what: str, prover: Party, verifier: Party,
         return None
     if mine != key.secret:
         return (f"round {n}: the {what} passwords of {prover.name} and {verifier.name} "
-                f"for {ident.value if ident else 'the client'} differ", "psk")
+                f"for {ident.value} differ", "psk")
     return None

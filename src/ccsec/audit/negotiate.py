@@ -587,12 +587,21 @@ def _esp_key(p: EspProposal) -> tuple[object, ...]:
     return (p.encryption, p.integrity, p.ah)
 
 
+def _groups(p: _P) -> list[int]:
+    """The PFS groups an end offers or accepts, its own first (0 = no PFS)."""
+    return list(dict.fromkeys([p.rule.pfs_group or 0, *p.rule.pfs_alternatives]))
+
+
 def _check_pfs_v1(ini: _P, res: _P) -> int | None:
     gi, gr = ini.rule.pfs_group, res.rule.pfs_group
     if gi == gr:
         return gi
     if gr is None and res.platform == "ios":
         return gi  # IOS: "if the local configuration does not specify PFS, it accepts any offer"
+    offered = set(_groups(ini))
+    common = [g for g in _groups(res) if g in offered]
+    if common:  # the responder picks its own first choice among what was offered
+        return common[0] or None
 
     def name(g: int | None) -> str:
         return "no PFS" if g is None else f"PFS {dh_label(g)}"
@@ -623,7 +632,7 @@ def _check_esp(ini: _P, res: _P) -> EspProposal:
 
 def _pfs_v2(ini: _P, res: _P) -> str | None:
     gi, gr = ini.rule.pfs_group, res.rule.pfs_group
-    if gi == gr:
+    if gi == gr or set(_groups(ini)) & set(_groups(res)):
         return None
 
     def name(g: int | None) -> str:
@@ -701,6 +710,15 @@ def _host(a: Address) -> Network:
     return ip_network(a)
 
 
+def _own(p: _P) -> Address | None:
+    """The address an end's dynamic selector stands for: its own configured address.  Where
+    the configuration does not say it, the address its peer aims at may be a NAT's, and charon
+    behind a NAT proposes its private address (accepted by the peer's dynamic selector), so
+    the selector stays open."""
+    local = p.rule.local_address
+    return None if local.is_unspecified else local
+
+
 def session_filters(p: _P, other: _P) -> list[Filter]:
     """``p``'s filters with its dynamic sides resolved for this session (strongSwan
     ``dynamic``): a side that asked for a virtual IP gets an address of the other end's pool;
@@ -717,13 +735,13 @@ def session_filters(p: _P, other: _P) -> list[Filter]:
             if p.rule.virtual_ips and other.rule.pools:
                 locals_ = [n for n in other.rule.pools if n.version == f.local.version] or \
                     locals_
-            elif not p.rule.virtual_ips and not address_of(p).is_unspecified:
-                locals_ = [_host(address_of(p))]
+            elif not p.rule.virtual_ips and _own(p) is not None:
+                locals_ = [_host(_own(p))]  # type: ignore[arg-type]
         if f.remote_dynamic:
             if other.rule.virtual_ips and p.rule.pools:
                 remotes = [n for n in p.rule.pools if n.version == f.remote.version] or remotes
-            elif not other.rule.virtual_ips and not address_of(other).is_unspecified:
-                remotes = [_host(address_of(other))]
+            elif not other.rule.virtual_ips and _own(other) is not None:
+                remotes = [_host(_own(other))]  # type: ignore[arg-type]
         out += [f.model_copy(update={"local": lo, "remote": re}) for lo in locals_
                 for re in remotes if lo.version == re.version]
     return out

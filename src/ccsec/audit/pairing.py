@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from ccsec.audit.auth_rounds import kind, rounds_of
 from ccsec.audit.context import SessionRecord
 from ccsec.audit.ios_choice import ios_order
 from ccsec.audit.model import ImportedEnd
@@ -38,7 +39,7 @@ from ccsec.audit.negotiate import Context, Session, Side, missing, negotiate
 from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
-from ccsec.policy import Address, Identity, Rule
+from ccsec.policy import Address, EndPolicy, Identity, Rule
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -204,14 +205,16 @@ class Pairer:
 
     # ----------------------------------------------------------------- who answers
 
-    def _at(self, target: Address, me: ImportedEnd) -> list[tuple[ImportedEnd, Rule, bool]]:
-        """(end, rule, sure) for every rule that would answer IKE sent to ``target``."""
+    def _at(self, target: Address, me: ImportedEnd, floating: bool = True
+            ) -> list[tuple[ImportedEnd, Rule, bool]]:
+        """(end, rule, sure) for every rule that would answer IKE sent to ``target`` (ends
+        whose addresses are unknown too, unless ``floating`` is False)."""
         out: list[tuple[ImportedEnd, Rule, bool]] = []
         holders = [e for e in self.holders.get(target, []) if e is not me]
         for end in holders:
             out += [(end, r, True) for r in self.rules_at.get((id(end), target), [])]
             out += [(end, r, True) for r in self.rules_at.get((id(end), None), [])]
-        if not out:
+        if not out and floating:
             for end in self.floating:
                 if end is not me:
                     out += [(end, r, False) for r in self.rules_at.get((id(end), None), [])]
@@ -248,7 +251,8 @@ class Pairer:
         target = r.peer_address
         if target.is_unspecified or r.peer_name is not None:
             return []
-        found = [(e, o, sure) for e, o, sure in self._at(target, end)
+        # a pass/drop shunt sends no IKE: it meets only an end known to be at its address
+        found = [(e, o, sure) for e, o, sure in self._at(target, end, r.action == "negotiate")
                  if self._accepts(o, end, r)]
         if not found:
             return self._inferred_nat(key)
@@ -287,11 +291,12 @@ class Pairer:
         elif o.peer_address.is_unspecified:
             score += 400
         score += 100 * _id_score(o.peer_id, _sent_id(r)) + 50 * _id_score(r.peer_id, o.local_id)
+        score += 150 * _auth_fit(r, o)
         if o.ike.version == r.ike.version or res_end.any_version(o):
             score += 20
         score += 5 * _mirror_score(r, o)
         if o.action == "negotiate":
-            score += 1
+            score += 100000  # a pass/drop shunt answers no IKE: chosen only when nothing else is
         return score
 
     def _inferred_nat(self, key: Key) -> list[Candidate]:
@@ -352,6 +357,19 @@ def _sent_id(r: Rule) -> Identity | None:
     return None
 
 
+def _auth_fit(ini: Rule, res: Rule) -> int:
+    """1 when the responder's first round takes what the initiator does (and the other way
+    round), else 0: charon passes over a configuration whose authentication constraints the
+    peer cannot meet and tries the next candidate (``ike_auth.c``), and it switches to the
+    configuration whose ``eap_id`` matches the EAP identity the client gives."""
+    a, b = rounds_of(ini)[0], rounds_of(res)[0]
+    ok = all(kind(req) in ("", "any") or kind(req) == kind(does)
+             for does, req in ((a.local, b.remote), (b.local, a.remote)))
+    if ok and kind(b.remote) == "eap" and b.remote_id is not None and a.local_id is not None:
+        ok = id_matches(b.remote_id, a.local_id)
+    return 1 if ok else 0
+
+
 def _id_score(pattern: Identity | None, ident: Identity | None) -> int:
     """2: exact, 1: wildcard or unknown, -4: the identity does not match."""
     if pattern is None or ident is None:
@@ -362,9 +380,16 @@ def _id_score(pattern: Identity | None, ident: Identity | None) -> int:
 
 
 def negotiate_keys(a: Key, b: Key, ctx: Context) -> Session:
-    """:func:`negotiate` for two imported rules, named ``end-label:rule``."""
-    return negotiate((a[0].policy, a[1]), (b[0].policy, b[1]), ctx,
+    """:func:`negotiate` for two imported rules, named ``end-label:rule`` (each end judged as
+    its platform: the file's own word, else what its format implies)."""
+    return negotiate((_with_platform(a[0]), a[1]), (_with_platform(b[0]), b[1]), ctx,
                      (a[0].subject(a[1]), b[0].subject(b[1])))
+
+
+def _with_platform(end: ImportedEnd) -> EndPolicy:
+    if end.policy.platform or not end.platform:
+        return end.policy
+    return end.policy.model_copy(update={"platform": end.platform})
 
 
 def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[SessionRecord]:

@@ -48,10 +48,13 @@ def plain_reason(exc: Exception) -> str:
     ("an AEAD cipher takes no separate integrity algorithm") is the reason itself."""
     if isinstance(exc, ValidationError):
         out = []
+        what = {"Rule": "rule", "Filter": "filter", "Identity": "identity", "Ike": "IKE",
+                "IkeProposal": "IKE proposal", "EspProposal": "ESP proposal",
+                "Auth": "authentication"}.get(exc.title, exc.title)
         for e in exc.errors():
             msg = str(e.get("msg", "")).removeprefix("Value error, ")
             where = ".".join(str(x) for x in e.get("loc", ()))
-            out.append(f"{where}: {msg}" if where else msg)
+            out.append(f"{what} {where}: {msg}" if where else f"{what}: {msg}")
         return "; ".join(out) or "invalid value"
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -216,6 +219,8 @@ READ_ONLY_REFUSALS: tuple[Refusal, ...] = (
             "{rule}: separate authentication rounds (EAP, XAUTH) are read, not written"),
     Refusal("peer-name", when(lambda r: r.peer_name is not None or bool(r.peer_alternatives)),
             "{rule}: a peer host name or several peer addresses are read, not written"),
+    Refusal("pfs-alternatives", when(lambda r: bool(r.pfs_alternatives)),
+            "{rule}: several PFS groups are read, not written"),
 )
 #: the rows of a format that writes neither IPv6 nor port ranges
 IPV4_ONLY_REFUSALS: tuple[Refusal, ...] = (IPV6_REFUSAL, PORT_RANGE_REFUSAL, *READ_ONLY_REFUSALS)

@@ -58,6 +58,8 @@ def parse_id(text: str | None) -> Identity | None:
             if kind == "address" and not is_ip(value):
                 return Identity(kind="fqdn", value=value)
             return Identity(kind=kind, value=value or text)
+    if text in ("@", "@#", "@@"):
+        raise ValueError(f"identity '{text}' is empty")
     if text.startswith("@#"):
         return Identity(kind="keyid", value=text[2:])
     if text.startswith("@@"):

@@ -52,7 +52,13 @@ from ccsec.formats.base import Note, Parsed, Reader, plain_reason
 from ccsec.formats.facts import DeviceFacts, SharedKey
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.keys import best_key, decode
-from ccsec.formats.strongswan.proposals import ProposalError, parse_esp, parse_ike
+from ccsec.formats.strongswan.proposals import (
+    ProposalError,
+    esp_groups,
+    parse_esp,
+    parse_ike,
+    pfs_choice,
+)
 from ccsec.formats.strongswan.selectors import (
     AddressList,
     Selector,
@@ -106,11 +112,13 @@ class _SecretEntry:
 
 
 def _strip_comment(line: str) -> str:
+    """A line without its comment: ``#`` at the start or after white space, outside quotes
+    (``leftid=@#0123…`` is a key id, not a comment)."""
     out, quoted = [], False
-    for c in line:
+    for i, c in enumerate(line):
         if c == '"':
             quoted = not quoted
-        elif c == "#" and not quoted:
+        elif c == "#" and not quoted and (i == 0 or line[i - 1] in " \t"):
             break
         out.append(c)
     return "".join(out).rstrip()
@@ -289,7 +297,8 @@ UNMODELLED: dict[str, str] = {
 }
 
 
-def _sourceip(value: str | None) -> tuple[list[Address], list[Network], bool]:
+def _sourceip(value: str | None, family: int | None = None
+              ) -> tuple[list[Address], list[Network], bool]:
     """``leftsourceip``/``rightsourceip``: (virtual IPs requested, pools handed out, unknown
     pool).  ``%config``/``%config4``/``%config6``/``%modeconfig`` request one; a subnet or range
     is a pool; ``%poolname``, ``%dhcp``, ``%radius`` are pools whose addresses the file does not
@@ -302,7 +311,9 @@ def _sourceip(value: str | None) -> tuple[list[Address], list[Network], bool]:
         low = item.lower()
         if not item:
             continue
-        if low in ("%config", "%config4", "%modeconfig", "%modecfg", "%cfg"):
+        if low in ("%config", "%modeconfig", "%modecfg", "%cfg"):
+            vips.append(ip_address("::" if family == 6 else "0.0.0.0"))
+        elif low == "%config4":
             vips.append(ip_address("0.0.0.0"))
         elif low == "%config6":
             vips.append(ip_address("::"))
@@ -363,19 +374,19 @@ class _ConnReader:
         return list(dict.fromkeys(out)), line
 
     def esp_proposals(self, name: str, key: str, p: dict[str, tuple[str, int]], ah: bool = False
-                      ) -> tuple[list[EspProposal], int | None, int]:
-        """``esp=`` (or ``ah=``) proposals, the first PFS group named, and the line."""
+                      ) -> tuple[list[EspProposal], tuple[int | None, tuple[int, ...]], int]:
+        """``esp=`` (or ``ah=``) proposals, the PFS groups offered (first, others), the line."""
         items, line = self._items(key, p)
         out: list[EspProposal] = []
-        group: int | None = None
+        groups: list[int] = []
         for item in items:
             try:
-                props, g, _ = parse_esp(item, ah=ah)
-                group = group if group is not None else g
+                props, _, _ = parse_esp(item, ah=ah)
+                groups += esp_groups(item, ah=ah)
                 out += props
             except (ProposalError, ValueError) as exc:
                 self._unread(name, key, item, line, exc)
-        return list(dict.fromkeys(out)), group, line
+        return list(dict.fromkeys(out)), pfs_choice(groups), line
 
     def seen(self, p: dict[str, tuple[str, int]]) -> None:
         """Count the parameters ccsec does not read (reported once per file)."""
@@ -411,7 +422,9 @@ class _ConnReader:
             if lst.unread:
                 self.note(p[side][1], f"conn {cname}: {side}={get(side)}: "
                           f"{', '.join(lst.unread)} not read", "warning")
-        vips, _, _ = _sourceip(get("leftsourceip"))
+        subnet_family = next((n.network.version for n in parse_selectors(get("rightsubnet"), [])
+                              .selectors), None) if get("rightsubnet") else None
+        vips, _, _ = _sourceip(get("leftsourceip"), subnet_family)
         _, pools, unknown_pool = _sourceip(get("rightsourceip"))
         if unknown_pool and not pools:
             self.note(p["rightsourceip"][1], f"conn {cname}: rightsourceip={get('rightsourceip')}"
@@ -471,7 +484,8 @@ class _ConnReader:
                     proposals=tuple(ike_props),
                     lifetime_s=_seconds(get("ikelifetime"), DEFAULT_IKE_LIFE)),
             esp=tuple(esp_props),
-            pfs_group=group,
+            pfs_group=group[0],
+            pfs_alternatives=group[1],
             lifetime_s=_seconds(get("lifetime", get("keylife")), DEFAULT_CHILD_LIFE),
             lifetime_kb=None,
             dpd_s=_seconds(get("dpddelay"), 30) if (get("dpdaction", "none") or "none") != "none"

@@ -23,6 +23,7 @@ from typing import TypeVar
 from ccsec.crypto import (
     DH_GROUPS,
     GROUP_BY_KEYWORD,
+    PRF_OF_INTEG,
     Encr,
     EspProposal,
     IkeProposal,
@@ -151,7 +152,13 @@ def _additional(parts: _Parts) -> list[tuple[int, ...]]:
         return [()]
     top = max(parts.additional)
     choices = [parts.additional.get(n, [0]) for n in range(1, top + 1)]
-    return [tuple(c) for c in product(*choices)]
+    out = []
+    for combo in product(*choices):
+        trimmed = list(combo)
+        while trimmed and trimmed[-1] == 0:
+            trimmed.pop()  # a slot left out is the same as its "none"
+        out.append(tuple(trimmed))
+    return list(dict.fromkeys(out))
 
 
 def parse_ike(text: str) -> list[IkeProposal]:
@@ -171,10 +178,13 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
     out: list[IkeProposal] = []
     for enc, group, more in product(parts.encs, parts.groups, extra):
         if is_aead(enc):
-            if not parts.prfs:
+            # charon drops integrity algorithms from AEAD proposals and, when no PRF is
+            # given, derives the PRFs from them (proposal.c, check_proposal)
+            prfs = parts.prfs or [PRF_OF_INTEG[i] for i in parts.integs if i in PRF_OF_INTEG]
+            if not prfs:
                 raise ProposalError(f"AEAD IKE proposal '{text}' needs a PRF")
             out += [IkeProposal(encryption=enc, prf=prf, group=group, additional_ke=more)
-                    for prf in parts.prfs]
+                    for prf in dict.fromkeys(prfs)]
         else:
             if not parts.integs:
                 raise ProposalError(f"IKE proposal '{text}' needs an integrity algorithm")
@@ -186,21 +196,36 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
 
 def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | None, bool]:
     """One ESP (or AH) proposal string → (proposals, KE group for PFS or None, esn)."""
-    props, group, esn = _parse_esp(text.strip().lower(), ah)
-    return list(props), group, esn
+    props, groups, esn = _parse_esp(text.strip().lower(), ah)
+    return list(props), groups[0] if groups and groups[0] else None, esn
+
+
+def esp_groups(text: str, ah: bool = False) -> tuple[int, ...]:
+    """Every PFS group one ESP proposal string offers (several mean any of them; 0 = no PFS,
+    which is also what a proposal without a group offers)."""
+    return _parse_esp(text.strip().lower(), ah)[1] or (0,)
+
+
+def pfs_choice(groups: list[int]) -> tuple[int | None, tuple[int, ...]]:
+    """The PFS group of a rule (the first offered) and the others it accepts (0 = none)."""
+    ordered = list(dict.fromkeys(groups))
+    if not ordered:
+        return None, ()
+    first = ordered[0] or None
+    return first, tuple(ordered[1:])
 
 
 @lru_cache(maxsize=512)
-def _parse_esp(text: str, ah: bool) -> tuple[tuple[EspProposal, ...], int | None, bool]:
+def _parse_esp(text: str, ah: bool) -> tuple[tuple[EspProposal, ...], tuple[int, ...], bool]:
     if text == "default":
         if ah:
             return _parse_esp("sha256-sha384-sha512-sha1-aesxcbc", True)
         out: list[EspProposal] = []
         for t in DEFAULT_ESP_PROPOSALS:
             out += _parse_esp(t, False)[0]
-        return tuple(dict.fromkeys(out)), None, False
+        return tuple(dict.fromkeys(out)), (), False
     parts = _split(text)
-    group = parts.groups[0] if parts.groups else None
+    group = tuple(dict.fromkeys(parts.groups + ([0] if parts.no_ke and parts.groups else [])))
     esn = "esn" in parts.other
     if ah:
         if not parts.integs:

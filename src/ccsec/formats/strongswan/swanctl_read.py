@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from ipaddress import IPv4Network, ip_address
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +33,13 @@ from ccsec.formats.base import Note, Parsed, plain_reason
 from ccsec.formats.facts import SharedKey
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.keys import best_key, decode
-from ccsec.formats.strongswan.proposals import ProposalError, parse_esp, parse_ike
+from ccsec.formats.strongswan.proposals import (
+    ProposalError,
+    esp_groups,
+    parse_esp,
+    parse_ike,
+    pfs_choice,
+)
 from ccsec.formats.strongswan.selectors import (
     AddressList,
     SelectorError,
@@ -247,8 +253,7 @@ class SwanctlReader:
         ike = self._ike_proposals(conn)
         rounds = self._rounds(conn)
         auth, local_id, peer_id, auth_rounds = self._auth(conn, rounds, la, ra)
-        vips = tuple(a for a in parse_addresses(conn.value("vips")).addresses) \
-            if conn.value("vips") else ()
+        vips = self._vips(conn)
         pools = self._conn_pools(conn)
         children = conn.section("children")
         kids = children.sections() if children else []
@@ -299,6 +304,20 @@ class SwanctlReader:
                 out += parse_ike(text)
         self.parsed.locations[f"{to_ident(conn.name)}/ike"] = conn.line_of("proposals")
         return list(dict.fromkeys(out))
+
+    def _vips(self, conn: Section) -> tuple[Address, ...]:
+        """``vips``: the virtual IPs to request (``0.0.0.0``/``::`` = any of that family)."""
+        out: list[Address] = []
+        for item in (conn.value("vips") or "").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                out.append(ip_address(item))
+            except ValueError:
+                self.note(conn.line_of("vips"), f"connection {conn.name}: vips entry '{item}' "
+                          "is not an address: not read", "warning")
+        return tuple(out)
 
     def _conn_pools(self, conn: Section) -> list[Network]:
         out: list[Network] = []
@@ -404,7 +423,7 @@ class SwanctlReader:
         if not filters:
             raise ValueError("local_ts and remote_ts have no address family in common")
         self.parsed.locations[f"{name}/filters"] = child.line_of("local_ts")
-        esp, pfs = self._esp(child, name, conn.name)
+        esp, pfs, pfs_others = self._esp(child, name, conn.name)
         mode = (child.value("mode") or "tunnel").lower()
         if mode == "beet":
             self.note(child.line_of("mode"), f"{conn.name} child {child.name}: BEET mode read "
@@ -425,6 +444,7 @@ class SwanctlReader:
             outbound=outbound,
             esp=tuple(esp),
             pfs_group=pfs,
+            pfs_alternatives=pfs_others,
             lifetime_s=life,
             lifetime_kb=max(1, int(life_bytes) // 1024) if life_bytes and life_bytes.isdigit()
             else None,
@@ -432,9 +452,10 @@ class SwanctlReader:
             **common,  # type: ignore[arg-type]
         )
 
-    def _esp(self, child: Section, name: str, conn: str) -> tuple[list[EspProposal], int | None]:
+    def _esp(self, child: Section, name: str, conn: str
+             ) -> tuple[list[EspProposal], int | None, tuple[int, ...]]:
         esp: list[EspProposal] = []
-        groups: list[int | None] = []
+        groups: list[int] = []
         for key, ah in (("esp_proposals", False), ("ah_proposals", True)):
             value = child.value(key)
             if value is None and (ah or child.value("ah_proposals")):
@@ -442,17 +463,15 @@ class SwanctlReader:
             for text in (value or "default").split(","):
                 if not text.strip():
                     continue
-                props, group, esn = parse_esp(text, ah=ah)
+                props, _, esn = parse_esp(text, ah=ah)
                 esp += props
-                groups += [group] * len(props)
+                groups += esp_groups(text, ah=ah)
                 if esn:
                     self.note(child.line_of(key), f"{name}: ESN requested (the lab's userspace "
                               "ESP cannot do ESN)")
         self.parsed.locations[f"{name}/esp"] = child.line_of("esp_proposals")
-        if len(set(groups)) > 1:
-            self.note(child.line_of("esp_proposals"), f"{name}: proposals differ in PFS "
-                      "group; using the first")
-        return list(dict.fromkeys(esp)), groups[0] if groups else None
+        first, others = pfs_choice(groups)
+        return list(dict.fromkeys(esp)), first, others
 
 
 def family(auth: str) -> str:
