@@ -235,6 +235,20 @@ class Pairer:
         return any(a.version == n.version and a in n for a in seen
                    for n in res.peer_alternatives)
 
+    def _evidence(self, end: ImportedEnd, r: Rule, o: Rule) -> bool:
+        """Whether a rule of an end whose addresses are unknown is the one ``r`` aims at: it
+        names ``r``'s address as its peer, or the identities agree (the one ``r`` expects is
+        the one ``o`` sends, or ``o`` expects exactly what ``r`` sends).  Without such a sign
+        an unplaced end is not assumed to be anywhere."""
+        if not o.peer_address.is_unspecified and o.peer_address in self._seen_as(end, r):
+            return True
+        if r.peer_id is not None and o.local_id is not None and id_matches(r.peer_id,
+                                                                            o.local_id):
+            return True
+        sent = _sent_id(r)
+        return o.peer_id is not None and sent is not None and "*" not in o.peer_id.value \
+            and id_matches(o.peer_id, sent)
+
     def _seen_as(self, end: ImportedEnd, r: Rule) -> set[Address]:
         if not r.local_address.is_unspecified:
             out = {r.local_address}
@@ -253,7 +267,7 @@ class Pairer:
             return []
         # a pass/drop shunt sends no IKE: it meets only an end known to be at its address
         found = [(e, o, sure) for e, o, sure in self._at(target, end, r.action == "negotiate")
-                 if self._accepts(o, end, r)]
+                 if self._accepts(o, end, r) and (sure or self._evidence(end, r, o))]
         if not found:
             return self._inferred_nat(key)
         by_end: dict[int, list[tuple[ImportedEnd, Rule, bool]]] = defaultdict(list)
@@ -397,7 +411,7 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
     could), plus one MISSING_END_POINT session for each negotiating rule that nothing
     answers."""
     p = Pairer(ends, dep)
-    done: set[tuple[int, int]] = set()
+    done: dict[tuple[int, int], SessionRecord] = {}
     involved: set[int] = set()
     out: list[SessionRecord] = []
     lonely: list[tuple[Key, str]] = []
@@ -418,14 +432,19 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
                 other = c.key
                 ids = (min(id(r), id(other[1])), max(id(r), id(other[1])))
                 if ids in done:
+                    if c.why:  # the device's choice, learnt from this direction too
+                        rec = done[ids]
+                        if c.why not in rec.session.reason:
+                            rec.session = _with_reason(rec.session, c.why)
                     continue
-                done.add(ids)
                 involved.update({id(r), id(other[1])})
                 ctx = p.context(key, other, c.nat, c.address)
                 session = negotiate_keys(key, other, ctx)
                 if c.why:
                     session = _with_reason(session, c.why)
-                out.append(SessionRecord(session, key, other, ctx))
+                record = SessionRecord(session, key, other, ctx)
+                done[ids] = record
+                out.append(record)
     for key, where in lonely:
         end, r = key
         if id(r) in involved:

@@ -379,13 +379,34 @@ class IosFacts:
             prof = i.tunnel_protection
             if not prof:
                 continue
-            src = self.interfaces.get(i.tunnel_source or "")
-            if i.shutdown or (src is not None and src.shutdown):
-                why = f"interface {name} is shut down" if i.shutdown else \
-                    f"tunnel source {i.tunnel_source} of {name} is shut down"
+            why = self.tunnel_down(name, i)
+            if why:
                 for rule in (name, prof.removeprefix("ccsec-"), prof):
                     down[rule] = why
         return down
+
+    def tunnel_down(self, name: str, i: IosInterface) -> str | None:
+        """Why a tunnel interface cannot come up: it or its source is shut down, or its source
+        (an interface or an address) is missing or has no address."""
+        if i.shutdown:
+            return f"interface {name} is shut down"
+        source = i.tunnel_source
+        if not source:
+            return f"interface {name} has no tunnel source"
+        src = self.interfaces.get(source)
+        if src is not None:
+            if src.shutdown:
+                return f"tunnel source {source} of {name} is shut down"
+            if src.address is None:
+                return f"tunnel source {source} of {name} has no IPv4 address"
+            return None
+        try:
+            address = IPv4Address(source)
+        except ValueError:
+            return f"tunnel source {source} of {name} is not defined in the configuration"
+        if not any(x.address == address and not x.shutdown for x in self.interfaces.values()):
+            return f"tunnel source address {source} of {name} is on no interface that is up"
+        return None
 
 
 # ------------------------------------------------------------ other formats' own facts

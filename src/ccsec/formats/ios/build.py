@@ -102,6 +102,7 @@ class Builder:
             mode=mode,
             local_address=side.local,
             peer_address=b.peer or NOWHERE,
+            peer_name=b.spec.peer_name if b.peer is None else None,
             local_id=side.local_id,
             peer_id=side.peer_id,
             filters=filters,

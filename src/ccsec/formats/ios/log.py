@@ -12,7 +12,7 @@ from typing import Literal
 
 from ccsec.formats.base import Note, Parsed
 from ccsec.formats.facts import IosDangling
-from ccsec.formats.ios.tree import Node, placeholder
+from ccsec.formats.ios.tree import NAVIGATION, Node, placeholder
 
 Severity = Literal["info", "warning"]
 
@@ -44,6 +44,8 @@ class Log:
         """Run ``handler`` on every line; a line it rejects (False) or chokes on becomes a
         note.  None means read (or deliberately skipped)."""
         for node in nodes:
+            if node.text.strip().lower() in NAVIGATION:
+                continue  # pasted CLI: leaving a sub-mode is not configuration
             try:
                 known = handler(node, node.text.split())
             except (ValueError, IndexError, KeyError) as exc:
