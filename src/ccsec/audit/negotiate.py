@@ -437,10 +437,13 @@ def _check_auth(ini: _P, res: _P, version: int) -> str:
 
 
 def _session_psk(p: _P, other: _P) -> object:
-    """The key an end uses towards ``other``: chosen among its keys by both identities, as
-    charon does (a gateway holds one key per client), else the one its rule names."""
-    if not p.side.keys:
-        return _auth_of(p, "psk").psk
+    """The key an end uses towards ``other``: the one its rule names when the rule says who
+    the peer is (the reader chose it for that peer); for a rule open to any peer, chosen among
+    the end's keys by both identities, as charon does (a gateway holds one key per client)."""
+    own = _auth_of(p, "psk").psk
+    open_peer = p.rule.peer_id is None and p.rule.peer_address.is_unspecified
+    if not p.side.keys or (own is not None and not open_peer):
+        return own
     me = _effective_local_id(p, "psk")
     them = _effective_local_id(other, "psk")
     key = best_key(p.side.keys, "psk", me, them)

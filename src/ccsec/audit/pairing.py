@@ -157,28 +157,38 @@ class Pairer:
         #: ends with no known address at all (every rule on "any local address")
         self.floating: list[ImportedEnd] = []
         self.by_peer: dict[Address, list[Key]] = defaultdict(list)
-        #: (end, address) → its rules answering there; address None = on any local address
-        self.rules_at: dict[tuple[int, Address | None], list[Rule]] = defaultdict(list)
+        #: (end, address, peer) → its rules answering there for that peer; address None = on
+        #: any local address; peer None = open to several peers (%any, ranges, a host name)
+        self.rules_at: dict[tuple[int, Address | None, Address | None], list[Rule]] = \
+            defaultdict(list)
+        #: (end, address) → every rule answering there, whatever its peer (for an initiator
+        #: whose own address is unknown)
+        self.all_at: dict[tuple[int, Address | None], list[Rule]] = defaultdict(list)
+        #: end → the addresses it holds
+        self._held: dict[int, set[Address]] = {}
         for end in ends:
             held: list[Address] = []
             for r in end.policy.rules:
                 local = r.local_address
+                peer = None if (r.peer_address.is_unspecified or r.peer_alternatives
+                                or r.peer_name) else r.peer_address
                 if local.is_unspecified:
-                    self.rules_at[(id(end), None)].append(r)
+                    self.rules_at[(id(end), None, peer)].append(r)
+                    self.all_at[(id(end), None)].append(r)
                 else:
-                    self.rules_at[(id(end), local)].append(r)
+                    self.rules_at[(id(end), local, peer)].append(r)
+                    self.all_at[(id(end), local)].append(r)
                     held.append(local)
                     if local in self.nat.public:
                         held.append(self.nat.public[local])
-                        self.rules_at[(id(end), self.nat.public[local])].append(r)
+                        self.rules_at[(id(end), self.nat.public[local], peer)].append(r)
                 self.by_peer[r.peer_address].append((end, r))
             held += [a for a in (*end.facts.addresses, *end.facts.own_addresses)]
+            self._held[id(end)] = set(held)
             for a in dict.fromkeys(held):
                 self.holders[a].append(end)
             if not held:
                 self.floating.append(end)
-        self._held = {id(e): {a for a, es in self.holders.items() if e in es} for e in ends} \
-            if len(ends) < 2000 else {}
         self._hosts: dict[str, Host] = {}
         self._host_at: dict[Address, str] = {}
         self._gateway_at: dict[Address, str] = {}
@@ -198,26 +208,31 @@ class Pairer:
         return self.nat.public.get(r.local_address)  # type: ignore[return-value]
 
     def held(self, end: ImportedEnd) -> set[Address]:
-        cached = self._held.get(id(end))
-        if cached is not None:
-            return cached
-        return {a for a, es in self.holders.items() if end in es}
+        return self._held.get(id(end), set())
 
     # ----------------------------------------------------------------- who answers
 
-    def _at(self, target: Address, me: ImportedEnd, floating: bool = True
-            ) -> list[tuple[ImportedEnd, Rule, bool]]:
-        """(end, rule, sure) for every rule that would answer IKE sent to ``target`` (ends
-        whose addresses are unknown too, unless ``floating`` is False)."""
+    def _at(self, target: Address, me: ImportedEnd, seen: set[Address],
+            floating: bool = True) -> list[tuple[ImportedEnd, Rule, bool]]:
+        """(end, rule, sure) for every rule that would answer IKE sent to ``target`` by an
+        initiator seen at ``seen``: rules for that peer or open to several (ends whose
+        addresses are unknown too, unless ``floating`` is False).  Indexed: a hub with
+        thousands of peers is never scanned per initiator."""
         out: list[tuple[ImportedEnd, Rule, bool]] = []
-        holders = [e for e in self.holders.get(target, []) if e is not me]
-        for end in holders:
-            out += [(end, r, True) for r in self.rules_at.get((id(end), target), [])]
-            out += [(end, r, True) for r in self.rules_at.get((id(end), None), [])]
+        peers: list[Address | None] = [*seen, None]
+
+        def rules(end: ImportedEnd, local: Address | None) -> list[Rule]:
+            if not seen:  # the initiator's address is unknown: any of them may be for it
+                return self.all_at.get((id(end), local), [])
+            return [r for peer in peers for r in self.rules_at.get((id(end), local, peer), ())]
+
+        for end in self.holders.get(target, []):
+            if end is not me:
+                out += [(end, r, True) for local in (target, None) for r in rules(end, local)]
         if not out and floating:
             for end in self.floating:
                 if end is not me:
-                    out += [(end, r, False) for r in self.rules_at.get((id(end), None), [])]
+                    out += [(end, r, False) for r in rules(end, None)]
         return out
 
     def _accepts(self, res: Rule, ini_end: ImportedEnd, ini: Rule) -> bool:
@@ -266,7 +281,9 @@ class Pairer:
         if target.is_unspecified or r.peer_name is not None:
             return []
         # a pass/drop shunt sends no IKE: it meets only an end known to be at its address
-        found = [(e, o, sure) for e, o, sure in self._at(target, end, r.action == "negotiate")
+        seen = self._seen_as(end, r)
+        found = [(e, o, sure) for e, o, sure in self._at(target, end, seen,
+                                                         r.action == "negotiate")
                  if self._accepts(o, end, r) and (sure or self._evidence(end, r, o))]
         if not found:
             return self._inferred_nat(key)

@@ -93,29 +93,39 @@ def _peer_label(r: Rule) -> str | None:
 
 def _shared_psks(c: Collector, end: ImportedEnd) -> None:
     """A key (compared by value, never shown) that serves two or more distinct peers: in the
-    device's key table, or in the rules that use it."""
-    peers: dict[object, set[str]] = {}
-    first: dict[object, Rule | None] = {}
-    for k in end.facts.shared_keys:
-        if k.kind == "psk" and k.secret.value is not None:
-            peers.setdefault(k.secret, set()).update(o.value for o in k.owners)
-            first.setdefault(k.secret, None)
-    for r in end.policy.rules:
-        for a in r.auth:
-            label = _peer_label(r)
-            if a.method == "psk" and a.psk is not None and a.psk.value is not None and label:
-                peers.setdefault(a.psk, set()).add(label)
-                if first.get(a.psk) is None:
-                    first[a.psk] = r
+    device's key table (owners other than the device's own identities), or in two rules aimed
+    at different peer addresses.  The two sources are not mixed: a table entry names a peer by
+    identity where a rule names it by address."""
     own = {str(r.local_address) for r in end.policy.rules} | \
         {r.local_id.value for r in end.policy.rules if r.local_id is not None}
-    for key, names in peers.items():
-        others = sorted(names - own)
-        if len(others) < 2:
+    table: dict[object, set[str]] = {}
+    for k in end.facts.shared_keys:
+        if k.kind == "psk" and k.secret.value is not None:
+            table.setdefault(k.secret, set()).update(o.value for o in k.owners
+                                                     if o.value not in own)
+    by_rules: dict[object, tuple[set[str], Rule]] = {}
+    for r in end.policy.rules:
+        if r.peer_address.is_unspecified:
             continue
-        shown = ", ".join(others[:6]) + (f" … ({len(others)} in all)" if len(others) > 6 else "")
-        c.add(PSK_SHARED, end, first.get(key), f"the same pre-shared key serves "
-              f"{len(others)} peers: {shown}", "auth")
+        for a in r.auth:
+            if a.method == "psk" and a.psk is not None and a.psk.value is not None:
+                peers, _ = by_rules.setdefault(a.psk, (set(), r))
+                peers.add(str(r.peer_address))
+    reported: set[object] = set()
+    for key, (peers, r) in by_rules.items():
+        if len(peers) >= 2:
+            reported.add(key)
+            c.add(PSK_SHARED, end, r, _shared_text(peers), "auth")
+    for key, peers in table.items():
+        if len(peers) >= 2 and key not in reported:
+            first = next((r for r in end.policy.rules for a in r.auth if a.psk == key), None)
+            c.add(PSK_SHARED, end, first, _shared_text(peers), "auth")
+
+
+def _shared_text(peers: set[str]) -> str:
+    names = sorted(peers)
+    shown = ", ".join(names[:6]) + (f" … ({len(names)} in all)" if len(names) > 6 else "")
+    return f"the same pre-shared key serves {len(names)} peers: {shown}"
 
 
 def _on_host(end: ImportedEnd, r: Rule) -> bool:

@@ -70,6 +70,8 @@ class SharedKey:
     owners: tuple[Identity, ...]
     secret: Secret = field(repr=False)
     line: int | None = None
+    #: the name the configuration gives it (swanctl ``secrets`` section), if any
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,12 @@ class IosFacts:
     transform_set_modes: Mapping[str, IosTransformMode]
 
     @property
+    def full_interfaces(self) -> bool:
+        """The file lists the router's interfaces (not only tunnels): a tunnel source it does
+        not define is missing, not elsewhere."""
+        return any(not n.lower().startswith("tunnel") for n in self.interfaces)
+
+    @property
     def shutdown_interfaces(self) -> tuple[str, ...]:
         return tuple(n for n, i in self.interfaces.items() if i.shutdown)
 
@@ -394,6 +402,8 @@ class IosFacts:
         if not source:
             return f"interface {name} has no tunnel source"
         src = self.interfaces.get(source)
+        if src is None and not self.full_interfaces:
+            return None  # a snippet with tunnels only: the source lives in the rest of the config
         if src is not None:
             if src.shutdown:
                 return f"tunnel source {source} of {name} is shut down"

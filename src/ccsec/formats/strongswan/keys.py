@@ -23,13 +23,14 @@ from ccsec.secrets import Secret, literal
 
 def decode(value: str) -> Secret | None:
     """A secret value as the bytes it stands for (``None``: empty or not decodable)."""
-    text = value.strip()
+    text = value
+    head = text.strip()[:2].lower()
     try:
-        if text[:2].lower() == "0x":
-            raw = binascii.unhexlify(text[2:].replace(":", ""))
+        if head == "0x":
+            raw = binascii.unhexlify(text.strip()[2:].replace(":", ""))
             return literal(raw.decode("latin-1")) if raw else None
-        if text[:2].lower() == "0s":
-            raw = base64.b64decode(text[2:], validate=False)
+        if head == "0s":
+            raw = base64.b64decode(text.strip()[2:], validate=False)
             return literal(raw.decode("latin-1")) if raw else None
     except (binascii.Error, ValueError):
         return literal(text) if text else None

@@ -208,7 +208,7 @@ class SwanctlReader:
             owners = tuple(i for k, v in s.items.items()
                            if k.startswith("id") and isinstance(v, Value)
                            for i in [parse_id(v.text)] if i is not None)
-            out.append(SharedKey(kind, owners, value, s.line))
+            out.append(SharedKey(kind, owners, value, s.line, s.name))
         return tuple(out)
 
     def _pools(self, sec: Section | None) -> dict[str, list[Network]]:
@@ -362,7 +362,9 @@ class SwanctlReader:
                               if la.concrete else None)
             other = peer_id or (Identity(kind="address", value=str(ra.first))
                                 if ra.concrete else None)
-            key = best_key(self.out.keys, "psk", me, other)
+            # a secret named ike-<connection> is that connection's (ccsec writes them so)
+            key = next((k for k in self.out.keys if k.name == f"ike-{conn.name}"), None) or \
+                best_key(self.out.keys, "psk", me, other)
             if key is None:
                 self.note(conn.line, f"connection {conn.name}: no pre-shared key in this "
                           "file's secrets for its identities", "warning")
