@@ -55,9 +55,11 @@ from ccsec.formats.strongswan.keys import best_key, decode
 from ccsec.formats.strongswan.proposals import (
     ProposalError,
     esp_groups,
+    ike_list,
     parse_esp,
     parse_ike,
     pfs_choice,
+    shared_ike,
 )
 from ccsec.formats.strongswan.selectors import (
     AddressList,
@@ -75,7 +77,6 @@ from ccsec.policy import (
     EndPolicy,
     Filter,
     Identity,
-    Ike,
     Network,
     Rule,
     Security,
@@ -362,16 +363,17 @@ class _ConnReader:
         self.note(line, f"conn {name}: {key} proposal '{item}' not read ({exc})", "warning")
 
     def ike_proposals(self, name: str, p: dict[str, tuple[str, int]]
-                      ) -> tuple[list[IkeProposal], int]:
+                      ) -> tuple[tuple[IkeProposal, ...], int]:
         """``ike=`` proposals (duplicates dropped) and the line they were read from."""
         items, line = self._items("ike", p)
-        out: list[IkeProposal] = []
+        readable: list[str] = []
         for item in items:
             try:
-                out += parse_ike(item)
+                parse_ike(item)
+                readable.append(item)
             except (ProposalError, ValueError) as exc:
                 self._unread(name, "ike", item, line, exc)
-        return list(dict.fromkeys(out)), line
+        return ike_list(tuple(readable)) if readable else (), line
 
     def esp_proposals(self, name: str, key: str, p: dict[str, tuple[str, int]], ah: bool = False
                       ) -> tuple[list[EspProposal], tuple[int | None, tuple[int, ...]], int]:
@@ -478,11 +480,10 @@ class _ConnReader:
             outbound=outbound,
             auth=(first,),
             auth_rounds=rounds,
-            ike=Ike(version=version,
-                    exchange="aggressive" if (get("aggressive", "no") or "").lower() == "yes"
-                    else "main",
-                    proposals=tuple(ike_props),
-                    lifetime_s=_seconds(get("ikelifetime"), DEFAULT_IKE_LIFE)),
+            ike=shared_ike(version,
+                           "aggressive" if (get("aggressive", "no") or "").lower() == "yes"
+                           else "main", ike_props,
+                           _seconds(get("ikelifetime"), DEFAULT_IKE_LIFE)),
             esp=tuple(esp_props),
             pfs_group=group[0],
             pfs_alternatives=group[1],

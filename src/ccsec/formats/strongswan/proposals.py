@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import product
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from ccsec.crypto import (
     DH_GROUPS,
@@ -31,6 +31,7 @@ from ccsec.crypto import (
     Prf,
     is_aead,
 )
+from ccsec.policy import Ike
 
 #: every encryption keyword of strongSwan's table → the vocabulary (canonical names are values)
 ENCR_WORDS: dict[str, Encr] = {e.value: e for e in Encr if e not in (Encr.IDEA,)}
@@ -192,6 +193,27 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
                                 additional_ke=more)
                     for integ in parts.integs for maybe_prf in _or_none(parts.prfs)]
     return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=512)
+def ike_list(items: tuple[str, ...]) -> tuple[IkeProposal, ...]:
+    """Several proposal strings (a ``proposals`` list) → one shared tuple, duplicates dropped.
+
+    The same list gives the same tuple object, so everything judged per proposal list (the
+    negotiation's key sets, the algorithm checks) is computed once for all rules that share
+    it — strongSwan's default list alone expands to thousands of proposals."""
+    out: list[IkeProposal] = []
+    for text in items:
+        out += _parse_ike(text.strip().lower())
+    return tuple(dict.fromkeys(out))
+
+
+def shared_ike(version: Literal[1, 2], exchange: Literal["main", "aggressive"],
+               proposals: tuple[IkeProposal, ...], lifetime_s: int) -> Ike:
+    """An :class:`~ccsec.policy.Ike` that keeps ``proposals`` (the shared tuple) as it is."""
+    base = Ike(version=version, exchange=exchange, proposals=proposals[:1],
+               lifetime_s=lifetime_s)
+    return base.model_copy(update={"proposals": proposals})
 
 
 def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | None, bool]:

@@ -36,9 +36,10 @@ from ccsec.formats.strongswan.keys import best_key, decode
 from ccsec.formats.strongswan.proposals import (
     ProposalError,
     esp_groups,
+    ike_list,
     parse_esp,
-    parse_ike,
     pfs_choice,
+    shared_ike,
 )
 from ccsec.formats.strongswan.selectors import (
     AddressList,
@@ -57,7 +58,6 @@ from ccsec.policy import (
     AuthRound,
     Filter,
     Identity,
-    Ike,
     Network,
     Rule,
     Security,
@@ -268,10 +268,9 @@ class SwanctlReader:
             peer_id=peer_id,
             auth=(auth,),
             auth_rounds=auth_rounds,
-            ike=Ike(version=1 if version == 1 else 2,
-                    exchange="aggressive" if conn.value("aggressive") == "yes" else "main",
-                    proposals=tuple(ike),
-                    lifetime_s=_seconds(conn.value("rekey_time")) or IKE_REKEY_DEFAULT),
+            ike=shared_ike(1 if version == 1 else 2,
+                           "aggressive" if conn.value("aggressive") == "yes" else "main",
+                           ike, _seconds(conn.value("rekey_time")) or IKE_REKEY_DEFAULT),
             dpd_s=_seconds(conn.value("dpd_delay")) or None,
             virtual_ips=vips,
             pools=tuple(pools),
@@ -297,13 +296,10 @@ class SwanctlReader:
             self.note(conn.line_of("version"), f"{conn.name}: version 0 accepts IKEv1 and "
                       "IKEv2 (initiates IKEv2)")
 
-    def _ike_proposals(self, conn: Section) -> list[IkeProposal]:
-        out: list[IkeProposal] = []
-        for text in (conn.value("proposals") or "default").split(","):
-            if text.strip():
-                out += parse_ike(text)
+    def _ike_proposals(self, conn: Section) -> tuple[IkeProposal, ...]:
+        items = tuple(t for t in (conn.value("proposals") or "default").split(",") if t.strip())
         self.parsed.locations[f"{to_ident(conn.name)}/ike"] = conn.line_of("proposals")
-        return list(dict.fromkeys(out))
+        return ike_list(items or ("default",))
 
     def _vips(self, conn: Section) -> tuple[Address, ...]:
         """``vips``: the virtual IPs to request (``0.0.0.0``/``::`` = any of that family)."""
