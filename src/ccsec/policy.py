@@ -73,6 +73,30 @@ def is_any(address: Address) -> bool:
     return address.is_unspecified
 
 
+def subnet(inner: Network, outer: Network) -> bool:
+    """``inner`` lies within ``outer`` (networks of different families never do)."""
+    if isinstance(inner, IPv4Network) and isinstance(outer, IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, IPv6Network) and isinstance(outer, IPv6Network):
+        return inner.subnet_of(outer)
+    return False
+
+
+def v4(address: Address) -> IPv4Address:
+    """An address as IPv4, for the formats that write IPv4 only: their support tables refuse
+    IPv6 before anything is rendered, so an IPv6 address here is a programming error."""
+    if not isinstance(address, IPv4Address):
+        raise TypeError(f"{address} is not IPv4 (the format's refusals should have caught it)")
+    return address
+
+
+def v4net(network: Network) -> IPv4Network:
+    """A network as IPv4 (see :func:`v4`)."""
+    if not isinstance(network, IPv4Network):
+        raise TypeError(f"{network} is not IPv4 (the format's refusals should have caught it)")
+    return network
+
+
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

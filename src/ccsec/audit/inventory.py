@@ -36,6 +36,7 @@ from ccsec.formats import registry
 from ccsec.formats.base import Parsed
 from ccsec.formats.registry import sniff
 from ccsec.gcpause import gc_paused
+from ccsec.policy import Address
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -291,8 +292,8 @@ def _index(dep: Deployment) -> dict[IPv4Address, str]:
     return idx
 
 
-def _addresses(end: ImportedEnd) -> list[IPv4Address]:
-    out: list[IPv4Address] = []
+def _addresses(end: ImportedEnd) -> list[Address]:
+    out: list[Address] = []
     for r in end.policy.rules:
         if int(r.local_address):
             out.append(r.local_address)
@@ -312,6 +313,7 @@ def attach(ends: list[ImportedEnd], dep: Deployment) -> None:
                 end.host = names[hint.lower()]
                 break
         else:
-            votes = Counter(idx[a] for a in _addresses(end) if a in idx)
+            votes = Counter(idx[a] for a in _addresses(end)
+                            if isinstance(a, IPv4Address) and a in idx)
             if votes:
                 end.host = votes.most_common(1)[0][0]

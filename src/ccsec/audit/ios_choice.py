@@ -15,7 +15,7 @@ which one IOS uses.
 from __future__ import annotations
 
 from ccsec.formats.facts import IosFacts
-from ccsec.policy import Filter, Rule
+from ccsec.policy import Filter, Network, Rule, subnet
 
 
 def _kind(facts: IosFacts, name: str) -> tuple[int, int, str]:
@@ -34,13 +34,9 @@ def _kind(facts: IosFacts, name: str) -> tuple[int, int, str]:
     return 3, 0, f"rule {name}"
 
 
-def _covers(outer: Filter, local: object, remote: object) -> bool:
+def _covers(outer: Filter, local: Network, remote: Network) -> bool:
     """The responder's filter (its view) takes the initiator's proposal local ↔ remote."""
-    try:
-        return outer.remote.version == local.version and \
-            local.subnet_of(outer.remote) and remote.subnet_of(outer.local)  # type: ignore
-    except (AttributeError, TypeError):
-        return False
+    return subnet(local, outer.remote) and subnet(remote, outer.local)
 
 
 def fits(initiator: Rule, candidate: Rule) -> bool:

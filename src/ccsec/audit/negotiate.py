@@ -71,7 +71,18 @@ from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, dh_label, is_aead
 from ccsec.formats.facts import SharedKey
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.formats.strongswan.keys import best_key
-from ccsec.policy import ANY_ADDRESS, Address, Auth, EndPolicy, Filter, Identity, Network, Rule
+from ccsec.policy import (
+    ANY_ADDRESS,
+    Address,
+    Auth,
+    AuthMethod,
+    EndPolicy,
+    Filter,
+    Identity,
+    Network,
+    Rule,
+    subnet,
+)
 
 ANY = ANY_ADDRESS
 
@@ -397,10 +408,10 @@ def _methods(p: _P) -> list[str]:
     return [a.method for a in p.rule.auth]
 
 
-def _auth_of(p: _P, method: str) -> Auth:
+def _auth_of(p: _P, method: AuthMethod) -> Auth:
     """The rule's auth entry of ``method`` (a strongSwan end that proves itself one way and
     requires another has only its own method here: an empty entry stands for the other)."""
-    return next((a for a in p.rule.auth if a.method == method), Auth(method=method))  # type: ignore[arg-type]
+    return next((a for a in p.rule.auth if a.method == method), Auth(method=method))
 
 
 def _check_auth(ini: _P, res: _P, version: int) -> str:
@@ -662,7 +673,7 @@ def _ts(f: Filter, local: bool) -> TS:
 
 
 def _contains(x: TS, y: TS) -> bool:
-    if x[0].version != y[0].version or not y[0].subnet_of(x[0]):  # type: ignore[arg-type]
+    if not subnet(y[0], x[0]):
         return False
     if x[1] is not None and x[1] != y[1]:
         return False
@@ -671,7 +682,7 @@ def _contains(x: TS, y: TS) -> bool:
 
 
 def _intersect(x: TS, y: TS) -> TS | None:
-    if x[0].version != y[0].version or not x[0].overlaps(y[0]):  # type: ignore[arg-type]
+    if x[0].version != y[0].version or not x[0].overlaps(y[0]):
         return None
     net = x[0] if x[0].prefixlen >= y[0].prefixlen else y[0]
     proto = _meet(x[1], y[1])
@@ -738,13 +749,13 @@ def session_filters(p: _P, other: _P) -> list[Filter]:
             if p.rule.virtual_ips and other.rule.pools:
                 locals_ = [n for n in other.rule.pools if n.version == f.local.version] or \
                     locals_
-            elif not p.rule.virtual_ips and _own(p) is not None:
-                locals_ = [_host(_own(p))]  # type: ignore[arg-type]
+            elif not p.rule.virtual_ips and (mine := _own(p)) is not None:
+                locals_ = [_host(mine)]
         if f.remote_dynamic:
             if other.rule.virtual_ips and p.rule.pools:
                 remotes = [n for n in p.rule.pools if n.version == f.remote.version] or remotes
-            elif not other.rule.virtual_ips and _own(other) is not None:
-                remotes = [_host(_own(other))]  # type: ignore[arg-type]
+            elif not other.rule.virtual_ips and (theirs := _own(other)) is not None:
+                remotes = [_host(theirs)]
         out += [f.model_copy(update={"local": lo, "remote": re}) for lo in locals_
                 for re in remotes if lo.version == re.version]
     return out

@@ -39,7 +39,7 @@ from ccsec.audit.negotiate import Context, Session, Side, missing, negotiate
 from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
-from ccsec.policy import Address, EndPolicy, Identity, Rule
+from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -111,10 +111,10 @@ def _mirror_score(a: Rule, b: Rule) -> int:
     return 0
 
 
-def _overlap(x: object, y: object, dynamic: bool) -> bool:
-    if getattr(x, "version", None) != getattr(y, "version", None):
+def _overlap(x: Network, y: Network, dynamic: bool) -> bool:
+    if x.version != y.version:
         return False
-    return dynamic or x.overlaps(y)  # type: ignore[attr-defined]
+    return dynamic or x.overlaps(y)
 
 
 def side_facts(end: ImportedEnd, rule: Rule, public: Address | None,
@@ -204,8 +204,8 @@ class Pairer:
                     if s.nat:
                         self._gateway_at.setdefault(s.nat.public, s.gateway.name)
 
-    def _public(self, r: Rule) -> IPv4Address | None:
-        return self.nat.public.get(r.local_address)  # type: ignore[return-value]
+    def _public(self, r: Rule) -> Address | None:
+        return self.nat.public.get(r.local_address)
 
     def held(self, end: ImportedEnd) -> set[Address]:
         return self._held.get(id(end), set())
@@ -349,7 +349,8 @@ class Pairer:
     def context(self, a: Key, b: Key, inferred_nat: bool,
                 address_b: Address | None = None) -> Context:
         (ea, ra), (eb, rb) = a, b
-        pub_a, pub_b = self._public(ra), self._public(rb)
+        pub_a: Address | None = self._public(ra)
+        pub_b: Address | None = self._public(rb)
         if inferred_nat:
             # a aims at b's public address; b is behind the NAT
             pub_b = ra.peer_address if ra.peer_address != rb.local_address else pub_b

@@ -34,7 +34,7 @@ from ccsec.formats.ios.defaults import (
 from ccsec.formats.ios.log import Log
 from ccsec.formats.ios.objects import Binding, Config, IkeProfile
 from ccsec.formats.ios.tree import ANY, contains
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident, v4net
 
 Mode = Literal["transport", "tunnel"]
 
@@ -401,7 +401,7 @@ class Builder:
 
     def check_routes(self, b: Binding, filters: list[Filter]) -> None:
         for f in filters:
-            if not any(contains(n, f.remote) for n in b.routes):
+            if not any(contains(n, v4net(f.remote)) for n in b.routes):
                 self.log.note(b.line, f"{b.name}: no route sends {f.remote} into the tunnel",
                               "warning")
 

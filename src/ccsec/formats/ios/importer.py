@@ -122,8 +122,10 @@ def _shared_keys(cfg: Config) -> tuple[SharedKey, ...]:
     entries += [e for ring in cfg.v1_keyrings.values() for e in ring.entries]
     entries += [e for ring in cfg.v2_keyrings.values() for e in ring]
     for e in entries:
-        secret = e.key.secret() if e.key is not None else None
-        if secret is None or is_placeholder(e.key.value or ""):  # type: ignore[union-attr]
+        if e.key is None or e.key.value is None or is_placeholder(e.key.value):
+            continue
+        secret = e.key.secret()
+        if secret is None:
             continue
         owners = [Identity(kind="address", value=str(n.network_address)) for n in e.nets
                   if n.prefixlen == 32]

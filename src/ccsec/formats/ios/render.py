@@ -91,7 +91,7 @@ from ccsec.formats.ios.tree import (
     obj,
     text_problem,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule, v4, v4net
 
 CAP = CAPABILITIES["ios"]
 CRYPTO_MAP = "ccsec"
@@ -187,8 +187,8 @@ def _ace(action: str, f: Filter, inbound: bool = False) -> str:
     if inbound:
         src, dst, sp, dp = dst, src, dp, sp
     proto = "ip" if f.protocol is None else PROTO_NAMES.get(f.protocol, str(f.protocol))
-    left = acl_address(src) + (f" eq {sp}" if sp else "")
-    right = acl_address(dst) + (f" eq {dp}" if dp else "")
+    left = acl_address(v4net(src)) + (f" eq {sp}" if sp else "")
+    right = acl_address(v4net(dst)) + (f" eq {dp}" if dp else "")
     return f" {action} {proto} {left} {right}"
 
 
@@ -347,7 +347,7 @@ class Ios(Format):
                 NAT_KEEPALIVE[0] <= r.nat_keepalive_s <= NAT_KEEPALIVE[1]):
             out.append(f"NAT keepalive {r.nat_keepalive_s}s is outside IOS's 5-3600")
         for what, addr in (("peer", r.peer_address), ("local", r.local_address)):
-            if not is_unicast(addr):
+            if addr.version != 4 or not is_unicast(v4(addr)):
                 out.append(f"{what} address {addr} is not a unicast address")
         if r.description and len(encode_description(r.description)) > DESCRIPTION_MAX:
             out.append(f"the description is longer than IOS's {DESCRIPTION_MAX} characters "
@@ -608,7 +608,7 @@ class Ios(Format):
         denies = dict.fromkeys(_ace("deny", f) for r in end.rules for f in r.filters)
         out += list(denies)
         locals_ = dict.fromkeys(f.local for r in end.rules for f in r.filters)
-        out += [f" permit ip {acl_address(n)} any" for n in locals_]
+        out += [f" permit ip {acl_address(v4net(n))} any" for n in locals_]
         out += ["!", f"ip nat inside source list {NAT_ACL} interface {end.wan_interface} overload"]
         return out
 

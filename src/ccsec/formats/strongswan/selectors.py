@@ -136,7 +136,7 @@ def _range(text: str) -> list[Network]:
     a, b = ip_address(lo.strip()), ip_address(hi.strip())
     if a.version != b.version or int(b) < int(a):
         raise SelectorError(f"'{text}' is not an address range")
-    return list(summarize_address_range(a, b))  # type: ignore[arg-type]
+    return list(summarize_address_range(a, b))
 
 
 # ----------------------------------------------------------------------------- selectors

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, ip_address
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -396,7 +396,7 @@ class SwanctlReader:
 
     def _child_rule(self, conn: Section, kids: list[Section], only: bool, la: AddressList,
                     ra: AddressList, vips: tuple[Address, ...], pools: list[Network],
-                    common: dict[str, object]) -> Rule:
+                    common: dict[str, Any]) -> Rule:
         child = kids[0]
         for k in kids:
             self._seen(k, READ_CHILD, "child")
@@ -447,7 +447,7 @@ class SwanctlReader:
             lifetime_kb=max(1, int(life_bytes) // 1024) if life_bytes and life_bytes.isdigit()
             else None,
             initiate="start" in start,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
 
     def _esp(self, child: Section, name: str, conn: str

@@ -113,7 +113,7 @@ from ccsec.formats.windows.vocabulary import (
     SECURITY,
     SECURITY_PAIRS,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Rule, v4, v4net
 
 WINDOWS = CAPABILITIES["windows"]
 
@@ -269,8 +269,8 @@ class WindowsPowerShell(Format):
         if rule.mode == "tunnel":
             parts.append(f"-LocalTunnelEndpoint {rule.local_address} "
                          f"-RemoteTunnelEndpoint {rule.peer_address}")
-        locals_ = ", ".join(dict.fromkeys(_net_out(x.local) for x in filters))
-        remotes = ", ".join(dict.fromkeys(_net_out(x.remote) for x in filters))
+        locals_ = ", ".join(dict.fromkeys(_net_out(v4net(x.local)) for x in filters))
+        remotes = ", ".join(dict.fromkeys(_net_out(v4net(x.remote)) for x in filters))
         proto = "Any" if f.protocol is None else PROTO_OUT.get(f.protocol, str(f.protocol))
         parts.append(f"-LocalAddress {locals_} -RemoteAddress {remotes} -Protocol {proto}")
         if f.protocol in PROTO_OUT:
@@ -397,7 +397,7 @@ def main_mode_conflicts(rules: Iterable[Rule]) -> list[str]:
     out = []
     first: dict[tuple[IPv4Address, IPv4Address, int], Rule] = {}
     for r in rules:
-        key = (r.local_address, r.peer_address, r.ike.version)
+        key = (v4(r.local_address), v4(r.peer_address), r.ike.version)
         other = first.setdefault(key, r)
         if other is not r and (other.ike, other.auth) != (r.ike, r.auth):
             out.append(f"rule {r.name}: it shares IKE addresses {r.local_address} -> "
