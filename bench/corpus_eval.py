@@ -198,7 +198,7 @@ def copy_scenario(scenario: Path, dest: Path, net: TestNet) -> tuple[set[str], s
     for host_dir in sorted((scenario / "hosts").iterdir()):
         etc = host_dir / "etc"
         for f in etc.rglob("*"):
-            if not f.is_file() or f.name in ("strongswan.conf", "iptables.rules"):
+            if not f.is_file() or f.name == "iptables.rules":
                 continue
             target = dest / host_dir.name / f.relative_to(etc)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,9 @@ class DeviceFacts:
     down_rules: Mapping[str, str] = field(default_factory=dict)
     #: the device refuses IKEv1 aggressive mode as a responder
     aggressive_mode_disabled: bool = False
+    #: the device answers IKEv1 aggressive mode with a pre-shared key (strongSwan refuses it
+    #: unless strongswan.conf says ``i_dont_care_about_security_and_use_aggressive_mode_psk``)
+    aggressive_psk_allowed: bool = False
     manual_keying: tuple[ManualKeying, ...] = ()
     nat_exemption_missing: tuple[NatExemptionMissing, ...] = ()
     crypto_engines: tuple[CryptoEngine, ...] = ()

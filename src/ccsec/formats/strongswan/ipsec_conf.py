@@ -70,6 +70,7 @@ from ccsec.formats.strongswan.selectors import (
     parse_selectors,
     whole,
 )
+from ccsec.formats.strongswan.settings import load as load_settings
 from ccsec.policy import (
     Address,
     Auth,
@@ -676,7 +677,14 @@ class IpsecConf(Reader):
                 rules.append(r)
                 reader.origins[r.name] = name
         reader.flush_unmodelled()
+        settings = load_settings(source)
+        if settings is not None:
+            parsed.notes += settings.notes
+            if settings.ha_rule is not None:
+                rules.append(settings.ha_rule)
+                reader.origins[settings.ha_rule.name] = "strongswan.conf/charon.plugins.ha"
         parsed.facts = DeviceFacts(
+            aggressive_psk_allowed=bool(settings and settings.aggressive_psk),
             ike_any_version=frozenset(reader.any_version),
             auth_constraints={k: tuple(v) for k, v in reader.constraints.items()},
             obsolete_algorithms={k: tuple(v) for k, v in reader.obsolete.items()},

@@ -37,6 +37,7 @@ from ccsec.formats.base import (
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import render_id
 from ccsec.formats.strongswan.proposals import esp_label
+from ccsec.formats.strongswan.settings import load as load_settings
 from ccsec.formats.strongswan.swanconf import parse_conf, quote, resolve_references
 from ccsec.formats.strongswan.swanctl_read import (
     CHILD_REKEY_DEFAULT,
@@ -271,7 +272,14 @@ class StrongSwan(Format):
         meta = read_meta(text.splitlines(), self.comment)
         reader = SwanctlReader(root, parsed, ccsec_written=bool(meta))
         read = reader.read(root.section("connections"))
+        settings = None if meta else load_settings(source)
+        if settings is not None:
+            parsed.notes += settings.notes
+            if settings.ha_rule is not None:
+                read.rules.append(settings.ha_rule)
+                read.origins[settings.ha_rule.name] = "strongswan.conf/charon.plugins.ha"
         parsed.facts = DeviceFacts(
+            aggressive_psk_allowed=bool(settings and settings.aggressive_psk),
             ike_any_version=frozenset(read.any_version),
             origins=read.origins,
             shared_keys=read.keys,
