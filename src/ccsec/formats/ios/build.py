@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.formats.base import meta_str, read_meta
+from ccsec.formats.base import meta_str, plain_reason, read_meta
 from ccsec.formats.facts import IosAclDeny, IosIncomplete
 from ccsec.formats.ios.acl import Acl
 from ccsec.formats.ios.bind import NOWHERE, Binder
@@ -73,7 +73,7 @@ class Builder:
             try:
                 rule = self.rule(b)
             except ValueError as exc:
-                msg = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
+                msg = plain_reason(exc)
                 self.log.note(b.line, f"{b.name}: not imported ({msg})", "warning")
                 continue
             if rule is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from ccsec.formats.base import Note, Parsed
+from ccsec.formats.base import Note, Parsed, plain_reason
 from ccsec.formats.facts import IosDangling
 from ccsec.formats.ios.tree import NAVIGATION, Node, placeholder
 
@@ -37,7 +37,7 @@ class Log:
                 self.placeholder_lines.add(node.line)
                 self.note(node.line, f"placeholder {ph} not read: {node.text}")
         else:
-            why = f" ({exc})" if isinstance(exc, ValueError) and str(exc) else ""
+            why = f" ({plain_reason(exc)})" if isinstance(exc, ValueError) and str(exc) else ""
             self.note(node.line, f"line not read{why}: {node.text}")
 
     def each(self, nodes: list[Node], handler: Callable[[Node, list[str]], bool | None]) -> None:

@@ -6,36 +6,46 @@ registry (:mod:`ccsec.audit.inventory`) lists it.  Grammar and defaults from ips
 ipsec.secrets(5) of strongSwan 5.9:
 
 * sections start in column 0: ``config setup``, ``conn <name>``, ``ca <name>``; parameters are
-  indented ``key=value`` lines (values may be double-quoted); ``#`` starts a comment;
-  ``include <glob>`` (relative to the including file); ``conn %default`` sets defaults for
-  every later conn; ``also=<name>`` pulls in another conn's parameters where it stands.
-* ``left`` is taken as the local side (the convention ipsec.conf(5) recommends; charon itself
-  decides by which address is local — ``%defaultroute``/``%any`` on the left side are read as
-  "this host, address unknown" and become 0.0.0.0).
+  indented ``key=value`` lines (values may be double-quoted); ``#`` at the start of a line or
+  after white space starts a comment (``leftid=@#0a1b…`` is a key id); ``include <glob>``
+  (relative to the including file); ``conn %default`` sets defaults for every later conn;
+  ``also=<name>`` pulls in another conn's parameters where it stands.
+* ``left`` is taken as the local side (the convention ipsec.conf(5) recommends).  ``left``/
+  ``right`` are address lists (:mod:`.selectors`): ``%defaultroute``/``%any``/unset are "any
+  address" — the audit places such an end by the addresses its peers aim at; IPv6 is read; a
+  host name becomes the rule's ``peer_name`` (resolved by the audit with ``--hosts``, never
+  "any"); subnets and ranges are the peers a responder accepts.
 * Defaults applied when a key is missing: ``keyexchange=ike`` (initiates IKEv2, accepts IKEv1 and
   IKEv2 — reported in facts ``ike_any_version``), ``authby=pubkey``, ``type=tunnel``,
   ``auto=ignore`` (the conn is not loaded: skipped with a note), ``ikelifetime=3h``,
   ``lifetime=1h``, ``ike``/``esp`` = strongSwan's default proposals.  A proposal list that does
   not end in ``!`` gets strongSwan's default proposals appended (ipsec.conf(5) ``ike=``), which
-  matters for what the end accepts.
+  matters for what the end accepts; PFS groups of several proposals are alternatives.
 * ``auto=route`` → trap policy (require, no clear fallback); ``auto=start`` → initiates (and
   traps); ``auto=add`` → waits for the peer: no trap, traffic leaves in clear while no SA is up
   (outbound "request").  ``type=passthrough|pass`` → filter action permit, ``drop|reject`` →
   block.
-* ``leftsubnet``/``rightsubnet`` (comma lists, ``[proto/port]`` suffixes) × each other are the
-  filters; without a subnet the side's own address (/32).  ``leftprotoport``/``rightprotoport``.
-* Authentication: ``authby=secret|psk`` → PSK (the key from ``ipsec.secrets``: the entry whose
-  selectors name both identities wins, then one naming the peer, then a wildcard ``: PSK``),
-  ``pubkey|rsasig|ecdsasig`` → certificate (``rightca`` is the CA), ``leftauth``/``rightauth``
-  override; their constraint strings (``rsa-1024``, ``pubkey-sha1``…) go to facts
-  ``auth_constraints`` for the signature checks.  ``xauth…`` and ``eap…`` are read as their
-  first round with a note; ``never`` skips the conn.
+* ``leftsubnet``/``rightsubnet`` (comma lists, ``[proto/port]`` suffixes, ranges, IPv6) × each
+  other, pairing each family with its own, are the filters; without a subnet the side's own
+  address — dynamic (the IKE address, or the virtual IP): ``leftsourceip=%config`` requests one,
+  ``rightsourceip=<pool>`` hands them out (``%poolname``/``%dhcp``/``%radius``: addresses not in
+  this file).  ``leftprotoport``/``rightprotoport``.
+* Authentication: ``authby=secret|psk`` → PSK (the key from ``ipsec.secrets``, chosen by the
+  identities as charon does; every PSK/EAP/XAUTH entry is kept in facts ``shared_keys`` so a
+  gateway's key is chosen per client), ``pubkey|rsasig|ecdsasig`` → certificate (``rightca`` is
+  the CA), ``leftauth``/``rightauth`` override; their constraint strings (``rsa-1024``,
+  ``pubkey-sha1``…) go to facts ``auth_constraints``.  EAP and XAUTH (``leftauth=eap-md5``,
+  ``authby=xauthpsk``, ``leftauth2``/``rightauth2``, ``eap_identity``, ``xauth_identity``) are
+  authentication rounds (:class:`~ccsec.policy.AuthRound`) with the client's password from
+  ipsec.secrets; ``never`` skips the conn.
+* ``strongswan.conf`` beside the file: see :mod:`.settings`.
 
-Not read (notes): ``config setup`` (charon-wide), ``ca`` sections, ``mark``, ``reqid``, ``mobike``,
-``compress``, ``forceencaps`` (NAT-T is always on in strongSwan), virtual IPs, ``%dynamic``
-ports, hostnames instead of addresses.  Cipher names the vocabulary does not hold (3IDEA, RC5,
-DES-IV32/64) go to facts ``obsolete_algorithms``.  Never raises anything but :class:`ParseError`
-(and only for binary input); everything else is a note with its line.
+Not modelled, each reported once per file with what it changes for the verdict: ``config
+setup`` (charon-wide), ``ca`` sections (trust anchors and revocation are taken as given),
+``mark``, ``reqid``, ``mobike``, ``compress``, ``forceencaps`` (NAT-T is always on in
+strongSwan), firewall and updown settings.  Cipher names the vocabulary does not hold (3IDEA,
+RC5, DES-IV32/64) go to facts ``obsolete_algorithms``.  Never raises anything but
+:class:`ParseError` (and only for binary input); everything else is a note with its line.
 """
 
 from __future__ import annotations
@@ -361,7 +371,8 @@ class _ConnReader:
         bad = [t for t in item.lower().split("-") if t in OBSOLETE]
         if bad:
             self.obsolete.setdefault(name, []).extend(bad)
-        self.note(line, f"conn {name}: {key} proposal '{item}' not read ({exc})", "warning")
+        self.note(line, f"conn {name}: {key} proposal '{item}' not read ({plain_reason(exc)})",
+                  "warning")
 
     def ike_proposals(self, name: str, p: dict[str, tuple[str, int]]
                       ) -> tuple[tuple[IkeProposal, ...], int]:

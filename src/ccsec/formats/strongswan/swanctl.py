@@ -3,8 +3,10 @@
 Render: one connection (and one child) per rule; transport mode for Linux hosts, tunnel mode for
 gateways; ``trap`` start actions so nothing leaves in clear text while no SA exists (the end that
 must initiate — behind NAT — uses ``trap|start``); pre-shared keys in a ``secrets`` section (the
-file is then written 0600).  Parse: the same files and real-world ones (``include``, defaults
-strongSwan applies when a key is missing, ``default`` proposals).
+file is then written 0600).  Parse: the same files and real-world ones, read as charon loads them
+(:mod:`.swanctl_read`: ``include``, connection references, the defaults strongSwan applies when
+a key is missing, dynamic selectors, IPv6, virtual IPs and pools, authentication rounds, every
+proposal keyword; one rule per child) with the strongswan.conf beside them (:mod:`.settings`).
 
 Lost on the way (``LOSSES``, applied by ``project``): connection type, QoS pre-classification
 and the NAT keepalive interval (charon-wide settings, not per connection); the IPsec mode of a

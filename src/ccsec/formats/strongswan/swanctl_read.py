@@ -221,7 +221,7 @@ class SwanctlReader:
             try:
                 out[s.name] = [x.network for x in parse_selectors(addrs, []).selectors]
             except SelectorError as exc:
-                self.note(s.line, f"pool {s.name}: {exc}", "warning")
+                self.note(s.line, f"pool {s.name}: {plain_reason(exc)}", "warning")
         return out
 
     # ------------------------------------------------------------------ connections
