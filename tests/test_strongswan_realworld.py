@@ -360,3 +360,10 @@ def test_peer_address_is_never_any_for_a_host_name() -> None:
     (r,) = rules(client("192.0.2.10", "c@x.org").replace("remote_addrs = 192.0.2.1",
                                                          "remote_addrs = vpn.example.com"))
     assert r.peer_name == "vpn.example.com" and r.peer_address == ip_address("0.0.0.0")
+
+
+def test_ipsec_conf_passthrough_shunt_needs_no_authentication() -> None:
+    text = ("conn local-net\n left=192.0.2.1\n leftsubnet=10.1.0.0/16\n right=127.0.0.1\n"
+            " rightsubnet=10.1.0.0/16\n authby=never\n type=passthrough\n auto=route\n")
+    (r,) = IPSEC.parse(text).policies[0].rules
+    assert r.action == "permit"

@@ -470,12 +470,15 @@ class _ConnReader:
             self.note(line, f"conn {cname}: no readable IKE or ESP proposal — charon does not "
                       "load it", "warning")
             return None
-        auth = self.auth(cname, name, p, line, left, right)
+        typ = (get("type", "tunnel") or "tunnel").lower()
+        action: Literal["negotiate", "permit", "block"] = SHUNT_ACTIONS.get(typ, "negotiate")
+        if action != "negotiate":  # a shunt policy: no IKE, so authby (often never) is moot
+            auth: tuple[Auth, tuple[AuthRound, ...]] | None = (Auth(method="certificate"), ())
+        else:
+            auth = self.auth(cname, name, p, line, left, right)
         if auth is None:
             return None
         first, rounds = auth
-        typ = (get("type", "tunnel") or "tunnel").lower()
-        action: Literal["negotiate", "permit", "block"] = SHUNT_ACTIONS.get(typ, "negotiate")
         outbound: Security = "require" if auto in ("route", "start") else "request"
         return Rule(
             name=name,
