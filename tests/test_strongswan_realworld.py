@@ -5,6 +5,7 @@ lifetimes), and the audit that pairs and negotiates them as the daemons do."""
 
 from __future__ import annotations
 
+import json
 from ipaddress import ip_address, ip_network
 from pathlib import Path
 
@@ -367,3 +368,16 @@ def test_ipsec_conf_passthrough_shunt_needs_no_authentication() -> None:
             " rightsubnet=10.1.0.0/16\n authby=never\n type=passthrough\n auto=route\n")
     (r,) = IPSEC.parse(text).policies[0].rules
     assert r.action == "permit"
+
+
+def test_cli_hosts_option_resolves_peer_names(tmp_path: Path, cli) -> None:
+    named = client("192.0.2.10", "carol@x.org").replace("remote_addrs = 192.0.2.1",
+                                                        "remote_addrs = gw.example.com")
+    configs = write(tmp_path / "c", {"gw/swanctl.conf": GW, "carol/swanctl.conf": named})
+    (tmp_path / "hosts").write_text("192.0.2.1\tgw.example.com gw  # the gateway\n")
+    r = cli("audit", "--configs", str(configs), "--hosts", str(tmp_path / "hosts"),
+            "--format", "json")
+    (s,) = json.loads(r.out)["sessions"]
+    assert s["status"] == "ESTABLISHED", r.err
+    missing = cli("audit", "--configs", str(configs), "--hosts", str(tmp_path / "nope"))
+    assert missing.code == 2 and "--hosts" in missing.err

@@ -258,7 +258,10 @@ class SwanctlReader:
         children = conn.section("children")
         kids = children.sections() if children else []
         if not kids:
-            raise ValueError("no children: the connection protects no traffic")
+            if (conn.value("mediation") or "").lower() == "yes":
+                raise ValueError("a mediation connection (IKE only, no CHILD_SA): mediation "
+                                 "is not modelled, so it is not audited")
+            raise ValueError("no children: an IKE SA without a CHILD_SA protects no traffic")
         common = dict(
             local_address=la.first,
             peer_address=ra.first,
