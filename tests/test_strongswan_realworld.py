@@ -381,3 +381,46 @@ def test_cli_hosts_option_resolves_peer_names(tmp_path: Path, cli) -> None:
     assert s["status"] == "ESTABLISHED", r.err
     missing = cli("audit", "--configs", str(configs), "--hosts", str(tmp_path / "nope"))
     assert missing.code == 2 and "--hosts" in missing.err
+
+
+def test_mediation_server_connections_and_mediated_peers(tmp_path: Path) -> None:
+    server = """connections { medsrv { local_addrs = 192.0.2.100
+  local { auth = pubkey
+          id = med.example.com }
+  remote { auth = psk }
+  mediation = yes } }
+secrets { ike-1 { id = a@med.example.com
+                  secret = k-alice }
+          ike-2 { id = b@med.example.com
+                  secret = k-bob } }
+"""
+
+    def peer(me: str, other: str, mine: str, ts: str, start: str = "") -> str:
+        return f"""connections {{
+  medsrv {{ remote_addrs = 192.0.2.100
+    local {{ auth = psk
+            id = {me[0]}@med.example.com }}
+    remote {{ auth = pubkey
+             id = med.example.com }}
+    mediation = yes }}
+  peer {{ local {{ auth = pubkey
+                  id = {me} }}
+    remote {{ auth = pubkey
+             id = {other} }}
+    children {{ peer {{ remote_ts = {ts}
+                       {start} }} }}
+    mediated_by = medsrv }}
+}}
+secrets {{ ike-m {{ id = {me[0]}@med.example.com
+                   secret = {mine} }} }}
+"""
+    root = write(tmp_path, {
+        "server/swanctl.conf": server,
+        "alice/swanctl.conf": peer("alice.example.com", "bob.example.com", "k-alice",
+                                   "10.2.0.10", "start_action = start"),
+        "bob/swanctl.conf": peer("bob.example.com", "alice.example.com", "k-bob",
+                                 "10.1.0.10")})
+    found = sessions(run(root))
+    assert set(found) == {("alice", "server"), ("bob", "server"), ("alice", "bob")}
+    assert all(s.status is Status.ESTABLISHED for s in found.values())
+    assert "IKE SA only" in found[("alice", "server")].reason

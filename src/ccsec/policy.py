@@ -249,6 +249,12 @@ class Rule(_Value):
     #: strongSwan's authentication rounds as configured (empty: ``auth`` alone says it, the
     #: same method both ways — every planned rule)
     auth_rounds: tuple[AuthRound, ...] = ()
+    #: an IKE SA without a CHILD_SA (a strongSwan mediation connection): the filters and ESP
+    #: proposals are placeholders and phase 2 is not negotiated
+    ike_only: bool = False
+    #: the peer is reached through a mediation server (strongSwan ``mediated_by``): it is found
+    #: by identity, its address comes from the mediation
+    mediated: bool = False
 
     @field_validator("pfs_group")
     @classmethod

@@ -197,6 +197,10 @@ class _Try:
     mode_fallback: str | None = None
 
 
+class _IkeOnly(Exception):
+    """The exchange ends after authentication: an IKE-only (mediation) connection."""
+
+
 class _Stop(Exception):
     def __init__(self, status: Status, reason: str, cause: str) -> None:
         super().__init__(reason)
@@ -935,6 +939,8 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
         if rounds.failure is not None:
             raise _Stop(Status.AUTH_MISMATCH, rounds.failure, rounds.cause)
         notes += rounds.notes
+        if ini.rule.ike_only or res.rule.ike_only:
+            raise _IkeOnly()
         if method == "certificate":
             notes.append(_check_ca(ini, res) or "")
         fallback = _check_mode(ini, res, version)
@@ -947,6 +953,12 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
             _check_ts_v2(ini, res, fi, fr)
     except _Stop as stop:
         return _Try(stop.status, stop.reason, version, ike, esp, pfs, method, cause=stop.cause)
+    except _IkeOnly:
+        assert ike is not None
+        only = ini.name if ini.rule.ike_only else res.name
+        reason = "; ".join(n for n in [f"IKEv{version} {ike.label()}: IKE SA only ({only} is a "
+                                       "mediation connection without CHILD_SA)", *notes] if n)
+        return _Try(Status.ESTABLISHED, reason, version, ike, None, None, method)
     rekey = _pfs_v2(ini, res) if version == 2 else None
     if version == 2 and pfs != res.rule.pfs_group:
         pfs = None

@@ -130,6 +130,7 @@ def side_facts(end: ImportedEnd, rule: Rule, public: Address | None,
         domain=domain,
         address=address,
         keys=facts.shared_keys,
+        initiates=True if rule.mediated and rule.initiate else None,
     )
 
 
@@ -279,6 +280,8 @@ class Pairer:
         prefers them (strongSwan: only its choice)."""
         end, r = key
         target = r.peer_address
+        if r.mediated and target.is_unspecified:
+            return self._mediated(key)
         if target.is_unspecified or r.peer_name is not None:
             return []
         # a pass/drop shunt sends no IKE: it meets only an end known to be at its address
@@ -330,6 +333,22 @@ class Pairer:
         if o.action == "negotiate":
             score += 100000  # a pass/drop shunt answers no IKE: chosen only when nothing else is
         return score
+
+    def _mediated(self, key: Key) -> list[Candidate]:
+        """A mediated connection's peer: a mediated rule on another end whose identity is the
+        one expected and which expects this one (the mediation server brings them together;
+        the addresses come from it)."""
+        end, r = key
+        if r.peer_id is None:
+            return []
+        for other in self.ends:
+            if other is end:
+                continue
+            for o in other.policy.rules:
+                if o.mediated and o.local_id is not None and id_matches(r.peer_id, o.local_id) \
+                        and id_matches(o.peer_id, r.local_id):
+                    return [Candidate((other, o), None)]
+        return []
 
     def _inferred_nat(self, key: Key) -> list[Candidate]:
         """Without a deployment: a rule aimed at this one's address whose filters mirror it

@@ -334,6 +334,8 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
         if r.action != "negotiate":
             continue
         _ike(c, end, r)
+        if r.ike_only:
+            continue  # no CHILD_SA: its ESP proposals are placeholders
         for e in r.esp:
             _esp(c, end, r, e)
         if not any(e.encryption is not None and is_aead(e.encryption) for e in r.esp) \

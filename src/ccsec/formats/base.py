@@ -221,6 +221,8 @@ READ_ONLY_REFUSALS: tuple[Refusal, ...] = (
             "{rule}: a peer host name or several peer addresses are read, not written"),
     Refusal("pfs-alternatives", when(lambda r: bool(r.pfs_alternatives)),
             "{rule}: several PFS groups are read, not written"),
+    Refusal("mediation", when(lambda r: r.ike_only or r.mediated),
+            "{rule}: IKE-only and mediated connections are read, not written"),
 )
 #: the rows of a format that writes neither IPv6 nor port ranges
 IPV4_ONLY_REFUSALS: tuple[Refusal, ...] = (IPV6_REFUSAL, PORT_RANGE_REFUSAL, *READ_ONLY_REFUSALS)

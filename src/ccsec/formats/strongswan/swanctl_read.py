@@ -71,7 +71,8 @@ SHUNT_ACTIONS: dict[str, Literal["permit", "block"]] = {"pass": "permit", "drop"
 
 #: settings charon knows and ccsec reads (anything else is reported by :data:`UNMODELLED`)
 READ_CONN = frozenset({"version", "local_addrs", "remote_addrs", "proposals", "rekey_time",
-                       "aggressive", "dpd_delay", "vips", "pools", "children"})
+                       "aggressive", "dpd_delay", "vips", "pools", "children", "mediation",
+                       "mediated_by"})
 READ_AUTH = frozenset({"auth", "id", "eap_id", "xauth_id", "ca_id", "round"})
 READ_CHILD = frozenset({"local_ts", "remote_ts", "mode", "esp_proposals", "ah_proposals",
                         "start_action", "life_time", "rekey_time", "life_bytes"})
@@ -104,8 +105,8 @@ UNMODELLED: dict[str, str] = {
     "if_id_in": "route-based (XFRM interface) selection is not modelled: the SA is judged by "
                 "its selectors", "if_id_out": "route-based (XFRM interface) selection is not "
     "modelled: the SA is judged by its selectors",
-    "mediation": "mediated connections are not modelled", "mediated_by": "mediated "
-    "connections are not modelled", "mediation_peer": "mediated connections are not modelled",
+    "mediation_peer": "the mediated peer is matched by its IKE identity; its identity at the "
+    "mediation server is not compared",
     "local_port": "IKE ports are not compared", "remote_port": "IKE ports are not compared",
     "dpd_timeout": "no effect on the verdict", "split": "not modelled",
     "updown": "the updown script (firewall rules) is not read",
@@ -257,10 +258,8 @@ class SwanctlReader:
         pools = self._conn_pools(conn)
         children = conn.section("children")
         kids = children.sections() if children else []
-        if not kids:
-            if (conn.value("mediation") or "").lower() == "yes":
-                raise ValueError("a mediation connection (IKE only, no CHILD_SA): mediation "
-                                 "is not modelled, so it is not audited")
+        mediation = (conn.value("mediation") or "").lower() == "yes"
+        if not kids and not mediation:
             raise ValueError("no children: an IKE SA without a CHILD_SA protects no traffic")
         common = dict(
             local_address=la.first,
@@ -278,7 +277,15 @@ class SwanctlReader:
             virtual_ips=vips,
             pools=tuple(pools),
             description=_description(conn),
+            mediated=conn.value("mediated_by") is not None,
         )
+        if not kids:  # a mediation connection: an IKE SA that carries no traffic itself
+            rule = self._ike_only(conn, la, ra, common)
+            self.out.rules.append(rule)
+            self.out.origins[rule.name] = f"{conn.name}/(IKE only)"
+            if version == 0:
+                self.out.any_version.append(rule.name)
+            return
         groups = [kids] if self.merge_children else [[k] for k in kids]
         for group in groups:
             try:
@@ -298,6 +305,22 @@ class SwanctlReader:
         if version == 0:
             self.note(conn.line_of("version"), f"{conn.name}: version 0 accepts IKEv1 and "
                       "IKEv2 (initiates IKEv2)")
+
+    def _ike_only(self, conn: Section, la: AddressList, ra: AddressList,
+                  common: dict[str, Any]) -> Rule:
+        """A mediation connection: the IKE SA clients keep with the mediation server."""
+        name = to_ident(conn.name)
+        self.parsed.locations[name] = conn.line
+        here = host_net(la.first) if la.concrete else whole(la.family or ra.family)
+        there = host_net(ra.first) if ra.concrete else whole(ra.family or la.family)
+        self.note(conn.line, f"connection {conn.name}: a mediation connection (IKE SA only, "
+                  "no CHILD_SA): its IKE negotiation is judged, it protects no traffic")
+        esp, _, _ = parse_esp("default")
+        return Rule(name=name, mode="tunnel",
+                    filters=(Filter(local=here, remote=there, local_dynamic=True,
+                                    remote_dynamic=True),),
+                    esp=tuple(esp), lifetime_kb=None, ike_only=True,
+                    initiate=not ra.any, **common)
 
     def _ike_proposals(self, conn: Section) -> tuple[IkeProposal, ...]:
         items = tuple(t for t in (conn.value("proposals") or "default").split(",") if t.strip())
