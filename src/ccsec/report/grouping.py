@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ccsec.deployment.model import Deployment
 from ccsec.findings.model import Finding, Severity
@@ -32,7 +33,7 @@ class FindingGroup:
     fix: str
     findings: tuple[Finding, ...]
 
-    @property
+    @cached_property
     def same_message(self) -> bool:
         """Every finding says the same (then the cause is shown as the message)."""
         return all(f.message == self.findings[0].message for f in self.findings)

@@ -115,9 +115,9 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
     chips_local = {c.name: c for b in central_boxes + remote_boxes for c in b.chips}
     remote_ends: dict[int, list[tuple[Link, int]]] = {i: [] for i in range(cols)}
     for lk in inter:
-        for i, site in enumerate((site_of[lk.a], site_of[lk.b])):
-            if site in col_of:
-                remote_ends[col_of[site]].append((lk, i))
+        for i, end_site in enumerate((site_of[lk.a], site_of[lk.b])):
+            if end_site in col_of:
+                remote_ends[col_of[end_site]].append((lk, i))
 
     def end_key(item: tuple[Link, int]) -> tuple[int, float, str]:
         lk, i = item

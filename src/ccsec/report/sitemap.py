@@ -169,13 +169,15 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
                                                   if site_of[lk.a] == site_of[lk.b] == s.name],
                                down, budget) for s in central_sites]
 
-    # grid: as many columns as the target width holds, given the gutters' lanes
+    # grid: as many columns as the picture's width holds (the target, or the central row when
+    # that is wider), given the gutters' lanes
     tile_w = _tile_w(remote_sites)
     lane_kinds = {(chip, lk.status, lk.kind) for lk, chip, _ in to_central}
     kinds = [k for _, _, k in lane_kinds]
     est_gutter = GUTTER_PAD + sum(_step(k, _scale(kinds)) for k in kinds)
     n = len(remote_sites)
-    cols = max(1, min(n, int((TARGET_W - 24) // (tile_w + est_gutter + 10))))
+    room = max(TARGET_W, central.row_width(boxes)) - 24
+    cols = max(1, min(n, int(room // (tile_w + est_gutter + 10))))
     rows = math.ceil(n / cols) if n else 0
     col_of = [i // rows for i in range(n)] if rows else []
     row_of = [i % rows for i in range(n)] if rows else []
@@ -183,9 +185,9 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
 
     bundles: dict[tuple[str, str, str, int], _Bundle] = {}
     for lk, chip, tile in to_central:
-        key = (chip, lk.status, lk.kind, col_of[tile])
-        b = bundles.setdefault(key, _Bundle(*key))
-        b.stubs.setdefault(tile, []).append(lk.id)
+        bundle = bundles.setdefault((chip, lk.status, lk.kind, col_of[tile]),
+                                    _Bundle(chip, lk.status, lk.kind, col_of[tile]))
+        bundle.stubs.setdefault(tile, []).append(lk.id)
     pair_lanes: dict[int, list[tuple[_Pair, int]]] = {}
     for p in pairs.values():
         for side, t in enumerate(p.tiles):
@@ -240,8 +242,8 @@ def layout(dep: Deployment, links: list[Link]) -> Drawing:
     lines += _bundle_lines(list(bundles.values()), tiles, chips, central_bottom, grid_top)
     lines += _pair_lines(list(pairs.values()), tiles, grid_top, central_bottom)
     connectors = []
-    for b in boxes:
-        gw, nat = b.site.gateway, chips.get(nat_name(b.site))
+    for box in boxes:
+        gw, nat = box.site.gateway, chips.get(nat_name(box.site))
         if gw is not None and nat is not None:
             gw_chip = chips[gw.name]
             connectors.append(f"M{gw_chip.x:.1f},{gw_chip.cy:.1f} H{nat.x + nat.w:.1f}")
