@@ -1,7 +1,7 @@
 """Findings grouped for the report: one row per rule and cause, its subjects listed beneath.
 
-ccsec's own 300-site plan yields 7,245 findings in two causes; one row each is what a reader
-can act on.  A *cause* is the rule, the severity, the fix and the message with the names of
+ccsec's own 300-site plan yields 7,245 findings of four causes; one row each is what a
+reader can act on.  A *cause* is the rule, the severity, the fix and the message with the names of
 the deployment's objects (hosts, gateways, sites, agent networks, paths) taken out — so "the
 peer cucm1-00001 is Communications Manager" and "the peer cucm2-00007 is …" are one cause,
 while "Windows Kerberos authentication runs over IKEv1" stays another cause of the same rule.
