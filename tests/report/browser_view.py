@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -215,32 +216,51 @@ COLOURS = """() => {
 }"""
 
 
-def topology_view(chromium: str, report: Path, width: int, screenshot: Path,
-                  act: bool = False) -> dict[str, Any]:
-    """Open ``report`` in a ``width`` px wide window; where every node of the picture is
-    against the picture's visible box, the colour of each status, a screenshot of the
-    topology section.  ``act``: also zoom, pan and click a site tile."""
-    with tempfile.TemporaryDirectory(prefix="ccsec-chromium-") as profile, \
-            sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, chromium_sandbox=False,
-            args=CHROMIUM_ARGS, viewport={"width": width, "height": 1000}, timeout=60_000)
+@dataclass(frozen=True)
+class View:
+    """One look at a report's picture: the file, the window width, where the screenshot goes,
+    and whether to also zoom, pan and click a tile."""
+
+    report: Path
+    width: int
+    screenshot: Path
+    act: bool = False
+
+
+def topology_views(chromium: str, views: list[View]) -> list[dict[str, Any]]:
+    """Each view in a fresh browser context ``width`` px wide (one browser for all): where
+    every node of the picture is against the picture's visible box, the colour of each
+    status, a screenshot of the topology section."""
+    out = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     chromium_sandbox=False, args=CHROMIUM_ARGS,
+                                     timeout=60_000)
         try:
-            page = context.pages[0] if context.pages else context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda err: errors.append(str(err)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(report.resolve().as_uri(), wait_until="load")
-            page.wait_for_selector("html[data-ready='1']", timeout=30_000)
-            page.locator("#topology").screenshot(path=str(screenshot))
-            seen: dict[str, Any] = page.evaluate(NODES_IN_VIEW)
-            seen["colours"] = page.evaluate(COLOURS)
-            seen["screenshot"] = str(screenshot)
-            if act:
-                seen["acted"] = _zoom_pan_and_tile(page)
-            seen["errors"] = errors
+            for view in views:
+                context = browser.new_context(viewport={"width": view.width, "height": 1000})
+                try:
+                    out.append(_look_at_picture(context.new_page(), view))
+                finally:
+                    context.close()
         finally:
-            context.close()
+            browser.close()
+    return out
+
+
+def _look_at_picture(page: Page, view: View) -> dict[str, Any]:
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(view.report.resolve().as_uri(), wait_until="load")
+    page.wait_for_selector("html[data-ready='1']", timeout=30_000)
+    page.locator("#topology").screenshot(path=str(view.screenshot))
+    seen: dict[str, Any] = page.evaluate(NODES_IN_VIEW)
+    seen["colours"] = page.evaluate(COLOURS)
+    seen["screenshot"] = str(view.screenshot)
+    if view.act:
+        seen["acted"] = _zoom_pan_and_tile(page)
+    seen["errors"] = errors
     return seen
 
 

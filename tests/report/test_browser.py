@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from browser_view import look_at, topology_view
+from browser_view import View, look_at, topology_views
 from htmlkit import parse
 from mixed import DEPLOYMENT as MIXED
 from mixed import mixed_configs
@@ -187,14 +187,13 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def views(reports: dict[str, Path]) -> dict[tuple[str, int], dict]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    seen = {}
-    for name, report in reports.items():
-        for width in WIDTHS:
-            shot = ARTIFACTS / f"report-{name}-{width}.png"
-            shot.unlink(missing_ok=True)
-            seen[(name, width)] = topology_view(CHROMIUM, report, width, shot,
-                                                act=(name, width) == ("300", 1280))
-    return seen
+    keys = [(name, width) for name in reports for width in WIDTHS]
+    views = []
+    for name, width in keys:
+        shot = ARTIFACTS / f"report-{name}-{width}.png"
+        shot.unlink(missing_ok=True)
+        views.append(View(reports[name], width, shot, act=(name, width) == ("300", 1280)))
+    return dict(zip(keys, topology_views(CHROMIUM, views), strict=True))
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -97,6 +97,9 @@ def test_planned_only_without_configs(cli, tmp_path: Path) -> None:
     assert page.by_id("paths-total").text == "13"
     assert "not audited" in page.by_id("card-sessions").text
     assert "—" not in page.by_id("card-sessions").text
+    # and so does the summary the command prints
+    res = cli("report", "demo", "-o", str(tmp_path / "again.html"))
+    assert res.code == 0 and "planned, not audited (13 paths)" in res.out
 
 
 def test_self_contained_with_a_strict_policy(cli, tmp_path: Path, demo_configs: Path) -> None:
