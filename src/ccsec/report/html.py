@@ -8,8 +8,9 @@ Rules this module keeps:
 * nothing is fetched: a Content-Security-Policy allows no network at all, and only the one
   inline style sheet and the one inline script, by hash (so injected markup could not run even
   if escaping were ever missed);
-* the essentials work without JavaScript (every table is in the HTML; the script only adds
-  sorting, filtering, copy buttons and "fit to width");
+* the essentials work without JavaScript (every table is in the HTML, the picture fits its box
+  by its ``viewBox``; the script adds sorting, filtering, copy buttons, zoom and pan, and
+  unpacks the policies of a report packed for size — :mod:`ccsec.report.policy_section`);
 * printed, every ``<details>`` is open and the controls are hidden (report.css ``@media print``,
   and the script opens them on ``beforeprint``).
 """

@@ -5,8 +5,9 @@ JavaScript, printable).  Beyond that — 300 sites make 20 MB of it, most of a 3
 texts travel packed: one JSON list, gzip-compressed and base64-encoded in an inert
 ``<template>``; each end's ``<details>`` is in the HTML with its summary line, and the report's
 script unpacks the texts (the browser's own ``DecompressionStream``, no library, nothing
-fetched) the first time an end is opened.  Policies of that many ends compress about 25 to 1,
-since the ends of one role differ only in names and addresses.  Without JavaScript the packed
+fetched) the first time an end is opened.  Policies of that many ends compress well, since
+the ends of one role differ only in names and addresses: 19.3 MB of text at 300 sites is
+0.5 MB of gzip (0.66 MB in base64).  Without JavaScript the packed
 section says so and names the command that writes the same files (``ccsec render``).
 """
 
