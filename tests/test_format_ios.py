@@ -523,6 +523,8 @@ REFUSALS = [
      {"auth": (Auth(method="psk", psk=literal("<psk>-is-not-a-placeholder")),)}),
     ({"auth": (Auth(method="certificate", ca="CN=Wurzel-CA, O=Bäckerei"),)}, "printable ASCII",
      {"auth": (Auth(method="certificate", ca="CN=Wurzel-CA, O=Baeckerei"),)}),
+    ({"peer_id": Identity(kind="fqdn", value="gw?.example")}, "help request",
+     {"peer_id": Identity(kind="fqdn", value="gw.example")}),
     ({"local_id": Identity(kind="dn", value="CN=gw")}, "needs certificate",
      {"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT}),
     ({"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT, "ike": V1},
@@ -583,9 +585,8 @@ def test_every_row_of_the_support_tables_fires_on_some_case() -> None:
     ends = [_end().model_copy(update=change) for change in (
         {"rules": ()}, {"wan_interface": None}, {"lan_interface": "Gi 0/1"},
         {"rules": (_rule(), _rule())})]
-    fired = {row.id for row in FORMAT.REFUSALS for r in rules if row.messages(r)}
-    fired |= {row.id for row in FORMAT.END_REFUSALS for e in ends if row.messages(e)}
-    assert fired == {row.id for row in (*FORMAT.END_REFUSALS, *FORMAT.REFUSALS)}
+    fired = set().union(*(FORMAT.fired(e) for e in (*ends, _end(*rules))))
+    assert set(FORMAT.row_ids()) - fired == set()
 
 
 def test_messages_about_one_item_stay_together() -> None:
@@ -604,13 +605,14 @@ def test_messages_about_one_item_stay_together() -> None:
     ]
 
 
-def test_a_repeated_rule_name_is_said_with_the_end_problems() -> None:
-    """The name clash is a problem of the end: it comes before the rules' own problems."""
+def test_a_repeated_rule_name_is_said_just_before_that_rule_s_own_problems() -> None:
+    """The name clash needs the whole end but belongs to the second rule: it comes after the
+    end's problems and the first rule's, before the second rule's own."""
     end = _end(_rule(enabled=False), _rule(dpd_s=9), wan_interface="Gi 0/0")
     assert FORMAT.unsupported(end) == [
         "wan_interface 'Gi 0/0' is not an IOS interface name",
-        "rule t1: two rules share this name (IOS object names clash)",
         "rule t1: a disabled rule has no IOS form",
+        "rule t1: two rules share this name (IOS object names clash)",
         "rule t1: DPD interval 9s is outside IOS's 10-3600",
     ]
 

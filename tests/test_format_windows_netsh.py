@@ -32,7 +32,6 @@ from ccsec.secrets import Secret, SecretResolver, literal
 from knobs_windows_netsh import KNOBS
 from modeldiff import assert_same
 from strategies import end_policies
-from windows_rows import fired, row_ids
 
 CTX = RenderContext("unit", "test")
 
@@ -505,11 +504,11 @@ def test_each_refusal_fires_and_its_near_miss_does_not(fragment: str, refused: E
 def test_every_row_of_the_support_tables_has_a_case() -> None:
     """Each row, item rows included, fires on a case above (or on a description that breaks
     out of its quotes): a row added without a case fails here."""
-    ids = row_ids(FORMAT)
+    ids = FORMAT.row_ids()
     assert len(set(ids)) == len(ids), "row ids name one row each"
     ends = [refused for _fragment, refused, _fine in REFUSALS]
     ends += [end(rule(description=INJECTIONS[0])), end(rule(), description=INJECTIONS[0])]
-    assert set().union(*(fired(FORMAT, e) for e in ends)) == set(ids)
+    assert set().union(*(FORMAT.fired(e) for e in ends)) == set(ids)
 
 
 def test_reasons_read_rule_by_rule_and_proposal_by_proposal() -> None:

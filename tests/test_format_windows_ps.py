@@ -30,7 +30,6 @@ from ccsec.formats.windows.vocabulary import (
 from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule
 from ccsec.secrets import literal
 from modeldiff import assert_same
-from windows_rows import fired, row_ids
 
 CTX = RenderContext("t", "test")
 HOST, PEER = IPv4Address("10.10.20.15"), IPv4Address("10.20.30.40")
@@ -544,11 +543,11 @@ def test_policy_level_refusals() -> None:
 def test_every_row_of_the_support_tables_has_a_case() -> None:
     """Each row, item rows included, fires on a case above: a row added without a case (or a
     case that stopped firing) fails here."""
-    ids = row_ids(FORMAT)
+    ids = FORMAT.row_ids()
     assert len(set(ids)) == len(ids), "row ids name one row each"
     ends = [make_end(make_rule(**bad)) for _id, bad, _near, _words in CASES]
     ends += [DUPLICATE, SNEAKED_OWNER, MAIN_MODE_CLASH]
-    assert set().union(*(fired(FORMAT, e) for e in ends)) == set(ids)
+    assert set().union(*(FORMAT.fired(e) for e in ends)) == set(ids)
 
 
 def test_reasons_read_rule_by_rule_and_proposal_by_proposal() -> None:

@@ -115,6 +115,7 @@ class Ios(Format):
                   "marked [V] in comments: check them with the CLI help on the target release")
 
     END_REFUSALS = support.END_REFUSALS
+    RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
     REFUSALS = support.REFUSALS
     LOSSES = losses.LOSSES
 

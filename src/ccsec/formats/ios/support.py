@@ -15,19 +15,27 @@ in a key or name), values outside IOS's ranges (lifetimes, DPD, NAT keepalive), 
 gateway facts or rules, duplicate rule names.
 
 Most rows look at one rule.  Where a rule holds several items (IKE proposals, filters,
-identities), a row checks them item by item (:func:`per_item`) so that the messages about one
-proposal or filter stay together, in the order IOS users have always read them.
+identities), a row checks them item by item (:func:`~ccsec.formats.base.each`) so that the
+messages about one proposal or filter stay together, in the order IOS users have always read
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from ipaddress import IPv4Address
-from typing import Generic, TypeVar
 
 from ccsec.crypto import CAPABILITIES, DH_GROUPS, EspProposal, IkeProposal, is_aead
-from ccsec.formats.base import EndRefusal, Refusal, Subst, when
+from ccsec.formats.base import (
+    EndRefusal,
+    ItemRefusal,
+    Refusal,
+    RuleInEndRefusal,
+    Subst,
+    each,
+    item_when,
+    when,
+)
 from ccsec.formats.ios.device import v1_proposal
 from ccsec.formats.ios.tree import (
     DESCRIPTION_MAX,
@@ -49,47 +57,9 @@ NAT_KEEPALIVE = (5, 3600)
 #: words IOS would take as a keyword where a key is expected (any unique prefix of them)
 _KEY_KEYWORDS = ("local", "remote", "hex", "address", "hostname", "key", "no-xauth")
 
-T = TypeVar("T")
 
 
 # ----------------------------------------------------------------- rows per item of a rule
-
-
-@dataclass(frozen=True)
-class ItemRefusal(Generic[T]):
-    """A row checked on one item of a rule (an IKE proposal, a filter, an identity, a key):
-    ``find(rule, item)`` yields one substitution dict per occurrence, and ``reason`` is
-    formatted with it and the item's own substitutions."""
-
-    id: str
-    find: Callable[[Rule, T], Iterable[Subst]]
-    reason: str
-
-
-def holds(test: Callable[[Rule, T], bool]) -> Callable[[Rule, T], Iterable[Subst]]:
-    """A yes/no item row: one occurrence when ``test`` holds."""
-    return lambda rule, item: [{}] if test(rule, item) else []
-
-
-def per_item(items: Callable[[Rule], Iterable[tuple[T, Subst]]],
-             rows: tuple[ItemRefusal[T], ...], *,
-             first: bool = False) -> Callable[[Rule], list[Subst]]:
-    """The ``find`` of a rule row that runs ``rows`` on each item in turn, so that the messages
-    about one item stay together; with ``first`` only the first row that fires counts (the
-    item's problems exclude each other).  Each occurrence is one ``{problem}``."""
-
-    def find(rule: Rule) -> list[Subst]:
-        out: list[Subst] = []
-        for item, subst in items(rule):
-            for row in rows:
-                hits = [{"problem": row.reason.format(**{**subst, **s})}
-                        for s in row.find(rule, item)]
-                out += hits
-                if first and hits:
-                    break
-        return out
-
-    return find
 
 
 # --------------------------------------------------------------------- the end's rows
@@ -109,13 +79,13 @@ def _bad_interfaces(end: EndPolicy) -> list[Subst]:
             if value is not None and not interface_ok(value)]
 
 
-def _repeated_names(end: EndPolicy) -> list[Subst]:
-    """Each rule whose name an earlier rule already has (every IOS object is named after it)."""
+def _repeated_names(end: EndPolicy) -> list[list[Subst]]:
+    """Per rule: one occurrence when an earlier rule already has its name (every IOS object
+    is named after its rule)."""
     seen: set[str] = set()
-    out: list[Subst] = []
+    out: list[list[Subst]] = []
     for r in end.rules:
-        if r.name in seen:
-            out.append({"rule": f"rule {r.name}"})
+        out.append([{}] if r.name in seen else [])
         seen.add(r.name)
     return out
 
@@ -129,26 +99,29 @@ END_REFUSALS: tuple[EndRefusal, ...] = (
                "IOS renders a site gateway: the end needs wan_interface, lan_interface and "
                "tunnel_style (give the site a gateway with platform: ios)"),
     EndRefusal("interface-name", _bad_interfaces, "{what} {value!r} is not an IOS interface name"),
-    EndRefusal("duplicate-name", _repeated_names,
-               "{rule}: two rules share this name (IOS object names clash)"),
+)
+
+RULE_IN_END_REFUSALS: tuple[RuleInEndRefusal, ...] = (
+    RuleInEndRefusal("duplicate-name", _repeated_names,
+                     "{rule}: two rules share this name (IOS object names clash)"),
 )
 
 
 # ------------------------------------------------------------------- IKE and ESP proposals
 
 
-def _ike_proposals(rule: Rule) -> list[tuple[IkeProposal, Subst]]:
-    return [(p, {"proposal": p.label()}) for p in rule.ike.proposals]
+def _proposal_label(p: IkeProposal) -> Subst:
+    return {"proposal": p.label()}
 
 
 #: per IKE proposal, the first that applies
 IKE_PROPOSAL_ROWS: tuple[ItemRefusal[IkeProposal], ...] = (
-    ItemRefusal("ikev1-aead", holds(lambda r, p: r.ike.version == 1 and is_aead(p.encryption)),
+    ItemRefusal("ikev1-aead", item_when(lambda r, p: r.ike.version == 1 and is_aead(p.encryption)),
                 "IKEv1 has no AEAD cipher ({proposal})"),
     ItemRefusal("ikev1-prf",
-                holds(lambda r, p: r.ike.version == 1 and v1_proposal(p).prf is not None),
+                item_when(lambda r, p: r.ike.version == 1 and v1_proposal(p).prf is not None),
                 "IKEv1 on IOS derives the PRF from the hash ({proposal})"),
-    ItemRefusal("ike-algorithms", holds(lambda r, p: not CAP.allows_ike(p, r.ike.version)),
+    ItemRefusal("ike-algorithms", item_when(lambda r, p: not CAP.allows_ike(p, r.ike.version)),
                 "IKE proposal {proposal} is outside what IOS negotiates"),
 )
 
@@ -183,11 +156,11 @@ def _reads_as_keyword(key: str) -> bool:
 #: why IOS would misread a pre-shared key, the first that applies (the value is never shown)
 KEY_ROWS: tuple[ItemRefusal[str], ...] = (
     ItemRefusal("psk-text", _key_text, "{text}"),
-    ItemRefusal("psk-blank", holds(lambda r, key: " " in key),
+    ItemRefusal("psk-blank", item_when(lambda r, key: " " in key),
                 "the pre-shared key contains a blank (IOS reads one word)"),
-    ItemRefusal("psk-placeholder", holds(lambda r, key: is_placeholder(key)),
+    ItemRefusal("psk-placeholder", item_when(lambda r, key: is_placeholder(key)),
                 "the pre-shared key looks like a template placeholder (<...>, X.X.X.X)"),
-    ItemRefusal("psk-keyword", holds(lambda r, key: _reads_as_keyword(key)),
+    ItemRefusal("psk-keyword", item_when(lambda r, key: _reads_as_keyword(key)),
                 "the pre-shared key reads as an IOS keyword; choose a longer key"),
 )
 
@@ -196,8 +169,8 @@ def key_problem(rule: Rule, key: str) -> str | None:
     """Why IOS would misread ``key`` as ``rule``'s pre-shared key (None when it reads it
     verbatim): the policy's own keys are checked by the table, keys behind ``env:``/``file:``
     when the renderer resolves them."""
-    found = per_item(lambda r: [(key, {})], KEY_ROWS, first=True)(rule)
-    return found[0]["problem"] if found else None
+    found = next(each("key", lambda r: [key], KEY_ROWS, first=True).occurrences(rule), None)
+    return found[1] if found else None
 
 
 def _psk_unreadable(rule: Rule) -> bool:
@@ -205,12 +178,12 @@ def _psk_unreadable(rule: Rule) -> bool:
     return auth is not None and auth.method == "psk" and auth.psk is None
 
 
-def _literal_key(rule: Rule) -> list[tuple[str, Subst]]:
+def _literal_key(rule: Rule) -> list[str]:
     """The rule's pre-shared key when the policy holds its value (not only a reference)."""
     auth = rule.auth[0] if rule.auth else None
     if auth is None or auth.method != "psk" or auth.psk is None or auth.psk.value is None:
         return []
-    return [(auth.psk.reveal(), {})]
+    return [auth.psk.reveal()]
 
 
 def _ca_text(rule: Rule) -> list[Subst]:
@@ -224,18 +197,18 @@ def _ca_text(rule: Rule) -> list[Subst]:
 # ----------------------------------------------------------------------------- filters
 
 
-def _filters(rule: Rule) -> list[tuple[Filter, Subst]]:
-    return [(f, {"filter": f"{f.local}->{f.remote}"}) for f in rule.filters]
+def _filter_label(f: Filter) -> Subst:
+    return {"filter": f"{f.local}->{f.remote}"}
 
 
 FILTER_ROWS: tuple[ItemRefusal[Filter], ...] = (
-    ItemRefusal("one-way", holds(lambda r, f: not f.mirrored),
+    ItemRefusal("one-way", item_when(lambda r, f: not f.mirrored),
                 "filter {filter} is one-way; IOS crypto ACLs and tunnel selectors are mirrored"),
     ItemRefusal("port-protocol",
-                holds(lambda r, f: bool(f.local_port or f.remote_port)
+                item_when(lambda r, f: bool(f.local_port or f.remote_port)
                       and f.protocol not in (6, 17)),
                 "filter {filter}: a port needs TCP or UDP in an ACL"),
-    ItemRefusal("protocol-0", holds(lambda r, f: f.protocol == 0),
+    ItemRefusal("protocol-0", item_when(lambda r, f: f.protocol == 0),
                 "filter {filter}: IOS reads protocol 0 as 'ip' (any)"),
 )
 
@@ -247,10 +220,13 @@ FILTER_ROWS: tuple[ItemRefusal[Filter], ...] = (
 Side = tuple[str, Identity]
 
 
-def _identities(rule: Rule) -> list[tuple[Side, Subst]]:
-    return [((side, ident), {"side": side, "value": ident.value})
-            for side, ident in (("local", rule.local_id), ("peer", rule.peer_id))
+def _identities(rule: Rule) -> list[Side]:
+    return [(side, ident) for side, ident in (("local", rule.local_id), ("peer", rule.peer_id))
             if ident is not None]
+
+
+def _identity_label(item: Side) -> Subst:
+    return {"side": item[0], "value": item[1].value}
 
 
 def _identity_text(rule: Rule, item: Side) -> list[Subst]:
@@ -271,12 +247,12 @@ def _certificate(rule: Rule) -> bool:
 
 IDENTITY_ROWS: tuple[ItemRefusal[Side], ...] = (
     ItemRefusal("identity-text", _identity_text, "{text}"),
-    ItemRefusal("identity-blank", holds(_identity_blank),
+    ItemRefusal("identity-blank", item_when(_identity_blank),
                 "the {side} identity {value!r} contains a blank"),
     ItemRefusal("dn-without-certificate",
-                holds(lambda r, i: i[1].kind == "dn" and not _certificate(r)),
+                item_when(lambda r, i: i[1].kind == "dn" and not _certificate(r)),
                 "a DN {side} identity needs certificate authentication on IOS"),
-    ItemRefusal("ikev1-keyid", holds(lambda r, i: r.ike.version == 1 and i[1].kind == "keyid"),
+    ItemRefusal("ikev1-keyid", item_when(lambda r, i: r.ike.version == 1 and i[1].kind == "keyid"),
                 "IKEv1 on IOS has no key-id {side} identity"),
 )
 
@@ -340,8 +316,8 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("disabled", when(lambda r: not r.enabled), "{rule}: a disabled rule has no IOS form"),
     Refusal("aggressive", when(lambda r: r.ike.exchange != "main"),
             "{rule}: ccsec renders IKEv1 main mode only (aggressive mode exposes the PSK hash)"),
-    Refusal("ike-proposal", per_item(_ike_proposals, IKE_PROPOSAL_ROWS, first=True),
-            "{rule}: {problem}"),
+    each("ike-proposal", lambda r: r.ike.proposals, IKE_PROPOSAL_ROWS,
+         reason="{rule}: {message}", label=_proposal_label, first=True),
     Refusal("esp-words", _esp_outside_words,
             "{rule}: ESP proposal {proposal} is outside the IOS transform set words"),
     Refusal("transform-sets",
@@ -352,10 +328,12 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("pfs", _pfs_outside, "{rule}: PFS {group} is not an IOS 'set pfs' group"),
     Refusal("psk-unreadable", when(_psk_unreadable),
             "{rule}: the pre-shared key is unreadable (e.g. an IOS type-6 key)"),
-    Refusal("psk-misread", per_item(_literal_key, KEY_ROWS, first=True), "{rule}: {problem}"),
+    each("psk-misread", _literal_key, KEY_ROWS, reason="{rule}: {message}", first=True),
     Refusal("ca-text", _ca_text, "{rule}: {problem}"),
-    Refusal("filter", per_item(_filters, FILTER_ROWS), "{rule}: {problem}"),
-    Refusal("identity", per_item(_identities, IDENTITY_ROWS), "{rule}: {problem}"),
+    each("filter", lambda r: r.filters, FILTER_ROWS, reason="{rule}: {message}",
+         label=_filter_label),
+    each("identity", _identities, IDENTITY_ROWS, reason="{rule}: {message}",
+         label=_identity_label),
     Refusal("ikev1-local-dn", when(lambda r: _v1_local(r, "dn") is not None),
             "{rule}: an IKEv1 isakmp profile cannot send a DN identity per tunnel (only "
             "'crypto isakmp identity dn' device-wide)"),

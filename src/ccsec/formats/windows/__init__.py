@@ -4,9 +4,8 @@
   built-in defaults of both stores, shared by every module below;
 * :mod:`.text` — how model text enters a PowerShell or netsh script (quoting, what cannot be
   carried);
-* :mod:`.tables` — the support-table rows and runner both formats need beyond the base class
-  (reasons item by item, name clashes, conflicts between rules); :mod:`.support` — the rows
-  and losses both formats share;
+* :mod:`.support` — the support-table rows and losses both formats share (the base class runs
+  the tables: reasons item by item, name clashes, conflicts between rules);
 * ``windows-powershell`` (modern store, NetSecurity cmdlets): :mod:`.powershell` renders;
   :mod:`.ps_support` holds what it refuses and loses, as tables; :mod:`.ps_lexer` →
   :mod:`.ps_interpreter` (with :mod:`.ps_cmdlets`, :mod:`.ps_values`) run a script against a

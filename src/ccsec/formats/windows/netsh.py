@@ -79,6 +79,7 @@ from ipaddress import IPv4Network
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import (
+    Format,
     Parsed,
     RenderContext,
     read_meta,
@@ -87,7 +88,6 @@ from ccsec.formats.windows import netsh_support as support
 from ccsec.formats.windows.netsh_builder import IN, OUT, NetshBuilder
 from ccsec.formats.windows.netsh_store import NetshStore
 from ccsec.formats.windows.netsh_support import PolicyMainMode, ike_union, mm_minutes
-from ccsec.formats.windows.tables import WindowsFormat
 from ccsec.formats.windows.text import (
     netsh_psk_problem,
     netsh_value,
@@ -136,7 +136,7 @@ def _net(net: IPv4Network) -> tuple[str, str]:
 # --------------------------------------------------------------------------- the format
 
 
-class WindowsNetsh(WindowsFormat):
+class WindowsNetsh(Format):
     name = "windows-netsh"
     title = "Windows legacy IP Security Policies (netsh ipsec static script)"
     file_name = "ipsec.netsh"

@@ -1,7 +1,7 @@
 """What ``netsh ipsec static`` cannot express (the support tables) and what a script loses.
 
 A row per thing ``windows-netsh`` refuses, with its id and the reason in the words of netsh's
-built-in help; :class:`~ccsec.formats.windows.tables.WindowsFormat` runs them in this order (the
+built-in help; :class:`~ccsec.formats.base.Format` runs them in this order (the
 policy's description; per rule a clashing name, then its rows — IKE, proposal by proposal, ESP,
 PFS, security, authentication, filters; last, PFS groups the policy-wide main mode cannot
 serve).  The online page's AES strings contradict the help grammar [V]: ccsec reads them but
@@ -21,10 +21,14 @@ from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.formats.base import (
     HOST_LOSSES,
     EndRefusal,
+    ItemRefusal,
     Loss,
     Projecting,
     Refusal,
+    RuleInEndRefusal,
     Subst,
+    each,
+    item_when,
     resolved_auth,
     when,
 )
@@ -47,7 +51,6 @@ from ccsec.formats.windows.support import (
     psk_problem_in,
     text_problem,
 )
-from ccsec.formats.windows.tables import ItemRefusal, RuleInEndRefusal, each, item_when
 from ccsec.formats.windows.text import ca_problem, netsh_psk_problem, netsh_text_problem
 from ccsec.formats.windows.vocabulary import (
     NETSH_DEFAULT_MM_LIFETIME_MIN,
@@ -180,7 +183,7 @@ ESP_PROPOSAL_REFUSALS: tuple[ItemRefusal[EspProposal], ...] = (
 )
 
 AUTH_REFUSALS: tuple[ItemRefusal[Auth], ...] = (
-    ItemRefusal("certificate-without-ca", item_when(cert_without_ca),
+    ItemRefusal("certificate-without-ca", item_when(lambda r, a: cert_without_ca(a)),
                 "{rule}: certificate authentication needs the root CA's name for netsh "
                 "rootca="),
     ItemRefusal("rootca-text", ca_problem_in(ca_problem),

@@ -82,6 +82,7 @@ from ipaddress import IPv4Network
 from ccsec.crypto import EspProposal, is_aead
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import (
+    Format,
     Parsed,
     RenderContext,
     read_meta,
@@ -90,7 +91,6 @@ from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
 from ccsec.formats.windows.ps_lexer import statements, tokenize
-from ccsec.formats.windows.tables import WindowsFormat
 from ccsec.formats.windows.text import (
     ps_literal,
     ps_psk_problem,
@@ -119,7 +119,7 @@ def _net_out(net: IPv4Network) -> str:
 # --------------------------------------------------------------------------- the format
 
 
-class WindowsPowerShell(WindowsFormat):
+class WindowsPowerShell(Format):
     name = "windows-powershell"
     title = "Windows Firewall with Advanced Security connection security rules (PowerShell)"
     file_name = "ipsec.ps1"

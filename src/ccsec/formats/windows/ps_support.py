@@ -1,7 +1,7 @@
 """What the NetSecurity cmdlets cannot express (the support tables) and what a script loses.
 
 A row per thing ``windows-powershell`` refuses, with its id and the reason in the cmdlets'
-words; :class:`~ccsec.formats.windows.tables.WindowsFormat` runs them in this order (the end's
+words; :class:`~ccsec.formats.base.Format` runs them in this order (the end's
 header text; per rule a clashing name, then its rows — IKE, proposal by proposal, then ESP,
 authentication, filters, action; last, rules that would share a main mode).  Values and limits
 come from :mod:`.vocabulary` and ``crypto.CAPABILITIES["windows"]``.
@@ -18,10 +18,14 @@ from ccsec.crypto import CAPABILITIES, Encr, EspProposal, IkeProposal, is_aead
 from ccsec.formats.base import (
     HOST_LOSSES,
     EndRefusal,
+    ItemRefusal,
     Loss,
     Projecting,
     Refusal,
+    RuleInEndRefusal,
     Subst,
+    each,
+    item_when,
     when,
 )
 from ccsec.formats.windows.support import (
@@ -43,7 +47,6 @@ from ccsec.formats.windows.support import (
     psk_problem_in,
     text_problem,
 )
-from ccsec.formats.windows.tables import ItemRefusal, RuleInEndRefusal, each, item_when
 from ccsec.formats.windows.text import has_control_character, ps_psk_problem, ps_text_problem
 from ccsec.formats.windows.vocabulary import (
     DH_NAMES,
@@ -198,7 +201,7 @@ ESP_PROPOSAL_REFUSALS: tuple[ItemRefusal[EspProposal], ...] = (
 )
 
 AUTH_REFUSALS: tuple[ItemRefusal[Auth], ...] = (
-    ItemRefusal("certificate-without-ca", item_when(cert_without_ca),
+    ItemRefusal("certificate-without-ca", item_when(lambda r, a: cert_without_ca(a)),
                 "{rule}: certificate authentication needs the root CA's name "
                 "(New-NetIPsecAuthProposal -Authority is mandatory)"),
     ItemRefusal("ca-text", ca_problem_in(ps_text_problem),

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ccsec.crypto import Encr, EspProposal, IkeProposal
-from ccsec.formats.base import Loss, Subst
-from ccsec.formats.windows.tables import RuleInEndRefusal
+from ccsec.formats.base import Loss, RuleInEndRefusal, Subst
 from ccsec.policy import Auth, EndPolicy, Rule
 
 P = TypeVar("P", IkeProposal, EspProposal)
