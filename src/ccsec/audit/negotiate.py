@@ -64,12 +64,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import ip_network
 
+from ccsec.audit.auth_rounds import Party, applies, check_rounds, first_method
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, dh_label, is_aead
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+from ccsec.formats.facts import SharedKey
+from ccsec.formats.strongswan.identity import id_matches
+from ccsec.formats.strongswan.keys import best_key
+from ccsec.policy import (
+    ANY_ADDRESS,
+    Address,
+    Auth,
+    AuthMethod,
+    EndPolicy,
+    Filter,
+    Identity,
+    Network,
+    Rule,
+    subnet,
+)
 
-ANY = IPv4Address("0.0.0.0")
+ANY = ANY_ADDRESS
 
 
 class Status(StrEnum):
@@ -95,7 +110,13 @@ class Side:
     #: None = only the rule's own version
     versions: frozenset[int] | None = None
     #: the address the *other* end sees for this one (the NAT's public address)
-    public: IPv4Address | None = None
+    public: Address | None = None
+    #: where this end is in this session, when its rule does not say (strongSwan
+    #: ``local_addrs`` unset: the address its peer sends IKE to)
+    address: Address | None = None
+    #: the keys the end holds per identity (strongSwan ``secrets``/ipsec.secrets): the PSK and
+    #: EAP/XAUTH passwords are chosen per session, as the daemon does
+    keys: tuple[SharedKey, ...] = ()
     #: the interface carrying this rule is shut down (IOS ``shutdown``), its crypto map is not
     #: applied, or the device is off; a string says which
     down: bool | str = False
@@ -176,6 +197,10 @@ class _Try:
     mode_fallback: str | None = None
 
 
+class _IkeOnly(Exception):
+    """The exchange ends after authentication: an IKE-only (mediation) connection."""
+
+
 class _Stop(Exception):
     def __init__(self, status: Status, reason: str, cause: str) -> None:
         super().__init__(reason)
@@ -226,16 +251,34 @@ def _unusable(p: _P) -> str | None:
     return None
 
 
+def address_of(p: _P) -> Address:
+    """Where an end is in this session: its rule's address, else where its peer found it."""
+    local = p.rule.local_address
+    if not local.is_unspecified or p.side.address is None:
+        return local
+    return p.side.address
+
+
 def _reaches(src: _P, dst: _P) -> bool:
     """``src`` addresses its IKE to where ``dst`` is (own address or NAT public address)."""
     target = src.rule.peer_address
-    return target in (dst.rule.local_address, dst.side.public)
+    return target in (address_of(dst), dst.side.public) or (
+        dst.rule.local_address.is_unspecified and dst.side.address is None)
 
 
 def _accepts_from(res: _P, ini: _P) -> bool:
-    """The responder's rule is for this initiator (or for any peer: dynamic map, %any)."""
+    """The responder's rule is for this initiator (or for any peer: dynamic map, %any, a
+    range of peers it accepts)."""
     expected = res.rule.peer_address
-    return expected == ANY or expected in (ini.rule.local_address, ini.side.public)
+    if res.rule.peer_name is not None:
+        return False  # a host name nobody resolved answers no one
+    seen = [a for a in (address_of(ini), ini.side.public) if a is not None]
+    if expected.is_unspecified and not res.rule.peer_alternatives:
+        return True
+    if expected in seen or any(a.is_unspecified for a in seen):
+        return True
+    return any(a.version == n.version and a in n for a in seen
+               for n in res.rule.peer_alternatives)
 
 
 def _check_addresses(ini: _P, res: _P) -> None:
@@ -244,14 +287,15 @@ def _check_addresses(ini: _P, res: _P) -> None:
         raise _Stop(
             Status.MISSING_END_POINT,
             f"{ini.name} sends IKE to {ini.rule.peer_address}, but {res.name} is at "
-            f"{res.rule.local_address}{seen}",
+            f"{address_of(res)}{seen}",
             "address",
         )
     if not _accepts_from(res, ini):
+        expected = res.rule.peer_name or res.rule.peer_address
         raise _Stop(
             Status.MISSING_END_POINT,
-            f"{res.name} expects its peer at {res.rule.peer_address}, not "
-            f"{ini.name} at {ini.side.public or ini.rule.local_address}: it has no "
+            f"{res.name} expects its peer at {expected}, not "
+            f"{ini.name} at {ini.side.public or address_of(ini)}: it has no "
             "configuration for this initiator",
             "address",
         )
@@ -317,20 +361,36 @@ def _check_exchange(ini: _P, res: _P) -> None:
 def _ike_key(p: IkeProposal, version: int) -> tuple[object, ...]:
     if version == 1:
         return (p.encryption, p.integrity, p.group)
-    return (p.encryption, p.integrity, p.effective_prf, p.group)
+    return (p.encryption, p.integrity, p.effective_prf, p.group, p.additional_ke)
 
 
-def _usable_ike(p: _P, version: int) -> list[IkeProposal]:
-    return [x for x in p.rule.ike.proposals if version == 2 or not is_aead(x.encryption)]
+#: id(proposals) → (proposals, keys in order): strongSwan's default list expands to thousands
+#: of single-algorithm proposals that many rules share, so their keys are computed once
+_KEYS: dict[tuple[int, int], tuple[tuple[IkeProposal, ...], list[tuple[object, ...]],
+                                   frozenset[tuple[object, ...]]]] = {}
+
+
+def _ike_keys(props: tuple[IkeProposal, ...], version: int
+              ) -> tuple[list[tuple[object, ...]], frozenset[tuple[object, ...]]]:
+    hit = _KEYS.get((id(props), version))
+    if hit is None or hit[0] is not props:
+        keys = [_ike_key(x, version) for x in props if version == 2 or not is_aead(x.encryption)]
+        if len(_KEYS) > 4096:
+            _KEYS.clear()
+        hit = (props, keys, frozenset(keys))
+        _KEYS[(id(props), version)] = hit
+    return hit[1], hit[2]
 
 
 def _check_ike(ini: _P, res: _P, version: int) -> IkeProposal:
-    offered = {_ike_key(x, version) for x in _usable_ike(ini, version)}
-    for mine in _usable_ike(res, version):
-        if _ike_key(mine, version) in offered:
+    _, offered = _ike_keys(ini.rule.ike.proposals, version)
+    mine_keys, _ = _ike_keys(res.rule.ike.proposals, version)
+    usable = [x for x in res.rule.ike.proposals if version == 2 or not is_aead(x.encryption)]
+    for mine, key in zip(usable, mine_keys, strict=True):
+        if key in offered:
             return mine
-    a = ", ".join(x.label() for x in ini.rule.ike.proposals)
-    b = ", ".join(x.label() for x in res.rule.ike.proposals)
+    a = _labels(ini.rule.ike.proposals)
+    b = _labels(res.rule.ike.proposals)
     how = (
         "IKEv1 needs one whole transform (cipher, hash, group) in common"
         if version == 1
@@ -343,12 +403,19 @@ def _check_ike(ini: _P, res: _P, version: int) -> IkeProposal:
     )
 
 
+def _labels(props: tuple[IkeProposal, ...], most: int = 8) -> str:
+    shown = ", ".join(x.label() for x in props[:most])
+    return shown + (f" … ({len(props)} in all)" if len(props) > most else "")
+
+
 def _methods(p: _P) -> list[str]:
     return [a.method for a in p.rule.auth]
 
 
-def _auth_of(p: _P, method: str) -> Auth:
-    return next(a for a in p.rule.auth if a.method == method)
+def _auth_of(p: _P, method: AuthMethod) -> Auth:
+    """The rule's auth entry of ``method`` (a strongSwan end that proves itself one way and
+    requires another has only its own method here: an empty entry stands for the other)."""
+    return next((a for a in p.rule.auth if a.method == method), Auth(method=method))
 
 
 def _check_auth(ini: _P, res: _P, version: int) -> str:
@@ -384,8 +451,22 @@ def _check_auth(ini: _P, res: _P, version: int) -> str:
     return method
 
 
+def _session_psk(p: _P, other: _P) -> object:
+    """The key an end uses towards ``other``: the one its rule names when the rule says who
+    the peer is (the reader chose it for that peer); for a rule open to any peer, chosen among
+    the end's keys by both identities, as charon does (a gateway holds one key per client)."""
+    own = _auth_of(p, "psk").psk
+    open_peer = p.rule.peer_id is None and p.rule.peer_address.is_unspecified
+    if not p.side.keys or (own is not None and not open_peer):
+        return own
+    me = _effective_local_id(p, "psk")
+    them = _effective_local_id(other, "psk")
+    key = best_key(p.side.keys, "psk", me, them)
+    return key.secret if key else None
+
+
 def _check_psk(ini: _P, res: _P) -> str | None:
-    a, b = _auth_of(ini, "psk").psk, _auth_of(res, "psk").psk
+    a, b = _session_psk(ini, res), _session_psk(res, ini)
     if a is None or b is None:
         who = ini.name if a is None else res.name
         return f"{who}'s pre-shared key is stored in a form ccsec cannot read; equality unverified"
@@ -471,7 +552,7 @@ def _effective_local_id(p: _P, method: str) -> Identity | None:
     if p.rule.local_id is not None:
         return p.rule.local_id
     if method == "psk":  # strongSwan, IOS and Windows default to the IP address for PSK
-        return Identity(kind="address", value=str(p.rule.local_address))
+        return Identity(kind="address", value=str(address_of(p)))
     return None
 
 
@@ -483,7 +564,10 @@ def _check_ids(ini: _P, res: _P, method: str) -> None:
         sent = _effective_local_id(sender, method)
         if expected is None or sent is None:
             continue
-        if _id_key(expected) != _id_key(sent):
+        if expected.kind == "address" and sent.kind == "address" and \
+                sender.rule.local_id is None and address_of(sender).is_unspecified:
+            continue  # the sender's address is not known here
+        if not id_matches(expected, sent) and _id_key(expected) != _id_key(sent):
             raise _Stop(
                 Status.AUTH_MISMATCH,
                 f"{expecter.name} expects peer identity {expected.kind} "
@@ -521,12 +605,21 @@ def _esp_key(p: EspProposal) -> tuple[object, ...]:
     return (p.encryption, p.integrity, p.ah)
 
 
+def _groups(p: _P) -> list[int]:
+    """The PFS groups an end offers or accepts, its own first (0 = no PFS)."""
+    return list(dict.fromkeys([p.rule.pfs_group or 0, *p.rule.pfs_alternatives]))
+
+
 def _check_pfs_v1(ini: _P, res: _P) -> int | None:
     gi, gr = ini.rule.pfs_group, res.rule.pfs_group
     if gi == gr:
         return gi
     if gr is None and res.platform == "ios":
         return gi  # IOS: "if the local configuration does not specify PFS, it accepts any offer"
+    offered = set(_groups(ini))
+    common = [g for g in _groups(res) if g in offered]
+    if common:  # the responder picks its own first choice among what was offered
+        return common[0] or None
 
     def name(g: int | None) -> str:
         return "no PFS" if g is None else f"PFS {dh_label(g)}"
@@ -557,7 +650,7 @@ def _check_esp(ini: _P, res: _P) -> EspProposal:
 
 def _pfs_v2(ini: _P, res: _P) -> str | None:
     gi, gr = ini.rule.pfs_group, res.rule.pfs_group
-    if gi == gr:
+    if gi == gr or set(_groups(ini)) & set(_groups(res)):
         return None
 
     def name(g: int | None) -> str:
@@ -573,28 +666,41 @@ def _pfs_v2(ini: _P, res: _P) -> str | None:
 
 # ---- traffic selectors
 
-TS = tuple[IPv4Network, int | None, int | None]
+#: (network, protocol, first port, last port); None = any
+TS = tuple[Network, int | None, int | None, int | None]
 
 
 def _ts(f: Filter, local: bool) -> TS:
-    return (f.local, f.protocol, f.local_port) if local else (f.remote, f.protocol, f.remote_port)
+    if local:
+        return (f.local, f.protocol, f.local_port, f.local_port_max or f.local_port)
+    return (f.remote, f.protocol, f.remote_port, f.remote_port_max or f.remote_port)
 
 
 def _contains(x: TS, y: TS) -> bool:
-    return (
-        y[0].subnet_of(x[0]) and (x[1] is None or x[1] == y[1]) and (x[2] is None or x[2] == y[2])
-    )
+    if not subnet(y[0], x[0]):
+        return False
+    if x[1] is not None and x[1] != y[1]:
+        return False
+    return x[2] is None or (y[2] is not None and y[3] is not None and x[3] is not None
+                            and x[2] <= y[2] and y[3] <= x[3])
 
 
 def _intersect(x: TS, y: TS) -> TS | None:
-    if not x[0].overlaps(y[0]):
+    if x[0].version != y[0].version or not x[0].overlaps(y[0]):
         return None
     net = x[0] if x[0].prefixlen >= y[0].prefixlen else y[0]
     proto = _meet(x[1], y[1])
-    port = _meet(x[2], y[2])
-    if proto is False or port is False:
+    if proto is False:
         return None
-    return (net, proto, port)
+    if x[2] is None:
+        lo, hi = y[2], y[3]
+    elif y[2] is None:
+        lo, hi = x[2], x[3]
+    else:
+        lo, hi = max(x[2], y[2]), min(x[3] or x[2], y[3] or y[2])
+        if lo > hi:
+            return None
+    return (net, proto if isinstance(proto, int) else None, lo, hi)
 
 
 def _meet(a: int | None, b: int | None) -> int | bool | None:
@@ -606,20 +712,83 @@ def _meet(a: int | None, b: int | None) -> int | bool | None:
 
 
 def _fmt_ts(ts: TS) -> str:
-    net, proto, port = ts
+    net, proto, lo, hi = ts
     if proto is None:
         return str(net)
-    return f"{net}[{proto}/{port}]" if port else f"{net}[{proto}]"
+    if lo is None:
+        return f"{net}[{proto}]"
+    return f"{net}[{proto}/{lo}]" if hi in (None, lo) else f"{net}[{proto}/{lo}-{hi}]"
 
 
-def _pairs(r: Rule) -> list[tuple[TS, TS]]:
-    return [(_ts(f, True), _ts(f, False)) for f in r.filters]
+def _pairs(filters: tuple[Filter, ...] | list[Filter]) -> list[tuple[TS, TS]]:
+    return [(_ts(f, True), _ts(f, False)) for f in filters]
 
 
-def _v1_answer(ini: _P, res: _P, local: TS, remote: TS) -> tuple[TS, TS] | None:
+def _host(a: Address) -> Network:
+    return ip_network(a)
+
+
+def _own(p: _P) -> Address | None:
+    """The address an end's dynamic selector stands for: its own configured address.  Where
+    the configuration does not say it, the address its peer aims at may be a NAT's, and charon
+    behind a NAT proposes its private address (accepted by the peer's dynamic selector), so
+    the selector stays open."""
+    local = p.rule.local_address
+    return None if local.is_unspecified else local
+
+
+def session_filters(p: _P, other: _P) -> list[Filter]:
+    """``p``'s filters with its dynamic sides resolved for this session (strongSwan
+    ``dynamic``): a side that asked for a virtual IP gets an address of the other end's pool;
+    a peer that got one from ``p``'s pool is that pool; otherwise the IKE address of that side,
+    when known here."""
+    out: list[Filter] = []
+    for f in p.rule.filters:
+        if not f.dynamic:
+            out.append(f)
+            continue
+        locals_ = [f.local]
+        remotes = [f.remote]
+        if f.local_dynamic:
+            if p.rule.virtual_ips and other.rule.pools:
+                locals_ = [n for n in other.rule.pools if n.version == f.local.version] or \
+                    locals_
+            elif not p.rule.virtual_ips and (mine := _own(p)) is not None:
+                locals_ = [_host(mine)]
+        if f.remote_dynamic:
+            if other.rule.virtual_ips and p.rule.pools:
+                remotes = [n for n in p.rule.pools if n.version == f.remote.version] or remotes
+            elif not other.rule.virtual_ips and (theirs := _own(other)) is not None:
+                remotes = [_host(theirs)]
+        out += [f.model_copy(update={"local": lo, "remote": re}) for lo in locals_
+                for re in remotes if lo.version == re.version]
+    return out
+
+
+def _check_vips(ini: _P, res: _P) -> str | None:
+    """An initiator that asks for a virtual IP needs a responder with a pool for it."""
+    if not ini.rule.virtual_ips:
+        return None
+    families = {a.version for a in ini.rule.virtual_ips}
+    served = {n.version for n in res.rule.pools}
+    if families & served:
+        missing_ = families - served
+        return (f"{res.name} has no IPv{missing_.pop()} pool for the virtual IP {ini.name} also "
+                "requests") if missing_ else None
+    if _strongswan(ini) and _strongswan(res):
+        raise _Stop(
+            Status.IPSEC_PHASE2_FAILED,
+            f"{ini.name} requests a virtual IP and {res.name} has no pool to assign it from: "
+            "strongSwan logs 'configuration payload negotiation failed, no CHILD_SA built'",
+            "vip",
+        )
+    return f"{ini.name} requests a virtual IP; whether {res.name} assigns one is not modelled"
+
+
+def _v1_answer(ini: _P, res: _P, local: TS, remote: TS,
+               res_pairs: list[tuple[TS, TS]]) -> tuple[TS, TS] | None:
     """What the responder answers to the proposal ``local <-> remote`` (initiator's view), or
     None when it refuses; see :func:`_check_ts_v1`."""
-    res_pairs = _pairs(res.rule)
     if (remote, local) in res_pairs:
         return local, remote  # the exact mirror: every stack accepts it
     if _strongswan(res):
@@ -634,7 +803,8 @@ def _v1_answer(ini: _P, res: _P, local: TS, remote: TS) -> tuple[TS, TS] | None:
     return None
 
 
-def _check_ts_v1(ini: _P, res: _P) -> str | None:
+def _check_ts_v1(ini: _P, res: _P, ini_filters: list[Filter], res_filters: list[Filter]
+                 ) -> str | None:
     """IKEv1 quick mode: one proposed selector pair, which the responder accepts or refuses.
 
     The classic rule is the exact mirror image, and that is what a responder of unknown or
@@ -655,9 +825,10 @@ def _check_ts_v1(ini: _P, res: _P) -> str | None:
     answer is a mismatch [U].
     """
     notes: list[str] = []
-    for local, remote in _pairs(ini.rule):  # each filter is negotiated in a quick mode of its own
-        answer = _v1_answer(ini, res, local, remote)
-        if answer is not None and (answer[1], answer[0]) not in _pairs(res.rule):
+    res_pairs = _pairs(res_filters)
+    for local, remote in _pairs(ini_filters):  # each filter: a quick mode of its own
+        answer = _v1_answer(ini, res, local, remote, res_pairs)
+        if answer is not None and (answer[1], answer[0]) not in res_pairs:
             part = f"{res.name} protects only part of what its own rule lists"
             notes += [] if part in notes else [part]
         if answer == (local, remote):
@@ -666,7 +837,7 @@ def _check_ts_v1(ini: _P, res: _P) -> str | None:
             notes.append(f"{res.name} narrowed {ini.name}'s proposal to "
                          f"{_fmt_ts(answer[0])} <-> {_fmt_ts(answer[1])} (strongSwan, IKEv1)")
             continue
-        theirs = "; ".join(f"{_fmt_ts(r)} <-> {_fmt_ts(lo)}" for lo, r in _pairs(res.rule))
+        theirs = "; ".join(f"{_fmt_ts(r)} <-> {_fmt_ts(lo)}" for lo, r in res_pairs)
         if answer is not None:
             why = (f"{res.name} (strongSwan) would narrow it to {_fmt_ts(answer[0])} <-> "
                    f"{_fmt_ts(answer[1])}, which an IKEv1 initiator other than strongSwan "
@@ -696,11 +867,12 @@ def _narrow(proposed: list[TS], config: list[TS]) -> list[TS]:
     return out
 
 
-def _check_ts_v2(ini: _P, res: _P) -> str | None:
-    tsi = list(dict.fromkeys(_ts(f, True) for f in ini.rule.filters))
-    tsr = list(dict.fromkeys(_ts(f, False) for f in ini.rule.filters))
-    res_remote = list(dict.fromkeys(_ts(f, False) for f in res.rule.filters))
-    res_local = list(dict.fromkeys(_ts(f, True) for f in res.rule.filters))
+def _check_ts_v2(ini: _P, res: _P, ini_filters: list[Filter], res_filters: list[Filter]
+                 ) -> str | None:
+    tsi = list(dict.fromkeys(_ts(f, True) for f in ini_filters))
+    tsr = list(dict.fromkeys(_ts(f, False) for f in ini_filters))
+    res_remote = list(dict.fromkeys(_ts(f, False) for f in res_filters))
+    res_local = list(dict.fromkeys(_ts(f, True) for f in res_filters))
     got_i, got_r = _narrow(tsi, res_remote), _narrow(tsr, res_local)
     if not got_i or not got_r:
         raise _Stop(
@@ -757,19 +929,36 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
         ike = _check_ike(ini, res, version)
         if version == 1 and _strongswan(res):
             _check_exchange(ini, res)  # charon refuses it later, at authentication
-        method = _check_auth(ini, res, version)
+        method = first_method(ini.rule, res.rule) if applies(ini.rule, res.rule) else \
+            _check_auth(ini, res, version)
         if method == "psk":
             notes.append(_check_psk(ini, res) or "")
         _check_ids(ini, res, method)
+        rounds = check_rounds(Party(ini.name, ini.rule, ini.side.keys),
+                              Party(res.name, res.rule, res.side.keys), version)
+        if rounds.failure is not None:
+            raise _Stop(Status.AUTH_MISMATCH, rounds.failure, rounds.cause)
+        notes += rounds.notes
+        if ini.rule.ike_only or res.rule.ike_only:
+            raise _IkeOnly()
         if method == "certificate":
             notes.append(_check_ca(ini, res) or "")
         fallback = _check_mode(ini, res, version)
         pfs = _check_pfs_v1(ini, res) if version == 1 else ini.rule.pfs_group
         esp = _check_esp(ini, res)
         _check_nat(ini, res, esp, ctx.nat)
-        narrowed = _check_ts_v1(ini, res) if version == 1 else _check_ts_v2(ini, res)
+        notes.append(_check_vips(ini, res) or "")
+        fi, fr = session_filters(ini, res), session_filters(res, ini)
+        narrowed = _check_ts_v1(ini, res, fi, fr) if version == 1 else \
+            _check_ts_v2(ini, res, fi, fr)
     except _Stop as stop:
         return _Try(stop.status, stop.reason, version, ike, esp, pfs, method, cause=stop.cause)
+    except _IkeOnly:
+        assert ike is not None
+        only = ini.name if ini.rule.ike_only else res.name
+        reason = "; ".join(n for n in [f"IKEv{version} {ike.label()}: IKE SA only ({only} is a "
+                                       "mediation connection without CHILD_SA)", *notes] if n)
+        return _Try(Status.ESTABLISHED, reason, version, ike, None, None, method)
     rekey = _pfs_v2(ini, res) if version == 2 else None
     if version == 2 and pfs != res.rule.pfs_group:
         pfs = None
