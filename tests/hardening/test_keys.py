@@ -13,8 +13,8 @@ from ccsec.deployment import loads
 from ccsec.errors import UserError
 from ccsec.formats import registry
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan.ipsec_conf import parse_secrets
-from ccsec.formats.strongswan.keys import stroke_key, swanctl_key, swanctl_value
+from ccsec.formats.strongswan.ipsec_conf import FORMAT as IPSEC_CONF
+from ccsec.formats.strongswan.keys import decode, swanctl_value
 from ccsec.plan import plan
 from ccsec.render import render_policy_set
 from ccsec.secrets import SecretResolver
@@ -76,17 +76,22 @@ def test_every_format_reads_back_the_key_it_was_given(key: str) -> None:
 @pytest.mark.parametrize("key", KEYS)
 def test_swanctl_encoding_round_trips(key: str) -> None:
     value = swanctl_value(key)
-    assert swanctl_key(value) == key
+    decoded = decode(value)
+    assert decoded is not None and decoded.reveal() == key
     if key[:2].lower() in ("0x", "0s"):
         assert value.startswith("0x") and value != key
 
 
+def _stroke_key(secrets: str) -> str | None:
+    conf = "conn a\n  left=1.1.1.1\n  right=2.2.2.2\n  authby=secret\n  auto=route\n"
+    parsed = IPSEC_CONF.parse(conf, "f", secrets=secrets)
+    psk = parsed.policies[0].rules[0].auth[0].psk if parsed.policies[0].rules else None
+    return psk.reveal() if psk is not None and psk.value is not None else None
+
+
 def test_strongswan_decodes_prefixed_values_like_charon() -> None:
-    assert swanctl_key("0x41424344") == "ABCD"
-    assert swanctl_key("0sQUJDRA==") == "ABCD"
-    assert swanctl_key("0X41") == "A"
-    assert swanctl_key("0xZZ") is None  # not hex: an unreadable key, not a wrong one
-    assert stroke_key("0x41424344", quoted=True) == "0x41424344"
-    assert stroke_key("0x", quoted=False) == "0x"  # two characters: literal
-    entries, _ = parse_secrets(': PSK 0x41424344\n1.1.1.1 : PSK "0x41424344"\n')
-    assert [e.value for e in entries] == ["ABCD", "0x41424344"]
+    for value, key in (("0x41424344", "ABCD"), ("0sQUJDRA==", "ABCD"), ("0X41", "A")):
+        decoded = decode(value)
+        assert decoded is not None and decoded.reveal() == key
+    assert _stroke_key(": PSK 0x41424344\n") == "ABCD"
+    assert _stroke_key(': PSK "0x41424344"\n') == "0x41424344"  # quoted: the key itself

@@ -63,10 +63,14 @@ def audit(
         "--include-dir", help="a directory outside --configs that strongSwan `include` "
         "statements may read from (repeatable; by default includes stay inside --configs)")] =
     None,
+    hosts: Annotated[Path | None, typer.Option(
+        "--hosts", help="hosts file (address name…) resolving the host names configurations "
+        "give for their peers; without it such names stay unresolved")] = None,
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
     from ccsec.audit.pipeline import run
+    from ccsec.audit.resolve import load_hosts
     from ccsec.findings.sarif import sarif
     from ccsec.findings.text import exit_code
     from ccsec.report.audit import print_audit
@@ -81,7 +85,7 @@ def audit(
     with stages(f"reading configurations in {configs}") as step:
         result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
                      on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
-                     include_dirs=tuple(include_dir or ()))
+                     hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()))
     import_notes(result.context.ends, result.skipped)
     if fmt is OutFormat.json:
         print_json(result.to_json())

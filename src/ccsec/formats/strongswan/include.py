@@ -138,6 +138,10 @@ class Includer:
                           f"({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
         return sorted({self._check(pattern, p, cycles) for p in found})
 
+    def allows(self, path: Path) -> bool:
+        """Whether ``path`` (links resolved) lies inside the allowed directories."""
+        return self._inside(_real(path))
+
     def _inside(self, real: Path) -> bool:
         return any(root == real or root in real.parents for root in self.roots)
 

@@ -201,6 +201,8 @@ def parse_conf(
             pending = []
             section = Section(name.rstrip(":"), line, references=[r.strip(",") for r in refs])
             stack.append(section)
+            if len(stack) > MAX_NESTING:
+                raise lx.error(f"sections nested deeper than {MAX_NESTING}")
         elif c == "}":
             lx.advance()
             if pending:
@@ -244,6 +246,84 @@ def _add(parent: Section, section: Section) -> None:
         existing.merge(section)
     else:
         parent.items[section.name] = section
+
+
+#: sections within sections (charon's own files use four or five levels)
+MAX_NESTING = 64
+#: settings that section references may copy in all: ``b : a`` copies a's settings into b, so
+#: references to references to large sections multiply (each level can double the tree)
+MAX_COPIES = 100_000
+
+
+class _TooMany(Exception):
+    """Section references would copy more than MAX_COPIES settings."""
+
+
+def resolve_references(root: Section) -> list[tuple[int, str]]:
+    """Apply section references in place, as charon's settings do (``name : a.b, c.d {``): a
+    section inherits every key and subsection of the sections it references that it does not
+    set itself, subsections merging level by level (``children.net`` of the referencing section
+    takes the referenced ``children.net``'s keys it lacks).  References are full key paths
+    from the root.  Returns (line, problem) for references that name nothing or loop."""
+    problems: list[tuple[int, str]] = []
+    done: set[int] = set()
+    budget = [MAX_COPIES]
+
+    def find(path: str) -> Section | None:
+        node: Section | None = root
+        for part in path.split("."):
+            node = node.section(part) if node is not None else None
+        return node
+
+    def visit(sec: Section, stack: tuple[int, ...]) -> None:
+        if id(sec) in done:
+            return
+        if len(stack) > MAX_NESTING:  # a chain of references to references: not followed
+            problems.append((sec.line, f"'{sec.name}': references nested deeper than "
+                                       f"{MAX_NESTING}"))
+            done.add(id(sec))
+            return
+        for ref in sec.references:
+            target = find(ref)
+            if target is None:
+                problems.append((sec.line, f"'{sec.name} : {ref}': {ref} is not defined"))
+                continue
+            if id(target) in stack or target is sec:
+                problems.append((sec.line, f"'{sec.name} : {ref}' refers to itself"))
+                continue
+            visit(target, (*stack, id(sec)))
+            _inherit(sec, target, budget)
+        done.add(id(sec))
+        for sub in sec.sections():
+            visit(sub, (*stack, id(sec)))
+
+    try:
+        visit(root, ())
+    except _TooMany:
+        problems.append((root.line, f"section references copy more than {MAX_COPIES:,} "
+                                    "settings (references to references multiply): not "
+                                    "all applied"))
+    return problems
+
+
+def _inherit(sec: Section, base: Section, budget: list[int]) -> None:
+    for key, item in base.items.items():
+        mine = sec.items.get(key)
+        if mine is None:
+            sec.items[key] = _copy(item, budget)
+        elif isinstance(mine, Section) and isinstance(item, Section):
+            _inherit(mine, item, budget)
+
+
+def _copy(item: Section | Value, budget: list[int]) -> Section | Value:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooMany
+    if isinstance(item, Value):
+        return Value(item.text, item.line)
+    out = Section(item.name, item.line, meta=list(item.meta), references=list(item.references))
+    out.items = {k: _copy(v, budget) for k, v in item.items.items()}
+    return out
 
 
 def file_includer(includer: Includer, notes: list[Note]) -> Include:
