@@ -8,15 +8,18 @@ PRFs × groups) acceptable, and if so which?", and the search is:
 
 1. offer every open box at once (one proposal per box; AEAD and non-AEAD ciphers in separate
    boxes, as §3.3 requires), with a KE payload for the group last asked for;
-2. INVALID_KE_PAYLOAD(g): send the same offer again with a KE for g;
-3. an SA answer names one accepted combination t in box B: record t and replace B by B − {t},
+2. an SA answer names one accepted combination t in box B: record t and replace B by B − {t},
    written as at most four disjoint boxes (other encryptions; t's encryption with other
    integrities; … with other PRFs; … with other groups);
-4. NO_PROPOSAL_CHOSEN: every box offered is empty — close them all.
+3. NO_PROPOSAL_CHOSEN: every box offered is empty — close them all;
+4. INVALID_KE_PAYLOAD(g): the responder wants group g.  From then on the open boxes are
+   *focused*: each box holding g is split into its g part and the rest, and only the g parts
+   are offered (with a KE for g) until a refusal closes them; then the rest is offered again.
+   So a wrong KE guess costs one packet per accepted group, not one per combination.
 
-Each accepted combination costs one answer (two when the KE group was wrong) and a refusal
-closes every open box at once, so the packets needed grow with the accepted set, not with the
-space: far below the exhaustive one-combination-per-packet count (reported side by side).
+Each accepted combination costs one answer, and a refusal closes every box offered at once, so
+the packets needed grow with the accepted set (about ``accepted + 2 × accepted groups``), not
+with the space: far below the exhaustive one-combination-per-packet count (reported beside it).
 The probe never sends IKE_AUTH: no SA is ever authenticated.
 """
 
@@ -26,7 +29,7 @@ import hashlib
 import ipaddress
 import secrets
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ccsec.crypto import Encr, IkeProposal, Integ, Prf
 from ccsec.probe import iana, wire
@@ -136,12 +139,16 @@ class Enumeration:
     result: VersionResult
     nat: Nat
     vendor_ids: list[VendorId]
+    _ke: dict[int, bytes] = field(default_factory=dict)
 
     def _build(self, boxes: list[Box], group: int, cookie: bytes | None = None,
                spi: bytes | None = None, ke: bytes | None = None,
                nonce: bytes | None = None) -> _Offer:
         spi = spi or secrets.token_bytes(8)
-        ke = ke if ke is not None else key_exchange(group)
+        if ke is None:
+            # one public value per group for the whole enumeration: RFC 7296 §2.12 lets an
+            # initiator reuse its DH exponential, and the probe never uses the shared secret
+            ke = self._ke.get(group) or self._ke.setdefault(group, key_exchange(group))
         nonce = nonce if nonce is not None else secrets.token_bytes(32)
         local, remote = self.channel.local, self.channel.remote
         zero = bytes(8)

@@ -151,6 +151,11 @@ def load(path: str | Path) -> ProbeResult:
                                 field="--probe", fix="give the file `ccsec probe --json` "
                                 "wrote"))
     data.pop("packets", None)
+    for f in data.get("findings") or []:
+        # Finding.to_json writes a place-less finding's location as nulls
+        if isinstance(f, dict) and isinstance(f.get("location"), dict) \
+                and f["location"].get("file") is None:
+            f["location"] = None
     for key in ("ikev2", "ikev1"):
         if isinstance(data.get(key), dict):
             data[key].pop("accepted_labels", None)
