@@ -37,6 +37,8 @@ src_path()
 from probeconfigs import Config, loaded_algorithms, pools, v1_config, v2_config  # noqa: E402
 from probelab import GATEWAY, GatewayLab, swanctl  # noqa: E402
 
+from ccsec.formats.strongswan.proposals import ike_list  # noqa: E402
+from ccsec.probe.drift import key  # noqa: E402
 from ccsec.probe.run import Options, probe  # noqa: E402
 from ccsec.probe.transport import Limits  # noqa: E402
 
@@ -51,7 +53,10 @@ def _one(lab: GatewayLab, cfg: Config) -> dict[str, object]:
     seconds = time.perf_counter() - t
     v = r.ikev2 if cfg.version == 2 else r.ikev1
     assert v is not None
-    return {"version": cfg.version, "proposals": " , ".join(cfg.proposals),
+    read = {key(p, cfg.version) for p in ike_list(cfg.proposals)}
+    seen = {key(p, cfg.version) for p in v.accepted}
+    return {"audit": "same" if read == seen else ("subset" if read < seen else "other"),
+            "version": cfg.version, "proposals": " , ".join(cfg.proposals),
             "configured": len(cfg.accepted), "found": len(v.accepted),
             "match": set(v.accepted) == cfg.accepted and v.complete,
             "packets": v.packets, "exhaustive": v.exhaustive, "seconds": seconds,
@@ -71,7 +76,10 @@ def _summary(rows: list[dict[str, object]], version: int) -> list[object]:
             f"{100 * max(ratios):.2f} %]",
             f"{sum(packets)} / {exhaustive * len(mine)} = "
             f"{100 * sum(packets) / (exhaustive * len(mine)):.2f} %",
-            f"{statistics.median(float(r['seconds']) for r in mine):.2f}"]  # type: ignore[arg-type]
+            f"{statistics.median(float(r['seconds']) for r in mine):.2f}",  # type: ignore[arg-type]
+            ", ".join(f"{n} {k}" for k, n in sorted(
+                {k: sum(r["audit"] == k for r in mine) for k in ("same", "subset", "other")}
+                .items()) if n)]
 
 
 def main() -> int:
@@ -101,7 +109,7 @@ def main() -> int:
     header = ["IKE", "configs matched exactly", "accepted combinations per config",
               "probe packets per config", "exhaustive packets per config",
               "probe / exhaustive per config", "all configs: probe / exhaustive",
-              "seconds per config (median)"]
+              "seconds per config (median)", "audit's reading of the same strings"]
     misses = [r for r in rows if not r["match"]]
     body = (
         f"{args.configs} random configurations per IKE version (seed {args.seed}), one "
@@ -123,7 +131,11 @@ def main() -> int:
         + ". Exact matches: " + ("**all**" if not misses else f"**{len(misses)} misses**: "
                                  + "; ".join(f"IKEv{r['version']} {r['proposals']} "
                                              f"({r['stopped']})" for r in misses[:5]))
-        + ".\n"
+        + ". Last column: the combinations `ccsec audit` reads from the same proposal strings "
+        "(formats/strongswan/proposals.py) against what charon accepted — *subset* where a "
+        "classic IKEv2 proposal without a PRF keyword has several integrity algorithms: charon "
+        "accepts every derived PRF with every integrity algorithm, the reading pairs each "
+        "integrity algorithm with its own PRF.\n"
     )
     append("IKE probe: accepted sets and packets vs exhaustive (probe_bench.py)", body,
            write=not args.no_write)

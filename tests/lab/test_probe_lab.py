@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 from probeconfigs import Pools, loaded_algorithms, pools, v1_config, v2_config
 from probelab import GATEWAY, GatewayLab, swanctl
 
+from ccsec.formats.strongswan.proposals import ike_list
+from ccsec.probe.drift import key
 from ccsec.probe.run import Options, probe
 from ccsec.probe.transport import Limits
 
@@ -52,6 +54,16 @@ def algs(gateway: GatewayLab) -> Pools:
     return found
 
 
+def _audit_reads_the_same(version: int, cfg_proposals: tuple[str, ...],
+                          accepted: frozenset, agrees: bool) -> None:
+    """The audit's reading of the same proposal strings names the combinations charon accepts
+    (where its documented simplification applies — derived PRFs paired with their own
+    integrity only — it names a subset of them)."""
+    read = {key(p, version) for p in ike_list(cfg_proposals)}
+    seen = {key(p, version) for p in accepted}
+    assert read == seen if agrees else read <= seen
+
+
 def _probe(lab: GatewayLab, version: int, **kw: object):
     opts = Options(str(GATEWAY), versions=(version,), limits=kw.pop("limits", LAB_LIMITS),
                    **kw)  # type: ignore[arg-type]
@@ -68,6 +80,7 @@ def test_ikev2_accepted_set_is_exactly_the_configured_one(gateway: GatewayLab, a
     assert v is not None and v.complete, v and v.stopped
     assert set(v.accepted) == cfg.accepted, cfg.proposals
     assert v.packets <= 0.1 * v.exhaustive
+    _audit_reads_the_same(2, cfg.proposals, cfg.accepted, cfg.audit_agrees)
 
 
 @settings(max_examples=8, deadline=None)
@@ -80,6 +93,7 @@ def test_ikev1_accepted_set_is_exactly_the_configured_one(gateway: GatewayLab, a
     assert v is not None and v.complete, v and v.stopped
     assert set(v.accepted) == cfg.accepted, cfg.proposals
     assert v.packets <= 0.1 * v.exhaustive
+    _audit_reads_the_same(1, cfg.proposals, cfg.accepted, True)
 
 
 def test_aggressive_mode_with_a_psk_is_a_finding(gateway: GatewayLab) -> None:

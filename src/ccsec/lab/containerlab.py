@@ -28,7 +28,6 @@ import shlex
 import tempfile
 from collections.abc import Iterable
 from io import StringIO
-from ipaddress import IPv4Network
 from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
@@ -45,7 +44,7 @@ from ccsec.lab.topology import Node, Topology, select_hosts
 from ccsec.lab.topology import build as build_topology
 from ccsec.lab.transform import Datapath, Substitution, lab_ca_name, lab_ends
 from ccsec.plan import plan
-from ccsec.policy import EndPolicy
+from ccsec.policy import EndPolicy, v4net
 from ccsec.secrets import SecretResolver
 
 TOPOLOGY_FILE = "ccsec.clab.yml"
@@ -161,7 +160,7 @@ def _failclosed(topo: Topology, end: EndPolicy, gateways: set[str],
     owner = end.owner or end.name
     if owner in gateways:
         site = next(s for s in topo.sites.values() if s.gateway == owner)
-        remote: list[IPv4Network] = [f.remote for r in end.rules for f in r.filters]
+        remote = [v4net(f.remote) for r in end.rules for f in r.filters]
         return firewall.gateway_ruleset(site.prefixes, remote, datapath)
     return firewall.host_ruleset(datapath)
 

@@ -54,7 +54,7 @@ VARIABLE_KEY = frozenset({
     "ENCR_CAMELLIA_CCM_12", "ENCR_CAMELLIA_CCM_16",
 })
 #: the key size strongSwan's keyword implies where the vocabulary records none (``cast128``)
-_KEY_BITS_BY_WORD: dict[str, int] = {"cast128": 128, "blowfish": 128}
+_KEY_BITS_BY_WORD: dict[str, int] = {"cast128": 128}
 
 TRANSFORM_ENCR, TRANSFORM_PRF, TRANSFORM_INTEG, TRANSFORM_KE = 1, 2, 3, 4
 #: the groups a probe can make a key exchange value for (:mod:`ccsec.probe.groups`)

@@ -1,64 +1,27 @@
 """A probe result → findings, through the rule catalog ``ccsec audit`` uses.
 
-Algorithms are judged by the crypto family's verdict tables (RFC 8221/8247, IANA "Deprecated",
-Cisco NGE): one finding per weak algorithm and IKE version, naming one accepted proposal that
-carries it and how many more do.  An aggressive-mode answer to a pre-shared-key offer is
-IPSEC-AUTH-003; a gateway that answers both IKE versions is IPSEC-IKE-005; one that offers no
-NAT traversal is IPSEC-OPS-002.  What only a probe sees has the probe family
-(:mod:`ccsec.checks.probe`): drift from the plan, IKEv1 without IKEv2, a partial enumeration.
+Algorithms are judged by the crypto family's own function (:func:`ccsec.checks.crypto.
+ike_findings`: RFC 8221/8247, IANA "Deprecated", Cisco NGE), exactly as ``ccsec audit`` judges
+a configured proposal list: one finding per weak algorithm and IKE version, naming one accepted
+proposal that carries it and how many more do.  An aggressive-mode answer to a
+pre-shared-key offer is IPSEC-AUTH-003; a gateway that answers both IKE versions is
+IPSEC-IKE-005; one that offers no NAT traversal is IPSEC-OPS-002.  What only a probe sees has
+the probe family (:mod:`ccsec.checks.probe`): drift from the plan, IKEv1 without IKEv2, a
+partial enumeration.
 """
 
 from __future__ import annotations
 
 from ccsec.checks.auth import AGGRESSIVE_PSK
-from ccsec.checks.crypto import ENCR_IKE_VERDICT, GROUP_VERDICT, INTEG_VERDICT, PRF_VERDICT
+from ccsec.checks.crypto import ike_findings
 from ccsec.checks.ike import ANY_VERSION
 from ccsec.checks.ops import NATT_OFF
 from ccsec.checks.probe import EXTRA, INCOMPLETE, MISSING, V1_ONLY
-from ccsec.crypto import DH_GROUPS, ENCR, INTEG, PRF, AlgInfo, IkeProposal, dh_label
-from ccsec.findings.model import CheckRule, Finding, finding
+from ccsec.findings.model import Finding, finding
 from ccsec.probe.result import ProbeResult, VersionResult
 
 #: how many proposals a drift finding names before it counts the rest
 SHOWN = 8
-
-
-def _status(info: AlgInfo) -> str:
-    bits = [f"RFC 8247: {info.ike}" if info.ike else "", f"Cisco: {info.nge}" if info.nge else "",
-            f"IANA Deprecated ({info.deprecated})" if info.deprecated else ""]
-    return ", ".join(b for b in bits if b) or "no standards status"
-
-
-def algorithm_verdicts(accepted: list[IkeProposal]) -> list[tuple[CheckRule, str]]:
-    """(rule, what) per weak algorithm among ``accepted``, first proposal named."""
-    seen: dict[tuple[str, object], tuple[CheckRule, IkeProposal, int, str]] = {}
-
-    def note(kind: str, alg: object, verdict: CheckRule | None, p: IkeProposal,
-             what: str) -> None:
-        if verdict is None:
-            return
-        old = seen.get((kind, alg))
-        seen[(kind, alg)] = (verdict, old[1] if old else p, (old[2] if old else 0) + 1,
-                             old[3] if old else what)
-
-    for p in accepted:
-        note("encr", p.encryption, ENCR_IKE_VERDICT.get(p.encryption), p,
-             f"{ENCR[p.encryption].iana} ({_status(ENCR[p.encryption])})")
-        if p.integrity is not None:
-            note("integ", p.integrity, INTEG_VERDICT.get(p.integrity), p,
-                 f"{INTEG[p.integrity].iana} ({_status(INTEG[p.integrity])})")
-        if p.prf is not None:  # a derived PRF is the integrity's, judged with it
-            note("prf", p.prf, PRF_VERDICT.get(p.prf), p,
-                 f"{PRF[p.prf].iana} ({_status(PRF[p.prf])})")
-        g = DH_GROUPS[p.group]
-        note("group", p.group, GROUP_VERDICT.get(p.group), p,
-             f"{dh_label(p.group)} (RFC 8247 §2.4: {g.ike}"
-             + (f", Cisco: {g.nge}" if g.nge else "") + ")")
-    out = []
-    for verdict, p, count, what in seen.values():
-        more = f" (and {count - 1} more accepted proposals with it)" if count > 1 else ""
-        out.append((verdict, f"accepts {p.label()}{more}: {what}"))
-    return out
 
 
 def _shown(labels: list[str]) -> str:
@@ -68,7 +31,8 @@ def _shown(labels: list[str]) -> str:
 
 def _version(result: ProbeResult, v: VersionResult) -> list[Finding]:
     subject = f"{result.target}:{result.port} IKEv{v.version}"
-    out = [finding(rule, subject, what) for rule, what in algorithm_verdicts(v.accepted)]
+    out = [finding(rule, subject, f"accepted {what}")
+           for rule, what in ike_findings(tuple(v.accepted))]
     if v.answered and not v.complete:
         out.append(finding(INCOMPLETE, subject, f"stopped after {v.packets} packets: "
                            f"{v.stopped}; {len(v.accepted)} accepted proposals seen so far"))
