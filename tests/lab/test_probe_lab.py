@@ -161,6 +161,19 @@ def test_drift_from_the_demo_plan(gateway: GatewayLab, demo_ps) -> None:
     assert "IPSEC-PROBE-001" in {f.rule for f in r.findings}
 
 
+def test_nat_t_port_and_a_closed_port(gateway: GatewayLab) -> None:
+    """IKEv2 on UDP 4500 (with the non-ESP marker) finds the same set; a port nobody
+    listens on is reported as ICMP port unreachable, not as an empty set."""
+    gateway.configure(swanctl(2, ["aes128gcm16-aes256gcm16-prfsha256-ecp256"]))
+    on_4500 = probe(Options(str(GATEWAY), port=4500, versions=(2,), limits=LAB_LIMITS),
+                    connect=lambda _a, port: gateway.socket(port)).ikev2
+    assert on_4500 is not None and on_4500.complete and len(on_4500.accepted) == 2
+    closed = probe(Options(str(GATEWAY), port=5999, versions=(2,), limits=LAB_LIMITS),
+                   connect=lambda _a, port: gateway.socket(port)).ikev2
+    assert closed is not None and not closed.complete and not closed.answered
+    assert "port unreachable" in (closed.stopped or "")
+
+
 def test_the_command_in_the_probe_namespace(gateway: GatewayLab) -> None:
     gateway.configure(swanctl(2, ["aes256-sha256-modp1024"]))
     cmd = ["ip", "netns", "exec", gateway.probe_ns, sys.executable, "-m", "ccsec", "probe",
@@ -172,3 +185,7 @@ def test_the_command_in_the_probe_namespace(gateway: GatewayLab) -> None:
     assert data["ikev2"]["complete"] and data["ikev2"]["ratio"] < 0.01
     assert done.returncode == 1  # group 2 is IPSEC-DH-002 (high)
     assert {f["rule"] for f in data["findings"]} == {"IPSEC-DH-002"}
+    sarif = subprocess.run([*cmd[:-3], "--format", "sarif"], capture_output=True, text=True,
+                           timeout=120, check=False)
+    log = json.loads(sarif.stdout)
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["IPSEC-DH-002"]

@@ -376,3 +376,26 @@ def test_cli_refuses_bad_input_with_exit_2(cli) -> None:
     res = cli("probe", "192.0.2.1", "--deployment", "demo", "--as", "nobody")
     assert res.code == 2 and "no end 'nobody'" in res.err
     assert cli("probe", "192.0.2.1", "--groups", "14,99").code == 2
+
+
+class _V1Only(ModelResponder):
+    """Answers IKEv2 with an IKEv1 INVALID_MAJOR_VERSION notification (a v1-only gateway)."""
+
+    def _v2(self, msg: wire.Message) -> bytes:
+        import struct
+
+        note = struct.pack("!IBBH", wire.DOI_IPSEC, 1, 0, 5)
+        return wire.message(msg.header.spi_i, bytes(8), 0x10, wire.INFORMATIONAL_V1, 0,
+                            [(wire.V1_NOTIFY, note)])
+
+
+def test_a_gateway_without_ikev2_is_decided_not_incomplete() -> None:
+    v1 = [IkeProposal(encryption=Encr.AES256, integrity=Integ.SHA256, group=14)]
+    model = _V1Only(v1, version=1)
+    r = _result(ikev2=enumerate_v2(Channel(model, FAST), SMALL_V2, Nat(), []),  # type: ignore[arg-type]
+                ikev1=enumerate_v1(Channel(model, FAST), SMALL_V1, iana.AUTH_PSK,  # type: ignore[arg-type]
+                                   Nat(), []))
+    assert r.ikev2 is not None and r.ikev2.complete and not r.ikev2.accepted
+    assert "no IKEv2 on this port" in r.ikev2.anomalies[0]
+    assert r.ikev1 is not None and r.ikev1.accepted == v1
+    assert [f.rule for f in judge(r)] == ["IPSEC-PROBE-004"]

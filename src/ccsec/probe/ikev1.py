@@ -32,7 +32,7 @@ from ccsec.probe import iana, wire
 from ccsec.probe.groups import key_exchange
 from ccsec.probe.result import Aggressive, Nat, VendorId, VersionResult
 from ccsec.probe.space import V1Space
-from ccsec.probe.transport import Channel, Stopped, Unreachable
+from ccsec.probe.transport import Channel, OtherVersion, Stopped, Unreachable
 from ccsec.probe.vendors import V1_SENT, fragmentation_v1, identify, natt_supported, rfc3947
 
 Combination = tuple[Encr, Integ, int]
@@ -125,6 +125,9 @@ class MainMode:
                     pending.remove(chosen)
                     self.result.accepted.append(proposal(chosen))
             self.result.complete = True
+        except OtherVersion as exc:
+            self.result.complete = True  # decided: nothing is accepted in this version
+            self.result.anomalies.append(str(exc))
         except (Stopped, Unreachable) as exc:
             self.result.stopped = str(exc)
         finally:
@@ -144,8 +147,8 @@ class MainMode:
             self.result.anomalies.append(f"unreadable answer: {exc}")
             raise Stopped("the responder's answer could not be read") from None
         if msg.header.major != 1:
-            raise Stopped(f"the target answered with IKE version {msg.header.major}.x "
-                          "(it does not speak IKEv1 here)")
+            raise OtherVersion(f"the target answered IKEv1 with an IKE {msg.header.major}.x "
+                               "message: no IKEv1 on this port")
         sa = msg.first(wire.V1_SA)
         if sa is None:
             notes = [wire.v1_notify_of(b) for b in msg.all(wire.V1_NOTIFY)]

@@ -36,7 +36,7 @@ from ccsec.probe import iana, wire
 from ccsec.probe.groups import key_exchange
 from ccsec.probe.result import Nat, VendorId, VersionResult
 from ccsec.probe.space import V2Space
-from ccsec.probe.transport import Channel, Stopped, Unreachable
+from ccsec.probe.transport import Channel, OtherVersion, Stopped, Unreachable
 from ccsec.probe.vendors import identify
 
 #: RFC 7427 §7 hash algorithm numbers
@@ -215,6 +215,9 @@ class Enumeration:
             while open_boxes:
                 group = self._settle(self._next_batch(open_boxes, group), group, open_boxes)
             self.result.complete = True
+        except OtherVersion as exc:
+            self.result.complete = True  # decided: nothing is accepted in this version
+            self.result.anomalies.append(str(exc))
         except (Stopped, Unreachable) as exc:
             self.result.stopped = str(exc)
         finally:
@@ -245,8 +248,8 @@ class Enumeration:
                 raise Stopped(f"no answer to {what} after {1 + self.channel.limits.retries} "
                               "tries")
             if msg.header.major != 2:
-                raise Stopped(f"the target answered with IKE version {msg.header.major}.x "
-                              "(it does not speak IKEv2 here)")
+                raise OtherVersion(f"the target answered IKEv2 with an IKE "
+                                   f"{msg.header.major}.x message: no IKEv2 on this port")
             notifies = [wire.v2_notify_of(b) for b in msg.all(wire.V2_NOTIFY)]
             kinds = {n.kind: n for n in notifies}
             if wire.N_COOKIE not in kinds:

@@ -47,6 +47,10 @@ class Unreachable(Exception):
     """The target refused the port (ICMP port unreachable)."""
 
 
+class OtherVersion(Exception):
+    """The target answered with another IKE major version: it accepts nothing in this one."""
+
+
 class Channel:
     """The probe's only way to the network (see the module docstring)."""
 
