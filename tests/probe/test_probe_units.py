@@ -399,3 +399,20 @@ def test_a_gateway_without_ikev2_is_decided_not_incomplete() -> None:
     assert "no IKEv2 on this port" in r.ikev2.anomalies[0]
     assert r.ikev1 is not None and r.ikev1.accepted == v1
     assert [f.rule for f in judge(r)] == ["IPSEC-PROBE-004"]
+
+
+@settings(max_examples=15)
+@given(st.lists(st.sampled_from(ALL_V2), unique=True, max_size=12))
+def test_v2_halves_boxes_that_do_not_fit_a_small_packet(accepted: list[IkeProposal]) -> None:
+    model = ModelResponder(accepted)
+    limits = Limits(rate=0, wait_s=0.01, half_open=10 ** 6, max_packet=560)
+    result = enumerate_v2(Channel(model, limits), SMALL_V2, Nat(), [])  # type: ignore[arg-type]
+    assert result.complete, result.stopped
+    assert set(result.accepted) == set(accepted)
+    assert max(len(r) for r in model.requests) <= 560
+
+
+def test_a_packet_limit_below_one_proposal_is_a_clear_stop() -> None:
+    limits = Limits(rate=0, wait_s=0.01, half_open=10 ** 6, max_packet=200)
+    result = enumerate_v2(Channel(ModelResponder([]), limits), SMALL_V2, Nat(), [])  # type: ignore[arg-type]
+    assert not result.complete and "--max-packet 200 is too small" in (result.stopped or "")

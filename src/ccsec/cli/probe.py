@@ -62,8 +62,9 @@ def _end(deployment: str | None, end: str | None):
 
 
 def probe(
-    target: Annotated[str, typer.Argument(help="the gateway's address or name (the only "
-                                          "destination of every packet)")],
+    target: Annotated[str, typer.Argument(
+        metavar="TARGET", help="the gateway's address or name (the only destination of every "
+        "packet)")],
     port: Annotated[int, typer.Option("--port", min=1, max=65535,
                                       help="UDP port (4500: with the non-ESP marker)")] = 500,
     ike: Annotated[Versions, typer.Option("--ike", help="IKE versions to ask: 1 | 2 | both")] =

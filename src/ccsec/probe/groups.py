@@ -317,6 +317,17 @@ def supported(group: int) -> bool:
     return group in _OAKLEY or group in _SUBGROUP or group in _CURVES or group in _MONTGOMERY
 
 
+def ke_size(group: int) -> int:
+    """Bytes of ``group``'s key exchange value on the wire."""
+    if group in _OAKLEY:
+        return _OAKLEY[group][0] // 8
+    if group in _SUBGROUP:
+        return (_SUBGROUP[group].p.bit_length() + 7) // 8
+    if group in _CURVES:
+        return 2 * _CURVES[group].size
+    return _MONTGOMERY[group][4]
+
+
 def key_exchange(group: int) -> bytes:
     """A fresh public key exchange value for ``group``, in the KE payload's encoding."""
     if group in _OAKLEY or group in _SUBGROUP:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from ccsec.crypto import Encr, IkeProposal, Integ, Prf
 from ccsec.probe import iana, wire
-from ccsec.probe.groups import key_exchange
+from ccsec.probe.groups import ke_size, key_exchange
 from ccsec.probe.result import Nat, VendorId, VersionResult
 from ccsec.probe.space import V2Space
 from ccsec.probe.transport import Channel, OtherVersion, Stopped, Unreachable
@@ -171,22 +171,15 @@ class Enumeration:
         return _Offer(boxes, spi, group, ke, nonce, data)
 
     def _fit(self, boxes: list[Box], group: int) -> list[Box]:
-        """The leading boxes that fit one packet (at least one: an oversized first box is
-        halved in place until it fits); at most 255 (the proposal number is one byte)."""
+        """The leading boxes that fit one packet (none when the first alone does not); at
+        most 255 (the proposal number is one byte)."""
         limit = self.channel.limits.max_packet
-        while True:
-            chosen: list[Box] = []
-            for box in boxes[:255]:
-                if len(self._build([*chosen, box], group).data) > limit:
-                    break
-                chosen.append(box)
-            if chosen:
-                return chosen
-            first = boxes.pop(0)
-            if sum(len(d) for d in (first.encs, first.integs, first.prfs, first.groups)) <= 4:
-                raise Stopped(f"--max-packet {limit} is too small for a single proposal with "
-                              f"a {group} key exchange")
-            boxes[:0] = first.halves()
+        chosen: list[Box] = []
+        for box in boxes[:255]:
+            if len(self._build([*chosen, box], group).data) > limit:
+                break
+            chosen.append(box)
+        return chosen
 
     def _ask(self, offer: _Offer) -> wire.Message | None:
         def ours(data: bytes) -> bool:
@@ -209,11 +202,17 @@ class Enumeration:
 
     def run(self, first_group: int) -> None:
         open_boxes = initial_boxes(self.space)
-        group = first_group
+        group, wanted = first_group, False
         start = self.channel.sent
         try:
             while open_boxes:
-                group = self._settle(self._next_batch(open_boxes, group), group, open_boxes)
+                if not any(group in b.groups for b in open_boxes):
+                    # no box holds the group last used: guess the one with the smallest key
+                    # exchange value (a wrong guess costs one INVALID_KE_PAYLOAD round trip)
+                    group = min({g for b in open_boxes for g in b.groups}, key=ke_size)
+                    wanted = False
+                batch = self._next_batch(open_boxes, group, wanted)
+                group, wanted = self._settle(batch, group, open_boxes)
             self.result.complete = True
         except OtherVersion as exc:
             self.result.complete = True  # decided: nothing is accepted in this version
@@ -223,23 +222,34 @@ class Enumeration:
         finally:
             self.result.packets = self.channel.sent - start
 
-    def _next_batch(self, open_boxes: list[Box], group: int) -> list[Box]:
-        """The boxes to offer next: those of the KE group alone while any is open (so the
-        answer cannot be INVALID_KE_PAYLOAD), else everything still open."""
-        for at in reversed(range(len(open_boxes))):
+    def _next_batch(self, open_boxes: list[Box], group: int, wanted: bool) -> list[Box]:
+        """The boxes to offer next.  For a group the responder is known to want: that group's
+        boxes alone while any is open (so the answer cannot be INVALID_KE_PAYLOAD); for a
+        guessed group, everything still open."""
+        for at in reversed(range(len(open_boxes)) if wanted else ()):
             box = open_boxes[at]
             if group in box.groups and len(box.groups) > 1:
                 rest = tuple(g for g in box.groups if g != group)
                 open_boxes[at:at + 1] = [replace(box, groups=(group,)),
                                          replace(box, groups=rest)]
-        focused = [b for b in open_boxes if b.groups == (group,)]
-        return self._fit(focused or open_boxes, group)
+        while True:
+            pool = [b for b in open_boxes if b.groups == (group,)] or open_boxes
+            batch = self._fit(pool, group)
+            if batch:
+                return batch
+            # the first box alone is larger than a packet: halve it in place and try again
+            first = pool[0]
+            if max(len(first.encs), len(first.integs), len(first.prfs), len(first.groups)) < 2:
+                limit = self.channel.limits.max_packet
+                raise Stopped(f"--max-packet {limit} is too small for one proposal with a "
+                              f"group {group} key exchange")
+            at = open_boxes.index(first)
+            open_boxes[at:at + 1] = first.halves()
 
-    def _settle(self, batch: list[Box], group: int, open_boxes: list[Box]) -> int:
+    def _settle(self, batch: list[Box], group: int,
+                open_boxes: list[Box]) -> tuple[int, bool]:
         """One offer of ``batch``, answered with a choice, a refusal or the group the responder
-        wants; returns the KE group to offer next."""
-        if not any(group in b.groups for b in batch):
-            group = batch[0].groups[0]
+        wants; returns the KE group to offer next and whether the responder wants it."""
         offer = self._build(batch, group)
         for _ in range(3):  # the first answer, and up to two cookie round trips
             msg = self._ask(offer)
@@ -265,11 +275,11 @@ class Enumeration:
             if wanted == group or not any(wanted in b.groups for b in batch):
                 raise Stopped(f"INVALID_KE_PAYLOAD asked for group {wanted}, which the offer "
                               "does not make acceptable")
-            return wanted
+            return wanted, True
         if wire.N_NO_PROPOSAL_CHOSEN in kinds:
             for box in batch:
                 open_boxes.remove(box)
-            return group
+            return group, False
         sa = msg.first(wire.V2_SA)
         if sa is None:
             errors = [n.name for n in notifies if n.kind < 16384]
@@ -277,7 +287,7 @@ class Enumeration:
                                                           "an answer without an SA"))
         self.channel.opened()
         self._accept(msg, offer, sa, open_boxes)
-        return group
+        return group, True
 
     def _accept(self, msg: wire.Message, offer: _Offer, sa: bytes,
                 open_boxes: list[Box]) -> None:
