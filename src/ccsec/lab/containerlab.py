@@ -298,10 +298,12 @@ where it was written (no container engine there).
 ## Run it on Kubernetes with clabernetes
 
 Push the image to a registry the cluster pulls from and set that name as every node's
-`image` (or rebuild the export with `--image`), then convert and apply the same file with
-clabernetes (`clabverter` turns the topology and the bound node directories into the cluster's
-objects).  `verify.sh` reaches each node through `$CCSEC_EXEC` and `$CCSEC_NODE_PREFIX`: set
-them to the command and names that reach a node's container on your platform.
+`image` (or export again with `--image`), then hand the same topology file to clabernetes.
+Each node reads its files from a bind mount of `nodes/<node>` (relative to the topology
+file): check how your clabernetes version carries bound local files into the cluster (this
+was not tried here).  `verify.sh` reaches each node through `$CCSEC_EXEC` and
+`$CCSEC_NODE_PREFIX`: set them to the command and names that reach a node's container on your
+platform.
 
 ## What is inside
 
