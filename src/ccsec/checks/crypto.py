@@ -225,7 +225,10 @@ def _status(info: object, kind: str) -> str:
 _IKE_FINDINGS: dict[int, tuple[tuple[IkeProposal, ...], list[tuple[CheckRule, str]]]] = {}
 
 
-def _ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]:
+def ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]:
+    """(rule, what) per weak algorithm among ``props`` (one per algorithm, the first proposal
+    named): the audit's verdicts on configured proposals and ``ccsec probe``'s on accepted
+    ones."""
     hit = _IKE_FINDINGS.get(id(props))
     if hit is not None and hit[0] is props:
         return hit[1]
@@ -271,7 +274,7 @@ def _ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]
 
 
 def _ike(c: Collector, end: ImportedEnd, r: Rule) -> None:
-    for verdict, what in _ike_findings(r.ike.proposals):
+    for verdict, what in ike_findings(r.ike.proposals):
         c.add(verdict, end, r, what, "ike")
 
 

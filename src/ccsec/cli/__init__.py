@@ -27,7 +27,7 @@ app = typer.Typer(
 
 #: each module has ``register(app)``; one line per command family
 COMMAND_MODULES = ("ccsec.cli.spine", "ccsec.cli.ops", "ccsec.cli.audit", "ccsec.cli.lab",
-                   "ccsec.cli.report", "ccsec.cli.scale")
+                   "ccsec.cli.report", "ccsec.cli.scale", "ccsec.cli.probe")
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -248,6 +249,45 @@ def run(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt =
             console.print(f"  substitution: {s['change']}: {s['reason']} "
                           f"({len(s['where'])} ends/rules)", soft_wrap=True)
     _finish(doc, json_out)
+
+
+@lab_app.command()
+def export(deployment: DeploymentArg,
+           containerlab: Annotated[Path, typer.Option(
+               "--containerlab", help="directory to write the containerlab topology, the "
+               "nodes' files, verify.sh and a Dockerfile into")],
+           profile: ProfileOpt = None, hosts: HostsOpt = None, no_hosts: NoHostsOpt = False,
+           datapath: Annotated[str, typer.Option(
+               "--datapath", help="libipsec (nodes map /dev/net/tun; runs everywhere) | kernel "
+               "(the host kernel's ESP)")] = "libipsec",
+           image: Annotated[str, typer.Option(
+               "--image", help="container image of every node (build it from the exported "
+               "Dockerfile, or push it where your cluster pulls from)")] =
+           "ccsec-strongswan-lab:bookworm",
+           json_out: JsonOpt = False) -> None:
+    """Write the same lab as a containerlab topology: one container per namespace, the
+    rendered files mounted, the links, NAT nodes, and the checks as verify.sh. Runs on any
+    host with containerlab, and unchanged on Kubernetes through clabernetes."""
+    from ccsec.fileio import check_target, write_tree
+    from ccsec.lab.containerlab import TOPOLOGY_FILE
+    from ccsec.lab.containerlab import export as export_lab
+
+    _check(profile, "auto" if datapath not in ("libipsec", "kernel") else datapath)
+    if datapath not in ("libipsec", "kernel"):
+        raise typer.BadParameter("--datapath is libipsec or kernel")
+    check_target(containerlab)
+    dep = load_deployment(deployment)
+    files = export_lab(dep, profile=profile, hosts=_hosts(hosts, no_hosts),
+                       datapath="kernel" if datapath == "kernel" else "libipsec", image=image,
+                       base=_base(deployment))
+    out = write_tree(containerlab, files)
+    index = json.loads(files["index.json"].text)
+    if json_out:
+        print_json({"out": str(out), **index})
+        return
+    console.print(f"containerlab topology written: {out / TOPOLOGY_FILE} "
+                  f"({len(index['nodes'])} nodes, {len(index['checks'])} checks); "
+                  f"see {out / 'README.md'}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
