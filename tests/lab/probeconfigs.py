@@ -86,11 +86,6 @@ class Config:
     version: int
     proposals: tuple[str, ...]
     accepted: frozenset[IkeProposal]
-    #: every proposal is one where the audit's reading of strongSwan
-    #: (:func:`ccsec.formats.strongswan.proposals.ike_list`) names the same combinations: it
-    #: pairs a classic proposal's derived PRFs with their own integrity algorithm only, where
-    #: charon accepts every derived PRF with every integrity algorithm
-    audit_agrees: bool = True
 
 
 def _pick(rng: random.Random, pool: tuple[T, ...], most: int) -> list[T]:
@@ -105,7 +100,6 @@ def v2_config(rng: random.Random, p: Pools, most: int = 3) -> Config:
     """1–2 IKEv2 proposals, each AEAD or classic, 1–``most`` algorithms of each kind."""
     words: list[str] = []
     accepted: set[IkeProposal] = set()
-    agrees = True
     for _ in range(rng.randint(1, 2)):
         groups = _pick(rng, p.groups, most)
         if p.v2_aead and rng.random() < 0.4:
@@ -127,8 +121,7 @@ def v2_config(rng: random.Random, p: Pools, most: int = 3) -> Config:
                               + [_word(g) for g in groups]))
         accepted |= {IkeProposal(encryption=e, integrity=i, prf=x, group=g)
                      for e in encs for i in integs for x in prfs for g in groups}
-        agrees = agrees and (explicit or len(prfs) == 1)
-    return Config(2, tuple(words), frozenset(accepted), agrees)
+    return Config(2, tuple(words), frozenset(accepted))
 
 
 def v1_config(rng: random.Random, p: Pools, most: int = 3) -> Config:
