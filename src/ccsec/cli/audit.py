@@ -13,9 +13,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ccsec.cli.common import console, import_notes, load_deployment, print_json, stages
+from ccsec.cli.common import (
+    STATE,
+    console,
+    import_notes,
+    load_deployment,
+    print_json,
+    stages,
+)
+from ccsec.cli.complete import (
+    SEVERITIES,
+    complete_audit_format,
+    complete_family,
+    complete_profile,
+    complete_rule_id,
+    complete_severity,
+)
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
+from ccsec.findings.model import Severity
 
 
 class OutFormat(StrEnum):
@@ -24,18 +40,23 @@ class OutFormat(StrEnum):
     sarif = "sarif"
 
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-
-
-def _severity(value: str | None):
-    from ccsec.findings.model import Severity
-
+def _severity(value: str | None) -> Severity | None:
     if value is None:
         return None
     try:
         return Severity(value.lower())
     except ValueError:
-        raise typer.BadParameter(f"use one of: {', '.join(SEVERITIES)}") from None
+        raise typer.BadParameter(f"unknown severity '{value}'; use one of: "
+                                 f"{', '.join(SEVERITIES)}", param_hint="'--fail-on'") from None
+
+
+def _out_format(value: str) -> OutFormat:
+    try:
+        return OutFormat(value.lower())
+    except ValueError:
+        raise typer.BadParameter(f"unknown output format '{value}'; use one of: "
+                                 f"{', '.join(f.value for f in OutFormat)}",
+                                 param_hint="'--format'") from None
 
 
 def _deployment(path: str | None) -> tuple[Deployment | None, str | None]:
@@ -48,17 +69,22 @@ def audit(
     deployment: Annotated[str | None, typer.Argument(
         help="deployment YAML (optional): adds coverage of every path and NAT facts")] = None,
     configs: Annotated[Path | None, typer.Option(
-        "--configs", help="directory (or file) of configurations: IOS, swanctl.conf, "
-        "ipsec.conf+ipsec.secrets, netsh, PowerShell, CUCM sheets, collector JSON")] = None,
-    fmt: Annotated[OutFormat, typer.Option("--format", help="text | json | sarif")] =
-    OutFormat.text,
+        "--configs", metavar="DIR", help="directory (or file) of configurations: IOS, "
+        "swanctl.conf, ipsec.conf+ipsec.secrets, netsh, PowerShell, CUCM sheets, collector "
+        "JSON")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
+                                     autocompletion=complete_audit_format,
+                                     help="text | json | sarif")] = "text",
     fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help=f"exit 1 when a finding is at or above: {', '.join(SEVERITIES)}")] =
-    None,
+        "--fail-on", metavar="SEVERITY", autocompletion=complete_severity,
+        help=f"exit 1 when a finding is at or above: {', '.join(SEVERITIES)}")] = None,
     waivers: Annotated[Path | None, typer.Option(
-        "--waivers", help="YAML file of accepted findings (rule, subject, reason, expires)")] =
-    None,
+        "--waivers", metavar="FILE",
+        help="YAML file of accepted findings (rule, subject, reason, expires)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
+    no_group: Annotated[bool, typer.Option(
+        "--no-group", help="text: one row per finding instead of one per rule and cause")] =
+    False,
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
@@ -68,37 +94,42 @@ def audit(
     from ccsec.report.audit import print_audit
 
     threshold = _severity(fail_on)
+    out_format = OutFormat.json if json_out else _out_format(fmt)
     if configs is None:
         raise UserError(Problem("no configurations given", field="--configs",
                                 fix="ccsec audit [DEPLOYMENT] --configs DIR"))
-    if json_out:
-        fmt = OutFormat.json
     dep, dep_file = _deployment(deployment)
     with stages(f"reading configurations in {configs}") as step:
         result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
                      on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"))
     import_notes(result.context.ends, result.skipped)
-    if fmt is OutFormat.json:
+    if out_format is OutFormat.json:
         print_json(result.to_json())
-    elif fmt is OutFormat.sarif:
+    elif out_format is OutFormat.sarif:
         root = configs if configs.is_dir() else configs.parent
         log = sarif(result.findings, fallback_file=dep_file or str(configs),
                     category="ccsec-audit", root=root.resolve())
         print_json(log)
     else:
-        print_audit(result, console, str(configs))
+        print_audit(result, console, str(configs), group=not no_group, wide=STATE.wide)
     raise typer.Exit(exit_code(result.findings, threshold))
 
 
 def rules(
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
-    family: Annotated[str | None, typer.Option("--family", help="only this family")] = None,
+    family: Annotated[str | None, typer.Option("--family", metavar="FAMILY",
+                                               autocompletion=complete_family,
+                                               help="only this family")] = None,
 ) -> None:
     """The rule catalog: every check ccsec runs, with severity and sources."""
     from ccsec.findings.families import load_all
     from ccsec.findings.model import CATALOG
 
     load_all()
+    families = sorted({r.family for r in CATALOG.all()})
+    if family is not None and family not in families:
+        raise typer.BadParameter(f"unknown family '{family}'; use one of: {', '.join(families)}",
+                                 param_hint="'--family'")
     found = [r for r in CATALOG.all() if family is None or r.family == family]
     if json_out:
         print_json([r.to_json() for r in found])
@@ -111,7 +142,9 @@ def rules(
     console.print(table)
 
 
-def explain(rule_id: Annotated[str, typer.Argument(help="rule id, e.g. IPSEC-DH-002")],
+def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE",
+                                                   autocompletion=complete_rule_id,
+                                                   help="rule id, e.g. IPSEC-DH-002")],
             json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One rule in full: why it matters, how to fix it, where it comes from."""
     from ccsec.findings.families import load_all
@@ -135,21 +168,28 @@ def explain(rule_id: Annotated[str, typer.Argument(help="rule id, e.g. IPSEC-DH-
 
 def diff(
     deployment: Annotated[str, typer.Argument(help="deployment YAML (or 'demo')")],
-    configs: Annotated[Path, typer.Option("--configs", help="directory of running configs")],
-    profile: Annotated[str | None, typer.Option("--profile", help="override the profile")] =
-    None,
+    configs: Annotated[Path, typer.Option("--configs", metavar="DIR",
+                                          help="directory of running configs")],
+    profile: Annotated[str | None, typer.Option("--profile", metavar="PROFILE",
+                                                autocompletion=complete_profile,
+                                                help="override the profile")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Planned vs running, per device; for IOS the remediation commands (hier_config)."""
+    """Planned vs running, per device; for IOS the remediation commands (hier_config).
+    Exit 1 when any device drifts from its plan."""
     from ccsec.audit.drift import drift
     from ccsec.audit.inventory import load_directory
+    from ccsec.audit.pipeline import nothing_recognised
 
     dep = load_deployment(deployment)
     inv = load_directory(configs, dep)
+    if not inv.ends:
+        raise UserError(nothing_recognised(configs, inv))
     reports = drift(dep, inv.ends, profile, configs)
+    code = 0 if all(r.in_sync for r in reports) else 1
     if json_out:
         print_json({"devices": [r.to_json() for r in reports]})
-        return
+        raise typer.Exit(code)
     for r in reports:
         state = "[green]in sync[/]" if r.in_sync else "[red]drift[/]"
         console.print(f"[bold]{r.device}[/] ({r.format or 'no config found'}) {state}")
@@ -159,6 +199,7 @@ def diff(
             console.print("  remediation (review before applying; keys shown as <redacted>):",
                           markup=False)
             console.print("\n".join("    " + line for line in r.remediation), markup=False)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -46,10 +46,21 @@ _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
 #: alone would keep bold and underline)
 _SYSTEM: Literal["auto"] | None = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
-console = Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+class _Console(Console):
+    """A rich console whose reader may go away (``ccsec audit … | head``): rich's default
+    exits 1 — the code for "findings" — so the broken pipe goes to the CLI's exit-code
+    contract instead (quiet, 141)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+#: emoji off: ``file.cfg:100:`` in a parser note must not become a picture
+console = _Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM, emoji=False,
                   width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
-              width=_width(sys.stderr))
+err = _Console(stderr=True, highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+              emoji=False, width=_width(sys.stderr))
 
 
 @dataclass
@@ -58,19 +69,30 @@ class CliState:
 
     quiet: bool = False
     verbose: bool = False
+    #: tables keep every column (``--wide``) instead of leaving out what does not fit
+    wide: bool = False
+    #: deployment warnings are errors (``--strict``)
+    strict: bool = False
 
 
 #: the shared context every command reads (the root callback also puts it in ``ctx.obj``)
 STATE = CliState()
 
 
-def configure(quiet: bool = False, verbose: bool = False) -> CliState:
+def configure(quiet: bool = False, verbose: bool = False, *, wide: bool = False,
+              strict: bool = False) -> CliState:
     """Set verbosity for this invocation and re-read NO_COLOR (the CLI runs in-process in
     tests and tools, so the environment may have changed since import)."""
     STATE.quiet, STATE.verbose = quiet, verbose and not quiet
+    STATE.wide, STATE.strict = wide, strict
     no_color = bool(os.environ.get("NO_COLOR"))
-    for c in (console, err):
+    for c, stream in ((console, sys.stdout), (err, sys.stderr)):
         c.no_color = no_color
+        c.quiet = False  # a broken pipe earlier in this process silenced it
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else _width(stream)
+        if width is not None:
+            c.width = width
     return STATE
 
 
@@ -131,6 +153,7 @@ PROOF_HELP = (
 def print_json(obj: Any) -> None:
     """JSON on stdout, nothing else (safe to pipe)."""
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()  # a closed pipe shows here, inside the exit-code contract
 
 
 def load_deployment(path: str) -> Deployment:

@@ -58,6 +58,8 @@ class Row:
     default: bool = True
     #: a default that is skipped, with the reason, when it cannot express a policy
     best_effort: bool = False
+    #: what to do when the format cannot express an end's policy (shown once, with the reason)
+    when_refused: str = ""
     #: ccsec writes it (a :class:`Format`); otherwise import only (a :class:`Reader`)
     renders: bool = True
     #: the platform a file of this format implies when it does not say
@@ -72,6 +74,8 @@ ROWS: tuple[Row, ...] = (
         sniff=Sniff(50, re.compile(r"(?i)\bNew-NetIPsec(Rule|MainModeCryptoSet|"
                                    r"QuickModeCryptoSet|Phase1AuthSet)\b"))),
     Row("windows-netsh", "ccsec.formats.windows.netsh", ("windows",), best_effort=True,
+        when_refused="netsh ipsec static knows only IKEv1 with 3DES/SHA-1 and DH 1, 2, 14: "
+        "render it with --profile legacy, or deploy the windows-powershell file instead",
         implies="windows",
         sniff=Sniff(60, re.compile(r"(?im)^\s*(?:netsh\s+)?(?:ipsec\s+static\s+)?(?:add|set)\s+"
                                    r"(?:policy|filterlist|filteraction|filter|rule)\s+\w+=|"
@@ -139,12 +143,22 @@ def get(name: str) -> Format:
 
 
 def defaults_for(platform: str | None) -> tuple[str, ...]:
-    """The formats an end of ``platform`` gets when the user names none."""
+    """The formats an end of ``platform`` gets when the user names none (``--format all``)."""
     return tuple(r.name for r in ROWS if r.renders and r.default and platform in r.platforms)
+
+
+def for_platform(name: str, platform: str | None) -> bool:
+    """Whether format ``name`` is one of ``platform``'s (``--format`` selects only those)."""
+    return platform in BY_NAME[name].platforms
 
 
 def best_effort(name: str) -> bool:
     return BY_NAME[name].best_effort
+
+
+def when_refused(name: str) -> str:
+    """What to do when format ``name`` cannot express a policy ("" when nothing general)."""
+    return BY_NAME[name].when_refused
 
 
 def implied_platform(name: str) -> str:
