@@ -158,10 +158,18 @@ def print_json(obj: Any) -> None:
 
 def load_deployment(path: str) -> Deployment:
     """A deployment file, validated with the path catalog's rules; ``demo`` is the bundled
-    example."""
+    example.  Its warnings (valid, but most often a mistake) go to stderr — unless
+    ``--quiet`` — or, with ``--strict``, are errors (exit 2)."""
     from ccsec.paths import load_deployment as load_checked
+    from ccsec.paths import warnings_of
 
-    return load_checked(path)
+    with stages(f"reading {path}"):
+        dep = load_checked(path, strict=STATE.strict)
+        if STATE.quiet or STATE.strict:
+            return dep
+        for problem in warnings_of(dep, path):
+            err.print(f"ccsec: warning: {problem}", markup=False, soft_wrap=not err.is_terminal)
+    return dep
 
 
 def import_notes(ends: Iterable[ImportedEnd], skipped: Iterable[Skipped]) -> None:
