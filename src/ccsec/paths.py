@@ -131,8 +131,9 @@ def _candidates(dep: Deployment) -> list[tuple[int, Host, Network, Host, Network
             if a.private and b.private:
                 out.append((7, a, "private", b, "private"))
     clusters = cucm_clusters(dep)
+    by_site = clusters_by_site(clusters)
     out += [(8, p, "public", c, "public") for p in pgs
-            for name in pg_clusters(dep, p, clusters) for c in clusters[name]]
+            for name in pg_clusters(p, clusters, by_site) for c in clusters[name]]
     return out
 
 
@@ -151,12 +152,22 @@ def cucm_clusters(dep: Deployment) -> dict[str, list[Host]]:
     return clusters
 
 
-def pg_clusters(dep: Deployment, pg: Host, clusters: dict[str, list[Host]]) -> list[str]:
+def clusters_by_site(clusters: dict[str, list[Host]]) -> dict[str, list[str]]:
+    """Site → the clusters with a node there, in cluster order."""
+    out: dict[str, list[str]] = {}
+    for name, nodes in clusters.items():
+        for site in dict.fromkeys(n.site for n in nodes):
+            out.setdefault(site, []).append(name)
+    return out
+
+
+def pg_clusters(pg: Host, clusters: dict[str, list[Host]],
+                by_site: dict[str, list[str]]) -> list[str]:
     """The clusters a PG talks to (catalog path 8 goes to every node of each): the one it
     names with ``cluster:``, else every cluster with a node in the PG's own site."""
     if pg.cluster is not None:
         return [pg.cluster] if pg.cluster in clusters else []
-    return [name for name, nodes in clusters.items() if any(n.site == pg.site for n in nodes)]
+    return by_site.get(pg.site, [])
 
 
 def _address(h: Host, network: Network) -> IPv4Address:
@@ -360,9 +371,10 @@ def catalog_warnings(dep: Deployment) -> Iterator[Issue]:
     Communications Manager cluster while the deployment has one, a private network on one
     side of a pair only.  Warnings: a user may mean them (``--strict`` makes them errors)."""
     clusters = cucm_clusters(dep)
+    by_site = clusters_by_site(clusters)
     for i, h in enumerate(dep.hosts):
         if clusters and h.has(Role.PG) and h.cluster is None and \
-                not pg_clusters(dep, h, clusters):
+                not pg_clusters(h, clusters, by_site):
             named = sorted(c for c in clusters if not c.startswith("site:"))
             yield Issue(("hosts", i, "roles"),
                         f"PG {h.name} gets no path to Communications Manager (catalog 8): no "
