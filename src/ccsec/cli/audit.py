@@ -142,18 +142,33 @@ def rules(
     console.print(table)
 
 
-def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE",
-                                                   autocompletion=complete_rule_id,
-                                                   help="rule id, e.g. IPSEC-DH-002")],
+def explain(rule_id: Annotated[str | None, typer.Argument(
+                metavar="RULE", autocompletion=complete_rule_id,
+                help="rule id, e.g. IPSEC-DH-002 (none: what the evidence markers mean)")] = None,
             json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """One rule in full: why it matters, how to fix it, where it comes from."""
+    """One rule in full: why it matters, how to fix it, where it comes from, and what the
+    evidence markers ([U], [D], [O], [V], [P], [S]) in its text mean."""
     from ccsec.findings.families import load_all
     from ccsec.findings.model import CATALOG
+    from ccsec.findings.sources import MARKERS
 
+    if rule_id is None:
+        if json_out:
+            print_json({"markers": MARKERS})
+            return
+        console.print("Evidence markers in rule texts, findings and rendered files:",
+                      markup=False)
+        for mark, meaning in MARKERS.items():
+            console.print(f"  {mark}  {meaning}", markup=False)
+        console.print("One rule in full: ccsec explain RULE (the ids: ccsec rules)",
+                      markup=False)
+        return
     load_all()
     r = CATALOG.get(rule_id)
+    text = " ".join((r.title, r.rationale, r.fix, r.unverified, *r.citations))
+    used = {m: meaning for m, meaning in MARKERS.items() if m in text}
     if json_out:
-        print_json(r.to_json())
+        print_json({**r.to_json(), "markers": used})
         return
     console.print(f"[bold]{r.id}[/] — {r.title}", markup=True)
     console.print(f"severity: {r.severity.value}    family: {r.family}", markup=False)
@@ -161,9 +176,13 @@ def explain(rule_id: Annotated[str, typer.Argument(metavar="RULE",
     console.print(f"\nfix: {r.fix}", markup=False)
     console.print("\nsources:", markup=False)
     for c in r.citations:
-        console.print(f"  - {c}", markup=False)
+        console.print(f"  - {c}", markup=False, soft_wrap=True)
     if r.unverified:
         console.print(f"\nunverified: {r.unverified}", markup=False)
+    if used:
+        console.print("\nmarkers:", markup=False)
+        for mark, meaning in used.items():
+            console.print(f"  {mark}  {meaning}", markup=False)
 
 
 def diff(
