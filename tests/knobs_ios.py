@@ -1,4 +1,4 @@
-"""What the IOS site-tunnel format carries exactly (ccsec.formats.ios.render says what it loses).
+"""What the IOS site-tunnel format carries exactly (ccsec.formats.ios.losses says what it loses).
 
 Tunnel mode only, IKEv1 (main mode) and IKEv2, certificates or PSKs, the IOS algorithm words
 (§2.2, §5.1–5.4) including AH and GMAC transform sets, up to 6 transform sets, the IOS ranges for

@@ -39,6 +39,7 @@ from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
 from conftest import EXAMPLES, lab_context
 from modeldiff import assert_same
+from test_roundtrip import changed_fields
 
 DATA = Path(__file__).parent / "data" / "ios"
 CTX = RenderContext()
@@ -521,6 +522,8 @@ REFUSALS = [
      {"auth": (Auth(method="psk", psk=literal("<psk>-is-not-a-placeholder")),)}),
     ({"auth": (Auth(method="certificate", ca="CN=Wurzel-CA, O=Bäckerei"),)}, "printable ASCII",
      {"auth": (Auth(method="certificate", ca="CN=Wurzel-CA, O=Baeckerei"),)}),
+    ({"peer_id": Identity(kind="fqdn", value="gw?.example")}, "help request",
+     {"peer_id": Identity(kind="fqdn", value="gw.example")}),
     ({"local_id": Identity(kind="dn", value="CN=gw")}, "needs certificate",
      {"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT}),
     ({"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT, "ike": V1},
@@ -572,6 +575,45 @@ def test_each_refusal_fires_and_its_near_miss_renders(bad: dict, reason: str,
 def test_end_level_refusals(change: dict, reason: str) -> None:
     assert FORMAT.unsupported(_end()) == []
     assert any(reason in r for r in FORMAT.unsupported(_end().model_copy(update=change)))
+
+
+def test_every_row_of_the_support_tables_fires_on_some_case() -> None:
+    """No dead row: each refusal of the tables is met by a case above (rows per item — a
+    proposal, a filter, an identity, a key — are checked by the reason fragments there)."""
+    rules = [_rule(**bad) for bad, _, _ in REFUSALS]
+    ends = [_end().model_copy(update=change) for change in (
+        {"rules": ()}, {"wan_interface": None}, {"lan_interface": "Gi 0/1"},
+        {"rules": (_rule(), _rule())})]
+    fired = set().union(*(FORMAT.fired(e) for e in (*ends, _end(*rules))))
+    assert set(FORMAT.row_ids()) - fired == set()
+
+
+def test_messages_about_one_item_stay_together() -> None:
+    """Per proposal (the first problem only) and per filter, in the rule's own order."""
+    ike = V1.model_copy(update={"proposals": (ODD_PRF, GCM_IKE)})
+    one_way = Filter(local=IPv4Network("10.1.0.0/16"), remote=IPv4Network("10.2.0.0/16"),
+                     mirrored=False, protocol=0)
+    end = _end(_rule(ike=ike, filters=(one_way, TCP.model_copy(update={"protocol": 47}))))
+    assert FORMAT.unsupported(end) == [
+        f"rule t1: IKEv1 on IOS derives the PRF from the hash ({ODD_PRF.label()})",
+        f"rule t1: IKEv1 has no AEAD cipher ({GCM_IKE.label()})",
+        "rule t1: filter 10.1.0.0/16->10.2.0.0/16 is one-way; IOS crypto ACLs and tunnel "
+        "selectors are mirrored",
+        "rule t1: filter 10.1.0.0/16->10.2.0.0/16: IOS reads protocol 0 as 'ip' (any)",
+        "rule t1: filter 10.1.0.0/16->10.2.0.0/16: a port needs TCP or UDP in an ACL",
+    ]
+
+
+def test_a_repeated_rule_name_is_said_just_before_that_rule_s_own_problems() -> None:
+    """The name clash needs the whole end but belongs to the second rule: it comes after the
+    end's problems and the first rule's, before the second rule's own."""
+    end = _end(_rule(enabled=False), _rule(dpd_s=9), wan_interface="Gi 0/0")
+    assert FORMAT.unsupported(end) == [
+        "wan_interface 'Gi 0/0' is not an IOS interface name",
+        "rule t1: a disabled rule has no IOS form",
+        "rule t1: two rules share this name (IOS object names clash)",
+        "rule t1: DPD interval 9s is outside IOS's 10-3600",
+    ]
 
 
 def test_kerberos_end_of_the_demo_is_refused_not_substituted(demo_ps) -> None:
@@ -666,6 +708,27 @@ def test_project_documents_device_wide_ike() -> None:
     assert pa.local_id == Identity(kind="address", value="198.51.100.1")  # IKEv1 default
     assert pd.local_id is None  # IKEv2 sends no identity ccsec did not configure
     assert not pa.initiate
+
+
+def test_project_changes_exactly_the_declared_fields_when_each_is_lost() -> None:
+    """One gateway that loses every field of the loss table, and nothing else."""
+    p1 = IkeProposal(encryption=Encr.AES128, integrity=Integ.SHA256, group=14)
+    a = _rule(name="a", ike=Ike(version=1, proposals=(p1,), lifetime_s=3600),
+              auth=(Auth(method="psk", psk=literal("Example-Key-0123"), ca="CN=Root"),),
+              initiate=True, connection_type="lan", nat_keepalive_s=30)
+    b = _rule(name="b", ike=V1, nat_keepalive_s=60, nat_traversal=False,
+              peer_id=Identity(kind="address", value="203.0.113.7"),
+              local_id=Identity(kind="address", value="198.51.100.1"))
+    end = _end(a, b, default_response_rule=True)
+    projected = FORMAT.project(end, CTX)
+    assert changed_fields(end, projected) == {loss.field for loss in FORMAT.LOSSES}
+    pa, pb = projected.rules
+    assert pa.ike.proposals == pb.ike.proposals == (p1, *V1.proposals)
+    assert pa.ike.lifetime_s == pb.ike.lifetime_s == 3600
+    assert pa.nat_keepalive_s == pb.nat_keepalive_s == 30
+    assert not pa.nat_traversal and not pa.initiate and pa.connection_type == "all"
+    assert pa.auth[0].ca is None and projected.lan_interface is None
+    assert_same(FORMAT.parse(FORMAT.render(end, CTX)).policies, [projected])
 
 
 # --------------------------------------------------------------------------- robustness

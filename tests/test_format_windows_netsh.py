@@ -501,6 +501,40 @@ def test_each_refusal_fires_and_its_near_miss_does_not(fragment: str, refused: E
     assert_same(parsed.policies, [FORMAT.project(fine, CTX)])
 
 
+def test_every_row_of_the_support_tables_has_a_case() -> None:
+    """Each row, item rows included, fires on a case above (or on a description that breaks
+    out of its quotes): a row added without a case fails here."""
+    ids = FORMAT.row_ids()
+    assert len(set(ids)) == len(ids), "row ids name one row each"
+    ends = [refused for _fragment, refused, _fine in REFUSALS]
+    ends += [end(rule(description=INJECTIONS[0])), end(rule(), description=INJECTIONS[0])]
+    assert set().union(*(FORMAT.fired(e) for e in ends)) == set(ids)
+
+
+def test_reasons_read_rule_by_rule_and_proposal_by_proposal() -> None:
+    """The order users read: the policy's rows; per rule a clashing name, then its own reasons,
+    each proposal's in turn; PFS groups the policy-wide main mode cannot serve last."""
+    aes_sha256 = IkeProposal(encryption=Encr.AES128, integrity=Integ.SHA256, group=2)
+    des_md5_19 = IkeProposal(encryption=Encr.DES, integrity=Integ.MD5, group=19)
+    e = end(rule("path-1", ike=_ike(proposals=(aes_sha256, des_md5_19))),
+            rule("PATH-1", pfs_group=2, nat_traversal=False), description='say "hi"')
+    assert FORMAT.unsupported(e) == [
+        "policy CC-IPSEC: the description contains a double quote (netsh has no escape for it) "
+        "— remove it from the description",
+        "rule path-1: IKE encryption aes128 (aes128-sha256-modp1024) is not in netsh's "
+        "mmsecmethods grammar (DES or 3DES only)",
+        "rule path-1: IKE integrity sha256 (aes128-sha256-modp1024) is not in netsh's "
+        "mmsecmethods grammar (MD5 or SHA1 only)",
+        "rule path-1: DH group 19 (des-md5-ecp256) is not one of netsh's groups 1, 2, 14 "
+        "(netsh 3 = IANA 14)",
+        "rule PATH-1: netsh names are case-insensitive and rule path-1 already uses this name "
+        "— rename one of them",
+        "rule PATH-1: netsh has no per-rule switch to turn NAT traversal off",
+        "rule PATH-1: PFS group 2 differs from the policy's main-mode group(s) 2, 19 (netsh "
+        "qmpfs=yes reuses the main-mode group) — use the main-mode group for PFS or no PFS",
+    ]
+
+
 # ------------------------------------------------------------------ hand-written scripts
 
 PUSHD = """\

@@ -475,6 +475,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("volume", {"lifetime_kb": 20479}, {"lifetime_kb": 20480}, "20479 KB"),
     ("cert-without-ca", {"auth": (Auth(method="certificate"),)}, {"auth": CA},
      "needs the root CA's name"),
+    ("ca-surrogate", {"auth": (Auth(method="certificate", ca="CN=a\ud800"),)},
+     {"auth": (Auth(method="certificate", ca="CN=a\u2019b ü"),)}, "unpaired surrogate U+D800"),
     ("psk-line-break", {"auth": (Auth(method="psk", psk=literal("a\nb")),)},
      {"auth": (Auth(method="psk", psk=literal("a'b\u2019 $c")),)}, "control character"),
     ("psk-empty", {"auth": (Auth(method="psk", psk=literal("")),)}, {}, "it is empty"),
@@ -517,22 +519,66 @@ def test_each_refusal_fires_and_its_near_miss_does_not(bad: dict[str, Any],
     roundtrip(ok)
 
 
+TDES_SHA1_2 = IkeProposal(encryption=Encr.TDES, integrity=Integ.SHA1, group=2)
+DUPLICATE = make_end(make_rule(name="App"), make_rule(name="app", local_address=PEER,
+                                                      peer_address=HOST))
+SNEAKED_OWNER = make_end().model_copy(update={"owner": "a\nb"})  # model_copy skips validation
+MAIN_MODE_CLASH = make_end(make_rule(), make_rule(
+    name="app-db-2", ike=Ike(version=1, proposals=(TDES_SHA1_2,))))
+
+
 def test_policy_level_refusals() -> None:
-    dup = make_end(make_rule(name="App"), make_rule(name="app", local_address=PEER,
-                                                    peer_address=HOST))
-    assert any("case-insensitive" in r for r in FORMAT.unsupported(dup))
+    assert any("case-insensitive" in r for r in FORMAT.unsupported(DUPLICATE))
     assert FORMAT.unsupported(make_end(make_rule(name="app"), make_rule(
         name="app2", local_address=PEER, peer_address=HOST))) == []
     with pytest.raises(ValueError):  # the model refuses it; the format refuses it too
         make_end(owner="a\nb")
-    sneaked = make_end().model_copy(update={"owner": "a\nb"})  # model_copy skips validation
-    assert any("header comment" in r for r in FORMAT.unsupported(sneaked))
+    assert any("header comment" in r for r in FORMAT.unsupported(SNEAKED_OWNER))
     assert FORMAT.unsupported(make_end(owner="a-b")) == []
-    other_ike = Ike(version=1, proposals=(
-        IkeProposal(encryption=Encr.TDES, integrity=Integ.SHA1, group=2),))
-    clash = make_end(make_rule(), make_rule(name="app-db-2", ike=other_ike))
-    assert any("one main mode per address pair" in r for r in FORMAT.unsupported(clash))
+    assert any("one main mode per address pair" in r
+               for r in FORMAT.unsupported(MAIN_MODE_CLASH))
     roundtrip(make_end(make_rule(), make_rule(name="app-db-2")))  # same settings: fine
+
+
+def test_every_row_of_the_support_tables_has_a_case() -> None:
+    """Each row, item rows included, fires on a case above: a row added without a case (or a
+    case that stopped firing) fails here."""
+    ids = FORMAT.row_ids()
+    assert len(set(ids)) == len(ids), "row ids name one row each"
+    ends = [make_end(make_rule(**bad)) for _id, bad, _near, _words in CASES]
+    ends += [DUPLICATE, SNEAKED_OWNER, MAIN_MODE_CLASH]
+    assert set().union(*(FORMAT.fired(e) for e in ends)) == set(ids)
+
+
+def test_reasons_read_rule_by_rule_and_proposal_by_proposal() -> None:
+    """The order users read: the end's rows; per rule a clashing name, then its own reasons,
+    each proposal's in turn; conflicts between rules last."""
+    md5_21 = IkeProposal(encryption=Encr.AES128CTR, integrity=Integ.MD5, group=21)
+    sha512_5 = IkeProposal(encryption=Encr.AES256, integrity=Integ.SHA512, group=5)
+    first = make_rule(name="App", ike=Ike(version=1, proposals=(md5_21, sha512_5)))
+    second = make_rule(name="app", pfs_group=5, nat_traversal=False)
+    end = make_end(first, second).model_copy(update={"platform": "win\tdows"})
+    assert FORMAT.unsupported(end) == [
+        "policy ccsec-app1: the platform name contains a control character, which would end "
+        "the script's header comment",
+        "rule App: IKE encryption aes128ctr (aes128ctr-md5-ecp521) is not a "
+        "New-NetIPsecMainModeCryptoProposal -Encryption value",
+        "rule App: DH group 21 (aes128ctr-md5-ecp521) is not a -KeyExchange value (DH1, DH2, "
+        "DH14, DH19, DH20, DH24)",
+        "rule App: IKE integrity sha512 (aes256-sha512-modp1536) is not a -Hash value (MD5, "
+        "SHA1, SHA256, SHA384)",
+        "rule App: DH group 5 (aes256-sha512-modp1536) is not a -KeyExchange value (DH1, DH2, "
+        "DH14, DH19, DH20, DH24)",
+        "rule app: Windows object names are case-insensitive and rule App already uses this "
+        "name — rename one of them",
+        "rule app: PFS group 5 is not a -PerfectForwardSecrecyGroup value (DH1, DH2, DH14, "
+        "DH19, DH20, DH24)",
+        "rule app: Windows has no per-rule switch to turn NAT traversal off "
+        "(Set-NetFirewallSetting -AllowIPsecThroughNAT is machine-wide)",
+        "rule app: it shares IKE addresses 10.10.20.15 -> 10.20.30.40 with rule App but not its "
+        "main-mode settings (proposals, lifetime, authentication) — Windows negotiates one "
+        "main mode per address pair",
+    ]
 
 
 # ------------------------------------------------------------------------------- secrets

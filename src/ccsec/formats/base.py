@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
@@ -27,6 +27,7 @@ from ccsec.policy import Auth, EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
+T = TypeVar("T")
 #: the facts of a file whose format tells nothing beyond its policy (shared: facts are frozen)
 NO_FACTS = DeviceFacts()
 
@@ -83,15 +84,6 @@ class RenderContext:
         return self.resolver.resolve(secret)
 
 
-def host_projection(end: EndPolicy, rules: Iterable[Rule], **losses: object) -> EndPolicy:
-    """``end`` with ``rules`` as a host format reads it back: the gateway-only fields (WAN/LAN
-    interface, tunnel style, source NAT) are never written, so they come back empty; a format
-    adds its own further ``losses`` (e.g. ``default_response_rule=False``)."""
-    return end.model_copy(update={"rules": tuple(rules), "wan_interface": None,
-                                  "lan_interface": None, "tunnel_style": None,
-                                  "source_nat": False, **losses})
-
-
 # ---------------------------------------------------------------- support and loss tables
 
 #: substitutions of one refusal: ``{rule}`` is always there; a row adds its own (``{value}``…)
@@ -131,9 +123,79 @@ def when(test: Callable[[Rule], bool]) -> Callable[[Rule], Iterable[Subst]]:
     return lambda rule: [{}] if test(rule) else []
 
 
-def each(items: Callable[[Rule], Iterable[Subst]]) -> Callable[[Rule], Iterable[Subst]]:
-    """A refusal that fires once per item (a proposal, a filter…); for readability in tables."""
-    return items
+@dataclass(frozen=True)
+class ItemRefusal(Generic[T]):
+    """A row checked on one item of a rule (an IKE or ESP proposal, a filter, an identity, an
+    authentication method, a key).  ``find(rule, item)`` yields one substitution dict per
+    occurrence; ``reason`` is formatted with it, the item's own substitutions (its group's
+    ``label``), ``{rule}`` ("rule <name>") and ``{name}``."""
+
+    id: str
+    find: Callable[[Rule, T], Iterable[Subst]]
+    reason: str
+
+    def messages(self, rule: Rule, item: T, label: Subst | None = None) -> list[str]:
+        return [self.reason.format(rule=f"rule {rule.name}", name=rule.name,
+                                   **{**(label or {}), **s})
+                for s in self.find(rule, item)]
+
+
+def item_when(test: Callable[[Rule, T], bool]) -> Callable[[Rule, T], Iterable[Subst]]:
+    """A yes/no item row: one occurrence when ``test(rule, item)`` holds."""
+    return lambda rule, item: [{}] if test(rule, item) else []
+
+
+@dataclass(frozen=True)
+class ItemGroup(Refusal):
+    """A rule row whose occurrences are its item rows' messages, item by item, so that the
+    reasons about one proposal (filter, identity…) stay together in the order the platform's
+    own grammar takes them.  With ``first`` only the first item row that fires counts for an
+    item (its problems exclude each other).  ``rows`` and ``items`` stay readable: a test can
+    ask which rows a table has and which of them fire."""
+
+    rows: tuple[ItemRefusal[Any], ...] = field(kw_only=True)
+    items: Callable[[Rule], Iterable[Any]] = field(kw_only=True)
+    label: Callable[[Any], Subst] | None = field(default=None, kw_only=True)
+    first: bool = field(default=False, kw_only=True)
+
+    def occurrences(self, rule: Rule) -> Iterator[tuple[str, str]]:
+        """(item row id, message) for every item of ``rule`` in turn."""
+        for item in self.items(rule):
+            label = self.label(item) if self.label else None
+            for row in self.rows:
+                found = row.messages(rule, item, label)
+                yield from ((row.id, m) for m in found)
+                if self.first and found:
+                    break
+
+
+def each(id: str, items: Callable[[Rule], Iterable[T]], rows: tuple[ItemRefusal[T], ...], *,
+         reason: str = "{message}", label: Callable[[T], Subst] | None = None,
+         first: bool = False) -> ItemGroup:
+    """The rows checked on every item of ``items(rule)`` in turn, as one rule row; ``reason``
+    wraps each item message (``{message}``, with ``{rule}``/``{name}``)."""
+
+    def find(rule: Rule) -> Iterator[Subst]:
+        return ({"message": m} for _, m in group.occurrences(rule))
+
+    group = ItemGroup(id, find, reason, rows=rows, items=items, label=label, first=first)
+    return group
+
+
+@dataclass(frozen=True)
+class RuleInEndRefusal:
+    """A rule's row that needs the rule's whole end (a name an earlier rule already uses),
+    reported just before the rule's own rows.  ``find(end)`` yields, for each rule of ``end``
+    in order, that rule's occurrences — one pass over the end, however many rules it has."""
+
+    id: str
+    find: Callable[[EndPolicy], Sequence[Iterable[Subst]]]
+    reason: str
+
+    def messages(self, end: EndPolicy) -> list[list[str]]:
+        """Per rule of ``end``, in order: its messages."""
+        return [[self.reason.format(rule=f"rule {r.name}", name=r.name, **s) for s in found]
+                for r, found in zip(end.rules, self.find(end), strict=True)]
 
 
 @dataclass(frozen=True)
@@ -214,17 +276,47 @@ class Format(Reader):
     #: attributes as a rule; a format whose rows depend on how it was built sets them per
     #: instance in ``__init__`` (CUCM: the drop-down rows of the value table it checks against)
     END_REFUSALS: tuple[EndRefusal, ...] = ()
+    #: per rule, before its own rows: rows that need the whole end (a repeated name)
+    RULE_IN_END_REFUSALS: tuple[RuleInEndRefusal, ...] = ()
     REFUSALS: tuple[Refusal, ...] = ()
+    #: after every rule: conflicts between rules (one main mode per address pair…)
+    LATE_END_REFUSALS: tuple[EndRefusal, ...] = ()
     #: what its parser reads back differently (run by :meth:`project`; the round-trip test
     #: checks that ``project`` changes these fields and no others)
     LOSSES: tuple[Loss, ...] = ()
 
     def unsupported(self, end: EndPolicy) -> list[str]:
         """Why this format cannot express ``end`` (empty when it can): every row of the
-        support tables, end rows first, then each rule's rows in table order."""
+        support tables — the end's rows; per rule its rule-in-end rows then its own rows (item
+        groups item by item); then the rows about conflicts between rules."""
         out = [m for row in self.END_REFUSALS for m in row.messages(end)]
-        for rule in end.rules:
+        before = [row.messages(end) for row in self.RULE_IN_END_REFUSALS]
+        for i, rule in enumerate(end.rules):
+            out += [m for per_rule in before for m in per_rule[i]]
             out += [m for row in self.REFUSALS for m in row.messages(rule)]
+        return out + [m for row in self.LATE_END_REFUSALS for m in row.messages(end)]
+
+    def row_ids(self) -> list[str]:
+        """Every row id of the support tables in report order; item rows as
+        ``<group>/<row>`` (a test asks that every row has a case that fires it)."""
+        out = [row.id for row in self.END_REFUSALS]
+        out += [row.id for row in self.RULE_IN_END_REFUSALS]
+        for row in self.REFUSALS:
+            out += ([f"{row.id}/{sub.id}" for sub in row.rows] if isinstance(row, ItemGroup)
+                    else [row.id])
+        return out + [row.id for row in self.LATE_END_REFUSALS]
+
+    def fired(self, end: EndPolicy) -> set[str]:
+        """The ids of the rows (as :meth:`row_ids` names them) that refuse ``end``."""
+        out = {row.id for row in (*self.END_REFUSALS, *self.LATE_END_REFUSALS)
+               if row.messages(end)}
+        out |= {row.id for row in self.RULE_IN_END_REFUSALS if any(row.messages(end))}
+        for rule in end.rules:
+            for row in self.REFUSALS:
+                if isinstance(row, ItemGroup):
+                    out |= {f"{row.id}/{sub}" for sub, _ in row.occurrences(rule)}
+                elif row.messages(rule):
+                    out.add(row.id)
         return out
 
     def device_view(self, end: EndPolicy, ctx: RenderContext) -> object:
@@ -236,13 +328,16 @@ class Format(Reader):
         applied (rule rows to each rule, then end rows)."""
         device = self.device_view(end, ctx)
         rule_losses = [loss for loss in self.LOSSES if loss.scope == "rule"]
-        rules = tuple(
-            r.model_copy(update={loss.name: loss.read_back(Projecting(end, r, ctx, device))
-                                 for loss in rule_losses})
-            for r in end.rules)
+        rules = tuple(self._project_rule(Projecting(end, r, ctx, device), rule_losses)
+                      for r in end.rules)
         at = Projecting(end, None, ctx, device)
         return end.model_copy(update={"rules": rules, **{
             loss.name: loss.read_back(at) for loss in self.LOSSES if loss.scope == "end"}})
+
+    @staticmethod
+    def _project_rule(at: Projecting, losses: list[Loss]) -> Rule:
+        assert at.rule is not None
+        return at.rule.model_copy(update={loss.name: loss.read_back(at) for loss in losses})
 
     @abstractmethod
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:

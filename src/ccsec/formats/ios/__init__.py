@@ -1,7 +1,10 @@
 """Cisco IOS / IOS XE: the site-tunnel renderer and the running-config importer.
 
 * :mod:`~ccsec.formats.ios.render` — the :class:`~ccsec.formats.base.Format` (``FORMAT``):
-  renders a gateway's configuration, says what IOS cannot express and what it loses.
+  renders a gateway's configuration from :mod:`~ccsec.formats.ios.device` (what its rules
+  become device-wide); what IOS cannot express is the table in
+  :mod:`~ccsec.formats.ios.support`, what it reads back differently the table in
+  :mod:`~ccsec.formats.ios.losses`.
 * :mod:`~ccsec.formats.ios.tree` — configuration text as a light tree, and the IOS words and
   lexical helpers both directions share.
 * :mod:`~ccsec.formats.ios.importer` — ``parse(text, source)``: a running-config into the

@@ -37,45 +37,21 @@ configuration mode:
   planner description renderable; only a description too long for IOS once encoded is
   refused.  The policy description travels in the header's ``ccsec-meta`` comment.
 
-Lost on the way (:meth:`Ios.project`) — the parser reports these as IOS has them:
-
-* IKE proposals are device-global on IOS: an IKEv1 rule gets the ordered union of the
-  proposals of all IKEv1 rules with the same authentication method (``crypto isakmp policy``
-  carries the method), and the shortest IKEv1 lifetime (the policies' ``lifetime``); an IKEv2
-  rule gets the union over the IKEv2 rules with the same local address (one ``ikev2 policy``
-  per address).  An IKEv1 PRF equal to the hash's own PRF is implied and dropped.
-* NAT keepalive and NAT-T switched off are device-global: every rule of an IKE version gets the
-  shortest keepalive of that version; NAT-T off for one rule is off for all.
-* ``initiate``: a crypto map negotiates when traffic matches (False); a VTI starts its SA as
-  soon as the interface is up (True).  Connection type is "all".
-* A rule without a peer identity matches the peer's address identity (IOS needs a ``match``
-  statement to select the profile), so the parser reports ``address <peer>``; an IKEv1 rule
-  without a local identity sends its address (``crypto isakmp identity address``, written
-  out) and reads back as ``address <local>``.
-* Gateway facts: the LAN interface of a crypto-map gateway without source NAT appears nowhere.
-* A PSK rule's CA and a certificate rule's key (meaningless there).
-
-Not expressible (:meth:`Ios.unsupported`, one sentence per problem, naming the rule): Kerberos
-(no Kerberos on IOS — never a PSK substitute), transport mode (a router cannot enforce
-host-to-host transport, §1), permit/block actions, clear-text fallback (request/none), disabled
-rules, aggressive mode, more than one authentication method, AEAD in IKEv1, an IKEv1 PRF other
-than the hash's, algorithms/groups outside ``crypto.CAPABILITIES["ios"]``, more than 6 transform
-sets, one-way filters, ports without TCP/UDP, protocol 0, identities IOS cannot send (IKEv1 DN
-or key-id, a DN without certificates), text IOS cannot read (non-ASCII, ``?``, blanks in a key
-or name), values outside IOS's ranges (lifetimes, DPD, NAT keepalive), ends without gateway
-facts or rules, duplicate rule names.
+What IOS cannot express is the support table in :mod:`ccsec.formats.ios.support`; what its
+parser reads back differently (proposals, NAT keepalive and NAT-T merged per router, identities
+IOS writes out, ``initiate`` from the tunnel style…) is the loss table in
+:mod:`ccsec.formats.ios.losses`.  Both are run by :class:`~ccsec.formats.base.Format`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from ccsec.crypto import CAPABILITIES, DH_GROUPS, PRF_OF_INTEG, EspProposal, IkeProposal, is_aead
+from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import Format, Parsed, RenderContext
+from ccsec.formats.ios import losses, support
+from ccsec.formats.ios.device import Device, local_dn
 from ccsec.formats.ios.tree import (
     AH_INTEG,
-    DESCRIPTION_MAX,
     ESP_ENCR,
     ESP_INTEG,
     IKEV1_ENCR,
@@ -86,91 +62,16 @@ from ccsec.formats.ios.tree import (
     PROTO_NAMES,
     acl_address,
     encode_description,
-    is_placeholder,
-    is_unicast,
     obj,
-    text_problem,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+from ccsec.policy import EndPolicy, Filter, Rule
 
-CAP = CAPABILITIES["ios"]
 CRYPTO_MAP = "ccsec"
 NAT_ACL = "ccsec_nat"
 KEYPAIR = "ccsec"
 TUNNEL_BASE = 100
 DPD_RETRY = 3
-#: IOS ranges (platform-syntax.md §5.1/§5.2 [D]; SA lifetime/volume ranges from `?` [V])
-IKEV1_LIFETIME = (60, 86400)
-IKEV2_LIFETIME = (120, 86400)
-SA_SECONDS = (120, 2592000)
-SA_KILOBYTES = (2560, 4294967295)
-DPD_RANGE = (10, 3600)
-NAT_KEEPALIVE = (5, 3600)
-#: words IOS would take as a keyword where a key is expected (any unique prefix of them)
-_KEY_KEYWORDS = ("local", "remote", "hex", "address", "hostname", "key", "no-xauth")
 SELF_IDENTITY_TAG = "! ccsec-self-identity"
-
-
-def v1_proposal(p: IkeProposal) -> IkeProposal:
-    """An IKEv1 proposal as ``crypto isakmp policy`` holds it: the PRF is the hash's own."""
-    if p.prf is not None and p.integrity is not None and PRF_OF_INTEG.get(p.integrity) == p.prf:
-        return p.model_copy(update={"prf": None})
-    return p
-
-
-def _union(groups: list[tuple[IkeProposal, ...]]) -> tuple[IkeProposal, ...]:
-    out: dict[IkeProposal, None] = {}
-    for props in groups:
-        out.update(dict.fromkeys(props))
-    return tuple(out)
-
-
-@dataclass
-class Device:
-    """What a gateway's rules become device-wide (IOS keeps these outside any one tunnel)."""
-
-    v1_policies: list[tuple[str, IkeProposal]] = field(default_factory=list)
-    v1_union: dict[str, tuple[IkeProposal, ...]] = field(default_factory=dict)
-    v1_lifetime: int | None = None
-    v2_union: dict[str, tuple[IkeProposal, ...]] = field(default_factory=dict)
-    keepalive: dict[int, int | None] = field(default_factory=dict)
-    nat_t_off: bool = False
-    transform_sets: dict[EspProposal, str] = field(default_factory=dict)
-    trustpoints: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, end: EndPolicy) -> Device:
-        d = cls()
-        v1 = [r for r in end.rules if r.ike.version == 1]
-        for r in v1:
-            method = r.auth[0].method
-            props = tuple(v1_proposal(p) for p in r.ike.proposals)
-            d.v1_union[method] = _union([d.v1_union.get(method, ()), props])
-            for p in props:
-                if (method, p) not in d.v1_policies:
-                    d.v1_policies.append((method, p))
-        d.v1_lifetime = min((r.ike.lifetime_s for r in v1), default=None)
-        for r in end.rules:
-            if r.ike.version == 2:
-                key = str(r.local_address)
-                d.v2_union[key] = _union([d.v2_union.get(key, ()), r.ike.proposals])
-        for version in (1, 2):
-            values = [r.nat_keepalive_s for r in end.rules
-                      if r.ike.version == version and r.nat_keepalive_s is not None]
-            d.keepalive[version] = min(values, default=None)
-        d.nat_t_off = any(not r.nat_traversal for r in end.rules)
-        for r in end.rules:
-            for esp in r.esp:
-                d.transform_sets.setdefault(
-                    esp, obj(esp.label().replace(":", "-").replace("+", "-")))
-            if r.auth[0].method == "certificate":
-                ca_dn = (r.auth[0].ca, _local_dn(r))
-                d.trustpoints.setdefault(ca_dn, f"ccsec-tp{len(d.trustpoints) + 1}")
-        return d
-
-
-def _local_dn(rule: Rule) -> str | None:
-    return rule.local_id.value if rule.local_id and rule.local_id.kind == "dn" else None
 
 
 def _ike_name(p: IkeProposal) -> str:
@@ -213,146 +114,14 @@ class Ios(Format):
     proof_note = ("IOS keywords per platform-syntax.md section 5; image-dependent commands are "
                   "marked [V] in comments: check them with the CLI help on the target release")
 
-    # ------------------------------------------------------------------ refuse
+    END_REFUSALS = support.END_REFUSALS
+    RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
+    REFUSALS = support.REFUSALS
+    LOSSES = losses.LOSSES
 
-    def unsupported(self, end: EndPolicy) -> list[str]:
-        out = list(self._end_problems(end))
-        names: set[str] = set()
-        for r in end.rules:
-            if r.name in names:
-                out.append(f"rule {r.name}: two rules share this name (IOS object names clash)")
-            names.add(r.name)
-            out += [f"rule {r.name}: {msg}" for msg in self._rule_problems(r)]
-        return out
-
-    def _end_problems(self, end: EndPolicy) -> list[str]:
-        out = []
-        if not end.rules:
-            out.append("the end has no tunnel rules: an IOS gateway config would be empty")
-        if end.tunnel_style is None or end.wan_interface is None or end.lan_interface is None:
-            out.append("IOS renders a site gateway: the end needs wan_interface, lan_interface "
-                       "and tunnel_style (give the site a gateway with platform: ios)")
-        for what, value in (("wan_interface", end.wan_interface),
-                            ("lan_interface", end.lan_interface)):
-            if value is not None and not _interface_ok(value):
-                out.append(f"{what} {value!r} is not an IOS interface name")
-        return out
-
-    def _rule_problems(self, r: Rule) -> list[str]:
-        out = []
-        if any(a.method == "kerberos" for a in r.auth):
-            out.append("IOS has no Kerberos authentication — use certificates (pki: root_ca) "
-                       "for paths through an IOS gateway; ccsec never substitutes a PSK")
-        if len(r.auth) != 1:
-            out.append("IOS takes one authentication method per tunnel")
-        if r.mode != "tunnel":
-            out.append("a router cannot enforce a host-to-host transport rule (platform-syntax "
-                       "§1); IOS renders tunnel mode only")
-        if r.action != "negotiate":
-            out.append(f"action {r.action} has no IOS crypto form (crypto ACL permit = protect)")
-        if r.fallback_to_clear:
-            out.append("IOS has no clear-text fallback (request/none); use require/require")
-        if not r.enabled:
-            out.append("a disabled rule has no IOS form")
-        if r.ike.exchange != "main":
-            out.append("ccsec renders IKEv1 main mode only (aggressive mode exposes the PSK hash)")
-        out += self._crypto_problems(r)
-        out += self._filter_problems(r)
-        out += self._identity_problems(r)
-        out += self._value_problems(r)
-        return out
-
-    def _crypto_problems(self, r: Rule) -> list[str]:
-        out = []
-        v = r.ike.version
-        for p in r.ike.proposals:
-            if v == 1 and is_aead(p.encryption):
-                out.append(f"IKEv1 has no AEAD cipher ({p.label()})")
-            elif v == 1 and v1_proposal(p).prf is not None:
-                out.append(f"IKEv1 on IOS derives the PRF from the hash ({p.label()})")
-            elif not CAP.allows_ike(p, v):
-                out.append(f"IKE proposal {p.label()} is outside what IOS negotiates")
-        for esp in r.esp:
-            if not CAP.allows_esp(esp) or (esp.encryption is None and esp.ah is None):
-                out.append(f"ESP proposal {esp.label()} is outside the IOS transform set words")
-        if len(r.esp) > CAP.max_esp:
-            out.append(f"{len(r.esp)} ESP proposals; a crypto map entry takes at most "
-                       f"{CAP.max_esp} transform sets")
-        if r.pfs_group is not None and r.pfs_group not in CAP.pfs_groups:
-            out.append(f"PFS {DH_GROUPS[r.pfs_group].keyword} is not an IOS 'set pfs' group")
-        auth = r.auth[0] if r.auth else None
-        if auth and auth.method == "psk":
-            if auth.psk is None:
-                out.append("the pre-shared key is unreadable (e.g. an IOS type-6 key)")
-            elif auth.psk.value is not None:
-                problem = _key_problem(auth.psk.reveal())
-                if problem:
-                    out.append(problem)
-        if auth and auth.method == "certificate" and auth.ca is not None:
-            problem = text_problem(auth.ca, "the CA name")
-            if problem:
-                out.append(problem)
-        return out
-
-    def _filter_problems(self, r: Rule) -> list[str]:
-        out = []
-        for f in r.filters:
-            if not f.mirrored:
-                out.append(f"filter {f.local}->{f.remote} is one-way; IOS crypto ACLs and "
-                           "tunnel selectors are mirrored")
-            if (f.local_port or f.remote_port) and f.protocol not in (6, 17):
-                out.append(f"filter {f.local}->{f.remote}: a port needs TCP or UDP in an ACL")
-            if f.protocol == 0:
-                out.append(f"filter {f.local}->{f.remote}: IOS reads protocol 0 as 'ip' (any)")
-        return out
-
-    def _identity_problems(self, r: Rule) -> list[str]:
-        out = []
-        cert = bool(r.auth) and r.auth[0].method == "certificate"
-        for side, ident in (("local", r.local_id), ("peer", r.peer_id)):
-            if ident is None:
-                continue
-            problem = text_problem(ident.value, f"the {side} identity")
-            if problem is None and ident.kind != "dn" and " " in ident.value:
-                problem = f"the {side} identity {ident.value!r} contains a blank"
-            if problem:
-                out.append(problem)
-            if ident.kind == "dn" and not cert:
-                out.append(f"a DN {side} identity needs certificate authentication on IOS")
-            if r.ike.version == 1 and ident.kind == "keyid":
-                out.append(f"IKEv1 on IOS has no key-id {side} identity")
-        local = r.local_id
-        if r.ike.version == 1 and local is not None:
-            if local.kind == "dn":
-                out.append("an IKEv1 isakmp profile cannot send a DN identity per tunnel "
-                           "(only 'crypto isakmp identity dn' device-wide)")
-            if local.kind == "address" and local.value != str(r.local_address):
-                out.append("IKEv1 on IOS sends its own address as an address identity")
-        return out
-
-    def _value_problems(self, r: Rule) -> list[str]:
-        out = []
-        lo, hi = IKEV1_LIFETIME if r.ike.version == 1 else IKEV2_LIFETIME
-        if not lo <= r.ike.lifetime_s <= hi:
-            out.append(f"IKE lifetime {r.ike.lifetime_s}s is outside IOS's {lo}-{hi}")
-        if not SA_SECONDS[0] <= r.lifetime_s <= SA_SECONDS[1]:
-            out.append(f"SA lifetime {r.lifetime_s}s is outside IOS's "
-                       f"{SA_SECONDS[0]}-{SA_SECONDS[1]}")
-        if r.lifetime_kb is not None and not SA_KILOBYTES[0] <= r.lifetime_kb <= SA_KILOBYTES[1]:
-            out.append(f"SA volume {r.lifetime_kb} KB is outside IOS's {SA_KILOBYTES[0]}-"
-                       f"{SA_KILOBYTES[1]}")
-        if r.dpd_s is not None and not DPD_RANGE[0] <= r.dpd_s <= DPD_RANGE[1]:
-            out.append(f"DPD interval {r.dpd_s}s is outside IOS's {DPD_RANGE[0]}-{DPD_RANGE[1]}")
-        if r.nat_keepalive_s is not None and not (
-                NAT_KEEPALIVE[0] <= r.nat_keepalive_s <= NAT_KEEPALIVE[1]):
-            out.append(f"NAT keepalive {r.nat_keepalive_s}s is outside IOS's 5-3600")
-        for what, addr in (("peer", r.peer_address), ("local", r.local_address)):
-            if not is_unicast(addr):
-                out.append(f"{what} address {addr} is not a unicast address")
-        if r.description and len(encode_description(r.description)) > DESCRIPTION_MAX:
-            out.append(f"the description is longer than IOS's {DESCRIPTION_MAX} characters "
-                       "once encoded")
-        return out
+    def device_view(self, end: EndPolicy, ctx: RenderContext) -> Device:
+        """Proposals, lifetime, NAT keepalive and NAT-T as the router holds them for all rules."""
+        return Device.of(end)
 
     # ------------------------------------------------------------------ render
 
@@ -513,7 +282,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring local {name}")
         else:
-            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, _local_dn(rule))]}")
+            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, local_dn(rule))]}")
         if rule.dpd_s:
             out.append(f" dpd {rule.dpd_s} {DPD_RETRY} periodic")
         out.append(f" lifetime {rule.ike.lifetime_s}")
@@ -536,7 +305,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring {name}")
         else:
-            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, _local_dn(rule))]}")
+            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, local_dn(rule))]}")
         peer = rule.peer_id
         if peer is None or peer.kind == "address":
             value = peer.value if peer else str(rule.peer_address)
@@ -630,76 +399,12 @@ class Ios(Format):
 
         return parse(text, source)
 
-    # ----------------------------------------------------------------- project
-
-    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        dev = Device.of(end) if end.rules else Device()
-        rules = tuple(self._project_rule(r, end, dev, ctx) for r in end.rules)
-        keep_lan = end.tunnel_style == "vti" or end.source_nat
-        return end.model_copy(update={
-            "rules": rules,
-            "default_response_rule": False,
-            "lan_interface": end.lan_interface if keep_lan else None,
-        })
-
-    def _project_rule(self, r: Rule, end: EndPolicy, dev: Device, ctx: RenderContext) -> Rule:
-        auth = tuple(_project_auth(a, ctx) for a in r.auth)
-        ike = r.ike
-        if ike.version == 1 and r.auth:
-            props = dev.v1_union.get(r.auth[0].method, ike.proposals)
-            ike = ike.model_copy(update={"proposals": props,
-                                         "lifetime_s": dev.v1_lifetime or ike.lifetime_s})
-        elif ike.version == 2:
-            ike = ike.model_copy(update={
-                "proposals": dev.v2_union.get(str(r.local_address), ike.proposals)})
-        peer_id = r.peer_id or Identity(kind="address", value=str(r.peer_address))
-        local_id = r.local_id
-        if local_id is None and ike.version == 1:  # 'crypto isakmp identity address'
-            local_id = Identity(kind="address", value=str(r.local_address))
-        return r.model_copy(update={
-            "auth": auth,
-            "ike": ike,
-            "local_id": local_id,
-            "peer_id": peer_id,
-            "initiate": end.tunnel_style == "vti",
-            "connection_type": "all",
-            "nat_keepalive_s": dev.keepalive.get(ike.version),
-            "nat_traversal": not dev.nat_t_off,
-        })
-
-
-def _project_auth(a: Auth, ctx: RenderContext) -> Auth:
-    if a.method == "psk":
-        return a.model_copy(update={"psk": ctx.resolve(a.psk), "ca": None})
-    return a.model_copy(update={"psk": None})
-
-
-def _interface_ok(name: str) -> bool:
-    head = name.rstrip("0123456789/.:")
-    return (text_problem(name, "x") is None and " " not in name and head != name
-            and head.replace("-", "").isalpha())
-
-
-def _key_problem(key: str) -> str | None:
-    """Why IOS would misread ``key`` as a pre-shared key (None when it reads it verbatim)."""
-    problem = text_problem(key, "the pre-shared key")
-    if problem:
-        return problem.replace(repr(key), "(value hidden)")
-    if " " in key:
-        return "the pre-shared key contains a blank (IOS reads one word)"
-    if is_placeholder(key):
-        return "the pre-shared key looks like a template placeholder (<...>, X.X.X.X)"
-    low = key.lower()
-    if (len(key) == 1 and key.isdigit()) or any(w.startswith(low) for w in _KEY_KEYWORDS):
-        return "the pre-shared key reads as an IOS keyword; choose a longer key"
-    return None
-
 
 def _psk(rule: Rule, ctx: RenderContext) -> str:
     """The rule's pre-shared key, revealed for the config line, refused when IOS would
-    misread it (see :func:`_key_problem`)."""
+    misread it (see :data:`~ccsec.formats.ios.support.KEY_ROWS`)."""
     key = ctx.reveal(rule.auth[0].psk, f"rule {rule.name} psk")
-    problem = _key_problem(key)
+    problem = support.key_problem(rule, key)
     if problem:
         raise UnsupportedError(Problem(problem, field=f"rule {rule.name} psk",
                                        fix="use another key"))

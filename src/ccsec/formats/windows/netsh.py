@@ -26,7 +26,7 @@ Render — one script per end, meant for ``netsh -f ipsec.netsh`` from an elevat
   name, description or key, and a script line cannot hold a line break.
   Inside ``rootca`` a double quote is written ``\\'`` (§3.1).
 
-Lost on the way (:meth:`WindowsNetsh.project`):
+Lost on the way (the ``LOSSES`` table of :mod:`.netsh_support`, applied by ``project``):
 
 * IKE proposals and the IKE lifetime belong to the *policy* in netsh (``mmsecmethods``,
   ``mmlifetime``): every rule gets the ordered union of all rules' proposals and the shortest
@@ -38,13 +38,13 @@ Lost on the way (:meth:`WindowsNetsh.project`):
   place for it; the IKE peer of a transport rule is the filter's far end);
 * gateway facts (interfaces, tunnel style, source NAT).
 
-Refused (:meth:`WindowsNetsh.unsupported`, one sentence each, naming the rule): IKEv2,
-aggressive mode, any algorithm outside the built-in help grammar (AES, SHA-2, GCM, PRFs — the
-online page's AES strings contradict the help text [V], so ccsec does not generate them), DH
+Refused (the support tables of :mod:`.netsh_support`, one sentence each, naming the rule):
+IKEv2, aggressive mode, any algorithm outside the built-in help grammar (AES, SHA-2, GCM, PRFs —
+the online page's AES strings contradict the help text [V], so ccsec does not generate them), DH
 groups other than 1/2/14, a PFS group other than the main-mode group (``qmpfs=yes`` reuses it),
-security "none", certificate auth without a CA name, NAT traversal switched off, one-way
-filters in tunnel mode, ports without TCP/UDP, protocol 0, duplicate rule names and text netsh
-cannot carry.
+security "none", certificate auth without a CA name, NAT traversal switched off, one-way filters
+in tunnel mode, ports without TCP/UDP, protocol 0, duplicate rule names and text netsh cannot
+carry.
 
 Parse: ccsec output and hand-written scripts — ``netsh ipsec static …`` lines (``.bat`` style),
 ``pushd ipsec static`` / ``popd`` and context lines, unique tag abbreviations (``qmsec=``,
@@ -66,7 +66,8 @@ Encoding [V]: the pipeline writes UTF-8.  Whether ``netsh -f`` reads UTF-8 witho
 than the ANSI code page) is not documented; the header says so when a description is non-ASCII.
 
 The parts: :mod:`.vocabulary` (netsh words and defaults, ``NETSH_*``), :mod:`.text` (quoting),
-this module (render, refuse, project), :mod:`.netsh_grammar` → :mod:`.netsh_store` (replay a
+:mod:`.netsh_support` (what it refuses and loses, as tables; rows both Windows formats share in
+:mod:`.support`), this module (render), :mod:`.netsh_grammar` → :mod:`.netsh_store` (replay a
 script) → :mod:`.netsh_builder` (store → policy).
 """
 
@@ -75,27 +76,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from ipaddress import IPv4Network
 
-from ccsec.crypto import Encr, EspProposal, IkeProposal
+from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import (
     Format,
     Parsed,
     RenderContext,
-    host_projection,
     read_meta,
 )
+from ccsec.formats.windows import netsh_support as support
 from ccsec.formats.windows.netsh_builder import IN, OUT, NetshBuilder
 from ccsec.formats.windows.netsh_store import NetshStore
+from ccsec.formats.windows.netsh_support import PolicyMainMode, ike_union, mm_minutes
 from ccsec.formats.windows.text import (
-    ca_problem,
-    duplicate_names,
     netsh_psk_problem,
-    netsh_text_problem,
     netsh_value,
     rootca_value,
 )
 from ccsec.formats.windows.vocabulary import (
-    NETSH_DEFAULT_MM_LIFETIME_MIN,
     NETSH_ESP_CONF,
     NETSH_MM_ENCR,
     NETSH_MM_GROUP,
@@ -103,7 +101,7 @@ from ccsec.formats.windows.vocabulary import (
     NETSH_PROTO_OUT,
     NETSH_QM_HASH,
 )
-from ccsec.policy import Auth, EndPolicy, Ike, Rule
+from ccsec.policy import EndPolicy, Rule
 
 
 def mm_method(p: IkeProposal) -> str:
@@ -128,18 +126,6 @@ def qm_offer(p: EspProposal, life_s: int, life_kb: int | None) -> str:
     return "+".join(parts) + ":" + life
 
 
-def ike_union(end: EndPolicy) -> tuple[IkeProposal, ...]:
-    """The policy's mmsecmethods: every rule's IKE proposals, in order, each once."""
-    return tuple(dict.fromkeys(p for r in end.rules for p in r.ike.proposals))
-
-
-def mm_minutes(end: EndPolicy) -> int:
-    """The policy's mmlifetime: the shortest IKE lifetime of its rules, in whole minutes."""
-    if not end.rules:
-        return NETSH_DEFAULT_MM_LIFETIME_MIN
-    return max(1, -(-min(r.ike.lifetime_s for r in end.rules) // 60))
-
-
 def _net(net: IPv4Network) -> tuple[str, str]:
     """srcaddr/srcmask values: ``any`` for 0.0.0.0/0 (a mask of 0 is outside 1–32)."""
     if net.prefixlen == 0:
@@ -158,53 +144,12 @@ class WindowsNetsh(Format):
     proof = "syntax"
     proof_note = ("pinned to the built-in netsh help grammar (platform-syntax.md §3); not run on "
                   "Windows here")
-
-    # ------------------------------------------------------------------ refuse
-
-    def unsupported(self, end: EndPolicy) -> list[str]:
-        out: list[str] = []
-        problem = netsh_text_problem(end.description)
-        if problem:
-            out.append(f"policy {end.name}: the description contains {problem} — remove it "
-                       "from the description")
-        clashes = duplicate_names((r.name for r in end.rules), "netsh names")
-        for r, clash in zip(end.rules, clashes, strict=True):
-            if clash:
-                out.append(clash)
-            out += self._rule_problems(r)
-        union_groups = {p.group for p in ike_union(end)}
-        for r in end.rules:
-            if r.pfs_group is not None and union_groups != {r.pfs_group}:
-                groups = ", ".join(str(g) for g in sorted(union_groups))
-                out.append(f"rule {r.name}: PFS group {r.pfs_group} differs from the policy's "
-                           f"main-mode group(s) {groups} (netsh qmpfs=yes reuses the main-mode "
-                           "group) — use the main-mode group for PFS or no PFS")
-        return out
-
-    def _rule_problems(self, r: Rule) -> list[str]:
-        out: list[str] = []
-        n = f"rule {r.name}"
-        problem = netsh_text_problem(r.description)
-        if problem:
-            out.append(f"{n}: the description contains {problem} — remove it from the "
-                       "description")
-        if r.ike.version != 1:
-            out.append(f"{n}: netsh ipsec static negotiates IKEv1 only, the rule needs "
-                       f"IKEv{r.ike.version}")
-        if r.ike.exchange != "main":
-            out.append(f"{n}: the legacy IPsec store has no aggressive mode (main mode only)")
-        out += _ike_problems(n, r.ike.proposals)
-        out += _esp_problems(n, r.esp)
-        if r.pfs_group is not None and r.pfs_group not in NETSH_MM_GROUP:
-            out.append(f"{n}: PFS group {r.pfs_group} is not one of netsh's groups 1, 2, 14")
-        if "none" in (r.inbound, r.outbound):
-            out.append(f"{n}: security 'none' has no filter-action form (soft=/inpass= choose "
-                       "between require and request) — use action permit instead")
-        if not r.nat_traversal:
-            out.append(f"{n}: netsh has no per-rule switch to turn NAT traversal off")
-        out += _auth_problems(n, r.auth)
-        out += _filter_problems(n, r)
-        return out
+    # what it cannot express and what it loses: the tables of .netsh_support
+    END_REFUSALS = support.END_REFUSALS
+    RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
+    REFUSALS = support.REFUSALS
+    LATE_END_REFUSALS = support.LATE_END_REFUSALS
+    LOSSES = support.LOSSES
 
     # ------------------------------------------------------------------ render
 
@@ -326,29 +271,8 @@ class WindowsNetsh(Format):
             tags.append("kerberos=no")  # explicit: no Kerberos "dynamic default" [V]
         return tags
 
-    # ----------------------------------------------------------------- project
-
-    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        union = ike_union(end)
-        life = mm_minutes(end) * 60
-        rules = []
-        for r in end.rules:
-            update: dict[str, object] = {
-                "auth": tuple(a.model_copy(update={"psk": ctx.resolve(a.psk)}) for a in r.auth),
-                "local_id": None,
-                "peer_id": None,
-                "ike": Ike(version=1, exchange="main", proposals=union, lifetime_s=life),
-                "dpd_s": None,
-                "initiate": False,
-                "qos_preclassify": False,
-                "nat_keepalive_s": None,
-                "nat_traversal": True,
-            }
-            if r.mode == "transport":
-                update["local_address"] = r.filters[0].local.network_address
-                update["peer_address"] = r.filters[0].remote.network_address
-            rules.append(r.model_copy(update=update))
-        return host_projection(end, rules)
+    def device_view(self, end: EndPolicy, ctx: RenderContext) -> PolicyMainMode:
+        return PolicyMainMode.of(end)
 
     # ------------------------------------------------------------------- parse
 
@@ -405,85 +329,6 @@ def _filterlist(name: str, rows: list[Row]) -> list[str]:
             tags += [f"srcport={sport or 0}", f"dstport={dport or 0}"]
         tags.append(f"mirrored={_yn(mirrored)}")
         out.append("ipsec static add filter " + " ".join(tags))
-    return out
-
-
-def _ike_problems(n: str, proposals: tuple[IkeProposal, ...]) -> list[str]:
-    out = []
-    for p in proposals:
-        label = p.label()
-        # The online page's "AES128-SHA256 DHGroup14" strings contradict the built-in help
-        # grammar [V]: ccsec reads them but never generates them.
-        if p.encryption not in NETSH_MM_ENCR:
-            out.append(f"{n}: IKE encryption {p.encryption.value} ({label}) is not in netsh's "
-                       "mmsecmethods grammar (DES or 3DES only)")
-        if p.integrity not in NETSH_MM_INTEG:
-            what = p.integrity.value if p.integrity else "none"
-            out.append(f"{n}: IKE integrity {what} ({label}) is not in netsh's mmsecmethods "
-                       "grammar (MD5 or SHA1 only)")
-        if p.prf is not None:
-            out.append(f"{n}: IKE proposal {label} names a PRF, which netsh cannot express")
-        if p.group not in NETSH_MM_GROUP:
-            out.append(f"{n}: DH group {p.group} ({label}) is not one of netsh's groups 1, 2, "
-                       "14 (netsh 3 = IANA 14)")
-    return out
-
-
-def _esp_problems(n: str, proposals: tuple[EspProposal, ...]) -> list[str]:
-    out = []
-    for p in proposals:
-        label = p.label()
-        if p.encryption is not None and p.encryption not in NETSH_ESP_CONF:
-            out.append(f"{n}: ESP encryption {p.encryption.value} ({label}) is not in netsh's "
-                       "qmsecmethods grammar (DES, 3DES or None only)")
-        if p.integrity is not None and p.integrity not in NETSH_QM_HASH:
-            out.append(f"{n}: ESP integrity {p.integrity.value} ({label}) is not in netsh's "
-                       "qmsecmethods grammar (MD5, SHA1 or None only)")
-        if p.ah is not None and p.ah not in NETSH_QM_HASH:
-            out.append(f"{n}: AH integrity {p.ah.value} ({label}) is not in netsh's "
-                       "qmsecmethods grammar (MD5 or SHA1 only)")
-        if p.encryption is None and p.integrity is not None:
-            out.append(f"{n}: proposal {label} has ESP integrity without ESP, which netsh "
-                       "cannot express")
-        if p.encryption == Encr.NULL and p.integrity is None:
-            out.append(f"{n}: proposal {label} would be ESP[None,None] (neither encryption nor "
-                       "integrity), which netsh rejects")
-    return out
-
-
-def _auth_problems(n: str, auth: tuple[Auth, ...]) -> list[str]:
-    out = []
-    for method in ("kerberos", "psk"):
-        if sum(a.method == method for a in auth) > 1:
-            out.append(f"{n}: netsh takes {method}= once per rule")
-    for a in auth:
-        if a.method == "certificate":
-            if not a.ca:
-                out.append(f"{n}: certificate authentication needs the root CA's name for "
-                           "netsh rootca=")
-                continue
-            problem = ca_problem(a.ca)
-            if problem:
-                out.append(f"{n}: the CA name contains {problem}, which netsh rootca= cannot "
-                           "carry")
-        elif a.method == "psk" and a.psk is not None and a.psk.value is not None:
-            problem = netsh_psk_problem(a.psk.reveal())
-            if problem:
-                out.append(f"{n}: the pre-shared key contains {problem} — choose a key netsh "
-                           "can quote")
-    return out
-
-
-
-def _filter_problems(n: str, r: Rule) -> list[str]:
-    out = []
-    if r.mode == "tunnel" and any(not f.mirrored for f in r.filters):
-        out.append(f"{n}: a one-way filter in tunnel mode has no netsh form (ccsec writes a "
-                   "tunnel rule as two one-way rules from mirrored filters)")
-    if any(f.protocol not in (6, 17) and (f.local_port or f.remote_port) for f in r.filters):
-        out.append(f"{n}: netsh filters take ports only with protocol TCP or UDP")
-    if any(f.protocol == 0 for f in r.filters):
-        out.append(f"{n}: protocol 0 reads as 'any protocol' in netsh")
     return out
 
 

@@ -34,7 +34,8 @@ Render — one reviewable, idempotent script per Windows end:
   Wired, Wireless`` (the legacy "LAN" type covers every LAN adapter, wireless included),
   ``dialup`` is ``RemoteAccess``, ``all`` is ``Any``.
 
-Lost on the way (:meth:`WindowsPowerShell.project`), because NetSecurity has no place for them:
+Lost on the way (the ``LOSSES`` table of :mod:`.ps_support`, applied by ``project``), because
+NetSecurity has no place for them:
 
 * IKE identities (Windows derives them from the method: Kerberos principal, certificate
   subject, IP address), DPD, "initiate" (Windows negotiates when traffic matches), QoS
@@ -48,16 +49,16 @@ tunnel rule also its tunnel endpoints).  A hand-written transport rule without a
 reads its local/peer address from its first filter (the IKE peer of a transport rule is the
 far end of the traffic).
 
-Refused (:meth:`WindowsPowerShell.unsupported`, one sentence each, naming the rule): IKEv2 with
-Kerberos or a pre-shared key (Windows IKEv2 is certificate-only [D]; PSK over IKEv2 is only
+Refused (the support tables of :mod:`.ps_support`, one sentence each, naming the rule): IKEv2
+with Kerberos or a pre-shared key (Windows IKEv2 is certificate-only [D]; PSK over IKEv2 is only
 [O]), aggressive mode, AEAD or a PRF in main mode, algorithms and groups outside
 ``crypto.CAPABILITIES["windows"]`` or the cmdlets' value lists, ENCR_NULL_AUTH_AES_GMAC (Windows
 writes GMAC as an ESP hash), lifetimes outside the cmdlet ranges or not whole minutes, AH with
 transport-mode IKEv2 [D], security pairs the cmdlet rejects, permit/block actions (those are
-firewall rules, not connection security rules), certificate auth without a CA, one-way
-filters, ports without TCP/UDP, NAT traversal switched off, duplicate rule names, a NUL in text,
-two rules between the same IKE addresses with different main-mode settings (Windows keeps one
-main mode per address pair).
+firewall rules, not connection security rules), certificate auth without a CA, one-way filters,
+ports without TCP/UDP, NAT traversal switched off, duplicate rule names, a NUL in text, two
+rules between the same IKE addresses with different main-mode settings (Windows keeps one main
+mode per address pair).
 
 Parse: ccsec output and hand-written scripts in the same cmdlet style — variables assigned from
 proposal/set cmdlets and used as ``$var`` or ``$var.Name``, inline ``(New-… )`` and ``@(…)``,
@@ -69,33 +70,30 @@ leaves something out are used with a note ([V] where undocumented).  Anything el
 :class:`ParseError` naming the line.  Only ``ParseError`` ever escapes :meth:`parse`.
 
 The parts: :mod:`.vocabulary` (cmdlet values, limits, Windows' defaults), :mod:`.text` (the
-quoting), this module (render, refuse, project), :mod:`.ps_lexer` → :mod:`.ps_interpreter`
+quoting), :mod:`.ps_support` (what it refuses and loses, as tables; rows both Windows formats
+share in :mod:`.support`), this module (render), :mod:`.ps_lexer` → :mod:`.ps_interpreter`
 (with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity` (store → policy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Network
 
-from ccsec.crypto import CAPABILITIES, Encr, EspProposal, is_aead
+from ccsec.crypto import EspProposal, is_aead
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import (
     Format,
     Parsed,
     RenderContext,
-    host_projection,
     read_meta,
 )
+from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
 from ccsec.formats.windows.ps_lexer import statements, tokenize
 from ccsec.formats.windows.text import (
-    duplicate_names,
-    has_control_character,
     ps_literal,
     ps_psk_problem,
-    ps_text_problem,
 )
 from ccsec.formats.windows.vocabulary import (
     DH_NAMES,
@@ -103,23 +101,13 @@ from ccsec.formats.windows.vocabulary import (
     INTERFACE,
     MM_ENCR,
     MM_HASH,
-    MM_MINUTES,
     NO_VOLUME_LIMIT_KB,
     PROTO_OUT,
     QM_ENCR,
     QM_HASH,
-    QM_KB,
-    QM_MINUTES,
     SECURITY,
-    SECURITY_PAIRS,
 )
 from ccsec.policy import Auth, EndPolicy, Filter, Rule
-
-WINDOWS = CAPABILITIES["windows"]
-
-
-def _minutes(seconds: int) -> int | None:
-    return seconds // 60 if seconds % 60 == 0 else None
 
 
 def _net_out(net: IPv4Network) -> str:
@@ -139,21 +127,12 @@ class WindowsPowerShell(Format):
     proof = "syntax"
     proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
                   "on Windows here")
-
-    # ------------------------------------------------------------------ refuse
-
-    def unsupported(self, end: EndPolicy) -> list[str]:
-        out: list[str] = []
-        for what, value in (("owner", end.owner), ("platform", end.platform)):
-            if value and has_control_character(value):
-                out.append(f"policy {end.name}: the {what} name contains a control character, "
-                           "which would end the script's header comment")
-        clashes = duplicate_names((r.name for r in end.rules), "Windows object names")
-        for r, clash in zip(end.rules, clashes, strict=True):
-            if clash:
-                out.append(clash)
-            out += rule_problems(r)
-        return out + main_mode_conflicts(end.rules)
+    # what it cannot express and what it loses: the tables of .ps_support
+    END_REFUSALS = support.END_REFUSALS
+    RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
+    REFUSALS = support.REFUSALS
+    LATE_END_REFUSALS = support.LATE_END_REFUSALS
+    LOSSES = support.LOSSES
 
     # ------------------------------------------------------------------ render
 
@@ -293,24 +272,6 @@ class WindowsPowerShell(Format):
                                            fix="choose another key"))
         return f"-PreSharedKey {ps_literal(key)}"
 
-    # ----------------------------------------------------------------- project
-
-    def project(self, end: EndPolicy, ctx: RenderContext) -> EndPolicy:
-        rules = []
-        for r in end.rules:
-            auth = tuple(_project_auth(a, ctx) for a in r.auth)
-            rules.append(r.model_copy(update={
-                "auth": auth,
-                "local_id": None,
-                "peer_id": None,
-                "dpd_s": None,
-                "initiate": False,
-                "qos_preclassify": False,
-                "nat_keepalive_s": None,
-                "lifetime_kb": NO_VOLUME_LIMIT_KB if r.lifetime_kb is None else r.lifetime_kb,
-            }))
-        return host_projection(end, rules, default_response_rule=False)
-
     # ------------------------------------------------------------------- parse
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
@@ -348,159 +309,6 @@ def _qm_args(p: EspProposal, life_s: int, life_kb: int | None) -> str:
     if p.ah is not None:
         return f"-Encapsulation AH, ESP -AHHash {QM_HASH[p.ah]} {esp} {life}"
     return f"-Encapsulation ESP {esp} {life}"
-
-
-def _project_auth(a: Auth, ctx: RenderContext) -> Auth:
-    if a.method == "psk":
-        return Auth(method="psk", psk=ctx.resolve(a.psk))
-    if a.method == "certificate":
-        return Auth(method="certificate", ca=a.ca)
-    return Auth(method="kerberos")
-
-
-# ------------------------------------------------------------------------ refusal reasons
-
-
-def rule_problems(r: Rule) -> list[str]:
-    """Every reason NetSecurity cannot express rule ``r``, one sentence each."""
-    n = f"rule {r.name}"
-    out: list[str] = []
-    problem = ps_text_problem(r.description)
-    if problem:
-        out.append(f"{n}: the description contains {problem}")
-    out += _ike_problems(n, r)
-    out += _esp_problems(n, r)
-    out += _auth_problems(n, r)
-    out += _filter_problems(n, r)
-    if r.action != "negotiate":
-        out.append(f"{n}: action {r.action} is a firewall rule (New-NetFirewallRule), not a "
-                   "connection security rule — ccsec writes only negotiate rules here")
-    elif (r.inbound, r.outbound) == ("none", "none"):
-        out.append(f"{n}: security none/none is Windows' 'do not authenticate' exemption, not a "
-                   "negotiate rule — use action permit in a firewall rule")
-    elif (r.inbound, r.outbound) not in SECURITY_PAIRS:
-        out.append(f"{n}: inbound {r.inbound} with outbound {r.outbound} is not a pair "
-                   "New-NetIPsecRule accepts (None/None, Request/None, Request/Request, "
-                   "Require/Request, Require/Require)")
-    if not r.nat_traversal:
-        out.append(f"{n}: Windows has no per-rule switch to turn NAT traversal off "
-                   "(Set-NetFirewallSetting -AllowIPsecThroughNAT is machine-wide)")
-    return out
-
-
-def main_mode_conflicts(rules: Iterable[Rule]) -> list[str]:
-    """Rules whose main-mode rules would have the same scope but different settings.
-
-    Windows keeps one main-mode SA per address pair and keying module, chosen by the main-mode
-    rule whose scope matches; two rules between the same addresses must agree on it.
-    """
-    out = []
-    first: dict[tuple[IPv4Address, IPv4Address, int], Rule] = {}
-    for r in rules:
-        key = (r.local_address, r.peer_address, r.ike.version)
-        other = first.setdefault(key, r)
-        if other is not r and (other.ike, other.auth) != (r.ike, r.auth):
-            out.append(f"rule {r.name}: it shares IKE addresses {r.local_address} -> "
-                       f"{r.peer_address} with rule {other.name} but not its main-mode settings "
-                       "(proposals, lifetime, authentication) — Windows negotiates one main mode "
-                       "per address pair")
-    return out
-
-
-def _ike_problems(n: str, r: Rule) -> list[str]:
-    out = []
-    if r.ike.exchange != "main":
-        out.append(f"{n}: Windows has no aggressive mode (main mode only)")
-    methods = sorted({a.method for a in r.auth} - WINDOWS.ike.get(r.ike.version, frozenset()))
-    if methods:
-        out.append(f"{n}: Windows IKEv{r.ike.version} cannot authenticate with "
-                   f"{' or '.join(methods)} (IKEv2 is certificate-only [D]; PSK over IKEv2 is "
-                   "only reported to work [O]) — use IKEv1 or certificates")
-    for p in r.ike.proposals:
-        label = p.label()
-        if is_aead(p.encryption):
-            out.append(f"{n}: IKE proposal {label} uses AEAD in main mode, which Windows offers "
-                       "in quick mode only")
-        elif p.encryption not in MM_ENCR:
-            out.append(f"{n}: IKE encryption {p.encryption.value} ({label}) is not a "
-                       "New-NetIPsecMainModeCryptoProposal -Encryption value")
-        if p.integrity is not None and p.integrity not in MM_HASH:
-            out.append(f"{n}: IKE integrity {p.integrity.value} ({label}) is not a "
-                       "-Hash value (MD5, SHA1, SHA256, SHA384)")
-        if p.prf is not None:
-            out.append(f"{n}: IKE proposal {label} names a PRF, which Windows cannot set")
-        if p.group not in DH_NAMES:
-            out.append(f"{n}: DH group {p.group} ({label}) is not a -KeyExchange value "
-                       "(DH1, DH2, DH14, DH19, DH20, DH24)")
-    minutes = _minutes(r.ike.lifetime_s)
-    if minutes is None or not MM_MINUTES[0] <= minutes <= MM_MINUTES[1]:
-        out.append(f"{n}: IKE lifetime {r.ike.lifetime_s}s is not a whole number of minutes "
-                   f"in {MM_MINUTES[0]}..{MM_MINUTES[1]} (-MaxMinutes)")
-    return out
-
-
-def _esp_problems(n: str, r: Rule) -> list[str]:
-    out = []
-    for p in r.esp:
-        label = p.label()
-        if p.encryption in (Encr.AES128GMAC, Encr.AES256GMAC):
-            out.append(f"{n}: ESP {label} (ENCR_NULL_AUTH_AES_GMAC) has no Windows form: Windows "
-                       "writes GMAC as an ESP hash with null encryption [V] — use null "
-                       "encryption with AES-GMAC integrity")
-        elif p.encryption is not None and p.encryption not in QM_ENCR:
-            out.append(f"{n}: ESP encryption {p.encryption.value} ({label}) is not a "
-                       "New-NetIPsecQuickModeCryptoProposal -Encryption value")
-        if p.integrity is not None and p.integrity not in QM_HASH:
-            out.append(f"{n}: ESP integrity {p.integrity.value} ({label}) is not an -ESPHash "
-                       "value")
-        if p.ah is not None and p.ah not in QM_HASH:
-            out.append(f"{n}: AH integrity {p.ah.value} ({label}) is not an -AHHash value")
-        if p.encryption is None and p.integrity is not None:
-            out.append(f"{n}: proposal {label} has ESP integrity without ESP")
-        if p.encryption == Encr.NULL and p.integrity is None:
-            out.append(f"{n}: proposal {label} is ESP with neither encryption nor integrity")
-        if p.ah is not None and r.ike.version == 2 and r.mode == "transport":
-            out.append(f"{n}: AH is not supported with the transport-mode IKEv2 keying module "
-                       f"[D] ({label})")
-    if r.pfs_group is not None and r.pfs_group not in DH_NAMES:
-        out.append(f"{n}: PFS group {r.pfs_group} is not a -PerfectForwardSecrecyGroup value "
-                   "(DH1, DH2, DH14, DH19, DH20, DH24)")
-    minutes = _minutes(r.lifetime_s)
-    if minutes is None or not QM_MINUTES[0] <= minutes <= QM_MINUTES[1]:
-        out.append(f"{n}: IPsec SA lifetime {r.lifetime_s}s is not a whole number of minutes in "
-                   f"{QM_MINUTES[0]}..{QM_MINUTES[1]} (-MaxMinutes)")
-    if r.lifetime_kb is not None and not QM_KB[0] <= r.lifetime_kb <= QM_KB[1]:
-        out.append(f"{n}: IPsec SA volume limit {r.lifetime_kb} KB is outside "
-                   f"{QM_KB[0]}..{QM_KB[1]} (-MaxKiloBytes)")
-    return out
-
-
-def _auth_problems(n: str, r: Rule) -> list[str]:
-    out = []
-    for a in r.auth:
-        if a.method == "certificate":
-            if not a.ca:
-                out.append(f"{n}: certificate authentication needs the root CA's name "
-                           "(New-NetIPsecAuthProposal -Authority is mandatory)")
-            elif ps_text_problem(a.ca):
-                out.append(f"{n}: the CA name contains {ps_text_problem(a.ca)}")
-        elif a.method == "psk" and a.psk is not None and a.psk.value is not None:
-            problem = ps_psk_problem(a.psk.reveal())
-            if problem:
-                out.append(f"{n}: the pre-shared key contains {problem} — choose another key")
-    return out
-
-
-def _filter_problems(n: str, r: Rule) -> list[str]:
-    out = []
-    if any(not f.mirrored for f in r.filters):
-        out.append(f"{n}: connection security rules are always mirrored (no one-way filters)")
-    if any(f.protocol not in PROTO_OUT and (f.local_port or f.remote_port) for f in r.filters):
-        out.append(f"{n}: Windows takes ports only with protocol TCP or UDP")
-    if any(f.protocol == 0 for f in r.filters):
-        out.append(f"{n}: protocol 0 (HOPOPT) may read as 'any' on Windows [V] — name another "
-                   "protocol or none")
-    return out
 
 
 FORMAT = WindowsPowerShell()

@@ -8,15 +8,13 @@ here, so what could break out of a string is decided in one file for both syntax
 * netsh: a double-quoted value has no escape for ``"`` (``rootca`` has its own, ``\\'``), and
   a script line holds no line break or other control character (:func:`netsh_value`).
 
-What both share is here once: the unpaired-surrogate and empty-key sentences and the
-case-insensitive duplicate-name check (Windows compares object names ignoring case in both
-stores).
+What both share is here once: the unpaired-surrogate and empty-key sentences.  (The
+case-insensitive name clash both stores refuse is a support-table row: :mod:`.support`.)
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 
 from ccsec.errors import Problem, UnsupportedError
 
@@ -35,21 +33,6 @@ def _surrogate(ch: str) -> str:
 def has_control_character(value: str) -> bool:
     """Whether ``value`` holds a control character or an unpaired surrogate."""
     return any(unicodedata.category(c) in ("Cc", "Cs") for c in value)
-
-
-def duplicate_names(names: Iterable[str], store: str) -> list[str | None]:
-    """For each rule name in order: why it clashes with an earlier one (``None`` if it does not).
-
-    ``store`` names whose names are case-insensitive ("Windows object names", "netsh names").
-    """
-    seen: dict[str, str] = {}
-    out: list[str | None] = []
-    for name in names:
-        key = name.casefold()
-        out.append(f"rule {name}: {store} are case-insensitive and rule {seen[key]} already "
-                   "uses this name — rename one of them" if key in seen else None)
-        seen.setdefault(key, name)
-    return out
 
 
 # ------------------------------------------------------------------------------ PowerShell
