@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ccsec.cli.common import (
     STATE,
@@ -31,6 +30,7 @@ from ccsec.cli.complete import (
 )
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
+from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.findings.model import Severity
 
 
@@ -134,12 +134,10 @@ def rules(
     if json_out:
         print_json([r.to_json() for r in found])
         return
-    table = Table(title=f"ccsec rule catalog ({len(found)} rules)")
-    for col in ("id", "severity", "family", "title"):
-        table.add_column(col, overflow="fold")
-    for r in found:
-        table.add_row(r.id, r.severity.value, r.family, r.title)
-    console.print(table)
+    fit((Column("id", atomic=True), Column("severity", drop=2), Column("family", drop=1),
+         Column("title")), [[r.id, r.severity.value, r.family, r.title] for r in found],
+        terminal_width(console), STATE.wide,
+        title=f"ccsec rule catalog ({len(found)} rules)").print(console)
 
 
 def explain(rule_id: Annotated[str | None, typer.Argument(

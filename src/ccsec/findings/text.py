@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from rich.console import Console
 
 from ccsec.findings.columns import Column, fit, terminal_width
-from ccsec.findings.group import group_findings, subject_list
+from ccsec.findings.group import FindingGroup, group_findings, subject_list
 from ccsec.findings.model import Finding, Severity
 
 COLOURS = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
@@ -36,6 +36,15 @@ def _where(f: Finding) -> str:
     return f.location.file + (f":{f.location.line}" if f.location.line else "")
 
 
+def _block(g: FindingGroup) -> str:
+    """One group as lines a person (or grep) reads: rule, count, cause; then its subjects,
+    the fix and the first place."""
+    where = _where(g.findings[0]) + (f" (and {len(g) - 1:,} more)" if len(g) > 1 else "")
+    return (f"{g.rule}  {len(g):,}×  {g.message}\n"
+            f"  subjects: {subject_list(g, limit=25)}\n"
+            f"  fix: {g.fix}\n" + (f"  where: {where}\n" if g.findings[0].location else ""))
+
+
 def print_findings(findings: list[Finding], console: Console, title: str = "findings",
                    group: bool = True, wide: bool = False) -> None:
     """One table per severity, most severe first.  Grouped (the default): one row per rule
@@ -52,6 +61,11 @@ def print_findings(findings: list[Finding], console: Console, title: str = "find
             continue
         count = sum(len(g) for g in mine)
         heading = f"{title}: {sev.value} ({count:,}"
+        if group and width is None:  # a file or pipe: one block per group, no wide columns
+            heading += f" in {len(mine):,} group{'s' if len(mine) > 1 else ''})"
+            console.file.write(heading + "\n" + "".join(_block(g) for g in mine))
+            console.file.flush()
+            continue
         if group:
             rows = [[g.rule, f"{len(g):,}", g.message, subject_list(g), g.fix,
                      _where(g.findings[0]) + (" …" if len(g) > 1 else "")] for g in mine]
