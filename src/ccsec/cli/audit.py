@@ -199,10 +199,12 @@ def diff(
     from ccsec.audit.pipeline import nothing_recognised
 
     dep = load_deployment(deployment)
-    inv = load_directory(configs, dep)
-    if not inv.ends:
-        raise UserError(nothing_recognised(configs, inv))
-    reports = drift(dep, inv.ends, profile, configs)
+    with stages(f"reading configurations in {configs}") as step:
+        inv = load_directory(configs, dep)
+        if not inv.ends:
+            raise UserError(nothing_recognised(configs, inv))
+        step(f"comparing {len(inv.ends):,} configurations with the plan")
+        reports = drift(dep, inv.ends, profile, configs)
     code = 0 if all(r.in_sync for r in reports) else 1
     if json_out:
         print_json({"devices": [r.to_json() for r in reports]})

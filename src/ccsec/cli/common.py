@@ -137,7 +137,7 @@ def progress(total: int, what: str) -> Iterator[Advance]:
 def stages(first: str) -> Iterator[Callable[[str], None]]:
     """A spinner on stderr naming the current stage of work that has no item count
     (a terminal only, never with --quiet); yields ``step(text)``."""
-    if not _live():
+    if not _live() or getattr(err, "_live_stack", None):  # one live display at a time
         yield lambda _text: None
         return
     with err.status(first) as status:

@@ -3,6 +3,7 @@ policy."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -215,8 +216,9 @@ def render(
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
     ps, result, ctx = _render(dep, profile, fmt, base)
-    files = output_files(ps, result, ctx)
-    write_tree(out, files)
+    with stages(f"writing {len(result.files):,} files into {out}"):
+        files = output_files(ps, result, ctx)
+        write_tree(out, files)
     if json_out:
         print_json(json.loads(files["index.json"].text))
     else:
@@ -278,7 +280,7 @@ def init(
 def register(app: typer.Typer) -> None:
     app.command()(paths)
     app.command()(plan)
-    app.command(help=(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
+    app.command(help=inspect.cleandoc(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
     app.command()(schema)
     app.command()(demo)
     app.command()(init)

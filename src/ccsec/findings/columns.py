@@ -129,7 +129,7 @@ def fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | N
             hidden.append(columns[out].header)
     if hidden:
         note = (f"left out to fit {width} columns: {', '.join(hidden)} "
-                "(ccsec --wide … shows every column)")
+                "(ccsec --wide COMMAND shows every column)")
         table_args["caption"] = (f"{table_args['caption']}; {note}"
                                  if table_args.get("caption") else note)
     widths = _share(width, [needs[i] for i in keep],
