@@ -97,8 +97,10 @@ def configure(quiet: bool = False, verbose: bool = False, *, wide: bool = False,
 
 
 def say(*objects: Any, **kwargs: Any) -> None:
-    """Chatter on stdout (headings, hints, footers): not with --quiet."""
+    """Chatter on stdout (headings, hints, footers): not with --quiet.  Wrapped at word
+    boundaries on a terminal, one line per message in a file or pipe."""
     if not STATE.quiet:
+        kwargs.setdefault("soft_wrap", not console.is_terminal)
         console.print(*objects, **kwargs)
 
 
