@@ -3,6 +3,7 @@ file, the exit codes.  The Python API example runs in tests/report/test_api.py."
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from pathlib import Path
@@ -78,7 +79,7 @@ def test_the_exit_code_examples(cli, tmp_path: Path, monkeypatch: pytest.MonkeyP
     (block,) = _blocks(_section("Exit codes"), "sh")
     lines = block.splitlines()
     checked = 0
-    for line, expected in zip(lines, lines[1:], strict=False):
+    for line, expected in itertools.pairwise(lines):
         if not line.startswith("$ "):
             continue
         args, after = _command(line)
