@@ -22,7 +22,7 @@ with a fixed part: below 10x).
 ``--cli`` measures what a user waits for instead: each stage is a command in a fresh process
 (process start to exit, output to /dev/null), on ``ccsec synth --sites N --seed 7``:
 
-* load — ``python -c 'ccsec.paths.load_deployment(FILE)'`` (no command loads only);
+* load — ``python -c 'ccsec.api.load(FILE)'`` (no command only loads);
 * paths, plan — ``ccsec paths FILE``, ``ccsec plan FILE``;
 * render — ``ccsec render FILE -o OUT`` (every format of each end, written to disk);
 * audit — ``ccsec audit FILE --configs OUT`` (the rendered tree read back and judged).
@@ -246,7 +246,8 @@ def report(sizes: list[int], runs: dict[int, list[dict[str, object]]], label: st
 # ------------------------------------------------------------------------- through the CLI
 
 CLI_STAGES = ("load", "paths", "plan", "render", "audit")
-_LOAD = "import sys; from ccsec.paths import load_deployment; load_deployment(sys.argv[1])"
+#: the load both revisions have (``ccsec.api.load``: the file read and validated)
+_LOAD = "import sys; from ccsec import api; api.load(sys.argv[1])"
 
 
 def cli_deployment(sites: int) -> Path:
@@ -282,7 +283,7 @@ def cli_run(sites: int, src: Path) -> dict[str, float]:
             proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True, check=False)
             seconds[stage] = time.perf_counter() - t
-            if proc.returncode not in (0, 1):
+            if proc.returncode not in ((0, 1) if stage == "audit" else (0,)):
                 raise SystemExit(f"{stage} at {sites} sites ({src}) failed with "
                                  f"{proc.returncode}:\n{proc.stderr[-4000:]}")
     return seconds

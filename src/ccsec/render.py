@@ -182,10 +182,14 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str
             result.unselected.append(owner)
         for name, required in pairs:
             fmt = registry.get(name)
-            if not required and skipped.known(name) and not fmt.expressible(end):
+            # the cheap test first: most ends render, and the messages of the refused ones
+            # are formatted once per format, not once per end
+            reasons: list[str] | None = [] if fmt.expressible(end) else None
+            if reasons is None and not required and skipped.known(name):
                 skipped.add(name, [], owner)  # causes known from the first end
                 continue
-            reasons = fmt.unsupported(end)
+            if reasons is None:
+                reasons = fmt.unsupported(end)
             if reasons:
                 (refused if required else skipped).add(name, reasons, owner)
                 continue
