@@ -46,6 +46,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -292,7 +293,7 @@ def cli_run(sites: int, src: Path) -> dict[str, float]:
 def cli_report(sizes: list[int], runs: dict[str, dict[int, list[dict[str, float]]]]) -> str:
     """Per stage and size: each revision's median [min–max] wall seconds, side by side."""
     labels = list(runs)
-    med = {lab: {n: {k: sorted(r[k] for r in runs[lab][n])[len(runs[lab][n]) // 2]
+    med = {lab: {n: {k: statistics.median(r[k] for r in runs[lab][n])
                      for k in CLI_STAGES} for n in sizes} for lab in labels}
     rows = []
     for n in sizes:
