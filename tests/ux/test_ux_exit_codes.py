@@ -33,9 +33,9 @@ def test_the_command_list_is_complete() -> None:
     """A new command must join this contract (and the tables below)."""
     assert {" ".join(c) for c in LEAVES} >= {
         "audit", "collector windows", "demo", "diff", "explain", "init", "lab down",
-        "lab faults", "lab run", "lab status", "lab up", "lab verify", "logging", "logs",
-        "paths", "perf collector", "perf judge", "phones", "plan", "ports", "posture",
-        "render", "report", "rules", "schema", "synth"}
+        "lab export", "lab faults", "lab run", "lab status", "lab up", "lab verify", "logging",
+        "logs", "paths", "perf collector", "perf judge", "phones", "plan", "ports", "posture",
+        "probe", "render", "report", "rules", "schema", "synth"}
 
 
 @pytest.mark.parametrize("leaf", LEAVES, ids=" ".join)
@@ -100,6 +100,10 @@ def _cases(tmp: Path, rendered: Path) -> list[tuple[list[str], int]]:
         (["lab", "status", "--lab", "no-such-lab-ux"], 2),
         (["lab", "verify", "--lab", "no-such-lab-ux"], 2),
         (["lab", "faults", "--lab", "no-such-lab-ux"], 2),
+        (["lab", "export", "demo", "--containerlab", str(tmp / "clab")], 0),
+        (["lab", "export", missing, "--containerlab", str(tmp / "clab2")], 2),
+        (["probe", "no.such.host.invalid"], 2),  # never sends: the name does not resolve
+        (["probe", "192.0.2.1", "--as", "rtr-east"], 2),  # --as without --deployment
     ]
 
 

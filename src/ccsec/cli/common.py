@@ -142,8 +142,20 @@ def stages(first: str) -> Iterator[Callable[[str], None]]:
     if not _live() or getattr(err, "_live_stack", None):  # one live display at a time
         yield lambda _text: None
         return
-    with err.status(first) as status:
-        yield lambda text: status.update(text)
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    spinner = Spinner("dots", text=first, style="green")
+    # Drawn at once and on every step: the auto-refresh tick alone (80 ms) would never show a
+    # stage that ends sooner, and the user would not see what ccsec was doing.
+    with Live(spinner, console=err, transient=True, refresh_per_second=12.5) as live:
+        live.refresh()
+
+        def step(text: str) -> None:
+            spinner.update(text=text)
+            live.refresh()
+
+        yield step
 
 PROOF_HELP = (
     "Proof levels: strongswan output is proven on real strongSwan by `ccsec lab run`; "

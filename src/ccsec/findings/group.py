@@ -1,22 +1,31 @@
 """Findings grouped by rule and cause, for people: one row instead of dozens of identical ones.
 
 ccsec's own demo produced 24 low ``IPSEC-IKE-004`` rows that differ only in their subject, each
-repeating the same message, fix and citations; a 1,000-site audit produces tens of thousands.
-A reader wants "this rule fired for this reason on these 20 subjects".  The text output and the
-HTML report group through :func:`group_findings`; JSON and SARIF keep one result per subject
-(SARIF's model is one result per location, and scripts filter by subject).
+repeating the same message, fix and citations; a 300-site plan produces 7,245 findings of four
+causes.  A reader wants "this rule fired for this reason on these 20 subjects".  The text output
+and the HTML report both group through :func:`group_findings`; JSON and SARIF keep one result
+per subject (SARIF's model is one result per location, and scripts filter by subject).
 
-Findings belong to one group when rule, severity, message and fix are equal: the message is
-the cause (messages that name the subject, such as "the peer cucm-1 is …", stay apart, which is
-right — they are different causes).
+A *cause* is the rule, the severity, the fix and the message with the names of the
+deployment's objects (hosts, gateways, sites, agent networks, paths — ``names``, see
+:func:`names_of`) taken out: "the peer cucm1-00001 is Communications Manager" and "the peer
+cucm2-00007 is …" are one cause, while another sentence of the same rule stays another cause.
+Without names (no deployment) the message itself is the cause.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
+from ccsec.deployment.model import Deployment
 from ccsec.findings.model import Finding, Location, Severity
+
+#: what stands in a cause for a name taken out of the message
+NAMED = "…"
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 
 
 @dataclass(frozen=True)
@@ -25,9 +34,18 @@ class FindingGroup:
 
     rule: str
     severity: Severity
-    message: str
+    cause: str
     fix: str
     findings: tuple[Finding, ...]
+
+    @cached_property
+    def same_message(self) -> bool:
+        """Every finding says the same (then the cause is shown as the message)."""
+        return all(f.message == self.findings[0].message for f in self.findings)
+
+    @property
+    def message(self) -> str:
+        return self.findings[0].message if self.same_message else self.cause
 
     @property
     def subjects(self) -> list[str]:
@@ -42,17 +60,41 @@ class FindingGroup:
         return len(self.findings)
 
 
-def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
-    """Groups, most severe first, then by rule id and message; subjects in name order."""
+def names_of(dep: Deployment, path_ids: Iterable[str] = ()) -> frozenset[str]:
+    """Every name a finding's message may carry for one subject."""
+    out = {h.name for h in dep.hosts} | {s.name for s in dep.sites}
+    out |= {g.name for _, g in dep.gateways()}
+    out |= {n.name for n in dep.agent_networks}
+    out |= set(path_ids)
+    return frozenset(out)
+
+
+def cause_of(message: str, names: Collection[str]) -> str:
+    """``message`` with every name of ``names`` replaced by :data:`NAMED`."""
+    if not names:
+        return message
+    return _TOKEN.sub(lambda m: NAMED if m.group(0) in names else m.group(0), message)
+
+
+def adds_to(message: str, subject: str, names: Collection[str]) -> bool:
+    """The message names something its subject does not (then a grouped row shows it)."""
+    return any(m.group(0) in names and m.group(0) not in subject
+               for m in _TOKEN.finditer(message))
+
+
+def group_findings(findings: Iterable[Finding],
+                   names: Collection[str] = ()) -> list[FindingGroup]:
+    """Groups, most severe first, then by rule id, cause and fix; subjects in name order."""
     buckets: dict[tuple[str, Severity, str, str], list[Finding]] = {}
     for f in findings:
-        buckets.setdefault((f.rule, f.severity, f.message, f.fix), []).append(f)
+        buckets.setdefault((f.rule, f.severity, cause_of(f.message, names), f.fix),
+                           []).append(f)
     groups = [
-        FindingGroup(rule, sev, message, fix,
-                     tuple(sorted(members, key=lambda f: (f.subject, _line(f)))))
-        for (rule, sev, message, fix), members in buckets.items()
+        FindingGroup(rule, sev, cause, fix,
+                     tuple(sorted(members, key=lambda f: (f.subject, _line(f), f.message))))
+        for (rule, sev, cause, fix), members in buckets.items()
     ]
-    groups.sort(key=lambda g: (-g.severity.rank, g.rule, g.message))
+    groups.sort(key=lambda g: (-g.severity.rank, g.rule, g.cause, g.fix))
     return groups
 
 

@@ -7,7 +7,7 @@ SARIF is in :mod:`ccsec.findings.sarif`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from rich.console import Console
 
@@ -46,14 +46,17 @@ def _block(g: FindingGroup) -> str:
 
 
 def print_findings(findings: list[Finding], console: Console, title: str = "findings",
-                   group: bool = True, wide: bool = False) -> None:
+                   group: bool = True, wide: bool = False,
+                   names: Collection[str] = ()) -> None:
     """One table per severity, most severe first.  Grouped (the default): one row per rule
     and cause with its subjects listed, so 46 identical rows read as one; ``group=False``:
-    one row per finding.  Tables fit the terminal (see :mod:`ccsec.findings.columns`)."""
+    one row per finding.  ``names`` (the deployment's, :func:`~ccsec.findings.group.names_of`)
+    are taken out of messages to find their cause, as the HTML report does.  Tables fit the
+    terminal (see :mod:`ccsec.findings.columns`)."""
     if not findings:
         console.print(f"[green]{title}: none[/]")
         return
-    groups = group_findings(findings)
+    groups = group_findings(findings, names)
     width = terminal_width(console)
     for sev in Severity:
         mine = [g for g in groups if g.severity == sev]

@@ -13,6 +13,7 @@ from rich.console import Console
 from ccsec.audit.engine import AuditResult
 from ccsec.audit.negotiate import Status
 from ccsec.findings.columns import Column, fit, terminal_width
+from ccsec.findings.group import names_of
 from ccsec.findings.text import print_findings
 
 STATUS_STYLE = {Status.ESTABLISHED: "green"}
@@ -31,7 +32,9 @@ def print_audit(result: AuditResult, console: Console, configs: str = "", group:
     console.print(f"[bold]ccsec audit[/] {configs}: {len(ends):,} configuration(s), "
                   f"{sum(len(e.policy.rules) for e in ends):,} rule(s), "
                   f"{len(result.sessions):,} session(s)")
-    print_findings(result.findings, console, group=group, wide=wide)
+    dep = result.context.deployment
+    names = names_of(dep, (c.path for c in result.coverage)) if dep is not None else ()
+    print_findings(result.findings, console, group=group, wide=wide, names=names)
     if result.waived:
         console.print(f"[dim]{len(result.waived)} finding(s) waived[/]")
     up = [s for s in result.sessions if s.status is Status.ESTABLISHED]
