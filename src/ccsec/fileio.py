@@ -57,15 +57,49 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write(path: Path, data: bytes, secret: bool) -> None:
+def _write(path: Path, data: bytes, secret: bool, sync: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            os.fsync(fh.fileno())
     if not secret:
         os.chmod(path, 0o644)
+
+
+def _syncfs(directory: Path) -> bool:
+    """Flush the file system holding ``directory`` in one call (Linux ``syncfs(2)``): one
+    journal commit for a whole output tree instead of one per file (6,000 files: ~4.5 s of
+    fsync → a fraction of a second).  False where it is not available."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    syncfs = getattr(libc, "syncfs", None)
+    if syncfs is None:
+        return False
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        return bool(syncfs(fd) == 0)
+    finally:
+        os.close(fd)
+
+
+def _sync_tree(stage: Path, written: list[Path]) -> None:
+    """Durable before the swap: the whole tree at once where the OS can, else per file."""
+    if _syncfs(stage):
+        return
+    for target in written:
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _encode(text: str) -> bytes:
@@ -262,13 +296,19 @@ def write_tree(out: str | Path, files: Mapping[str, OutFile], force: bool = Fals
     stage: Path | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)).resolve()
+        root = str(stage) + os.sep
+        written: list[Path] = []
         for rel, f in files.items():
-            target = (stage / rel).resolve()
-            if stage.resolve() not in target.parents or rel == OWN_MARKER:
+            # the stage is a fresh directory only this loop writes (no links in it), so the
+            # lexical normal form is where the file lands: no resolve() per file
+            target = Path(os.path.normpath(os.path.join(stage, rel)))
+            if not str(target).startswith(root) or rel == OWN_MARKER:
                 raise OutputError(Problem(f"output path {rel!r} escapes the output directory"))
-            _write(target, data[rel], f.secret)
-        _write(stage / OWN_MARKER, _marker(data), secret=True)
+            _write(target, data[rel], f.secret, sync=False)
+            written.append(target)
+        _write(stage / OWN_MARKER, _marker(data), secret=True, sync=False)
+        _sync_tree(stage, [*written, stage / OWN_MARKER])
         os.chmod(stage, 0o755)
         if out.exists():
             check_target(out, force)  # unchanged since the first check

@@ -71,6 +71,8 @@ class Skipped:
 class Inventory:
     ends: list[ImportedEnd] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: files looked at (read, skipped, or read as part of another)
+    files: int = 0
 
 
 def _files(root: Path) -> list[Path]:
@@ -231,7 +233,7 @@ def load_directory(root: Path, dep: Deployment | None = None,
         _parse_contextual(readable, [scans[p] for p in readable], scans)
     for p in links_out:
         scans[p] = _Scan(skip="a link to a file outside the configuration directory (not read)")
-    inv = Inventory()
+    inv = Inventory(files=len(paths))
     for path in paths:
         scan = scans[path]
         source = _rel(path, shown)

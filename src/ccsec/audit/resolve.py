@@ -10,11 +10,12 @@ becomes "any peer".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 from pathlib import Path
 
 from ccsec.audit.model import ImportedEnd
+from ccsec.errors import UserError
 from ccsec.formats.base import Note
 from ccsec.policy import Address
 from ccsec.textio import read_text
@@ -58,8 +59,13 @@ def load_hosts(path: str | Path | None) -> HostsTable | None:
     if path is None:
         return None
     p = Path(path)
-    # bounded, regular files only (a clean error naming the file otherwise)
-    return parse_hosts(read_text(p), str(p))
+    # bounded, regular files only (a clean error naming the file and the option otherwise)
+    try:
+        text = read_text(p)
+    except UserError as exc:
+        raise UserError([replace(q, field=q.field or "--hosts") for q in exc.problems]) \
+            from None
+    return parse_hosts(text, str(p))
 
 
 def resolve_names(ends: list[ImportedEnd], hosts: HostsTable | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,24 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ccsec.cli.common import console, err, load_deployment, print_json
+from ccsec.cli.common import ForceOpt, console, err, load_deployment, print_json
 from ccsec.crypto import PROFILES
-from ccsec.lab import faults as lab_faults
-from ccsec.lab.build import up as lab_up
-from ccsec.lab.errors import lab_error
-from ccsec.lab.report import document, print_report, print_status, print_substitutions, sa_rows
-from ccsec.lab.runner import run as lab_run
-from ccsec.lab.sas import check_up, snapshot
-from ccsec.lab.state import (
-    all_ids,
-    describe,
-    find,
-    interruptible,
-    load_for_teardown,
-    save,
-    teardown,
-)
-from ccsec.lab.verify import verify as lab_verify
+from ccsec.lab import FAULTS
+
+# The lab's modules (vici, namespaces, captures) are imported inside the commands: every other
+# ccsec command would otherwise pay ~0.25 s at start for them.
 
 lab_app = typer.Typer(
     name="lab",
@@ -61,7 +50,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")
 OnlyOpt = Annotated[
     list[str] | None,
     typer.Option("--only", help=f"run only these faults (repeatable): "
-                 f"{', '.join(lab_faults.FAULTS)}"),
+                 f"{', '.join(FAULTS)}"),
 ]
 
 
@@ -119,6 +108,8 @@ def _bar() -> Iterator[Callable[[str], None]]:
 
 
 def _finish(doc: dict[str, Any], json_out: bool) -> None:
+    from ccsec.lab.report import print_report
+
     if json_out:
         print_json(doc)
     else:
@@ -133,6 +124,11 @@ def up(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt = 
        lab: Annotated[str | None, typer.Option("--lab", help="choose the lab id")] = None,
        json_out: JsonOpt = False) -> None:
     """Build and start the lab; it keeps running until `ccsec lab down`."""
+    from ccsec.lab.build import up as lab_up
+    from ccsec.lab.report import document, print_substitutions
+    from ccsec.lab.sas import check_up, snapshot
+    from ccsec.lab.state import describe, interruptible
+
     _check(profile, datapath)
     dep = load_deployment(deployment)
     with interruptible(), progress(INTERRUPTED_DOWN) as step:
@@ -160,6 +156,10 @@ def up(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt = 
 @lab_app.command()
 def status(lab: LabOpt = None, json_out: JsonOpt = False) -> None:
     """The SA table of every namespace's charon (via vici), like ipsecmon."""
+    from ccsec.lab.report import print_status, sa_rows
+    from ccsec.lab.sas import snapshot
+    from ccsec.lab.state import describe, find
+
     state = find(lab)
     rows = sa_rows(state, snapshot(state))
     if json_out:
@@ -171,6 +171,10 @@ def status(lab: LabOpt = None, json_out: JsonOpt = False) -> None:
 @lab_app.command()
 def verify(lab: LabOpt = None, json_out: JsonOpt = False) -> None:
     """Prove every path and site tunnel: SAs up, traffic flows, zero clear text, NAT-T."""
+    from ccsec.lab.report import document, print_substitutions
+    from ccsec.lab.state import find, interruptible
+    from ccsec.lab.verify import verify as lab_verify
+
     state = find(lab)
     with interruptible(), progress(INTERRUPTED_UP) as step:
         step(f"verifying {len(state.checks)} paths and tunnels")
@@ -191,6 +195,10 @@ def faults(lab: LabOpt = None, only: OnlyOpt = None,
            json_out: JsonOpt = False) -> None:
     """Break the lab under traffic (charon kill, NAT rebinding, rekey, host stop): recovery
     time and clear-text packets on the wire (must be 0) for each."""
+    from ccsec.lab import faults as lab_faults
+    from ccsec.lab.report import document
+    from ccsec.lab.state import find, interruptible, save
+
     state = find(lab)
     with interruptible(), progress(INTERRUPTED_UP) as step:
         results = lab_faults.run_faults(state, only=only, gateway=gateway, host=host, step=step)
@@ -205,6 +213,9 @@ def down(lab: LabOpt = None,
          all_labs: Annotated[bool, typer.Option("--all", help="remove every ccsec lab")] = False,
          json_out: JsonOpt = False) -> None:
     """Remove the lab's processes, namespaces (with their veths) and files. Idempotent."""
+    from ccsec.lab.errors import lab_error
+    from ccsec.lab.state import all_ids, load_for_teardown, teardown
+
     running = all_ids()
     if all_labs:
         ids = running
@@ -235,6 +246,8 @@ def run(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt =
         keep: Annotated[bool, typer.Option("--keep", help="leave the lab running")] = False,
         json_out: JsonOpt = False) -> None:
     """up + verify (+ faults) + down, with a report; exit 1 if any check fails."""
+    from ccsec.lab.runner import run as lab_run
+
     _check(profile, datapath)
     dep = load_deployment(deployment)
     with progress(INTERRUPTED_DOWN) as step:
@@ -248,6 +261,47 @@ def run(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt =
             console.print(f"  substitution: {s['change']}: {s['reason']} "
                           f"({len(s['where'])} ends/rules)", soft_wrap=True)
     _finish(doc, json_out)
+
+
+@lab_app.command()
+def export(deployment: DeploymentArg,
+           containerlab: Annotated[Path, typer.Option(
+               "--containerlab", help="directory to write the containerlab topology, the "
+               "nodes' files, verify.sh and a Dockerfile into")],
+           profile: ProfileOpt = None, hosts: HostsOpt = None, no_hosts: NoHostsOpt = False,
+           datapath: Annotated[str, typer.Option(
+               "--datapath", help="libipsec (nodes map /dev/net/tun; runs everywhere) | kernel "
+               "(the host kernel's ESP)")] = "libipsec",
+           image: Annotated[str, typer.Option(
+               "--image", help="container image of every node (build it from the exported "
+               "Dockerfile, or push it where your cluster pulls from)")] =
+           "ccsec-strongswan-lab:bookworm",
+           json_out: JsonOpt = False, force: ForceOpt = False) -> None:
+    """Write the same lab as a containerlab topology: one container per namespace, the
+    rendered files mounted, the links, NAT nodes, and the checks as verify.sh. Runs on any
+    host with containerlab, and unchanged on Kubernetes through clabernetes.  An existing
+    directory is replaced only with --force, and only when it is an unchanged tree ccsec
+    wrote."""
+    from ccsec.fileio import check_target, write_tree
+    from ccsec.lab.containerlab import TOPOLOGY_FILE
+    from ccsec.lab.containerlab import export as export_lab
+
+    _check(profile, "auto" if datapath not in ("libipsec", "kernel") else datapath)
+    if datapath not in ("libipsec", "kernel"):
+        raise typer.BadParameter("--datapath is libipsec or kernel")
+    check_target(containerlab, force)
+    dep = load_deployment(deployment)
+    files = export_lab(dep, profile=profile, hosts=_hosts(hosts, no_hosts),
+                       datapath="kernel" if datapath == "kernel" else "libipsec", image=image,
+                       base=_base(deployment))
+    out = write_tree(containerlab, files, force)
+    index = json.loads(files["index.json"].text)
+    if json_out:
+        print_json({"out": str(out), **index})
+        return
+    console.print(f"containerlab topology written: {out / TOPOLOGY_FILE} "
+                  f"({len(index['nodes'])} nodes, {len(index['checks'])} checks); "
+                  f"see {out / 'README.md'}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from ccsec.cli.common import ForceOpt, say
 from ccsec.fileio import atomic_write, check_file_target
-from ccsec.synth import MAX_PG_PAIRS, MAX_SITES, SynthOptions, generate
+from ccsec.synth import MAX_PG_PAIRS, MAX_SITES
 
 
 def synth(
@@ -35,6 +35,8 @@ def synth(
     strongSwan gateways.  About ten servers per site.  Deterministic for a seed.  An existing
     file is replaced only with --force."""
     check_file_target(out, force, what="deployment file")
+    from ccsec.synth import SynthOptions, generate
+
     opts = SynthOptions(sites=sites, pgs_per_site=pgs_per_site, nat_fraction=nat_fraction,
                         seed=seed, central_sites=central_sites, nam_cicm=nam_cicm,
                         strongswan_fraction=strongswan_fraction)

@@ -136,8 +136,8 @@ class WindowsPowerShell(Format):
 
     # ------------------------------------------------------------------ render
 
-    def render(self, end: EndPolicy, ctx: RenderContext) -> str:
-        return "\ufeff" + super().render(end, ctx)
+    def render(self, end: EndPolicy, ctx: RenderContext, checked: bool = False) -> str:
+        return "\ufeff" + super().render(end, ctx, checked)
 
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
         lines = self._preamble(end)
