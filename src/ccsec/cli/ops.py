@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TypedDict
 import typer
 from rich.table import Table
 
-from ccsec.cli.common import console, err, load_deployment, print_json, say
-from ccsec.errors import Problem, UserError
+from ccsec.cli.common import ForceOpt, console, err, load_deployment, print_json, say
 from ccsec.findings.model import Finding, Severity
 from ccsec.findings.text import exit_code, findings_json, print_findings
 
@@ -211,6 +210,7 @@ def perf_judge(
                                       "(per-CPU thresholds)")] = 1,
     json_out: JsonOpt = False,
     fail_on: FailOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Per-counter min/avg/p95/max, the documented thresholds (with their source) as findings,
     and one PNG per counter group with the thresholds marked."""
@@ -229,7 +229,7 @@ def perf_judge(
                      "min": st.min if st else None, "avg": st.avg if st else None,
                      "p95": st.p95 if st else None, "max": st.max if st else None})
     found = judge(data, cpus)
-    plots = [str(p) for p in (_plots(data, out, cpus) if out else [])]
+    plots = [str(p) for p in (_plots(data, out, cpus, force) if out else [])]
     if json_out:
         _finish(found, threshold, True, {"file": str(file), "decimal": data.decimal,
                                          "time_zone": data.zone, "bias_minutes":
@@ -249,12 +249,12 @@ def perf_judge(
     _finish(found, threshold, False, title="thresholds")
 
 
-def _plots(data: PerfData, out: Path, cpus: int) -> list[Path]:
+def _plots(data: PerfData, out: Path, cpus: int, force: bool) -> list[Path]:
+    """The PNGs, all drawn before any is written; an existing PNG is replaced only with
+    --force, and nothing else in the directory is touched."""
     from ccsec.monitor.plot import plot
 
-    if out.exists() and not out.is_dir():
-        raise UserError(Problem(f"{out} exists and is not a directory", field="-o/--out"))
-    return plot(data, out, cpus)
+    return plot(data, out, cpus, force)
 
 
 # -------------------------------------------------------------------- collector
