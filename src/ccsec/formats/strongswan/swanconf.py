@@ -16,7 +16,7 @@ from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note
 from ccsec.formats.strongswan.include import Includer, Refused
 
-UNQUOTED = re.compile(r"^[A-Za-z0-9._:/@%*|+,\-\[\]]+$")
+UNQUOTED = re.compile(r"[A-Za-z0-9._:/@%*|+,\-\[\]]+")  # fullmatch: "$" would allow a final "\n"
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Section:
 
 def quote(value: str) -> str:
     """A value as charon reads it back unchanged: bare when safe, else a quoted string."""
-    if value and UNQUOTED.match(value):
+    if value and UNQUOTED.fullmatch(value):
         return value
     out = value.replace("\\", "\\\\").replace('"', '\\"')
     out = out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
