@@ -88,3 +88,94 @@ def test_expressible_is_unsupported_being_empty(name: str, policy_sets) -> None:
             assert fmt.expressible(end) == (not fmt.unsupported(end)), (name, end.owner)
             checked += 1
     assert checked >= 16
+
+
+# ------------------------------------------------------- PowerShell statements and binding
+
+def _statements_long(text: str) -> object:
+    try:
+        return [_toks(s) for s in ps_lexer.statements(ps_lexer._Lexer(text, "s").run(), "s")]
+    except Exception as exc:  # the error itself is compared
+        return type(exc), str(exc)
+
+
+def _statements_fast(text: str) -> object:
+    try:
+        return [_toks(s) for s in ps_lexer.script_statements(text, "s")]
+    except Exception as exc:  # the error itself is compared
+        return type(exc), str(exc)
+
+
+SCRIPT_LINES = ["New-X -A 1", "  -B 'x y' `", "$v = @('a', 'b')", "# c", "Get-Y | Remove-Y", "",
+                "'a", "b'", "@'", "'@", "-C:$true", "\r", "x\ty", "(", ")", "{", "}", "$a = 1;",
+                "$b = 2; $c = 3", "A -B 1,", "  2", "$x =", "  4", "A |", "  B", "[void](X)",
+                "-Name 'a' -Group $g", "]", "$(1)", "-²"]
+
+
+@pytest.mark.parametrize("path", GOLDEN_PS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_script_statements_equal_statements_of_tokens(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _statements_fast(text) == _statements_long(text)
+    assert _statements_fast(text) == _statements_long(text)  # again, from the line cache
+
+
+@given(st.lists(st.sampled_from(SCRIPT_LINES), max_size=14))
+def test_script_statements_on_generated_scripts(lines: list[str]) -> None:
+    """Brackets across lines, ``;``, continued lines and broken scripts: the same statements,
+    or the same error (message and line), as the token-by-token split."""
+    text = "\n".join(lines)
+    assert _statements_fast(text) == _statements_long(text)
+
+
+LINE_PIECES = [*SCRIPT_LINES, "-", "$", "'", '"', "`", "\u2013Name", "@", ".", "$x.Name", "1.5",
+               "a=b", "\u201cq\u201d", "#x"]
+
+
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=8).map(" ".join))
+def test_fast_line_is_the_lexer_or_nothing(line: str) -> None:
+    """A line the one-regex reader takes whole gives the lexer's tokens."""
+    line = line.replace("\r", "").replace("\n", "") + "\n"
+    fast = ps_lexer._fast_line(line)
+    if fast is not None:
+        assert fast == tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
+                             for t in ps_lexer._Lexer(line, "s").run())
+
+
+def _parse_both_ways(text: str) -> tuple[object, object]:
+    from ccsec.errors import ParseError
+    from ccsec.formats.windows.powershell import FORMAT
+    from ccsec.formats.windows.ps_interpreter import Interpreter
+
+    out = []
+    for fast in (True, False):
+        Interpreter.fast_bind = fast
+        try:
+            p = FORMAT.parse(text, "s.ps1")
+            out.append((p.policies, p.notes))
+        except ParseError as exc:
+            out.append(str(exc))
+        finally:
+            Interpreter.fast_bind = True
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("path", GOLDEN_PS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_fast_bind_reads_golden_scripts_as_the_general_binder(path: Path) -> None:
+    fast, general = _parse_both_ways(path.read_text(encoding="utf-8"))
+    assert fast == general and not isinstance(fast, str)
+
+
+_BIND_PARTS = ["-Encryption", "AES256", "-Hash", "SHA256", "-KeyExchange", "DH19", "DH14", "-Enc",
+               "-E", "-Encryption:", "$x", "$x.Name", "'AES128'", '"DH$y"', ",", "-WhatIf",
+               "-Verbose", "-ea", "Stop", "(", ")", "-Hash:$true", "-KeyExchange DH14"]
+
+
+@given(st.lists(st.sampled_from(_BIND_PARTS), max_size=10))
+def test_fast_bind_equals_the_general_binder(parts: list[str]) -> None:
+    """Every binding outcome — values, the line of each, duplicates, missing values,
+    ambiguous or unknown names, notes — is the same with and without the shortcut."""
+    text = ("$x = New-NetIPsecMainModeCryptoProposal -Encryption AES256 -Hash SHA256 "
+            "-KeyExchange DH14\n$p = New-NetIPsecMainModeCryptoProposal `\n  "
+            + " ".join(parts) + "\n")
+    fast, general = _parse_both_ways(text)
+    assert fast == general
