@@ -179,3 +179,15 @@ def test_fast_bind_equals_the_general_binder(parts: list[str]) -> None:
             + " ".join(parts) + "\n")
     fast, general = _parse_both_ways(text)
     assert fast == general
+
+
+# ------------------------------------------------------------------------------ CUCM fold
+
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from("Kk\u212a\u0130Aa0 -_:")),
+               max_size=20))
+def test_cucm_fold_is_ascii_alnum_of_the_lower_case(text: str) -> None:
+    """The regex fold keeps what the character-by-character definition keeps (non-ASCII
+    letters that lower-case to ASCII ones included)."""
+    from ccsec.formats.cucm.values import fold
+
+    assert fold(text) == "".join(c for c in text.lower() if c.isascii() and c.isalnum())
