@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,45 @@ def test_cucm_fold_is_ascii_alnum_of_the_lower_case(text: str) -> None:
     from ccsec.formats.cucm.values import fold
 
     assert fold(text) == "".join(c for c in text.lower() if c.isascii() and c.isalnum())
+
+
+# ------------------------------------------------------------ support rows without messages
+
+def _refusal_rules(policy_sets: list[PolicySet]) -> list[object]:
+    """Rules that fire rows (every case of the PowerShell support tests, refused and near
+    miss) and rules that fire none (the demo's)."""
+    from test_format_windows_ps import CASES, make_rule
+
+    rules: list[object] = [r for ps in policy_sets for e in ps.ends for r in e.rules]
+    first = make_rule()
+    for _id, bad, near, _words in CASES:
+        rules += [make_rule(**bad), make_rule(**near)]
+        # the refused item behind one that is fine: a check must look past the first item
+        late: dict[str, object] = {}
+        if "esp" in bad:
+            late["esp"] = (*first.esp, *bad["esp"])
+        if "ike" in bad:
+            late["ike"] = bad["ike"].model_copy(
+                update={"proposals": (*first.ike.proposals, *bad["ike"].proposals)})
+        if "filters" in bad:
+            late["filters"] = (*first.filters, *bad["filters"])
+        if "auth" in bad:
+            late["auth"] = (*first.auth, *bad["auth"])
+        if late:
+            with contextlib.suppress(ValueError):  # a mix the model itself refuses
+                rules.append(make_rule(**{**bad, **late}))
+    return rules
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_row_fires_is_row_messages_being_nonempty(name: str, policy_sets) -> None:
+    """``fires`` (what expressible() asks) agrees with the messages unsupported() formats,
+    row by row — item groups included — on rules that fire rows and rules that do not."""
+    fmt = registry.get(name)
+    fired = 0
+    for rule in _refusal_rules(policy_sets):
+        for row in (*fmt.MODEL_REFUSALS, *fmt.REFUSALS):
+            says = bool(row.messages(rule))
+            assert row.fires(rule) == says, (name, row.id)
+            fired += says
+    assert fired > 0
