@@ -19,6 +19,7 @@ from ccsec.cli.common import (
     ForceOpt,
     console,
     err,
+    literal,
     load_deployment,
     print_json,
     say,
@@ -104,8 +105,11 @@ _PORT_COLUMNS = (Column("path", atomic=True), Column("listener"), Column("addres
 
 def _table(out: Console, columns: tuple[Column, ...], rows: list[list[str]],
            title: str) -> None:
-    """Print ``rows`` on ``out`` fitted to its width (:func:`ccsec.findings.columns.fit`)."""
-    fit(columns, rows, terminal_width(out), STATE.wide, title=title).print(out)
+    """Print ``rows`` on ``out`` fitted to its width (:func:`ccsec.findings.columns.fit`).
+    Cells and title are text from files (log lines, host names): shown literally — markup
+    escaped, control characters made visible — never as rich markup."""
+    cells = [[literal(c) for c in r] for r in rows]
+    fit(columns, cells, terminal_width(out), STATE.wide, title=literal(title)).print(out)
 
 
 def _severity(value: str | None) -> Severity | None:
