@@ -381,3 +381,14 @@ def test_parse_errors_carry_their_file() -> None:
 
         parse_text("{" * 10, "the.log")
     assert exc.value.problems[0].file == "the.log"
+
+
+def test_swanctl_secret_id_with_control_characters_is_a_note() -> None:
+    """Found by ``make fuzz`` (kept in tests/fuzz/crashes/strongswan/): an ``id`` of a secret
+    holding a control character raised the model's ValidationError out of the reader."""
+    text = ("connections {\n a {\n  remote_addrs = 1.2.3.4\n  local { auth = psk }\n"
+            "  remote { auth = psk }\n  children { c { remote_ts = 10.0.0.0/8 } }\n }\n}\n"
+            "secrets {\n ike-1 {\n  id = \"gw\x07bad\"\n  secret = abc\n }\n}\n")
+    parsed = registry.reader("strongswan").parse(text, "x.conf")
+    assert any("ike-1: id:" in n.message and n.line == 11 for n in parsed.notes), parsed.notes
+    assert "\x07" not in " ".join(n.message for n in parsed.notes)

@@ -71,7 +71,7 @@ class _Console(Console):
         raise BrokenPipeError
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     """Text shown through rich markup (progress labels, spinners) as it is: markup escaped,
     control characters made visible (labels name files and devices)."""
     return escape(_TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text))
@@ -155,11 +155,11 @@ def progress(total: int, what: str) -> Iterator[Advance]:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as bar:
-        task = bar.add_task(_literal(what), total=total)
+        task = bar.add_task(literal(what), total=total)
 
         def advance(label: str, n: int = 1) -> None:
             bar.update(task, advance=n,
-                       description=_literal(f"{what}: {label}" if n else label))
+                       description=literal(f"{what}: {label}" if n else label))
 
         yield advance
 
@@ -174,14 +174,14 @@ def stages(first: str) -> Iterator[Callable[[str], None]]:
     from rich.live import Live
     from rich.spinner import Spinner
 
-    spinner = Spinner("dots", text=_literal(first), style="green")
+    spinner = Spinner("dots", text=literal(first), style="green")
     # Drawn at once and on every step: the auto-refresh tick alone (80 ms) would never show a
     # stage that ends sooner, and the user would not see what ccsec was doing.
     with Live(spinner, console=err, transient=True, refresh_per_second=12.5) as live:
         live.refresh()
 
         def step(text: str) -> None:
-            spinner.update(text=_literal(text))
+            spinner.update(text=literal(text))
             live.refresh()
 
         yield step

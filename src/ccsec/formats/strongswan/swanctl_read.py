@@ -207,9 +207,18 @@ class SwanctlReader:
                 continue
             owners = tuple(i for k, v in s.items.items()
                            if k.startswith("id") and isinstance(v, Value)
-                           for i in [parse_id(v.text)] if i is not None)
+                           for i in [self._owner(s, k, v)] if i is not None)
             out.append(SharedKey(kind, owners, value, s.line, s.name))
         return tuple(out)
+
+    def _owner(self, sec: Section, key: str, value: Value) -> Identity | None:
+        """One ``id*`` of a secret; an identity that cannot be one (control characters) is
+        a note, and the secret is not bound to it (charon would not match it either)."""
+        try:
+            return parse_id(value.text)
+        except ValueError as exc:
+            self.note(value.line, f"secret {sec.name}: {key}: {plain_reason(exc)}", "warning")
+            return None
 
     def _pools(self, sec: Section | None) -> dict[str, list[Network]]:
         out: dict[str, list[Network]] = {}
