@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccsec.errors import Problem, UnsupportedError
+from ccsec.formats.dn import encoding_order
 from ccsec.lab.proc import run
 from ccsec.policy import EndPolicy, Identity
 
@@ -47,13 +48,14 @@ def _genkey() -> str:
 
 
 def make_ca(directory: Path, dn: str) -> LabCA:
-    """A self-signed lab CA with subject ``dn`` (files in ``directory``)."""
+    """A self-signed lab CA with subject ``dn`` (RFC 4514 order, as the deployment names it;
+    ``pki`` takes the RDNs in encoding order, see :mod:`ccsec.formats.dn`)."""
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / "ca.key"
     cert = directory / "ca.pem"
     _write_private(key, _genkey())
     out = run(["pki", "--self", "--ca", "--lifetime", LIFETIME_DAYS, "--in", str(key),
-               "--type", "ecdsa", "--dn", dn, "--outform", "pem"]).stdout
+               "--type", "ecdsa", "--dn", encoding_order(dn), "--outform", "pem"]).stdout
     cert.write_text(out, encoding="ascii")
     return LabCA(dn, key, cert)
 
@@ -81,7 +83,7 @@ def subject_and_sans(end: EndPolicy) -> tuple[str, list[str]]:
             field=f"lab end {owner}", fix="use one DN identity per end, or FQDN identities"))
     sans = [i.value for i in ids if i.kind in ("fqdn", "address")]
     if dns:
-        return dns[0], sans
+        return encoding_order(dns[0]), sans
     return f"CN={sans[0] if sans else owner}", sans
 
 

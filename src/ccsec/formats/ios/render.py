@@ -48,8 +48,9 @@ from __future__ import annotations
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import Format, Parsed, RenderContext
+from ccsec.formats.dn import rdns
 from ccsec.formats.ios import losses, support
-from ccsec.formats.ios.device import Device, local_dn
+from ccsec.formats.ios.device import Device, local_subject
 from ccsec.formats.ios.tree import (
     AH_INTEG,
     ESP_ENCR,
@@ -178,6 +179,7 @@ class Ios(Format):
     def _ikev1_globals(self, dev: Device) -> list[str]:
         if not dev.v1_policies:
             return []
+        identity = "dn" if dev.v1_dn_identity else "address"
         out = ["!"]
         legacy = False
         for n, (method, p) in enumerate(dev.v1_policies, start=1):
@@ -197,7 +199,7 @@ class Ios(Format):
                     "! 'crypto engine compliance shield disable' is set (the audit flags both)"]
         out += ["! [V] remove the built-in suites 65507-65514; refuse aggressive mode",
                 "no crypto isakmp default policy", "crypto isakmp aggressive-mode disable",
-                "crypto isakmp identity address",
+                f"crypto isakmp identity {identity}",
                 "! [V] 'local-address <ip>' in keyrings and isakmp profiles (older images take",
                 "! an interface name only)"]
         if dev.keepalive.get(1):
@@ -207,8 +209,10 @@ class Ios(Format):
     def _trustpoints(self, dev: Device) -> list[str]:
         out: list[str] = []
         if dev.trustpoints:
-            out += ["!", "! [V] a certificate map's 'eq' compares the DN as IOS prints it",
-                    "! (case-insensitive): check with 'show crypto pki certificates'"]
+            out += ["!", "! [V] certificate maps compare with the DN as IOS prints it, case-",
+                    "! insensitively ('show crypto pki certificates'): the CA is matched RDN by",
+                    "! RDN ('co', any order), the peer's one-RDN subject with 'eq'.  Each",
+                    "! router enrolls with the subject (and subjectAltName) its peers check."]
         for (ca, subject), name in dev.trustpoints.items():
             out += ["!", f"crypto pki trustpoint {name}"]
             if ca:
@@ -216,6 +220,9 @@ class Ios(Format):
             out.append(" enrollment terminal")
             if subject:
                 out.append(f" subject-name {subject}")
+                alt = subject_alt_name(subject)
+                if alt:
+                    out.append(f" subject-alt-name {alt}")
             out += [" revocation-check crl", f" rsakeypair {KEYPAIR} 2048"]
         return out
 
@@ -243,15 +250,22 @@ class Ios(Format):
         return out
 
     def _cert_map(self, rule: Rule) -> list[str]:
+        """The certificate map of a certificate rule: its CA, and the peer's certificate
+        subject.  Both are needed: an IKEv2 profile's ``match identity`` and ``match
+        certificate`` statements are ORed (Cisco FlexVPN and IKEv2 Configuration Guide,
+        "Configuring the IKEv2 Profile" [V]), so a map naming the issuer alone matches every
+        peer of that CA and a hub's profiles become ambiguous."""
         auth = rule.auth[0]
-        peer_dn = rule.peer_id.value if rule.peer_id and rule.peer_id.kind == "dn" else None
-        if auth.method != "certificate" or not (auth.ca or peer_dn):
+        subject = peer_subject(rule)
+        if auth.method != "certificate" or not (auth.ca or subject):
             return []
         out = [f"crypto pki certificate map {obj(rule.name)} 10"]
         if auth.ca:
-            out.append(f" issuer-name eq {auth.ca}")
-        if peer_dn:
-            out.append(f" subject-name eq {peer_dn}")
+            out += [f" issuer-name co {rdn}" for rdn in rdns(auth.ca)]
+        if subject:
+            parts = rdns(subject)
+            out += ([f" subject-name eq {subject}"] if len(parts) == 1
+                    else [f" subject-name co {rdn}" for rdn in parts])
         return out
 
     def _ikev2_rule(self, rule: Rule, dev: Device, ctx: RenderContext) -> list[str]:
@@ -282,7 +296,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring local {name}")
         else:
-            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, local_dn(rule))]}")
+            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, local_subject(rule))]}")
         if rule.dpd_s:
             out.append(f" dpd {rule.dpd_s} {DPD_RETRY} periodic")
         out.append(f" lifetime {rule.ike.lifetime_s}")
@@ -305,7 +319,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring {name}")
         else:
-            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, local_dn(rule))]}")
+            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, local_subject(rule))]}")
         peer = rule.peer_id
         if peer is None or peer.kind == "address":
             value = peer.value if peer else str(rule.peer_address)
@@ -314,8 +328,8 @@ class Ios(Format):
             out.append(f" match identity host {peer.value}")
         if self._cert_map(rule):
             out.append(f" match certificate {name}")
-        if local is not None:
-            out.append(f" self-identity {'fqdn' if local.kind == 'fqdn' else 'address'}")
+        if local is None or local.kind != "dn":  # a DN is 'crypto isakmp identity dn'
+            out.append(f" self-identity {'fqdn' if local and local.kind == 'fqdn' else 'address'}")
         out.append(f" local-address {rule.local_address}")
         if rule.dpd_s:
             out.append(f" keepalive {rule.dpd_s} retry {DPD_RETRY}")
@@ -398,6 +412,27 @@ class Ios(Format):
         from ccsec.formats.ios.importer import parse
 
         return parse(text, source)
+
+
+def peer_subject(rule: Rule) -> str | None:
+    """The subject the peer's certificate must carry: its DN identity, or ``CN=<its FQDN>``
+    (the subject each end enrolls with, see :func:`~.device.local_subject`)."""
+    peer = rule.peer_id
+    if rule.auth[0].method != "certificate" or peer is None:
+        return None
+    if peer.kind == "dn":
+        return peer.value
+    return f"CN={peer.value}" if peer.kind == "fqdn" else None
+
+
+def subject_alt_name(subject: str) -> str | None:
+    """The FQDN of a ``CN=<fqdn>`` subject ccsec enrolls a router with: strongSwan checks an
+    FQDN identity against the certificate's subjectAltName, not its CN [V: 'subject-alt-name'
+    needs IOS 15.x or IOS XE 3.x and later]."""
+    parts = rdns(subject)
+    if len(parts) == 1 and parts[0].upper().startswith("CN="):
+        return parts[0][3:]
+    return None
 
 
 def _psk(rule: Rule, ctx: RenderContext) -> str:

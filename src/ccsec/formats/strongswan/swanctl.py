@@ -38,10 +38,12 @@ from ccsec.formats.base import (
     unjson_comment,
     when,
 )
+from ccsec.formats.dn import encoding_order, from_encoding_order
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
 from ccsec.formats.strongswan.proposals import ProposalError, esp_label, parse_esp, parse_ike
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
+from ccsec.formats.strongswan.versions import TRAP_START, Feature, Target, release
 from ccsec.policy import (
     Auth,
     AuthMethod,
@@ -87,11 +89,12 @@ def _parse_ts(text: str) -> tuple[IPv4Network, int | None, int | None]:
     return IPv4Network(net.strip(), strict=False), proto, port
 
 
-def _start(rule: Rule) -> tuple[str, str, str]:
-    """start_action, dpd_action, close_action for a rule."""
+def _start(rule: Rule, target: Target) -> tuple[str, str, str]:
+    """start_action, dpd_action, close_action for a rule.  Before 5.9.6 (no ``trap|start``)
+    an initiating end that never talks in clear text traps: it initiates on its first packet."""
     if rule.outbound == "require":
         if rule.initiate:
-            return "trap|start", "restart", "start"
+            return ("trap|start" if target.has(TRAP_START) else "trap"), "restart", "start"
         return "trap", "trap", "trap"
     if rule.initiate:
         return "start", "restart", "start"
@@ -99,23 +102,47 @@ def _start(rule: Rule) -> tuple[str, str, str]:
 
 
 def _filter_groups(rule: Rule) -> list[list[Filter]]:
-    """Filters as children: one child when they form a full local×remote product."""
-    fs = list(rule.filters)
-    locals_ = list(dict.fromkeys(f.local for f in fs))
-    remotes = list(dict.fromkeys(f.remote for f in fs))
-    same = {(f.protocol, f.local_port, f.remote_port) for f in fs}
-    if len(same) == 1:
-        proto, lp, rp = same.pop()
-        product = [
-            Filter(local=lo, remote=re, protocol=proto, local_port=lp, remote_port=rp)
-            for lo in locals_ for re in remotes
-        ]
-        if product == fs:
-            return [fs]
-    return [[f] for f in fs]
+    """One child per filter, i.e. per pair of subnets: IKEv1 negotiates only the first pair of
+    a child's selector lists (swanctl.conf(5), ``local_ts``), IOS builds one SA per crypto-ACL
+    line and expects one pair per CHILD_SA [V], so a child with several subnets would leave
+    all but one pair unprotected against those peers."""
+    return [[f] for f in rule.filters]
+
+
+def _ike_times(rule: Rule) -> list[str]:
+    """The IKE SA's rekey time (and for IKEv1 its over_time).
+
+    IKEv1 offers ``reauth_time`` (or ``rekey_time``) + ``over_time`` as the SA lifetime in Main
+    Mode (strongSwan ``main_mode.c``), ``over_time`` defaulting to 10 % more; IOS accepts a
+    proposal only if its lifetime is at most its own (Cisco IOS Security Configuration Guide,
+    "Configuring Internet Key Exchange for IPsec VPNs": a match needs the remote peer's lifetime
+    to be less than or equal to the policy's).  So the planned lifetime is split into rekey +
+    over time and offered exactly."""
+    life = rule.ike.lifetime_s
+    if rule.ike.version != 1:
+        return [f"rekey_time = {life}s"]
+    rekey = life * 9 // 10
+    return [f"rekey_time = {rekey}s", f"over_time = {life - rekey}s"]
+
+
+def features(end: EndPolicy, target: Target) -> list[Feature]:
+    """The release-bound values a file for ``end`` uses when written for ``target``."""
+    used = []
+    if target.has(TRAP_START) and any(_start(r, target)[0] == "trap|start" for r in end.rules):
+        used.append(TRAP_START)
+    return used
 
 
 # ------------------------------------------------ what swanctl cannot say, what it loses
+
+
+def _initiate_as_read(at: Projecting) -> bool:
+    """Written for a release before 5.9.6, an end that never talks in clear text traps and
+    initiates on its first packet: read back, it does not start by itself."""
+    assert at.rule is not None
+    if not at.rule.initiate:
+        return False
+    return "start" in _start(at.rule, Target.of(at.ctx.strongswan_version))[0]
 
 
 def _shunt_mode(at: Projecting) -> str:
@@ -162,6 +189,9 @@ LOSSES: tuple[Loss, ...] = (
          "connection"),
     Loss("rule.mode", "a pass/drop shunt has no IPsec mode; strongSwan's default is read back",
          _shunt_mode),
+    Loss("rule.initiate", "start_action = trap|start needs strongSwan 5.9.6: for an older "
+         "target an end that never talks in clear text traps (initiates on its first packet)",
+         _initiate_as_read),
 )
 
 
@@ -175,6 +205,13 @@ class StrongSwan(Format):
     LOSSES = LOSSES
 
     # ------------------------------------------------------------------ render
+
+    def header(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
+        """The common header, and the strongSwan release the file needs."""
+        target = Target.of(ctx.strongswan_version)
+        need = release(target.needs(features(end, target)))
+        return [*super().header(end, ctx),
+                f"# needs: strongSwan {need} or later (written for {release(target.version)})"]
 
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
         lines = ["connections {"]
@@ -200,7 +237,7 @@ class StrongSwan(Format):
             f"{i*2}local_addrs = {rule.local_address}",
             f"{i*2}remote_addrs = {rule.peer_address}",
             f"{i*2}proposals = {', '.join(p.label() for p in rule.ike.proposals)}",
-            f"{i*2}rekey_time = {rule.ike.lifetime_s}s",
+            *(f"{i*2}{line}" for line in _ike_times(rule)),
         ]
         if rule.ike.version == 1:
             out.append(f"{i*2}aggressive = {'yes' if rule.ike.exchange == 'aggressive' else 'no'}")
@@ -213,30 +250,41 @@ class StrongSwan(Format):
         kind = "psk" if auth.method == "psk" else "pubkey"
         out += [f"{i*2}local {{", f"{i*3}auth = {kind}"]
         if kind == "pubkey":
-            out.append(f"{i*3}certs = {quote((end.owner or end.name) + '.pem')}")
+            cert = (end.owner or end.name) + ".pem"
+            if rule.local_id is not None:
+                out.append(f"{i*3}# {cert}: {certificate_names(rule.local_id)} (what the "
+                           "peer checks)")
+            out.append(f"{i*3}certs = {quote(cert)}")
         if rule.local_id:
-            out.append(f"{i*3}id = {quote(render_id(rule.local_id))}")
+            out.append(f"{i*3}id = {quote(_id_text(rule.local_id))}")
         out += [f"{i*2}}}", f"{i*2}remote {{", f"{i*3}auth = {kind}"]
-        out.append(f"{i*3}id = {quote(render_id(rule.peer_id)) if rule.peer_id else '%any'}")
+        out.append(f"{i*3}id = {quote(_id_text(rule.peer_id)) if rule.peer_id else '%any'}")
         if auth.ca:
-            out.append(f"{i*3}ca_id = {quote(auth.ca)}")
+            out.append(f"{i*3}ca_id = {quote(encoding_order(auth.ca))}")
         out += [f"{i*2}}}", f"{i*2}children {{"]
         groups = _filter_groups(rule)
+        target = Target.of(ctx.strongswan_version)
         for n, filters in enumerate(groups):
-            out += self._child(rule, filters, rule.name if n == 0 else f"{rule.name}-{n + 1}")
+            out += self._child(rule, filters, rule.name if n == 0 else f"{rule.name}-{n + 1}",
+                               target)
         out += [f"{i*2}}}", f"{i}}}"]
         return out
 
-    def _child(self, rule: Rule, filters: list[Filter], name: str) -> list[str]:
+    def _child(self, rule: Rule, filters: list[Filter], name: str,
+               target: Target) -> list[str]:
         i = "    "
         mode = {"permit": "pass", "block": "drop"}.get(rule.action, rule.mode)
         locals_ = list(dict.fromkeys(_ts(f.local, f.protocol, f.local_port) for f in filters))
         remotes = list(dict.fromkeys(_ts(f.remote, f.protocol, f.remote_port) for f in filters))
         esp = [p for p in rule.esp if p.encryption is not None]
         ah = [p for p in rule.esp if p.encryption is None]
-        start, dpd, close = _start(rule)
-        out = [
-            f"{i*3}{name} {{",
+        start, dpd, close = _start(rule, target)
+        out = [f"{i*3}{name} {{"]
+        if rule.initiate and start == "trap":
+            out += [f"{i*4}# start_action = trap|start needs strongSwan "
+                    f"{release(TRAP_START.since)}: this end starts the SA with its first packet",
+                    f"{i*4}# (or at once: swanctl --initiate --child {name})"]
+        out += [
             f"{i*4}mode = {mode}",
             f"{i*4}local_ts = {', '.join(locals_)}",
             f"{i*4}remote_ts = {', '.join(remotes)}",
@@ -252,7 +300,11 @@ class StrongSwan(Format):
             f"{i*4}rekey_time = {rule.lifetime_s * 9 // 10}s",
         ]
         if rule.lifetime_kb:
-            out.append(f"{i*4}life_bytes = {rule.lifetime_kb * 1024}")
+            # volume rekeying is off unless rekey_bytes is set: life_bytes alone closes the
+            # CHILD_SA at the limit instead of renewing it (swanctl.conf(5), rekey_bytes)
+            life_bytes = rule.lifetime_kb * 1024
+            out += [f"{i*4}rekey_bytes = {life_bytes * 9 // 10}",
+                    f"{i*4}life_bytes = {life_bytes}"]
         out += [
             f"{i*4}start_action = {start}",
             f"{i*4}dpd_action = {dpd}",
@@ -266,7 +318,7 @@ class StrongSwan(Format):
         out = [f"{i}ike-{rule.name} {{"]
         for n, ident in enumerate((rule.local_id, rule.peer_id), start=1):
             if ident is not None:
-                out.append(f"{i*2}id-{n} = {quote(render_id(ident))}")
+                out.append(f"{i*2}id-{n} = {quote(_id_text(ident))}")
         out.append(f"{i*2}secret = {quote(ctx.reveal(auth.psk, f'rule {rule.name} psk'))}")
         out.append(f"{i}}}")
         return out
@@ -335,9 +387,10 @@ class StrongSwan(Format):
         parsed.locations[f"{name}/ike"] = conn.line_of("proposals")
         esp, pfs = self._esp(child, parsed, name)
         method: AuthMethod = "psk" if (local.value("auth") or "pubkey") == "psk" else "certificate"
-        local_id = parse_id(local.value("id"))
-        peer_id = parse_id(remote.value("id"))
-        auth = Auth(method=method, ca=remote.value("ca_id"))
+        local_id = _id_read(local.value("id"))
+        peer_id = _id_read(remote.value("id"))
+        ca = remote.value("ca_id")
+        auth = Auth(method=method, ca=from_encoding_order(ca) if ca else None)
         if method == "psk":
             auth = Auth(method="psk", psk=self._find_secret(conn.name, local_id, peer_id, secrets))
         parsed.locations[f"{name}/auth"] = local.line_of("auth")
@@ -372,7 +425,7 @@ class StrongSwan(Format):
                 version=2 if version in (0, 2) else 1,
                 exchange="aggressive" if conn.value("aggressive") == "yes" else "main",
                 proposals=tuple(ike_props),
-                lifetime_s=_seconds(conn.value("rekey_time")) or STRONGSWAN_IKE_REKEY_DEFAULT,
+                lifetime_s=_ike_lifetime(conn),
             ),
             esp=tuple(esp),
             pfs_group=pfs,
@@ -423,7 +476,7 @@ class StrongSwan(Format):
 
     def _find_secret(self, conn: str, local: Identity | None, peer: Identity | None,
                      secrets: list[tuple[str, set[str], str]]) -> Secret | None:
-        ids = {render_id(i) for i in (local, peer) if i is not None}
+        ids = {_id_text(i) for i in (local, peer) if i is not None}
         for name, _owners, value in secrets:
             if name == f"ike-{conn}":
                 return literal(value)
@@ -434,6 +487,39 @@ class StrongSwan(Format):
             if not owners:
                 return literal(value)
         return None
+
+
+def _id_text(ident: Identity) -> str:
+    """An identity as swanctl.conf writes it: a DN in strongSwan's (encoding) RDN order
+    (:mod:`ccsec.formats.dn`)."""
+    if ident.kind == "dn":
+        ident = ident.model_copy(update={"value": encoding_order(ident.value)})
+    return render_id(ident)
+
+
+def _id_read(text: str | None) -> Identity | None:
+    ident = parse_id(text)
+    if ident is not None and ident.kind == "dn":
+        return ident.model_copy(update={"value": from_encoding_order(ident.value)})
+    return ident
+
+
+def certificate_names(ident: Identity) -> str:
+    """What the end's certificate must carry for its identity to be believed: strongSwan (and
+    the other platforms) check an FQDN or address against the subjectAltName, a DN against the
+    subject; ccsec's convention gives an FQDN end the subject ``CN=<fqdn>`` as well."""
+    if ident.kind == "dn":
+        return f"subject {encoding_order(ident.value)}"
+    if ident.kind == "fqdn":
+        return f"subject CN={ident.value}, subjectAltName {ident.value}"
+    return f"subjectAltName {ident.value}"
+
+
+def _ike_lifetime(conn: Section) -> int:
+    """The IKE SA lifetime: ``rekey_time``, plus ``over_time`` where the file sets it (the hard
+    limit; IKEv1 offers exactly that sum to its peer)."""
+    rekey = _seconds(conn.value("rekey_time")) or STRONGSWAN_IKE_REKEY_DEFAULT
+    return rekey + (_seconds(conn.value("over_time")) or 0)
 
 
 def _rule_description(conn: Section) -> str:

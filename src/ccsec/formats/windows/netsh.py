@@ -84,6 +84,7 @@ from ccsec.formats.base import (
     RenderContext,
     read_meta,
 )
+from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import netsh_support as support
 from ccsec.formats.windows.netsh_builder import IN, OUT, NetshBuilder
 from ccsec.formats.windows.netsh_store import NetshStore
@@ -258,7 +259,7 @@ class WindowsNetsh(Format):
             if a.method == "kerberos":
                 tags.append("kerberos=yes")
             elif a.method == "certificate":
-                tags.append(f"rootca={rootca_value(a.ca or '')}")
+                tags.append(f"rootca={rootca_value(encoding_order(a.ca or ''))}")
             else:
                 key = ctx.reveal(a.psk, f"rule {rule.name} psk")
                 problem = netsh_psk_problem(key)

@@ -7,10 +7,12 @@
 # Connection security rules of policy ccsec-rgr-a, one group in the policy store.
 # Apply from an elevated PowerShell prompt on this end:
 #     .\ipsec.ps1
-# or write the rules into a Group Policy object instead of this computer's own
-# store (one GPO per end: the rules name this end's addresses; every cmdlet loads
-# and saves the GPO):
-#     .\ipsec.ps1 -PolicyStore 'corp.example.net\CC IPsec <this host>'
+# or write the rules into a Group Policy object (one GPO per end: the rules name
+# this end's addresses), in one GPO session so that the GPO is loaded and saved
+# once, not by every cmdlet (Open-NetGPO / Save-NetGPO, NetSecurity reference):
+#     $s = Open-NetGPO -PolicyStore 'corp.example.net\CC IPsec <this host>'
+#     .\ipsec.ps1 -Store @{ GPOSession = $s }
+#     Save-NetGPO -GPOSession $s
 # Re-running is safe: everything of group ccsec-rgr-a in the store is removed
 # first, then created again.  Rule R is the connection security rule R; its objects
 # are R.MainModeCrypto, R.Phase1Auth, R.QuickModeCrypto and R.MainModeRule.
@@ -18,43 +20,45 @@
 # the ANSI code page.
 [CmdletBinding()]
 param(
-    # 'PersistentStore' (this computer) or 'domain.fqdn\GPO name'
-    [string] $PolicyStore = 'PersistentStore'
+    # the store every cmdlet writes to: this computer's own, or a GPO session
+    [hashtable] $Store = @{ PolicyStore = 'PersistentStore' }
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
-# remove what an earlier run created (group ccsec-rgr-a), rules before their sets
-Get-NetIPsecRule -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-rgr-a' | Remove-NetIPsecRule
-Get-NetIPsecMainModeRule -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-rgr-a' | Remove-NetIPsecMainModeRule
-Get-NetIPsecPhase1AuthSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-rgr-a' | Remove-NetIPsecPhase1AuthSet
-Get-NetIPsecQuickModeCryptoSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-rgr-a' | Remove-NetIPsecQuickModeCryptoSet
-Get-NetIPsecMainModeCryptoSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-rgr-a' | Remove-NetIPsecMainModeCryptoSet
+# remove what an earlier run created (group ccsec-rgr-a), rules before their sets,
+# selected by the cmdlets' own -Group; none yet is no error (a removal that fails
+# otherwise stops the script at the New- cmdlet that meets the old object)
+Remove-NetIPsecRule @Store -Group 'ccsec-rgr-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecMainModeRule @Store -Group 'ccsec-rgr-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecPhase1AuthSet @Store -Group 'ccsec-rgr-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecQuickModeCryptoSet @Store -Group 'ccsec-rgr-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecMainModeCryptoSet @Store -Group 'ccsec-rgr-a' -ErrorAction SilentlyContinue
 
 # --- rule p2-rgr-a-rgr-b: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption DES3 -Hash SHA1 -KeyExchange DH2
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p2-rgr-a-rgr-b.MainModeCrypto' -DisplayName 'p2-rgr-a-rgr-b.MainModeCrypto' `
     -Proposal $mmProposal1 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p2-rgr-a-rgr-b.Phase1Auth' -DisplayName 'p2-rgr-a-rgr-b.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption DES3 -ESPHash SHA1 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p2-rgr-a-rgr-b.QuickModeCrypto' -DisplayName 'p2-rgr-a-rgr-b.QuickModeCrypto' `
     -Proposal $qmProposal1 -PerfectForwardSecrecyGroup None
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p2-rgr-a-rgr-b.MainModeRule' -DisplayName 'p2-rgr-a-rgr-b.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.1.10 -RemoteAddress 10.1.1.11 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -IPsecRuleName 'p2-rgr-a-rgr-b' -DisplayName 'p2-rgr-a-rgr-b' `
     -Description 'Router/Logger side A <-> side B, public network: rgr-a <-> rgr-b' `
     -Enabled True -Profile Any -InterfaceType Any `
@@ -66,27 +70,27 @@ $ipsecRule = New-NetIPsecRule `
 # --- rule p3-rgr-a-rgr-b-priv: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption DES3 -Hash SHA1 -KeyExchange DH2
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p3-rgr-a-rgr-b-priv.MainModeCrypto' -DisplayName 'p3-rgr-a-rgr-b-priv.MainModeCrypto' `
     -Proposal $mmProposal1 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p3-rgr-a-rgr-b-priv.Phase1Auth' -DisplayName 'p3-rgr-a-rgr-b-priv.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption DES3 -ESPHash SHA1 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p3-rgr-a-rgr-b-priv.QuickModeCrypto' -DisplayName 'p3-rgr-a-rgr-b-priv.QuickModeCrypto' `
     -Proposal $qmProposal1 -PerfectForwardSecrecyGroup None
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p3-rgr-a-rgr-b-priv.MainModeRule' -DisplayName 'p3-rgr-a-rgr-b-priv.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.2.10 -RemoteAddress 10.1.2.11 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -IPsecRuleName 'p3-rgr-a-rgr-b-priv' -DisplayName 'p3-rgr-a-rgr-b-priv' `
     -Description 'Router/Logger side A <-> side B, private network: rgr-a <-> rgr-b' `
     -Enabled True -Profile Any -InterfaceType Any `
@@ -98,27 +102,27 @@ $ipsecRule = New-NetIPsecRule `
 # --- rule p4-rgr-a-pg1-a: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption DES3 -Hash SHA1 -KeyExchange DH2
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-a.MainModeCrypto' -DisplayName 'p4-rgr-a-pg1-a.MainModeCrypto' `
     -Proposal $mmProposal1 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-a.Phase1Auth' -DisplayName 'p4-rgr-a-pg1-a.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption DES3 -ESPHash SHA1 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-a.QuickModeCrypto' -DisplayName 'p4-rgr-a-pg1-a.QuickModeCrypto' `
     -Proposal $qmProposal1 -PerfectForwardSecrecyGroup None
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-a.MainModeRule' -DisplayName 'p4-rgr-a-pg1-a.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.1.10 -RemoteAddress 10.20.1.10 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -IPsecRuleName 'p4-rgr-a-pg1-a' -DisplayName 'p4-rgr-a-pg1-a' `
     -Description 'Router <-> Peripheral Gateway: rgr-a <-> pg1-a' `
     -Enabled True -Profile Any -InterfaceType Any `
@@ -130,27 +134,27 @@ $ipsecRule = New-NetIPsecRule `
 # --- rule p4-rgr-a-pg1-b: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption DES3 -Hash SHA1 -KeyExchange DH2
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-b.MainModeCrypto' -DisplayName 'p4-rgr-a-pg1-b.MainModeCrypto' `
     -Proposal $mmProposal1 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-b.Phase1Auth' -DisplayName 'p4-rgr-a-pg1-b.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption DES3 -ESPHash SHA1 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-b.QuickModeCrypto' -DisplayName 'p4-rgr-a-pg1-b.QuickModeCrypto' `
     -Proposal $qmProposal1 -PerfectForwardSecrecyGroup None
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p4-rgr-a-pg1-b.MainModeRule' -DisplayName 'p4-rgr-a-pg1-b.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.1.10 -RemoteAddress 10.20.1.11 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -IPsecRuleName 'p4-rgr-a-pg1-b' -DisplayName 'p4-rgr-a-pg1-b' `
     -Description 'Router <-> Peripheral Gateway: rgr-a <-> pg1-b' `
     -Enabled True -Profile Any -InterfaceType Any `
@@ -162,27 +166,27 @@ $ipsecRule = New-NetIPsecRule `
 # --- rule p5-rgr-a-aw-hds-1: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption DES3 -Hash SHA1 -KeyExchange DH2
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p5-rgr-a-aw-hds-1.MainModeCrypto' -DisplayName 'p5-rgr-a-aw-hds-1.MainModeCrypto' `
     -Proposal $mmProposal1 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p5-rgr-a-aw-hds-1.Phase1Auth' -DisplayName 'p5-rgr-a-aw-hds-1.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption DES3 -ESPHash SHA1 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p5-rgr-a-aw-hds-1.QuickModeCrypto' -DisplayName 'p5-rgr-a-aw-hds-1.QuickModeCrypto' `
     -Proposal $qmProposal1 -PerfectForwardSecrecyGroup None
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -Name 'p5-rgr-a-aw-hds-1.MainModeRule' -DisplayName 'p5-rgr-a-aw-hds-1.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.1.10 -RemoteAddress 10.1.3.20 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-rgr-a' `
+    @Store -Group 'ccsec-rgr-a' `
     -IPsecRuleName 'p5-rgr-a-aw-hds-1' -DisplayName 'p5-rgr-a-aw-hds-1' `
     -Description 'Router/Logger <-> Admin & Data Server / HDS: rgr-a <-> aw-hds-1' `
     -Enabled True -Profile Any -InterfaceType Any `

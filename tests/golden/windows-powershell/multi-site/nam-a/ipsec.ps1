@@ -7,10 +7,12 @@
 # Connection security rules of policy ccsec-nam-a, one group in the policy store.
 # Apply from an elevated PowerShell prompt on this end:
 #     .\ipsec.ps1
-# or write the rules into a Group Policy object instead of this computer's own
-# store (one GPO per end: the rules name this end's addresses; every cmdlet loads
-# and saves the GPO):
-#     .\ipsec.ps1 -PolicyStore 'corp.example.net\CC IPsec <this host>'
+# or write the rules into a Group Policy object (one GPO per end: the rules name
+# this end's addresses), in one GPO session so that the GPO is loaded and saved
+# once, not by every cmdlet (Open-NetGPO / Save-NetGPO, NetSecurity reference):
+#     $s = Open-NetGPO -PolicyStore 'corp.example.net\CC IPsec <this host>'
+#     .\ipsec.ps1 -Store @{ GPOSession = $s }
+#     Save-NetGPO -GPOSession $s
 # Re-running is safe: everything of group ccsec-nam-a in the store is removed
 # first, then created again.  Rule R is the connection security rule R; its objects
 # are R.MainModeCrypto, R.Phase1Auth, R.QuickModeCrypto and R.MainModeRule.
@@ -18,45 +20,47 @@
 # the ANSI code page.
 [CmdletBinding()]
 param(
-    # 'PersistentStore' (this computer) or 'domain.fqdn\GPO name'
-    [string] $PolicyStore = 'PersistentStore'
+    # the store every cmdlet writes to: this computer's own, or a GPO session
+    [hashtable] $Store = @{ PolicyStore = 'PersistentStore' }
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
-# remove what an earlier run created (group ccsec-nam-a), rules before their sets
-Get-NetIPsecRule -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-nam-a' | Remove-NetIPsecRule
-Get-NetIPsecMainModeRule -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-nam-a' | Remove-NetIPsecMainModeRule
-Get-NetIPsecPhase1AuthSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-nam-a' | Remove-NetIPsecPhase1AuthSet
-Get-NetIPsecQuickModeCryptoSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-nam-a' | Remove-NetIPsecQuickModeCryptoSet
-Get-NetIPsecMainModeCryptoSet -PolicyStore $PolicyStore | Where-Object Group -CEQ 'ccsec-nam-a' | Remove-NetIPsecMainModeCryptoSet
+# remove what an earlier run created (group ccsec-nam-a), rules before their sets,
+# selected by the cmdlets' own -Group; none yet is no error (a removal that fails
+# otherwise stops the script at the New- cmdlet that meets the old object)
+Remove-NetIPsecRule @Store -Group 'ccsec-nam-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecMainModeRule @Store -Group 'ccsec-nam-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecPhase1AuthSet @Store -Group 'ccsec-nam-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecQuickModeCryptoSet @Store -Group 'ccsec-nam-a' -ErrorAction SilentlyContinue
+Remove-NetIPsecMainModeCryptoSet @Store -Group 'ccsec-nam-a' -ErrorAction SilentlyContinue
 
 # --- rule p1-nam-a-cicm-a: IKEv1, transport mode
 $mmProposal1 = New-NetIPsecMainModeCryptoProposal -Encryption AES256 -Hash SHA256 -KeyExchange DH19
 $mmProposal2 = New-NetIPsecMainModeCryptoProposal -Encryption AES256 -Hash SHA256 -KeyExchange DH14
 $mmCrypto = New-NetIPsecMainModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-nam-a' `
+    @Store -Group 'ccsec-nam-a' `
     -Name 'p1-nam-a-cicm-a.MainModeCrypto' -DisplayName 'p1-nam-a-cicm-a.MainModeCrypto' `
     -Proposal $mmProposal1, $mmProposal2 -MaxMinutes 480
 $authProposal1 = New-NetIPsecAuthProposal -Machine -Kerberos
 $phase1Auth = New-NetIPsecPhase1AuthSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-nam-a' `
+    @Store -Group 'ccsec-nam-a' `
     -Name 'p1-nam-a-cicm-a.Phase1Auth' -DisplayName 'p1-nam-a-cicm-a.Phase1Auth' `
     -Proposal $authProposal1
 $qmProposal1 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption AESGCM256 -ESPHash AESGMAC256 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmProposal2 = New-NetIPsecQuickModeCryptoProposal -Encapsulation ESP -Encryption AES256 -ESPHash SHA256 -MaxMinutes 60 -MaxKiloBytes 100000
 $qmCrypto = New-NetIPsecQuickModeCryptoSet `
-    -PolicyStore $PolicyStore -Group 'ccsec-nam-a' `
+    @Store -Group 'ccsec-nam-a' `
     -Name 'p1-nam-a-cicm-a.QuickModeCrypto' -DisplayName 'p1-nam-a-cicm-a.QuickModeCrypto' `
     -Proposal $qmProposal1, $qmProposal2 -PerfectForwardSecrecyGroup DH19
 $mainModeRule = New-NetIPsecMainModeRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-nam-a' `
+    @Store -Group 'ccsec-nam-a' `
     -Name 'p1-nam-a-cicm-a.MainModeRule' -DisplayName 'p1-nam-a-cicm-a.MainModeRule' `
     -Enabled True -Profile Any `
     -LocalAddress 10.1.1.5 -RemoteAddress 10.1.1.6 `
     -MainModeCryptoSet $mmCrypto.Name -Phase1AuthSet $phase1Auth.Name
 $ipsecRule = New-NetIPsecRule `
-    -PolicyStore $PolicyStore -Group 'ccsec-nam-a' `
+    @Store -Group 'ccsec-nam-a' `
     -IPsecRuleName 'p1-nam-a-cicm-a' -DisplayName 'p1-nam-a-cicm-a' `
     -Description 'NAM Router <-> CICM Router: nam-a <-> cicm-a' `
     -Enabled True -Profile Any -InterfaceType Any `
