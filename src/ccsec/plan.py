@@ -143,6 +143,16 @@ class _Shared:
         return found
 
 
+def certificate_subject(dep: Deployment, name: str) -> str:
+    """The subject ccsec expects an end's certificate to carry: ``CN=<FQDN>`` for a host with
+    a domain (what an AD CS machine certificate names [V]), ``CN=<name>`` otherwise."""
+    try:
+        domain = dep.host(name).domain
+    except KeyError:  # a gateway: the deployment gives it no domain
+        domain = None
+    return f"CN={name}.{domain}" if domain else f"CN={name}"
+
+
 def _identity(dep: Deployment, path: Path, i: int, version: IkeVersion,
               shared: _Shared | None = None) -> Identity | None:
     """The one identity an end sends, of a kind its platform can send as it is written, so
@@ -166,12 +176,12 @@ def _identity(dep: Deployment, path: Path, i: int, version: IkeVersion,
     if path.mode == "tunnel":
         if version == 2:
             return make("fqdn", end.host)
-        return make("dn" if path.auth == "certificate" else "address",
-                    f"CN={end.host}" if path.auth == "certificate" else str(end.address))
+        if path.auth == "certificate":
+            return make("dn", certificate_subject(dep, end.host))
+        return make("address", str(end.address))
     if path.auth == "psk":
         return make("address", str(end.address))
-    domain = dep.host(end.host).domain
-    return make("dn", f"CN={end.host}.{domain}" if domain else f"CN={end.host}")
+    return make("dn", certificate_subject(dep, end.host))
 
 
 def _auth(dep: Deployment, path: Path, shared: _Shared | None = None) -> Auth:
