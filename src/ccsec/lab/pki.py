@@ -18,6 +18,9 @@ from ccsec.lab.proc import run
 from ccsec.policy import EndPolicy, Identity
 
 LIFETIME_DAYS = "30"
+#: key types the lab makes: ECDSA P-256 (the lab's own), RSA 2048 (IKEv1 peers that sign with
+#: RSA only, e.g. libreswan: its IKEv1 has no ECDSA)
+KEYS = {"ecdsa": ("ecdsa", "256"), "rsa": ("rsa", "2048")}
 
 
 @dataclass(frozen=True)
@@ -43,19 +46,20 @@ def _write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _genkey() -> str:
-    return run(["pki", "--gen", "--type", "ecdsa", "--size", "256", "--outform", "pem"]).stdout
+def _genkey(kind: str = "ecdsa") -> str:
+    key_type, size = KEYS[kind]
+    return run(["pki", "--gen", "--type", key_type, "--size", size, "--outform", "pem"]).stdout
 
 
-def make_ca(directory: Path, dn: str) -> LabCA:
+def make_ca(directory: Path, dn: str, kind: str = "ecdsa") -> LabCA:
     """A self-signed lab CA with subject ``dn`` (RFC 4514 order, as the deployment names it;
     ``pki`` takes the RDNs in encoding order, see :mod:`ccsec.formats.dn`)."""
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / "ca.key"
     cert = directory / "ca.pem"
-    _write_private(key, _genkey())
+    _write_private(key, _genkey(kind))
     out = run(["pki", "--self", "--ca", "--lifetime", LIFETIME_DAYS, "--in", str(key),
-               "--type", "ecdsa", "--dn", encoding_order(dn), "--outform", "pem"]).stdout
+               "--type", KEYS[kind][0], "--dn", encoding_order(dn), "--outform", "pem"]).stdout
     cert.write_text(out, encoding="ascii")
     return LabCA(dn, key, cert)
 
@@ -87,13 +91,13 @@ def subject_and_sans(end: EndPolicy) -> tuple[str, list[str]]:
     return f"CN={sans[0] if sans else owner}", sans
 
 
-def issue(ca: LabCA, end: EndPolicy, directory: Path) -> Credential:
+def issue(ca: LabCA, end: EndPolicy, directory: Path, kind: str = "ecdsa") -> Credential:
     """A key and a certificate for ``end`` signed by the lab CA."""
     owner = end.owner or end.name
     subject, sans = subject_and_sans(end)
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / f"{owner}.key"
-    _write_private(key, _genkey())
+    _write_private(key, _genkey(kind))
     args = ["pki", "--issue", "--lifetime", LIFETIME_DAYS, "--cacert", str(ca.cert_path),
             "--cakey", str(ca.key_path), "--in", str(key), "--type", "priv", "--dn", subject]
     for san in sans:

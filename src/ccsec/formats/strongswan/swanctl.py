@@ -245,6 +245,11 @@ class StrongSwan(Format):
             out.append(f"{i*2}mobike = no")  # lab-recipe pitfall 8: MOBIKE breaks NAT rebinding
         if rule.dpd_s:
             out.append(f"{i*2}dpd_delay = {rule.dpd_s}s")
+        if auth.method != "psk":
+            # every peer checks the certificate in the exchange; a peer that does not ask for
+            # it (libreswan without rightca: the lab's witness found it) never gets it with
+            # the default 'ifasked' (swanctl.conf(5), send_cert)
+            out.append(f"{i*2}send_cert = always")
         if rule.initiate:
             out.append(f"{i*2}keyingtries = 0")
         kind = "psk" if auth.method == "psk" else "pubkey"
