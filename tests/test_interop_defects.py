@@ -9,7 +9,10 @@ real (tests/lab/test_lab_platforms.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -284,3 +287,27 @@ def test_a_splat_known_only_at_run_time_is_noted() -> None:
                               "-Proposal (New-NetIPsecMainModeCryptoProposal -Encryption "
                               "AES256 -Hash SHA256 -KeyExchange DH14)\n")
     assert any("splatted" in n.message for n in parsed.notes)
+
+
+# --------------------------------------------------------------- choosing the release
+
+
+def test_the_release_comes_from_the_command_line_or_the_deployment(
+        cli: Callable[..., Any], tmp_path: Path) -> None:
+    src = (EXAMPLES / "multi-site.yaml").read_text(encoding="utf-8")
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text(src + 'strongswan_version: "5.9.8"\n', encoding="utf-8")
+    assert cli("render", str(pinned), "-o", str(tmp_path / "a")).code == 0
+    text = (tmp_path / "a" / "gw-nagoya" / "swanctl.conf").read_text(encoding="utf-8")
+    assert "(written for 5.9.8)" in text
+    r = cli("render", str(pinned), "-o", str(tmp_path / "b"), "--strongswan-version", "5.9.5")
+    assert r.code == 0
+    text = (tmp_path / "b" / "gw-nagoya" / "swanctl.conf").read_text(encoding="utf-8")
+    assert "(written for 5.9.5)" in text
+    bad = cli("render", str(pinned), "-o", str(tmp_path / "c"), "--strongswan-version", "5.8")
+    assert bad.code == 2 and "--strongswan-version" in bad.err
+    assert not (tmp_path / "c").exists()
+    old = tmp_path / "old.yaml"
+    old.write_text(src + 'strongswan_version: "5.8.4"\n', encoding="utf-8")
+    r = cli("paths", str(old))
+    assert r.code == 2 and "strongswan_version" in r.err and "5.9.0" in r.err

@@ -21,7 +21,7 @@ from ccsec.cli.common import (
     progress,
     say,
 )
-from ccsec.crypto import PROFILES
+from ccsec.crypto import PROFILES, STRONGSWAN_DEFAULT, STRONGSWAN_OLDEST, strongswan_target
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
@@ -121,10 +121,26 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
     console.print(table)
 
 
+def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
+    """``--strongswan-version``, else the deployment's; a release ccsec cannot write for is a
+    clear error (exit 2)."""
+    if given is None:
+        return dep.strongswan_version
+    try:
+        strongswan_target(given)
+    except ValueError as exc:
+        raise UserError(Problem(str(exc), field="--strongswan-version",
+                                fix=f"give a release such as {STRONGSWAN_DEFAULT}, "
+                                f"{STRONGSWAN_OLDEST} or later")) from None
+    return given
+
+
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
-            base: Path) -> tuple[PolicySet, RenderResult, RenderContext]:
+            base: Path, strongswan_version: str | None = None
+            ) -> tuple[PolicySet, RenderResult, RenderContext]:
     ps = make_plan(dep, profile)
-    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base))
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
+                        strongswan_version=_strongswan_version(strongswan_version, dep))
     with progress(len(ps.ends), "rendering") as advance:
         return ps, render_policy_set(ps, ctx, formats or None, on_end=advance), ctx
 
@@ -152,6 +168,13 @@ def render(
                      "; default: each end's own platform formats"),
     ] = None,
     profile: ProfileOpt = None,
+    strongswan_version: Annotated[
+        str | None,
+        typer.Option("--strongswan-version",
+                     help="the oldest strongSwan release the swanctl.conf files must load on "
+                     f"(default: the deployment's strongswan_version, else {STRONGSWAN_DEFAULT}"
+                     "); keys of later releases are not written"),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Write each end's policy in its platform's formats: OUT/<end>/<file> + OUT/index.json.
@@ -163,7 +186,7 @@ def render(
     check_target(out)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
-    ps, result, ctx = _render(dep, profile, fmt, base)
+    ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version)
     files = output_files(ps, result, ctx)
     write_tree(out, files)
     if json_out:

@@ -8,16 +8,21 @@ configuration mode:
 * IKEv2 (``rule.ike.version 2``): ``crypto ikev2 proposal`` per distinct proposal (an AEAD
   proposal names a ``prf`` and no integrity), one ``crypto ikev2 policy`` per local address
   (``match address local``), and per rule a keyring (PSK) or a trust point plus a certificate
-  map restricting the peer's issuer to the rule's CA, and a ``crypto ikev2 profile``.  The
+  map restricting the peer's issuer to the rule's CA (one ``co`` line per RDN) and its subject
+  to the peer's (a map naming the issuer alone matches every peer of the CA, and a profile's
+  ``match identity``/``match certificate`` are ORed), and a ``crypto ikev2 profile``.  A trust
+  point enrolls with the subject (and subjectAltName) the router's peers check.  The
   built-in smart defaults are switched off (``no crypto ikev2 policy|proposal default`` [V]).
 * IKEv1: ``crypto isakmp policy`` per distinct (proposal, authentication method) with every
   attribute written out (IOS hides defaults, §7.1), ``no crypto isakmp default policy``,
-  ``crypto isakmp aggressive-mode disable``, ``crypto isakmp identity address``, and per rule
-  a ``crypto keyring`` (PSK) and a ``crypto isakmp profile`` (``self-identity``, ``match
-  identity``, ``local-address`` [V: some images take an interface only], ``keepalive``).  IKEv1
-  can only send the router's own hostname as an FQDN identity: the wanted value is stated in
-  a ``! ccsec-self-identity <profile> fqdn <name>`` comment (read back from ccsec's file; from
-  a device the importer uses ``hostname``/``ip domain name``).
+  ``crypto isakmp aggressive-mode disable``, ``crypto isakmp identity address`` (``dn`` when a
+  rule sends its certificate's DN: an isakmp profile cannot choose it), and per rule a ``crypto
+  keyring`` (PSK) and a ``crypto isakmp profile`` (``self-identity``, ``match identity``,
+  ``local-address`` [V: some images take an interface only], ``keepalive``).  IKEv1 can only
+  send the router's own hostname.domain as an FQDN identity, so ccsec plans an address or the
+  certificate's DN for it; a policy that still asks for an FQDN gets it in a ``!
+  ccsec-self-identity <profile> fqdn <name>`` comment (read back from ccsec's file; a router
+  drops comments, and the lab reads it as the router holds it).
 * ``crypto ipsec transform-set`` per distinct ESP proposal, ``mode tunnel`` explicit.
 * tunnel_style ``crypto-map``: an extended ACL per rule (the filter list, mirror image of the
   peer's), one ``crypto map ccsec`` entry per rule (``qos pre-classify``: classify before
@@ -113,7 +118,9 @@ class Ios(Format):
     proof = "syntax"
     # ASCII and no '?': these lines are pasted into the IOS CLI, where '?' opens context help
     proof_note = ("IOS keywords per platform-syntax.md section 5; image-dependent commands are "
-                  "marked [V] in comments: check them with the CLI help on the target release")
+                  "marked [V] in comments: check them with the CLI help on the target release; "
+                  "this file as the router holds it is played by strongSwan in ccsec lab run "
+                  "and by libreswan in ccsec lab witness")
 
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS

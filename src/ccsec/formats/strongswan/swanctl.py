@@ -1,10 +1,15 @@
 """strongSwan ``swanctl.conf``: the format the ccsec lab runs for real (``FORMAT``).
 
-Render: one connection (and one child) per rule; transport mode for Linux hosts, tunnel mode for
-gateways; ``trap`` start actions so nothing leaves in clear text while no SA exists (the end that
-must initiate — behind NAT — uses ``trap|start``); pre-shared keys in a ``secrets`` section (the
-file is then written 0600).  Parse: the same files and real-world ones (``include``, defaults
-strongSwan applies when a key is missing, ``default`` proposals).
+Render: one connection per rule with one child per filter (pair of subnets: IKEv1 and IOS
+negotiate one pair per SA); transport mode for Linux hosts, tunnel mode for gateways; ``trap``
+start actions so nothing leaves in clear text while no SA exists (the end that must initiate —
+behind NAT — uses ``trap|start`` when the target release has it, 5.9.6 and later, else traps and
+starts with its first packet); ``rekey_bytes`` below ``life_bytes`` (volume rekeying is off
+otherwise); an IKEv1 SA lifetime offered exactly as planned (``rekey_time`` + ``over_time``);
+DNs in strongSwan's RDN order (:mod:`ccsec.formats.dn`); the certificate always sent;
+pre-shared keys in a ``secrets`` section (the file is then written 0600).  The header states
+the release the file needs (:mod:`.versions`).  Parse: the same files and real-world ones
+(``include``, defaults strongSwan applies when a key is missing, ``default`` proposals).
 
 Lost on the way (``LOSSES``, applied by ``project``): connection type, QoS pre-classification
 and the NAT keepalive interval (charon-wide settings, not per connection); the IPsec mode of a

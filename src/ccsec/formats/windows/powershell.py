@@ -131,7 +131,8 @@ class WindowsPowerShell(Format):
     comment = "#"
     proof = "syntax"
     proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
-                  "on Windows here")
+                  "on Windows here; the script as read back is played by strongSwan in ccsec "
+                  "lab run, with Windows' identity rules")
     # what it cannot express and what it loses: the tables of .ps_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
