@@ -33,7 +33,7 @@ from ccsec.formats.facts import (
     NatExemptionMissing,
 )
 from ccsec.formats.ios.render import FORMAT
-from ccsec.formats.ios.tree import decode_description, encode_description, parse_tree
+from ccsec.formats.ios.tree import NAVIGATION, decode_description, encode_description, parse_tree
 from ccsec.plan import plan
 from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import literal
@@ -99,13 +99,14 @@ def test_vendor_template_placeholders_defaults_and_numbered_acls() -> None:
     facts = parsed.format_facts
     assert isinstance(facts, IosFacts)
     assert facts.crypto_acl_denies[0].line == line_of(text, "deny   ip any")
-    # no peer (placeholder) / undefined ACL: incomplete entries IOS ignores
-    assert not b.enabled and b.auth[0].psk is None
+    # a placeholder peer stays unresolved (never "any peer") and the entry is still judged;
+    # an undefined ACL makes an incomplete entry IOS ignores
+    assert b.enabled and b.peer_name == "X.X.X.X" and b.peer_address.is_unspecified
+    assert b.auth[0].psk is None
     c = rules["PARTNER-MAP-30"]
     assert not c.enabled and a.enabled
     reasons = {(i.rule, i.reason) for i in facts.incomplete}
-    assert reasons == {("PARTNER-MAP-10", "no peer"),
-                       ("PARTNER-MAP-30", "ACL NO-SUCH-ACL undefined")}
+    assert reasons == {("PARTNER-MAP-30", "ACL NO-SUCH-ACL undefined")}
     dangling = {(d.kind, d.name) for d in facts.dangling}
     assert dangling == {("crypto ipsec transform-set", "MISSING-TS"),
                         ("access-list", "NO-SUCH-ACL")}
@@ -297,8 +298,8 @@ def _reference_tree(text: str) -> tuple[list[tuple], int]:
         if not raw or raw[0] in " \t!\r":
             i += 1
             continue
-        if not raw.startswith(wanted):
-            skipped, i = skipped + 1, i + 1
+        if not raw.startswith(wanted):  # pasted CLI navigation is not a line skipped
+            skipped, i = skipped + (raw.strip().lower() not in NAVIGATION), i + 1
             continue
         header = raw.strip()
         if header.startswith("banner "):

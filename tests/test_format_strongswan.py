@@ -106,8 +106,6 @@ def test_include_is_followed(tmp_path: Path) -> None:
     "connections }",                              # stray brace
     'connections { c { id = "unterminated } }',   # string
     "key\n",                                      # name without value
-    "connections { c { proposals = aes256-sha999-modp2048\n children { x { local_ts = 10.0.0.0/8\n"
-    " remote_ts = 10.1.0.0/16 } } } }",           # unknown algorithm
 ])
 def test_malformed_files_raise_parse_errors_with_lines(bad: str) -> None:
     with pytest.raises(ParseError) as exc:
@@ -115,15 +113,25 @@ def test_malformed_files_raise_parse_errors_with_lines(bad: str) -> None:
     assert "x.conf:" in str(exc.value)
 
 
-def test_ipv6_address_names_the_address() -> None:
+def test_unknown_algorithm_leaves_out_the_connection_with_its_line() -> None:
+    # charon refuses such a connection ("invalid value for: proposals") and loads the others
+    text = ("connections {\n c {\n  proposals = aes256-sha999-modp2048\n"
+            "  children { x { local_ts = 10.0.0.0/8\n remote_ts = 10.1.0.0/16 } } }\n"
+            " d {\n  children { y { local_ts = 10.0.0.0/8\n remote_ts = 10.1.0.0/16 } } }\n}\n")
+    parsed = FORMAT.parse(text, "x.conf")
+    assert [r.name for r in parsed.policies[0].rules] == ["d"]
+    (note,) = [n for n in parsed.notes if "connection c not audited" in n.message]
+    assert note.line == 2 and "'sha999' is not a strongSwan proposal keyword" in note.message
+
+
+def test_ipv6_addresses_are_read() -> None:
     text = ("connections {\n  c {\n    local_addrs = 192.0.2.9/24, fe80::1\n"
             "    remote_addrs = 2001:db8::2\n    children {\n      c {\n"
-            "        local_ts = 10.0.0.1/32\n        remote_ts = 10.0.0.2/32\n"
+            "        local_ts = fd00::/64\n        remote_ts = fd01::/64\n"
             "      }\n    }\n  }\n}\n")
-    with pytest.raises(ParseError) as exc:
-        FORMAT.parse(text, "x.conf")
-    assert "x.conf:2" in str(exc.value)
-    assert "'fe80::1' is not an IPv4 address" in str(exc.value)
+    (rule,) = FORMAT.parse(text, "x.conf").policies[0].rules
+    assert str(rule.peer_address) == "2001:db8::2" and str(rule.local_address) == "fe80::1"
+    assert [(str(f.local), str(f.remote)) for f in rule.filters] == [("fd00::/64", "fd01::/64")]
 
 
 @given(st.text(max_size=300))

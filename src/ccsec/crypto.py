@@ -30,6 +30,7 @@ class Encr(StrEnum):
     AES192 = "aes192"
     AES256 = "aes256"
     AES128CTR = "aes128ctr"
+    AES192CTR = "aes192ctr"
     AES256CTR = "aes256ctr"
     AES128GCM = "aes128gcm16"
     AES192GCM = "aes192gcm16"
@@ -38,14 +39,48 @@ class Encr(StrEnum):
     AES128GCM12 = "aes128gcm12"
     AES256GCM8 = "aes256gcm8"
     AES256GCM12 = "aes256gcm12"
+    AES192GCM8 = "aes192gcm8"
+    AES192GCM12 = "aes192gcm12"
     AES128CCM8 = "aes128ccm8"
+    AES128CCM12 = "aes128ccm12"
+    AES128CCM16 = "aes128ccm16"
+    AES192CCM8 = "aes192ccm8"
+    AES192CCM12 = "aes192ccm12"
+    AES192CCM16 = "aes192ccm16"
+    AES256CCM8 = "aes256ccm8"
+    AES256CCM12 = "aes256ccm12"
+    AES256CCM16 = "aes256ccm16"
     AES128GMAC = "aes128gmac"  # ENCR_NULL_AUTH_AES_GMAC: integrity only
+    AES192GMAC = "aes192gmac"
     AES256GMAC = "aes256gmac"
     CHACHA20POLY1305 = "chacha20poly1305"
     NULL = "null"
     BLOWFISH = "blowfish"
+    BLOWFISH192 = "blowfish192"
+    BLOWFISH256 = "blowfish256"
     CAST128 = "cast128"
     IDEA = "idea"
+    CAMELLIA128 = "camellia128"
+    CAMELLIA192 = "camellia192"
+    CAMELLIA256 = "camellia256"
+    CAMELLIA128CTR = "camellia128ctr"
+    CAMELLIA192CTR = "camellia192ctr"
+    CAMELLIA256CTR = "camellia256ctr"
+    CAMELLIA128CCM8 = "camellia128ccm8"
+    CAMELLIA128CCM12 = "camellia128ccm12"
+    CAMELLIA128CCM16 = "camellia128ccm16"
+    CAMELLIA192CCM8 = "camellia192ccm8"
+    CAMELLIA192CCM12 = "camellia192ccm12"
+    CAMELLIA192CCM16 = "camellia192ccm16"
+    CAMELLIA256CCM8 = "camellia256ccm8"
+    CAMELLIA256CCM12 = "camellia256ccm12"
+    CAMELLIA256CCM16 = "camellia256ccm16"
+    SERPENT128 = "serpent128"
+    SERPENT192 = "serpent192"
+    SERPENT256 = "serpent256"
+    TWOFISH128 = "twofish128"
+    TWOFISH192 = "twofish192"
+    TWOFISH256 = "twofish256"
 
 
 class Integ(StrEnum):
@@ -61,6 +96,7 @@ class Integ(StrEnum):
     SHA512 = "sha512"
     AESXCBC = "aesxcbc"
     AESCMAC = "aescmac"
+    CAMELLIAXCBC = "camelliaxcbc"
     AES128GMAC = "aes128gmac"  # AUTH_AES_128_GMAC (Windows -ESPHash AESGMAC128 without GCM)
     AES256GMAC = "aes256gmac"
     DESMAC = "desmac"
@@ -77,6 +113,7 @@ class Prf(StrEnum):
     SHA512 = "prfsha512"
     AESXCBC = "prfaesxcbc"
     AESCMAC = "prfaescmac"
+    CAMELLIAXCBC = "prfcamelliaxcbc"
     TIGER = "prftiger"
 
 
@@ -113,6 +150,20 @@ ENCR: dict[Encr, AlgInfo] = {
     Encr.AES256GCM12: AlgInfo("ENCR_AES_GCM_12", "MAY", "MAY", aead=True, key_bits=256),
     Encr.AES128CCM8: AlgInfo("ENCR_AES_CCM_8", "SHOULD (IoT)", "SHOULD (IoT)", aead=True,
                              key_bits=128),
+    Encr.AES192CTR: AlgInfo("ENCR_AES_CTR", "MAY", "MAY", key_bits=192),
+    Encr.AES192GCM8: AlgInfo("ENCR_AES_GCM_8", "MAY", "MAY", aead=True, key_bits=192),
+    Encr.AES192GCM12: AlgInfo("ENCR_AES_GCM_12", "MAY", "MAY", aead=True, key_bits=192),
+    Encr.AES128CCM12: AlgInfo("ENCR_AES_CCM_12", "MAY", "MAY", aead=True, key_bits=128),
+    Encr.AES128CCM16: AlgInfo("ENCR_AES_CCM_16", "MAY", "MAY", aead=True, key_bits=128),
+    Encr.AES192CCM8: AlgInfo("ENCR_AES_CCM_8", "MAY", "MAY", aead=True, key_bits=192),
+    Encr.AES192CCM12: AlgInfo("ENCR_AES_CCM_12", "MAY", "MAY", aead=True, key_bits=192),
+    Encr.AES192CCM16: AlgInfo("ENCR_AES_CCM_16", "MAY", "MAY", aead=True, key_bits=192),
+    Encr.AES256CCM8: AlgInfo("ENCR_AES_CCM_8", "SHOULD (IoT)", "SHOULD (IoT)", aead=True,
+                             key_bits=256),
+    Encr.AES256CCM12: AlgInfo("ENCR_AES_CCM_12", "MAY", "MAY", aead=True, key_bits=256),
+    Encr.AES256CCM16: AlgInfo("ENCR_AES_CCM_16", "MAY", "MAY", aead=True, key_bits=256),
+    Encr.AES192GMAC: AlgInfo("ENCR_NULL_AUTH_AES_GMAC", "MAY", None, aead=True, key_bits=192,
+                             note="authentication only, no confidentiality"),
     Encr.AES128GMAC: AlgInfo("ENCR_NULL_AUTH_AES_GMAC", "MAY", None, aead=True, key_bits=128,
                              note="authentication only, no confidentiality"),
     Encr.AES256GMAC: AlgInfo("ENCR_NULL_AUTH_AES_GMAC", "MAY", None, aead=True, key_bits=256,
@@ -120,9 +171,41 @@ ENCR: dict[Encr, AlgInfo] = {
     Encr.CHACHA20POLY1305: AlgInfo("ENCR_CHACHA20_POLY1305", "SHOULD", "SHOULD", aead=True,
                                    key_bits=256),
     Encr.NULL: AlgInfo("ENCR_NULL", "MUST", "MUST NOT", note="no confidentiality"),
-    Encr.BLOWFISH: AlgInfo("ENCR_BLOWFISH", "MUST NOT", None, deprecated="RFC 9395"),
+    Encr.BLOWFISH: AlgInfo("ENCR_BLOWFISH", "MUST NOT", None, deprecated="RFC 9395",
+                           key_bits=128),
+    Encr.BLOWFISH192: AlgInfo("ENCR_BLOWFISH", "MUST NOT", None, deprecated="RFC 9395",
+                              key_bits=192),
+    Encr.BLOWFISH256: AlgInfo("ENCR_BLOWFISH", "MUST NOT", None, deprecated="RFC 9395",
+                              key_bits=256),
     Encr.CAST128: AlgInfo("ENCR_CAST", "MAY", None, deprecated="RFC 9395"),
     Encr.IDEA: AlgInfo("ENCR_IDEA", None, None, deprecated="RFC 9395"),
+    **{e: AlgInfo(iana, None, None, aead="CCM" in iana, key_bits=bits,
+                  note="not in RFC 8221/8247 (RFC 5529/4312 Camellia)")
+       for e, iana, bits in (
+           (Encr.CAMELLIA128, "ENCR_CAMELLIA_CBC", 128),
+           (Encr.CAMELLIA192, "ENCR_CAMELLIA_CBC", 192),
+           (Encr.CAMELLIA256, "ENCR_CAMELLIA_CBC", 256),
+           (Encr.CAMELLIA128CTR, "ENCR_CAMELLIA_CTR", 128),
+           (Encr.CAMELLIA192CTR, "ENCR_CAMELLIA_CTR", 192),
+           (Encr.CAMELLIA256CTR, "ENCR_CAMELLIA_CTR", 256),
+           (Encr.CAMELLIA128CCM8, "ENCR_CAMELLIA_CCM_8", 128),
+           (Encr.CAMELLIA128CCM12, "ENCR_CAMELLIA_CCM_12", 128),
+           (Encr.CAMELLIA128CCM16, "ENCR_CAMELLIA_CCM_16", 128),
+           (Encr.CAMELLIA192CCM8, "ENCR_CAMELLIA_CCM_8", 192),
+           (Encr.CAMELLIA192CCM12, "ENCR_CAMELLIA_CCM_12", 192),
+           (Encr.CAMELLIA192CCM16, "ENCR_CAMELLIA_CCM_16", 192),
+           (Encr.CAMELLIA256CCM8, "ENCR_CAMELLIA_CCM_8", 256),
+           (Encr.CAMELLIA256CCM12, "ENCR_CAMELLIA_CCM_12", 256),
+           (Encr.CAMELLIA256CCM16, "ENCR_CAMELLIA_CCM_16", 256))},
+    **{e: AlgInfo(iana, None, None, key_bits=bits,
+                  note="strongSwan private-use transform, not IANA-registered")
+       for e, iana, bits in (
+           (Encr.SERPENT128, "ENCR_SERPENT_CBC", 128),
+           (Encr.SERPENT192, "ENCR_SERPENT_CBC", 192),
+           (Encr.SERPENT256, "ENCR_SERPENT_CBC", 256),
+           (Encr.TWOFISH128, "ENCR_TWOFISH_CBC", 128),
+           (Encr.TWOFISH192, "ENCR_TWOFISH_CBC", 192),
+           (Encr.TWOFISH256, "ENCR_TWOFISH_CBC", 256))},
 }
 
 INTEG: dict[Integ, AlgInfo] = {
@@ -137,6 +220,8 @@ INTEG: dict[Integ, AlgInfo] = {
     Integ.SHA512: AlgInfo("AUTH_HMAC_SHA2_512_256", "SHOULD", "SHOULD", "NGE"),
     Integ.AESXCBC: AlgInfo("AUTH_AES_XCBC_96", "SHOULD (IoT)", "SHOULD (IoT)"),
     Integ.AESCMAC: AlgInfo("AUTH_AES_CMAC_96", "MAY", "MAY"),
+    Integ.CAMELLIAXCBC: AlgInfo("AUTH_CAMELLIA_XCBC_96", None, None,
+                                note="strongSwan private-use transform"),
     Integ.AES128GMAC: AlgInfo("AUTH_AES_128_GMAC", "MAY", None,
                               note="RFC 8221 §6: should only be used for AH"),
     Integ.AES256GMAC: AlgInfo("AUTH_AES_256_GMAC", "MAY", None,
@@ -153,6 +238,8 @@ PRF: dict[Prf, AlgInfo] = {
     Prf.SHA512: AlgInfo("PRF_HMAC_SHA2_512", None, "SHOULD+", "NGE"),
     Prf.AESXCBC: AlgInfo("PRF_AES128_XCBC", None, "SHOULD (IoT)"),
     Prf.AESCMAC: AlgInfo("PRF_AES128_CMAC", None, "MAY"),
+    Prf.CAMELLIAXCBC: AlgInfo("PRF_CAMELLIA128_XCBC", None, None,
+                              note="strongSwan private-use transform"),
     Prf.TIGER: AlgInfo("PRF_HMAC_TIGER", None, None, None, "RFC 9395"),
 }
 
@@ -165,6 +252,7 @@ PRF_OF_INTEG: dict[Integ, Prf] = {
     Integ.SHA512: Prf.SHA512,
     Integ.AESXCBC: Prf.AESXCBC,
     Integ.AESCMAC: Prf.AESCMAC,
+    Integ.CAMELLIAXCBC: Prf.CAMELLIAXCBC,
 }
 
 
@@ -204,6 +292,17 @@ DH_GROUPS: dict[int, GroupInfo] = {
     30: GroupInfo("ecp512bp", "ecp-bp", 512, 256, "MAY", None),
     31: GroupInfo("curve25519", "curve", 255, 128, "MAY", None),
     32: GroupInfo("curve448", "curve", 448, 224, "MAY", None),
+    # ML-KEM (FIPS 203; IKEv2 RFC 9370 additional key exchanges, strongSwan 6.0+)
+    35: GroupInfo("mlkem512", "mlkem", 512, 128, None, None),
+    36: GroupInfo("mlkem768", "mlkem", 768, 192, None, None),
+    37: GroupInfo("mlkem1024", "mlkem", 1024, 256, None, None),
+    # strongSwan private-use key exchanges (5.x plugins): no IANA number of their own
+    1024: GroupInfo("modpnull", "null", 0, 0, None, None),  # testing only
+    1030: GroupInfo("ntru112", "ntru", 112, 112, None, None),
+    1031: GroupInfo("ntru128", "ntru", 128, 128, None, None),
+    1032: GroupInfo("ntru192", "ntru", 192, 192, None, None),
+    1033: GroupInfo("ntru256", "ntru", 256, 256, None, None),
+    1040: GroupInfo("newhope128", "newhope", 128, 128, None, None),
 }
 GROUP_BY_KEYWORD: dict[str, int] = {g.keyword: n for n, g in DH_GROUPS.items()}
 GROUP_BY_KEYWORD["x25519"] = 31
@@ -219,11 +318,16 @@ class IkeProposal(BaseModel):
     integrity: Integ | None = None
     prf: Prf | None = None
     group: int
+    #: RFC 9370 additional key exchanges (strongSwan ``ke1_``…``ke7_``): the method of each
+    #: ADDKE transform in order, 0 = none (that exchange is optional)
+    additional_ke: tuple[int, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> IkeProposal:
         if self.group not in DH_GROUPS:
             raise ValueError(f"unknown DH group {self.group}")
+        if any(g and g not in DH_GROUPS for g in self.additional_ke):
+            raise ValueError("unknown additional key exchange method")
         if is_aead(self.encryption):
             if self.integrity is not None:
                 raise ValueError("an AEAD cipher takes no separate integrity algorithm")
@@ -248,6 +352,8 @@ class IkeProposal(BaseModel):
         if self.prf:
             parts.append(self.prf.value)
         parts.append(DH_GROUPS[self.group].keyword)
+        parts += [f"ke{n}_{DH_GROUPS[g].keyword if g else 'none'}"
+                  for n, g in enumerate(self.additional_ke, start=1)]
         return "-".join(parts)
 
 

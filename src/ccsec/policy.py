@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network, ip_address
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -55,8 +55,46 @@ def to_ident(name: str, fallback: str = "rule", collapse: bool = False) -> str:
 
 
 Security = Literal["require", "request", "none"]
-IdentityKind = Literal["address", "fqdn", "dn", "keyid"]
+#: ``email`` is an RFC 822 address (``user@fqdn``, IKE's ID_RFC822_ADDR)
+IdentityKind = Literal["address", "fqdn", "email", "dn", "keyid"]
 AuthMethod = Literal["kerberos", "certificate", "psk"]
+#: an IP address or network of either family.  Plans are IPv4; real configurations (strongSwan
+#: above all) are read with IPv6 and mixed families, and the formats that cannot write IPv6
+#: refuse it in their support tables
+Address = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
+#: "no address": any local address (strongSwan ``local_addrs`` unset, ``%defaultroute``) or any
+#: peer (``%any``, a dynamic crypto map)
+ANY_ADDRESS = IPv4Address("0.0.0.0")
+
+
+def is_any(address: Address) -> bool:
+    """``0.0.0.0`` or ``::`` — the "any address" of either family."""
+    return address.is_unspecified
+
+
+def subnet(inner: Network, outer: Network) -> bool:
+    """``inner`` lies within ``outer`` (networks of different families never do)."""
+    if isinstance(inner, IPv4Network) and isinstance(outer, IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, IPv6Network) and isinstance(outer, IPv6Network):
+        return inner.subnet_of(outer)
+    return False
+
+
+def v4(address: Address) -> IPv4Address:
+    """An address as IPv4, for the formats that write IPv4 only: their support tables refuse
+    IPv6 before anything is rendered, so an IPv6 address here is a programming error."""
+    if not isinstance(address, IPv4Address):
+        raise TypeError(f"{address} is not IPv4 (the format's refusals should have caught it)")
+    return address
+
+
+def v4net(network: Network) -> IPv4Network:
+    """A network as IPv4 (see :func:`v4`)."""
+    if not isinstance(network, IPv4Network):
+        raise TypeError(f"{network} is not IPv4 (the format's refusals should have caught it)")
+    return network
 
 
 class _Value(BaseModel):
@@ -73,7 +111,9 @@ def _no_control(value: str, what: str) -> str:
 
 
 class Identity(_Value):
-    """An IKE identity: an address, an FQDN, a distinguished name or a key id."""
+    """An IKE identity: an address, an FQDN, an RFC 822 address, a distinguished name or a key
+    id.  A ``*`` in an FQDN, an RFC 822 address or a DN's values is a wildcard (strongSwan
+    matches a remote identity such as ``*@example.com`` or ``C=CH, O=ACME, CN=*``)."""
 
     kind: IdentityKind
     value: str = Field(min_length=1)
@@ -107,14 +147,50 @@ class Auth(_Value):
 
 
 class Filter(_Value):
-    """One filter of a rule's filter list, seen from this end (local = this host's side)."""
+    """One filter of a rule's filter list, seen from this end (local = this host's side).
 
-    local: IPv4Network
-    remote: IPv4Network
+    A port range is ``local_port``..``local_port_max`` (``None``: the one port).  A *dynamic*
+    side (strongSwan ``dynamic``, the default traffic selector) is whatever address the IKE SA
+    runs between — or the virtual IP assigned to that side; the network holds what the
+    configuration alone tells (the /32 of a concrete address, else the whole family) and the
+    negotiation resolves it per session."""
+
+    local: Network
+    remote: Network
     protocol: int | None = Field(default=None, ge=0, le=255, description="None = any")
     local_port: int | None = Field(default=None, ge=1, le=65535)
     remote_port: int | None = Field(default=None, ge=1, le=65535)
+    local_port_max: int | None = Field(default=None, ge=1, le=65535)
+    remote_port_max: int | None = Field(default=None, ge=1, le=65535)
     mirrored: bool = True
+    local_dynamic: bool = False
+    remote_dynamic: bool = False
+
+    @property
+    def has_range(self) -> bool:
+        return self.local_port_max is not None or self.remote_port_max is not None
+
+    @property
+    def dynamic(self) -> bool:
+        return self.local_dynamic or self.remote_dynamic
+
+
+class AuthRound(_Value):
+    """One authentication round as strongSwan configures it (``local``/``remote`` sections,
+    ``local-N``/``remote-N`` for more rounds; ``leftauth``/``rightauth``/``leftauth2`` in
+    ipsec.conf): how this end proves itself and what it requires of its peer.  Methods are
+    strongSwan's words: ``pubkey`` (any signature), ``psk``, ``eap`` (any EAP method the server
+    proposes), ``eap-md5`` & co., ``xauth``, ``xauth-<backend>``, ``eap-radius``…; ``""`` = this
+    direction has no such round."""
+
+    local: str = ""
+    remote: str = ""
+    #: this end's identity in the round (``id``, or ``eap_id``/``xauth_id`` of an EAP/XAUTH round)
+    local_id: Identity | None = None
+    #: the identity it requires of the peer (``None``: any)
+    remote_id: Identity | None = None
+    #: the EAP/XAUTH password this end holds for its own identity (client side)
+    secret: Secret | None = Field(default=None, repr=False)
 
 
 class Ike(_Value):
@@ -123,7 +199,8 @@ class Ike(_Value):
     version: IkeVersion
     exchange: Literal["main", "aggressive"] = "main"
     proposals: tuple[IkeProposal, ...] = Field(min_length=1)
-    lifetime_s: int = Field(default=28800, ge=60)
+    #: real configurations use short lifetimes in tests (strongSwan accepts any positive value)
+    lifetime_s: int = Field(default=28800, ge=1)
 
 
 class Rule(_Value):
@@ -132,8 +209,15 @@ class Rule(_Value):
     name: Ident
     description: str = ""
     mode: Literal["transport", "tunnel"] = "transport"
-    local_address: IPv4Address
-    peer_address: IPv4Address
+    #: where this end sends and receives IKE; :data:`ANY_ADDRESS` = any local address
+    local_address: Address
+    #: where the peer is; :data:`ANY_ADDRESS` = any peer (unless ``peer_name`` says otherwise)
+    peer_address: Address
+    #: the host name a configuration gives for the peer (``remote_addrs = vpn.example.com``):
+    #: the audit resolves it (``--hosts``) or reports it unresolved — never "any peer"
+    peer_name: str | None = None
+    #: more addresses (or ranges) the rule accepts its peer from, as responder
+    peer_alternatives: tuple[Network, ...] = ()
     local_id: Identity | None = None
     peer_id: Identity | None = None
     filters: tuple[Filter, ...] = Field(min_length=1)
@@ -145,7 +229,10 @@ class Rule(_Value):
     ike: Ike
     esp: tuple[EspProposal, ...] = Field(min_length=1)
     pfs_group: int | None = None
-    lifetime_s: int = Field(default=3600, ge=60)
+    #: further PFS groups the rule accepts (strongSwan lists several per proposal or one per
+    #: proposal); 0 = no PFS
+    pfs_alternatives: tuple[int, ...] = ()
+    lifetime_s: int = Field(default=3600, ge=1)
     lifetime_kb: int | None = Field(default=100000, ge=1)
     connection_type: Literal["all", "lan", "dialup"] = "all"
     nat_traversal: bool = True
@@ -155,6 +242,19 @@ class Rule(_Value):
     #: this end starts the SA itself (the end behind NAT must); otherwise it waits for traffic/peer
     initiate: bool = False
     enabled: bool = True
+    #: virtual IPs this end requests (``vips``, ``leftsourceip=%config``; 0.0.0.0/:: = any)
+    virtual_ips: tuple[Address, ...] = ()
+    #: the addresses this end hands out to peers (``pools``, ``rightsourceip``)
+    pools: tuple[Network, ...] = ()
+    #: strongSwan's authentication rounds as configured (empty: ``auth`` alone says it, the
+    #: same method both ways — every planned rule)
+    auth_rounds: tuple[AuthRound, ...] = ()
+    #: an IKE SA without a CHILD_SA (a strongSwan mediation connection): the filters and ESP
+    #: proposals are placeholders and phase 2 is not negotiated
+    ike_only: bool = False
+    #: the peer is reached through a mediation server (strongSwan ``mediated_by``): it is found
+    #: by identity, its address comes from the mediation
+    mediated: bool = False
 
     @field_validator("pfs_group")
     @classmethod

@@ -23,8 +23,16 @@ from ccsec.audit.waivers import Waiver
 from ccsec.findings.families import load_all
 from ccsec.findings.model import CATALOG
 from ccsec.formats.base import Note
-from ccsec.formats.facts import CryptoEngine, DeviceFacts, ManualKeying, NatExemptionMissing
+from ccsec.formats.facts import (
+    CryptoEngine,
+    DeviceFacts,
+    ManualKeying,
+    NatExemptionMissing,
+    SharedKey,
+)
 from ccsec.plan import plan
+from ccsec.policy import Identity
+from ccsec.secrets import literal
 
 Case = Callable[[], AuditResult]
 
@@ -227,6 +235,16 @@ CASES: dict[str, tuple[Case, Case]] = {
     "IPSEC-AUTH-008": (
         lambda: kerberos_cross_domain("uc.t.example"),
         lambda: kerberos_cross_domain("icm.t.example"),
+    ),
+    "IPSEC-AUTH-009": (
+        lambda: solo(facts=DeviceFacts(shared_keys=(
+            SharedKey("psk", (Identity(kind="address", value="192.0.2.7"),), literal("k-1"), 3),
+            SharedKey("psk", (Identity(kind="address", value="192.0.2.8"),), literal("k-1"), 4),
+        ))),
+        lambda: solo(facts=DeviceFacts(shared_keys=(
+            SharedKey("psk", (Identity(kind="address", value="192.0.2.7"),), literal("k-1"), 3),
+            SharedKey("psk", (Identity(kind="address", value="192.0.2.8"),), literal("k-2"), 4),
+        ))),
     ),
     # ike
     "IPSEC-IKE-001": (lambda: duo(rule(version=1, pfs=None)), lambda: duo(rule(version=2))),

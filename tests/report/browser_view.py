@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,9 @@ def _filters(page: Page) -> dict[str, Any]:
         page.select_option("#f-rule", "")
     page.fill("#f-subject", "cucm")
     seen["subjectCucm"] = _visible_findings(page)
+    seen["subjectCucmItems"] = page.eval_on_selector_all(
+        f"{FINDING_ROWS} ul.subjects > li",
+        "lis => lis.filter(li => !li.hidden && !li.closest('tr').hidden).length")
     page.click("#f-reset")
     page.wait_for_timeout(50)
     seen["afterReset"] = _visible_findings(page)
@@ -135,9 +139,10 @@ def _filters(page: Page) -> dict[str, Any]:
 
 
 def _sort_by_subject(page: Page) -> list[str]:
-    page.click("#findings-table th:nth-child(3)")
-    return page.eval_on_selector_all(f"{FINDING_ROWS} td:nth-child(3)",
-                                     "tds => tds.map(t => t.textContent)")
+    """Sorted by the subjects column: each row's first subject, in the order shown."""
+    page.click("#findings-table th:nth-child(4)")
+    return page.eval_on_selector_all(f"{FINDING_ROWS} td:nth-child(4)",
+                                     "tds => tds.map(t => t.getAttribute('data-value'))")
 
 
 def _copy_first_policy(page: Page) -> str | None:
@@ -167,6 +172,135 @@ def _printed(page: Page) -> dict[str, Any]:
     }
     page.emulate_media(media="screen")
     return seen
+
+
+NODES_IN_VIEW = """() => {
+  const svg = document.getElementById("topology-svg");
+  const box = document.getElementById("topo-box").getBoundingClientRect();
+  const s = svg.getBoundingClientRect();
+  // what of the picture shows: the svg, clipped by its box
+  const view = {left: Math.max(s.left, box.left), top: Math.max(s.top, box.top),
+                right: Math.min(s.right, box.right), bottom: Math.min(s.bottom, box.bottom)};
+  const nodes = [...svg.querySelectorAll("[data-node]")].map((el) => {
+    const r = el.getBoundingClientRect();
+    return {name: el.getAttribute("data-node"), left: r.left, top: r.top, right: r.right,
+            bottom: r.bottom};
+  });
+  const out = nodes.filter((n) => n.left < view.left - 0.5 || n.top < view.top - 0.5 ||
+                           n.right > view.right + 0.5 || n.bottom > view.bottom + 0.5);
+  const font = (sel) => {
+    const el = svg.querySelector(sel);
+    return el ? parseFloat(getComputedStyle(el).fontSize) * s.width / svg.viewBox.baseVal.width
+      : null;
+  };
+  return {nodes: nodes.length, outside: out.slice(0, 10), outsideCount: out.length,
+          svg: {width: s.width, height: s.height}, box: {width: box.width},
+          level: svg.getAttribute("data-level"),
+          pageScrollsSideways: document.documentElement.scrollWidth > window.innerWidth,
+          // the size a chip's or tile's name is drawn at, in CSS pixels
+          nameFontPx: font(".tile-name") || font(".chip-name")};
+}"""
+
+COLOURS = """() => {
+  const out = {};
+  for (const el of document.querySelectorAll("#topology-svg path.link")) {
+    const s = el.getAttribute("data-status");
+    (out[s] = out[s] || new Set()).add(getComputedStyle(el).stroke);
+  }
+  const legend = {};
+  for (const li of document.querySelectorAll("ul.legend li[class^=legend-] line")) {
+    legend[li.closest("li").className.split(" ")[0].replace("legend-", "")] =
+      getComputedStyle(li).stroke;
+  }
+  return {lines: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]])), legend};
+}"""
+
+
+@dataclass(frozen=True)
+class View:
+    """One look at a report's picture: the file, the window width, where the screenshot goes,
+    and whether to also zoom, pan and click a tile."""
+
+    report: Path
+    width: int
+    screenshot: Path
+    act: bool = False
+
+
+def topology_views(chromium: str, views: list[View]) -> list[dict[str, Any]]:
+    """Each view in a fresh browser context ``width`` px wide (one browser for all): where
+    every node of the picture is against the picture's visible box, the colour of each
+    status, a screenshot of the topology section."""
+    out = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     chromium_sandbox=False, args=CHROMIUM_ARGS,
+                                     timeout=60_000)
+        try:
+            for view in views:
+                context = browser.new_context(viewport={"width": view.width, "height": 1000})
+                try:
+                    out.append(_look_at_picture(context.new_page(), view))
+                finally:
+                    context.close()
+        finally:
+            browser.close()
+    return out
+
+
+def _look_at_picture(page: Page, view: View) -> dict[str, Any]:
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(view.report.resolve().as_uri(), wait_until="load")
+    page.wait_for_selector("html[data-ready='1']", timeout=30_000)
+    page.locator("#topology").screenshot(path=str(view.screenshot))
+    seen: dict[str, Any] = page.evaluate(NODES_IN_VIEW)
+    seen["colours"] = page.evaluate(COLOURS)
+    seen["screenshot"] = str(view.screenshot)
+    if view.act:
+        seen["acted"] = _zoom_pan_and_tile(page)
+    seen["errors"] = errors
+    return seen
+
+
+def _view_box(page: Page) -> list[float]:
+    return [float(v) for v in page.get_attribute("#topology-svg", "viewBox").split()]
+
+
+def _zoom_pan_and_tile(page: Page) -> dict[str, Any]:
+    """Zoom in with the button, pan by dragging, fit again; click the first site tile."""
+    out: dict[str, Any] = {"full": _view_box(page)}
+    page.click("#zoom-in")
+    out["zoomed"] = _view_box(page)
+    box = page.locator("#topology-svg").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + 200
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 120, y - 80, steps=5)
+    page.mouse.up()
+    out["panned"] = _view_box(page)
+    page.click("#zoom-fit")
+    out["fit"] = _view_box(page)
+    tile = page.locator("#topology-svg a.tile-link").first
+    if tile.count():
+        out["site"] = tile.get_attribute("data-site")
+        tile.click()
+        out["pathRows"] = page.eval_on_selector_all(
+            "#paths-table tbody tr", "rows => rows.filter(r => !r.hidden)"
+            ".map(r => r.getAttribute('data-sites'))")
+        out["pathCount"] = (page.text_content("#p-count") or "").strip()
+    # a packed end unpacks when opened
+    packed = page.locator("#policies details.end.packed").first
+    if packed.count():
+        packed.locator("summary").click()
+        page.wait_for_selector("#policies details.end.packed[data-filled='1'] pre.policy",
+                               state="attached", timeout=15_000)
+        out["unpacked"] = page.eval_on_selector_all(
+            "#policies details.end.packed[data-filled='1'] pre.policy",
+            "ps => ps.map(p => [p.getAttribute('data-format'), p.textContent.length])")
+    return out
 
 
 NO_JS_VIEW = """() => ({

@@ -10,7 +10,12 @@ from html.parser import HTMLParser
 class Element:
     tag: str
     attrs: dict[str, str]
-    text: str = ""
+    #: the text inside, in pieces (joined on reading: a 4 MB report has deep, long elements)
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 @dataclass
@@ -61,7 +66,7 @@ class _Parser(HTMLParser):
             return
         self.page.texts.append(data)
         for el in self.stack:
-            el.text += data
+            el.parts.append(data)
 
 
 def parse(html: str) -> Page:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from htmlkit import Page, parse
+from mixed import DEPLOYMENT as MIXED
+from mixed import mixed_configs
 
 from conftest import EXAMPLES, LAB_PSK, ROOT
 
@@ -63,11 +65,17 @@ def test_demo_report_agrees_with_the_audit(cli, tmp_path: Path, demo_configs: Pa
     assert page.by_id("paths-protected").text == str(summary["paths_protected_both_ends"])
     assert page.by_id("sessions-total").text == str(len(doc["sessions"]))
     assert len(_rows(page, "paths-table")) == len(doc["coverage"])
-    assert len(_rows(page, "findings-table")) == len(doc["findings"])
-    # every finding row carries its fix and the rule's citations
-    first = _rows(page, "findings-table")[0]
-    assert first.attrs["data-rule"] and first.attrs["data-severity"] in {"critical", "high",
-                                                                        "medium", "low", "info"}
+    # findings: one row per rule and cause (the demo's messages name no other host), every
+    # finding listed once under its row
+    rows = _rows(page, "findings-table")
+    causes = Counter((f["rule"], f["severity"], f["message"]) for f in doc["findings"])
+    assert len(rows) == len(causes) < len(doc["findings"])
+    assert sorted(int(r.attrs["data-count"]) for r in rows) == sorted(causes.values())
+    items = [e for e in page.elements if e.tag == "li" and e.text.split(" ")[0] in
+             {f["subject"] for f in doc["findings"]}]
+    assert len(items) == len(doc["findings"])
+    assert all(r.attrs["data-severity"] in {"critical", "high", "medium", "low", "info"}
+               for r in rows)
     # every end has its policy in each format its platform takes, with a proof badge
     pres = page.find("pre", class_="policy")
     index = json.loads((demo_configs / "index.json").read_text())
@@ -83,6 +91,15 @@ def test_planned_only_without_configs(cli, tmp_path: Path) -> None:
     statuses = {e.attrs["data-status"] for e in page.find("path") if "data-status" in e.attrs}
     assert statuses == {"planned"}
     assert "planned policy" in summary["findings_source"]
+    # the summary says so in words, not "— / 13"
+    card = page.by_id("card-paths").text
+    assert "planned, not audited" in card and "—" not in card
+    assert page.by_id("paths-total").text == "13"
+    assert "not audited" in page.by_id("card-sessions").text
+    assert "—" not in page.by_id("card-sessions").text
+    # and so does the summary the command prints
+    res = cli("report", "demo", "-o", str(tmp_path / "again.html"))
+    assert res.code == 0 and "planned, not audited (13 paths)" in res.out
 
 
 def test_self_contained_with_a_strict_policy(cli, tmp_path: Path, demo_configs: Path) -> None:
@@ -159,8 +176,9 @@ def _set_proposals(conf: Path, old: str, new: str) -> None:
 
 
 def test_statuses_follow_coverage(cli, tmp_path: Path, monkeypatch) -> None:
-    """missing end → missing; proposals that cannot meet → broken; agreed but weaker than the
-    profile → weak; the summary counts protected + weak as protected at both ends."""
+    """The picture's statuses are the audit's coverage words: a removed end → one-sided or
+    missing; findings of medium or higher make a protected path weaker; the summary counts
+    protected + weaker as protected at both ends."""
     monkeypatch.setenv("CCSEC_LAB_PSK", LAB_PSK)
     dep = str(EXAMPLES / "linux-test.yaml")
     configs = tmp_path / "configs"
@@ -170,19 +188,17 @@ def test_statuses_follow_coverage(cli, tmp_path: Path, monkeypatch) -> None:
     confs[0].unlink()
     doc = _audit_json(cli, dep, configs)
     page, _, summary = _report(cli, tmp_path, dep, "--configs", str(configs))
-    want = {"protected": "protected", "weaker": "weak", "failed": "broken",
-            "one-sided": "missing", "missing": "missing"}
     shown = {r.attrs["id"].removeprefix("path-"): r.attrs["data-status"]
              for r in _rows(page, "paths-table")}
-    expected = {c["path"]: want[c["status"]] for c in doc["coverage"]}
-    assert "missing" in expected.values()
-    # findings of medium or higher on a protected path's session make it weak
+    expected = {c["path"]: c["status"] for c in doc["coverage"]}
+    assert {"one-sided", "missing"} & set(expected.values())
+    # findings of medium or higher on a protected path's session make it weaker
     for path, status in expected.items():
-        if status == "protected" and shown[path] == "weak":
+        if status == "protected" and shown[path] == "weaker":
             continue
         assert shown[path] == status, path
     assert summary["paths_protected_both_ends"] == sum(
-        1 for s in shown.values() if s in ("protected", "weak"))
+        1 for s in shown.values() if s in ("protected", "weaker"))
     assert summary["paths_protected_both_ends"] < summary["paths_total"]
 
 
@@ -203,8 +219,8 @@ def test_lab_results_and_malformed_lab_json(cli, tmp_path: Path) -> None:
     assert summary["lab"] == {"results": len(found), "proven": len(found) - 1, "faults": 1}
     shown = {r.attrs["id"].removeprefix("path-"): r.attrs["data-status"]
              for r in _rows(page, "paths-table")}
-    assert shown[found[1].id] == "broken"
-    assert Counter(shown.values()) == {"protected": len(found) - 1, "broken": 1}
+    assert shown[found[1].id] == "failed"
+    assert Counter(shown.values()) == {"protected": len(found) - 1, "failed": 1}
     assert "libipsec" in page.by_id("lab").text and "rekey" in page.by_id("lab").text
     del results[0]["traffic"]
     lab.write_text(json.dumps({"results": results}))
@@ -228,3 +244,78 @@ def test_perf_plots_are_inline_pngs(cli, tmp_path: Path) -> None:
         data = base64.b64decode(img.attrs["src"].removeprefix("data:image/png;base64,"))
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert summary["findings"]["high"] >= 1  # the busy host's thresholds are findings
+
+
+def test_every_status_at_once_each_in_its_colour(cli, tmp_path: Path, capsys) -> None:
+    """One audit with every coverage status: each is counted in the summary and the legend,
+    drawn with its own class, and report.css gives each class its own colour."""
+    configs = mixed_configs(tmp_path / "configs")
+    capsys.readouterr()  # what rendering printed
+    page, _, summary = _report(cli, tmp_path, str(MIXED), "--configs", str(configs))
+    doc = _audit_json(cli, str(MIXED), configs)
+    audited = Counter(c["status"] for c in doc["coverage"])
+    assert set(audited) == {"protected", "weaker", "failed", "one-sided", "missing"}
+    st = summary["path_status"]
+    for status in ("failed", "one-sided", "missing"):
+        assert st[status] == audited[status], status
+    assert st["weaker"] >= audited["weaker"] >= 1  # findings may make more paths weaker
+    drawn = Counter(e.attrs["data-status"] for e in page.find("path")
+                    if "data-status" in e.attrs)
+    assert dict(drawn) == {k: v for k, v in st.items() if v}
+    legend = {e.attrs["class"].split()[0]: e.text for e in page.find("li")
+              if e.attrs.get("class", "").startswith("legend-") and "note" not in
+              e.attrs["class"]}
+    for status, n in st.items():
+        assert f"{status} ({n})" in legend[f"legend-{status}"], status
+    css = "".join(page.raw["style"])
+    colours = {}
+    for status in st:
+        m = re.search(rf"--{status}: (#[0-9a-f]{{6}})", css)
+        assert m and re.search(rf"\.link\.s-{status} {{ stroke: var\(--{status}\)", css), status
+        colours[status] = m.group(1)
+    assert len(set(colours.values())) == len(colours)  # one colour per status
+
+
+def test_large_reports_pack_their_policies(cli, tmp_path: Path, monkeypatch) -> None:
+    """Beyond PACK_AT characters the policies travel gzip+base64 in an inert template, each
+    end's summary still in the HTML; unpacked they are the plain report's texts exactly."""
+    import gzip
+
+    from ccsec.report import policy_section
+
+    plain, _, _ = _report(cli, tmp_path, "demo", name="plain.html")
+    monkeypatch.setattr(policy_section, "PACK_AT", 1000)
+    page, html, _ = _report(cli, tmp_path, "demo", name="packed.html")
+    assert not page.find("pre", class_="policy")
+    packed = [e for e in page.find("details") if "packed" in e.attrs.get("class", "")]
+    ends = [e for e in plain.find("details") if e.attrs.get("class") == "end"]
+    assert [e.attrs["id"] for e in packed] == [e.attrs["id"] for e in ends]
+    doc = json.loads(gzip.decompress(base64.b64decode(page.by_id("policy-data").text)))
+    want: dict[str, dict[str, str]] = {}
+    for pre in plain.find("pre", class_="policy"):
+        want.setdefault(pre.attrs["data-end"], {})[pre.attrs["data-format"]] = pre.text
+    got = {e.attrs["data-end"]: dict(doc["ends"][int(e.attrs["data-packed"])]) for e in packed}
+    assert got == want
+    assert set(doc["formats"]) == {f for texts in want.values() for f in texts}
+    # without JavaScript the section says how to get the same files
+    assert "ccsec render DEPLOYMENT -o DIR" in page.by_id("policies").text
+    # and one input gives one report
+    _, again, _ = _report(cli, tmp_path, "demo", name="packed2.html")
+    strip = re.compile(r"generated[^<]*|\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert strip.sub("", again) == strip.sub("", html)
+
+
+def test_a_format_an_end_cannot_take_is_explained_once(cli, tmp_path: Path) -> None:
+    """netsh cannot express the recommended profile: one note says why (each reason once,
+    without the rule it repeats for), every Windows end points to it."""
+    from ccsec.api import load
+
+    page, _, _ = _report(cli, tmp_path, "demo")
+    notes = [e for e in page.find("div") if e.attrs.get("class") == "skip-note"]
+    assert [n.attrs["id"] for n in notes] == ["skipped-windows-netsh"]
+    reasons = [e.text for e in page.elements if e.tag == "li" and "mmsecmethods" in e.text]
+    assert reasons and len(reasons) == len(set(reasons))
+    assert not any(r.startswith("rule ") for r in reasons)
+    links = [e for e in page.find("a") if e.attrs.get("href") == "#skipped-windows-netsh"]
+    windows = {h.name for h in load("demo").hosts if h.platform == "windows"}
+    assert len(links) == len(windows) > 0

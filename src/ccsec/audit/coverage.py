@@ -23,7 +23,7 @@ from ccsec.errors import PlanError
 from ccsec.paths import Path, derive
 from ccsec.plan import Negotiated
 from ccsec.plan import negotiate as plan_negotiate
-from ccsec.policy import Rule
+from ccsec.policy import Network, Rule
 
 INTEG_BITS = {Integ.MD5: 64, Integ.MD5_128: 64, Integ.SHA1: 80, Integ.SHA1_160: 80,
               Integ.SHA256: 128, Integ.SHA256_96: 128, Integ.SHA384: 192, Integ.SHA512: 256,
@@ -76,11 +76,12 @@ def weaker_than(planned: Negotiated, version: int | None, ike: IkeProposal | Non
     return out
 
 
-def _within(inner: IPv4Network, outer: IPv4Network) -> bool:
+def _within(inner: IPv4Network, outer: Network) -> bool:
     """``inner.subnet_of(outer)`` in integer arithmetic (ipaddress's comparison operators cost
-    ten times more, and coverage asks this for every filter of every candidate rule)."""
+    ten times more, and coverage asks this for every filter of every candidate rule); a path is
+    IPv4, so an IPv6 filter never covers it."""
     plen = outer.prefixlen
-    if plen > inner.prefixlen:
+    if outer.version != 4 or plen > inner.prefixlen:
         return False
     shift = 32 - plen
     return int(inner.network_address) >> shift == int(outer.network_address) >> shift

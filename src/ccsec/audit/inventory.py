@@ -36,6 +36,7 @@ from ccsec.formats import registry
 from ccsec.formats.base import Parsed
 from ccsec.formats.registry import sniff
 from ccsec.gcpause import gc_paused
+from ccsec.policy import Address
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -93,7 +94,8 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 BATCH_BYTES = 1024 * 1024
 #: formats whose reading depends on other files (``include``, ipsec.secrets beside
 #: ipsec.conf) or that are not configurations: the first pass hands their text back
-_CONTEXTUAL = frozenset({"strongswan", "ipsec-conf", "ipsec-secrets", "ccsec-index"})
+_CONTEXTUAL = frozenset({"strongswan", "ipsec-conf", "ipsec-secrets", "strongswan-conf",
+                         "ccsec-index"})
 
 
 @dataclass
@@ -220,14 +222,21 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan]) -> None:
         return
     secrets_by_dir = {p.parent: t for p, (f, t) in texts.items() if f == "ipsec-secrets"}
     conf_dirs = {p.parent for p, (f, _) in texts.items() if f == "ipsec-conf"}
+    # strongswan.conf belongs to the ipsec.conf beside it or the swanctl.conf one level down
+    config_dirs = {d for p, (f, _) in texts.items() if f in ("ipsec-conf", "strongswan")
+                   for d in (p.parent, p.parent.parent)}
     included = _included(texts)
     for i, path in enumerate(paths):
         if path not in texts:
             continue
         fmt, text = texts[path]
         if path in included or fmt == "ccsec-index" or \
-                (fmt == "ipsec-secrets" and path.parent in conf_dirs):
+                (fmt == "ipsec-secrets" and path.parent in conf_dirs) or \
+                (fmt == "strongswan-conf" and path.parent in config_dirs):
             scans[i] = _Scan(fmt)  # read with another file, or not a configuration
+        elif fmt == "strongswan-conf":
+            scans[i] = _Scan(fmt, skip="strongswan.conf without a connection configuration "
+                                       "beside it (charon-wide settings only)")
         elif fmt == "ipsec-secrets":
             scans[i] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
         else:
@@ -291,8 +300,8 @@ def _index(dep: Deployment) -> dict[IPv4Address, str]:
     return idx
 
 
-def _addresses(end: ImportedEnd) -> list[IPv4Address]:
-    out: list[IPv4Address] = []
+def _addresses(end: ImportedEnd) -> list[Address]:
+    out: list[Address] = []
     for r in end.policy.rules:
         if int(r.local_address):
             out.append(r.local_address)
@@ -312,6 +321,7 @@ def attach(ends: list[ImportedEnd], dep: Deployment) -> None:
                 end.host = names[hint.lower()]
                 break
         else:
-            votes = Counter(idx[a] for a in _addresses(end) if a in idx)
+            votes = Counter(idx[a] for a in _addresses(end)
+                            if isinstance(a, IPv4Address) and a in idx)
             if votes:
                 end.host = votes.most_common(1)[0][0]

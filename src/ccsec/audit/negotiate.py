@@ -32,7 +32,7 @@ order real IKE does and reports the first step that fails, as one :class:`Status
 6. ``TS_MISMATCH`` — traffic selectors.  IKEv1 depends on the responder: the exact mirror of
    one of its filters (Windows, unknown), a subset of a mirrored crypto ACL entry (IOS), or
    any overlap, narrowed like IKEv2 (strongSwan, when the initiator is strongSwan too); see
-   :func:`_check_ts_v1`.  IKEv2: the responder narrows to the intersection of the
+   :func:`check_ts_v1`.  IKEv2: the responder narrows to the intersection of the
    initiator's selectors and its own; the session establishes when both intersections are
    non-empty (narrowing allowed), and :attr:`Session.narrowed` says when the result is smaller
    than what an end asked for.
@@ -61,104 +61,49 @@ tunnel on IOS only; strongSwan's responder refuses aggressive-mode PSK unless
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
-from ipaddress import IPv4Address, IPv4Network
+from dataclasses import dataclass
 
-from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, dh_label, is_aead
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+from ccsec.audit.auth_rounds import Party, applies, check_rounds, first_method
+from ccsec.audit.child_steps import (
+    check_esp,
+    check_mode,
+    check_nat,
+    check_pfs_v1,
+    check_ts_v1,
+    check_ts_v2,
+    check_vips,
+    pfs_v2,
+    session_filters,
+)
+from ccsec.audit.exchange import (
+    ANY,
+    Context,
+    End,
+    IkeOnly,
+    Peer,
+    Session,
+    Side,
+    Status,
+    Stop,
+    address_of,
+    is_strongswan,
+    label,
+)
+from ccsec.audit.ike_steps import (
+    check_auth,
+    check_ca,
+    check_exchange,
+    check_ids,
+    check_ike,
+    check_psk,
+    check_version,
+    normalize_dn,
+    ordered_dn,
+)
+from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
 
-ANY = IPv4Address("0.0.0.0")
-
-
-class Status(StrEnum):
-    """Outcome of one session, in the order the exchange reaches each step."""
-
-    ESTABLISHED = "ESTABLISHED"
-    MISSING_END_POINT = "MISSING_END_POINT"
-    IKE_PHASE1_FAILED = "IKE_PHASE1_FAILED"
-    AUTH_MISMATCH = "AUTH_MISMATCH"
-    IKE_PHASE1_KEY_MISMATCH = "IKE_PHASE1_KEY_MISMATCH"
-    IPSEC_PHASE2_FAILED = "IPSEC_PHASE2_FAILED"
-    TS_MISMATCH = "TS_MISMATCH"
-
-
-End = tuple[EndPolicy, Rule]
-
-
-@dataclass(frozen=True)
-class Side:
-    """What the configs cannot tell about one end (all optional)."""
-
-    #: IKE versions the end accepts as responder (strongSwan ``version = 0`` → {1, 2});
-    #: None = only the rule's own version
-    versions: frozenset[int] | None = None
-    #: the address the *other* end sees for this one (the NAT's public address)
-    public: IPv4Address | None = None
-    #: the interface carrying this rule is shut down (IOS ``shutdown``), its crypto map is not
-    #: applied, or the device is off; a string says which
-    down: bool | str = False
-    #: responds to IKEv1 aggressive mode; None = platform default (IOS yes unless
-    #: ``crypto isakmp aggressive-mode disable``; Windows/CUCM no; strongSwan only when the
-    #: connection is aggressive and not PSK)
-    accepts_aggressive: bool | None = None
-    #: the AD domain of a Windows host (Kerberos needs one domain)
-    domain: str | None = None
-    #: can start negotiation (None: any rule with a concrete peer address can)
-    initiates: bool | None = None
-
-
-@dataclass(frozen=True)
-class Context:
-    """The path between the ends: a NAT, and per-end facts (:class:`Side`)."""
-
-    a: Side = field(default_factory=Side)
-    b: Side = field(default_factory=Side)
-    #: a NAT translates addresses between the two ends (NAT-T needed)
-    nat: bool = False
-
-
-@dataclass(frozen=True)
-class Session:
-    """The predicted outcome for one pair of rules."""
-
-    a: str
-    b: str
-    status: Status
-    reason: str
-    ike_version: int | None = None
-    ike: IkeProposal | None = None
-    esp: EspProposal | None = None
-    pfs: int | None = None
-    auth: str | None = None
-    #: IKEv2 PFS mismatch: established now, the first CHILD_SA rekey fails
-    rekey_failure: str | None = None
-    #: the responder narrowed the selectors (IKEv2)
-    narrowed: str | None = None
-    #: directions tried, e.g. ("a", "b") = a initiated and b initiated
-    directions: tuple[str, ...] = ()
-    #: the failed step, machine-readable: address, unusable, version, exchange, proposal,
-    #: method, kerberos, psk, ca, identity, mode, pfs, esp, ts, nat-t, ah-nat, initiator
-    cause: str = ""
-    #: IKEv2: one end asked for transport mode and the CHILD_SA runs as a tunnel instead
-    mode_fallback: str | None = None
-
-    @property
-    def established(self) -> bool:
-        return self.status is Status.ESTABLISHED
-
-    def to_json(self) -> dict[str, str]:
-        return {"a": self.a, "b": self.b, "status": self.status.value, "reason": self.reason}
-
-
-def label(end: End) -> str:
-    """``owner:rule`` — how sessions name an end."""
-    policy, rule = end
-    return f"{policy.owner or policy.name}:{rule.name}"
-
-
-# ------------------------------------------------------------------------------ one direction
+__all__ = ["ANY", "Context", "End", "Session", "Side", "Status", "label", "missing", "negotiate",
+           "normalize_dn", "ordered_dn", "session_filters"]
 
 
 @dataclass(frozen=True)
@@ -176,44 +121,7 @@ class _Try:
     mode_fallback: str | None = None
 
 
-class _Stop(Exception):
-    def __init__(self, status: Status, reason: str, cause: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.cause = cause
-
-
-@dataclass(frozen=True)
-class _P:
-    """One participant of a direction: its end, name and facts."""
-
-    end: End
-    name: str
-    side: Side
-
-    @property
-    def policy(self) -> EndPolicy:
-        return self.end[0]
-
-    @property
-    def rule(self) -> Rule:
-        return self.end[1]
-
-    @property
-    def platform(self) -> str:
-        return self.end[0].platform or ""
-
-
-#: platforms whose IKE daemon is strongSwan's charon (the lab runs it; see _check_ts_v1 & co.)
-STRONGSWAN = frozenset({"strongswan", "linux"})
-
-
-def _strongswan(p: _P) -> bool:
-    return p.platform in STRONGSWAN
-
-
-def _unusable(p: _P) -> str | None:
+def _unusable(p: Peer) -> str | None:
     r = p.rule
     if p.side.down:
         what = p.side.down if isinstance(p.side.down, str) else "its interface is shut down"
@@ -226,551 +134,94 @@ def _unusable(p: _P) -> str | None:
     return None
 
 
-def _reaches(src: _P, dst: _P) -> bool:
+def _reaches(src: Peer, dst: Peer) -> bool:
     """``src`` addresses its IKE to where ``dst`` is (own address or NAT public address)."""
     target = src.rule.peer_address
-    return target in (dst.rule.local_address, dst.side.public)
+    return target in (address_of(dst), dst.side.public) or (
+        dst.rule.local_address.is_unspecified and dst.side.address is None)
 
 
-def _accepts_from(res: _P, ini: _P) -> bool:
-    """The responder's rule is for this initiator (or for any peer: dynamic map, %any)."""
+def _accepts_from(res: Peer, ini: Peer) -> bool:
+    """The responder's rule is for this initiator (or for any peer: dynamic map, %any, a
+    range of peers it accepts)."""
     expected = res.rule.peer_address
-    return expected == ANY or expected in (ini.rule.local_address, ini.side.public)
+    if res.rule.peer_name is not None:
+        return False  # a host name nobody resolved answers no one
+    seen = [a for a in (address_of(ini), ini.side.public) if a is not None]
+    if expected.is_unspecified and not res.rule.peer_alternatives:
+        return True
+    if expected in seen or any(a.is_unspecified for a in seen):
+        return True
+    return any(a.version == n.version and a in n for a in seen
+               for n in res.rule.peer_alternatives)
 
 
-def _check_addresses(ini: _P, res: _P) -> None:
+def check_addresses(ini: Peer, res: Peer) -> None:
     if not _reaches(ini, res):
         seen = f" (or {res.side.public})" if res.side.public else ""
-        raise _Stop(
+        raise Stop(
             Status.MISSING_END_POINT,
             f"{ini.name} sends IKE to {ini.rule.peer_address}, but {res.name} is at "
-            f"{res.rule.local_address}{seen}",
+            f"{address_of(res)}{seen}",
             "address",
         )
     if not _accepts_from(res, ini):
-        raise _Stop(
+        expected = res.rule.peer_name or res.rule.peer_address
+        raise Stop(
             Status.MISSING_END_POINT,
-            f"{res.name} expects its peer at {res.rule.peer_address}, not "
-            f"{ini.name} at {ini.side.public or ini.rule.local_address}: it has no "
+            f"{res.name} expects its peer at {expected}, not "
+            f"{ini.name} at {ini.side.public or address_of(ini)}: it has no "
             "configuration for this initiator",
             "address",
         )
 
 
-def _versions(p: _P) -> frozenset[int]:
-    return p.side.versions or frozenset({p.rule.ike.version})
-
-
-def _accepts_aggressive(p: _P) -> bool:
-    if p.side.accepts_aggressive is not None:
-        return p.side.accepts_aggressive
-    if p.platform == "ios":
-        return True  # IOS answers aggressive mode unless `crypto isakmp aggressive-mode disable`
-    if p.platform in ("windows", "cucm"):
-        return False
-    psk = any(a.method == "psk" for a in p.rule.auth)
-    return p.rule.ike.exchange == "aggressive" and not psk
-
-
-def _check_version(ini: _P, res: _P) -> int:
-    v = ini.rule.ike.version
-    if v not in _versions(res):
-        accepted = " and ".join(f"IKEv{x}" for x in sorted(_versions(res)))
-        raise _Stop(
-            Status.IKE_PHASE1_FAILED,
-            f"{ini.name} initiates IKEv{v}, {res.name} accepts only {accepted}",
-            "version",
-        )
-    return v
-
-
-def _check_exchange(ini: _P, res: _P) -> None:
-    """IKEv1 main vs aggressive mode.
-
-    Most responders refuse the other exchange type outright (phase 1).  strongSwan's charon
-    negotiates the proposal first and refuses when it looks for a peer config to authenticate
-    against, so the initiator gets AUTHENTICATION_FAILED: "Aggressive Mode PSK disabled for
-    security reasons" (unless ``charon.i_dont_care_about_security_and_use_aggressive_mode_psk``,
-    modelled by :attr:`Side.accepts_aggressive`), or "found 1 matching config, but none allows
-    pre-shared key authentication using Main Mode" for a main-mode initiator against an
-    aggressive connection (lab-observed, strongSwan 5.9.8: tests/lab/test_lab_differential.py).
-    """
-    mode = ini.rule.ike.exchange
-    if mode == "aggressive":
-        refused = not _accepts_aggressive(res)
-        why = f"{ini.name} uses IKEv1 aggressive mode, {res.name} answers main mode only"
-    else:
-        refused = res.rule.ike.exchange == "aggressive" and res.platform != "ios"
-        why = f"{ini.name} uses IKEv1 main mode, {res.name} is set to aggressive mode"
-    if not refused:
-        return
-    if _strongswan(res):
-        raise _Stop(
-            Status.AUTH_MISMATCH,
-            f"{why}: strongSwan agrees on the proposal, then finds no connection that allows "
-            f"this authentication in {mode} mode and answers AUTHENTICATION_FAILED",
-            "exchange",
-        )
-    raise _Stop(Status.IKE_PHASE1_FAILED, why, "exchange")
-
-
-def _ike_key(p: IkeProposal, version: int) -> tuple[object, ...]:
-    if version == 1:
-        return (p.encryption, p.integrity, p.group)
-    return (p.encryption, p.integrity, p.effective_prf, p.group)
-
-
-def _usable_ike(p: _P, version: int) -> list[IkeProposal]:
-    return [x for x in p.rule.ike.proposals if version == 2 or not is_aead(x.encryption)]
-
-
-def _check_ike(ini: _P, res: _P, version: int) -> IkeProposal:
-    offered = {_ike_key(x, version) for x in _usable_ike(ini, version)}
-    for mine in _usable_ike(res, version):
-        if _ike_key(mine, version) in offered:
-            return mine
-    a = ", ".join(x.label() for x in ini.rule.ike.proposals)
-    b = ", ".join(x.label() for x in res.rule.ike.proposals)
-    how = (
-        "IKEv1 needs one whole transform (cipher, hash, group) in common"
-        if version == 1
-        else "IKEv2 needs one proposal with a common algorithm of each type"
-    )
-    raise _Stop(
-        Status.IKE_PHASE1_FAILED,
-        f"no common IKE proposal ({how}): {ini.name} offers {a}; {res.name} accepts {b}",
-        "proposal",
-    )
-
-
-def _methods(p: _P) -> list[str]:
-    return [a.method for a in p.rule.auth]
-
-
-def _auth_of(p: _P, method: str) -> Auth:
-    return next(a for a in p.rule.auth if a.method == method)
-
-
-def _check_auth(ini: _P, res: _P, version: int) -> str:
-    common = [m for m in _methods(ini) if m in _methods(res)]
-    if not common:
-        wire = (
-            " (IKEv1 negotiates the method inside the proposal: NO_PROPOSAL_CHOSEN on the wire)"
-            if version == 1
-            else ""
-        )
-        raise _Stop(
-            Status.AUTH_MISMATCH,
-            f"no common authentication method: {ini.name} uses "
-            f"{'/'.join(_methods(ini))}, {res.name} uses {'/'.join(_methods(res))}{wire}",
-            "method",
-        )
-    method = common[0]
-    if method == "kerberos":
-        for p in (ini, res):
-            if p.platform not in ("windows", ""):
-                raise _Stop(
-                    Status.AUTH_MISMATCH,
-                    f"Kerberos is a Windows method; {p.name} runs {p.platform}",
-                    "kerberos",
-                )
-        if ini.side.domain and res.side.domain and ini.side.domain != res.side.domain:
-            raise _Stop(
-                Status.AUTH_MISMATCH,
-                f"Kerberos across AD domains: {ini.name} is in {ini.side.domain}, "
-                f"{res.name} in {res.side.domain} (use certificates)",
-                "kerberos",
-            )
-    return method
-
-
-def _check_psk(ini: _P, res: _P) -> str | None:
-    a, b = _auth_of(ini, "psk").psk, _auth_of(res, "psk").psk
-    if a is None or b is None:
-        who = ini.name if a is None else res.name
-        return f"{who}'s pre-shared key is stored in a form ccsec cannot read; equality unverified"
-    if a != b:
-        raise _Stop(
-            Status.IKE_PHASE1_KEY_MISMATCH,
-            f"the pre-shared keys of {ini.name} and {res.name} differ",
-            "psk",
-        )
-    return None
-
-
-@lru_cache(maxsize=4096)  # pure, and every certificate session compares the same few CAs
-def normalize_dn(dn: str) -> tuple[tuple[str, str], ...]:
-    """A DN as a sorted set of (TYPE, value) — Windows and strongSwan print RDNs in different
-    orders and spacing; values compare case-insensitively."""
-    parts: list[tuple[str, str]] = []
-    for rdn in _split_dn(dn):
-        key, _, value = rdn.partition("=")
-        parts.append((key.strip().upper(), value.strip().casefold()))
-    return tuple(sorted(parts))
-
-
-def _split_dn(dn: str) -> list[str]:
-    out, cur, esc = [], [], False
-    for c in dn:
-        if esc:
-            cur.append(c)
-            esc = False
-        elif c == "\\":
-            esc = True
-        elif c in ",/" and cur:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    if cur:
-        out.append("".join(cur))
-    return [p for p in (s.strip() for s in out) if p]
-
-
-@lru_cache(maxsize=4096)
-def ordered_dn(dn: str) -> tuple[tuple[str, str], ...]:
-    """A DN as strongSwan compares it: RDN by RDN in order, values case-insensitive."""
-    parts = (rdn.partition("=") for rdn in _split_dn(dn))
-    return tuple((k.strip().upper(), v.strip().casefold()) for k, _, v in parts)
-
-
-def _check_ca(ini: _P, res: _P) -> str | None:
-    a, b = _auth_of(ini, "certificate").ca, _auth_of(res, "certificate").ca
-    if a and b and normalize_dn(a) != normalize_dn(b):
-        raise _Stop(
-            Status.AUTH_MISMATCH,
-            f"{ini.name} trusts root CA '{a}', {res.name} trusts '{b}': each end's "
-            "certificate must chain to the CA the other end trusts",
-            "ca",
-        )
-    if a and b and _strongswan(ini) and _strongswan(res) and ordered_dn(a) != ordered_dn(b):
-        # Windows and strongSwan print one DN in opposite RDN orders, so across platforms the
-        # order is ignored; but charon matches ``ca_id`` against the CA certificate's subject
-        # RDN by RDN, so of two strongSwan ends naming one CA in two orders, one names it
-        # wrongly and refuses its peer ("constraint check failed: peer not authenticated by
-        # CA"; lab-observed, strongSwan 5.9.8; letter case is ignored)
-        raise _Stop(
-            Status.AUTH_MISMATCH,
-            f"{ini.name} names its root CA '{a}', {res.name} '{b}': the same RDNs in another "
-            "order, and strongSwan matches ca_id RDN by RDN in order, so one of them does "
-            "not match the CA certificate",
-            "ca",
-        )
-    if not a or not b:
-        return "one end names no root CA: certificate trust unverified"
-    return None
-
-
-def _id_key(ident: Identity) -> tuple[str, object]:
-    if ident.kind == "dn":
-        return ("dn", normalize_dn(ident.value))
-    return (ident.kind, ident.value.casefold().rstrip("."))
-
-
-def _effective_local_id(p: _P, method: str) -> Identity | None:
-    if p.rule.local_id is not None:
-        return p.rule.local_id
-    if method == "psk":  # strongSwan, IOS and Windows default to the IP address for PSK
-        return Identity(kind="address", value=str(p.rule.local_address))
-    return None
-
-
-def _check_ids(ini: _P, res: _P, method: str) -> None:
-    if method == "kerberos":
-        return
-    for expecter, sender in ((res, ini), (ini, res)):
-        expected = expecter.rule.peer_id
-        sent = _effective_local_id(sender, method)
-        if expected is None or sent is None:
-            continue
-        if _id_key(expected) != _id_key(sent):
-            raise _Stop(
-                Status.AUTH_MISMATCH,
-                f"{expecter.name} expects peer identity {expected.kind} "
-                f"'{expected.value}', {sender.name} sends {sent.kind} '{sent.value}'",
-                "identity",
-            )
-
-
-def _check_mode(ini: _P, res: _P, version: int) -> str | None:
-    """Tunnel vs transport: a failure, except IKEv2 between two strongSwan ends.
-
-    IKEv2 asks for transport mode with a USE_TRANSPORT_MODE notify; a responder that declines
-    answers without it and the CHILD_SA is a tunnel (RFC 7296 §1.3.1; the initiator *may*
-    then delete it).  charon does not delete it: a transport-mode strongSwan end takes the
-    tunnel as initiator and as responder (lab-observed, strongSwan 5.9.8, host-to-host rules),
-    so the session establishes -- in tunnel mode, which the note says.  IKEv1 carries the
-    mode in the quick-mode proposal and charon looks for a CHILD_SA config with that mode:
-    none, so it answers INVALID_ID_INFORMATION ("no matching CHILD_SA config found"), which
-    in its log looks like a selector mismatch.
-    """
-    if ini.rule.mode == res.rule.mode:
-        return None
-    why = f"{ini.name} wants {ini.rule.mode} mode, {res.name} {res.rule.mode} mode"
-    if version == 2 and _strongswan(ini) and _strongswan(res):
-        transport = ini if ini.rule.mode == "transport" else res
-        return (f"{why}: the transport-mode request is declined and {transport.name} (strongSwan) "
-                "accepts a tunnel, so the CHILD_SA runs in tunnel mode")
-    if version == 1 and _strongswan(res):
-        why += (f" ({res.name} answers INVALID_ID_INFORMATION: strongSwan finds no CHILD_SA "
-                "config with this mode, and its log says 'no matching CHILD_SA config found')")
-    raise _Stop(Status.IPSEC_PHASE2_FAILED, why, "mode")
-
-
-def _esp_key(p: EspProposal) -> tuple[object, ...]:
-    return (p.encryption, p.integrity, p.ah)
-
-
-def _check_pfs_v1(ini: _P, res: _P) -> int | None:
-    gi, gr = ini.rule.pfs_group, res.rule.pfs_group
-    if gi == gr:
-        return gi
-    if gr is None and res.platform == "ios":
-        return gi  # IOS: "if the local configuration does not specify PFS, it accepts any offer"
-
-    def name(g: int | None) -> str:
-        return "no PFS" if g is None else f"PFS {dh_label(g)}"
-
-    raise _Stop(
-        Status.IPSEC_PHASE2_FAILED,
-        f"PFS differs in quick mode: {ini.name} offers {name(gi)}, {res.name} requires "
-        f"{name(gr)} (IKEv1: a side that sets a PFS group requires the same group)",
-        "pfs",
-    )
-
-
-def _check_esp(ini: _P, res: _P) -> EspProposal:
-    """(IKEv1 carries the PFS group inside each quick-mode proposal; it is checked on its own
-    first, so the transforms are compared here.)"""
-    offered = {_esp_key(x) for x in ini.rule.esp}
-    for mine in res.rule.esp:
-        if _esp_key(mine) in offered:
-            return mine
-    a = ", ".join(x.label() for x in ini.rule.esp)
-    b = ", ".join(x.label() for x in res.rule.esp)
-    raise _Stop(
-        Status.IPSEC_PHASE2_FAILED,
-        f"no common ESP/AH proposal: {ini.name} offers {a}; {res.name} accepts {b}",
-        "esp",
-    )
-
-
-def _pfs_v2(ini: _P, res: _P) -> str | None:
-    gi, gr = ini.rule.pfs_group, res.rule.pfs_group
-    if gi == gr:
-        return None
-
-    def name(g: int | None) -> str:
-        return "none" if g is None else dh_label(g)
-
-    return (
-        f"PFS differs ({ini.name}: {name(gi)}, {res.name}: {name(gr)}): IKEv2's first "
-        "CHILD_SA reuses the IKE keys, so it establishes; the first rekey "
-        f"(after ~{min(ini.rule.lifetime_s, res.rule.lifetime_s)} s) sends a key exchange "
-        "the other end refuses and the CHILD_SA is lost"
-    )
-
-
-# ---- traffic selectors
-
-TS = tuple[IPv4Network, int | None, int | None]
-
-
-def _ts(f: Filter, local: bool) -> TS:
-    return (f.local, f.protocol, f.local_port) if local else (f.remote, f.protocol, f.remote_port)
-
-
-def _contains(x: TS, y: TS) -> bool:
-    return (
-        y[0].subnet_of(x[0]) and (x[1] is None or x[1] == y[1]) and (x[2] is None or x[2] == y[2])
-    )
-
-
-def _intersect(x: TS, y: TS) -> TS | None:
-    if not x[0].overlaps(y[0]):
-        return None
-    net = x[0] if x[0].prefixlen >= y[0].prefixlen else y[0]
-    proto = _meet(x[1], y[1])
-    port = _meet(x[2], y[2])
-    if proto is False or port is False:
-        return None
-    return (net, proto, port)
-
-
-def _meet(a: int | None, b: int | None) -> int | bool | None:
-    if a is None:
-        return b
-    if b is None or a == b:
-        return a
-    return False
-
-
-def _fmt_ts(ts: TS) -> str:
-    net, proto, port = ts
-    if proto is None:
-        return str(net)
-    return f"{net}[{proto}/{port}]" if port else f"{net}[{proto}]"
-
-
-def _pairs(r: Rule) -> list[tuple[TS, TS]]:
-    return [(_ts(f, True), _ts(f, False)) for f in r.filters]
-
-
-def _v1_answer(ini: _P, res: _P, local: TS, remote: TS) -> tuple[TS, TS] | None:
-    """What the responder answers to the proposal ``local <-> remote`` (initiator's view), or
-    None when it refuses; see :func:`_check_ts_v1`."""
-    res_pairs = _pairs(res.rule)
-    if (remote, local) in res_pairs:
-        return local, remote  # the exact mirror: every stack accepts it
-    if _strongswan(res):
-        for r_local, r_remote in res_pairs:
-            ni, nr = _intersect(local, r_remote), _intersect(remote, r_local)
-            if ni is not None and nr is not None:
-                return ni, nr
-    elif res.platform == "ios" and any(
-        _contains(r_remote, local) and _contains(r_local, remote) for r_local, r_remote in res_pairs
-    ):
-        return local, remote
-    return None
-
-
-def _check_ts_v1(ini: _P, res: _P) -> str | None:
-    """IKEv1 quick mode: one proposed selector pair, which the responder accepts or refuses.
-
-    The classic rule is the exact mirror image, and that is what a responder of unknown or
-    Windows platform is held to.  Two platforms do more:
-
-    - strongSwan (charon, ``quick_mode.c``: ``select_ts`` narrows the proposal to its
-      configured selectors, ``get_ts`` on the initiator accepts any answer that overlaps its
-      proposal) answers with the intersection of the proposal and its own selectors, and a
-      strongSwan initiator installs that narrowed pair -- as in IKEv2.  Lab-observed on
-      strongSwan 5.9.8 both ways (narrower, wider, protocol- and port-restricted selectors).
-    - IOS accepts a proposal its crypto ACL *permits* (a subset of a mirrored entry): "the
-      peer should specify a data flow that is permitted by a crypto access list" (Cisco crypto
-      map documentation; reference/platform-syntax.md §5.5: non-mirrored ACLs work "when one
-      side is a subset and the subset side initiates") [U: not run on real IOS here].
-
-    A narrowed answer goes back to an initiator that expected its own proposal; only a
-    strongSwan initiator is known to accept that, so with any other initiator a narrowing
-    answer is a mismatch [U].
-    """
-    notes: list[str] = []
-    for local, remote in _pairs(ini.rule):  # each filter is negotiated in a quick mode of its own
-        answer = _v1_answer(ini, res, local, remote)
-        if answer is not None and (answer[1], answer[0]) not in _pairs(res.rule):
-            part = f"{res.name} protects only part of what its own rule lists"
-            notes += [] if part in notes else [part]
-        if answer == (local, remote):
-            continue
-        if answer is not None and _strongswan(ini):
-            notes.append(f"{res.name} narrowed {ini.name}'s proposal to "
-                         f"{_fmt_ts(answer[0])} <-> {_fmt_ts(answer[1])} (strongSwan, IKEv1)")
-            continue
-        theirs = "; ".join(f"{_fmt_ts(r)} <-> {_fmt_ts(lo)}" for lo, r in _pairs(res.rule))
-        if answer is not None:
-            why = (f"{res.name} (strongSwan) would narrow it to {_fmt_ts(answer[0])} <-> "
-                   f"{_fmt_ts(answer[1])}, which an IKEv1 initiator other than strongSwan "
-                   "does not take back")
-        elif _strongswan(res):
-            why = f"it does not overlap {res.name}'s selectors ({theirs})"
-        elif res.platform == "ios":
-            why = f"{res.name}'s crypto ACL does not permit it ({theirs})"
-        else:
-            why = (f"IKEv1 needs mirror-image selectors and {res.name} has no exact "
-                   f"mirror ({theirs})")
-        raise _Stop(
-            Status.TS_MISMATCH,
-            f"{ini.name} proposes {_fmt_ts(local)} <-> {_fmt_ts(remote)}: {why}",
-            "ts",
-        )
-    return "; ".join(notes) or None
-
-
-def _narrow(proposed: list[TS], config: list[TS]) -> list[TS]:
-    out: list[TS] = []
-    for p in proposed:
-        for c in config:
-            x = _intersect(p, c)
-            if x is not None and x not in out:
-                out.append(x)
-    return out
-
-
-def _check_ts_v2(ini: _P, res: _P) -> str | None:
-    tsi = list(dict.fromkeys(_ts(f, True) for f in ini.rule.filters))
-    tsr = list(dict.fromkeys(_ts(f, False) for f in ini.rule.filters))
-    res_remote = list(dict.fromkeys(_ts(f, False) for f in res.rule.filters))
-    res_local = list(dict.fromkeys(_ts(f, True) for f in res.rule.filters))
-    got_i, got_r = _narrow(tsi, res_remote), _narrow(tsr, res_local)
-    if not got_i or not got_r:
-        raise _Stop(
-            Status.TS_MISMATCH,
-            f"traffic selectors do not overlap: {ini.name} proposes "
-            f"{', '.join(map(_fmt_ts, tsi))} <-> {', '.join(map(_fmt_ts, tsr))}; "
-            f"{res.name} allows {', '.join(map(_fmt_ts, res_remote))} <-> "
-            f"{', '.join(map(_fmt_ts, res_local))}",
-            "ts",
-        )
-    notes = []
-    if set(got_i) != set(tsi) or set(got_r) != set(tsr):
-        notes.append(
-            f"{res.name} narrowed {ini.name}'s selectors to "
-            f"{', '.join(map(_fmt_ts, got_i))} <-> {', '.join(map(_fmt_ts, got_r))}"
-        )
-    if set(got_i) != set(res_remote) or set(got_r) != set(res_local):
-        notes.append(f"{res.name} protects only part of what its own rule lists")
-    return "; ".join(notes) or None
-
-
-def _check_nat(ini: _P, res: _P, esp: EspProposal, nat: bool) -> None:
-    if not nat:
-        return
-    off = [p.name for p in (ini, res) if not p.rule.nat_traversal]
-    if off:
-        raise _Stop(
-            Status.IPSEC_PHASE2_FAILED,
-            f"a NAT lies between the ends and NAT traversal is off on {', '.join(off)}: "
-            "IKE may pass, ESP (IP protocol 50) does not cross the NAT",
-            "nat-t",
-        )
-    if esp.ah is not None:
-        raise _Stop(
-            Status.IPSEC_PHASE2_FAILED,
-            "AH across NAT: AH authenticates the IP header the NAT rewrites "
-            "(use ESP; ESP-NULL if only integrity is needed)",
-            "ah-nat",
-        )
-
-
-def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
+def _attempt(ini: Peer, res: Peer, ctx: Context) -> _Try:
     notes: list[str] = []
     version = ike = esp = pfs = method = fallback = None
     try:
         for p in (ini, res):
             why = _unusable(p)
             if why:
-                raise _Stop(Status.MISSING_END_POINT, why, "unusable")
-        _check_addresses(ini, res)
-        version = _check_version(ini, res)
-        if version == 1 and not _strongswan(res):
-            _check_exchange(ini, res)
-        ike = _check_ike(ini, res, version)
-        if version == 1 and _strongswan(res):
-            _check_exchange(ini, res)  # charon refuses it later, at authentication
-        method = _check_auth(ini, res, version)
+                raise Stop(Status.MISSING_END_POINT, why, "unusable")
+        check_addresses(ini, res)
+        version = check_version(ini, res)
+        if version == 1 and not is_strongswan(res):
+            check_exchange(ini, res)
+        ike = check_ike(ini, res, version)
+        if version == 1 and is_strongswan(res):
+            check_exchange(ini, res)  # charon refuses it later, at authentication
+        method = first_method(ini.rule, res.rule) if applies(ini.rule, res.rule) else \
+            check_auth(ini, res, version)
         if method == "psk":
-            notes.append(_check_psk(ini, res) or "")
-        _check_ids(ini, res, method)
+            notes.append(check_psk(ini, res) or "")
+        check_ids(ini, res, method)
+        rounds = check_rounds(Party(ini.name, ini.rule, ini.side.keys),
+                              Party(res.name, res.rule, res.side.keys), version)
+        if rounds.failure is not None:
+            raise Stop(Status.AUTH_MISMATCH, rounds.failure, rounds.cause)
+        notes += rounds.notes
+        if ini.rule.ike_only or res.rule.ike_only:
+            raise IkeOnly()
         if method == "certificate":
-            notes.append(_check_ca(ini, res) or "")
-        fallback = _check_mode(ini, res, version)
-        pfs = _check_pfs_v1(ini, res) if version == 1 else ini.rule.pfs_group
-        esp = _check_esp(ini, res)
-        _check_nat(ini, res, esp, ctx.nat)
-        narrowed = _check_ts_v1(ini, res) if version == 1 else _check_ts_v2(ini, res)
-    except _Stop as stop:
+            notes.append(check_ca(ini, res) or "")
+        fallback = check_mode(ini, res, version)
+        pfs = check_pfs_v1(ini, res) if version == 1 else ini.rule.pfs_group
+        esp = check_esp(ini, res)
+        check_nat(ini, res, esp, ctx.nat)
+        notes.append(check_vips(ini, res) or "")
+        fi, fr = session_filters(ini, res), session_filters(res, ini)
+        narrowed = check_ts_v1(ini, res, fi, fr) if version == 1 else \
+            check_ts_v2(ini, res, fi, fr)
+    except Stop as stop:
         return _Try(stop.status, stop.reason, version, ike, esp, pfs, method, cause=stop.cause)
-    rekey = _pfs_v2(ini, res) if version == 2 else None
+    except IkeOnly:
+        assert ike is not None
+        only = ini.name if ini.rule.ike_only else res.name
+        reason = "; ".join(n for n in [f"IKEv{version} {ike.label()}: IKE SA only ({only} is a "
+                                       "mediation connection without CHILD_SA)", *notes] if n)
+        return _Try(Status.ESTABLISHED, reason, version, ike, None, None, method)
+    rekey = pfs_v2(ini, res) if version == 2 else None
     if version == 2 and pfs != res.rule.pfs_group:
         pfs = None
     if ctx.nat:
@@ -791,7 +242,7 @@ def _attempt(ini: _P, res: _P, ctx: Context) -> _Try:
                 mode_fallback=fallback)
 
 
-def _can_initiate(p: _P) -> bool:
+def _can_initiate(p: Peer) -> bool:
     if p.side.initiates is not None:
         return p.side.initiates
     return p.rule.peer_address != ANY and p.rule.outbound != "none"
@@ -812,8 +263,8 @@ def negotiate(
     """
     ctx = ctx or Context()
     na, nb = names or (label(a), label(b))
-    pa = _P(a, na, ctx.a)
-    pb = _P(b, nb, ctx.b)
+    pa = Peer(a, na, ctx.a)
+    pb = Peer(b, nb, ctx.b)
     directions = [(x, y) for x, y in ((pa, pb), (pb, pa)) if _can_initiate(x)]
     if not directions:
         return Session(

@@ -1,11 +1,26 @@
-"""Which rule talks to which: pair every rule with its peer by addresses, then negotiate.
+"""Which rule talks to which: each rule that sends IKE somewhere is paired with the rule the
+end there would answer with, as the daemons choose, and the two are negotiated.
 
-A rule's peer is a rule on another end whose local address is where this rule sends IKE (its
-own address, or — behind NAT — the NAT's public address from the deployment) and which sends
-IKE back to this rule's address.  Rules on a wildcard peer (``%any``, dynamic crypto maps) are
-responders and pair with whoever aims at them.  Without a deployment a NAT is inferred when one
-rule aims at the other but not vice versa and their filters are mirror images (the initiator
-behind NAT only knows the public address of the central end).
+The responders at an address are the rules of every end that holds it: rules whose local
+address it is, and rules that answer on any local address (strongSwan ``local_addrs`` unset,
+``%defaultroute``) of an end that holds it or whose addresses are unknown.  Among them the
+daemon's choice is emulated:
+
+* strongSwan (charon) picks the connection whose addresses match best (an exact local address
+  over ``%any``, the initiator's exact address over a range over ``%any``), then whose
+  identities match (the initiator's IDi against ``remote.id``, its IDr against ``local.id``),
+  then the child whose selectors fit the proposal — one session for that choice;
+* IOS may answer one peer from several places (crypto map entries, tunnel interfaces, dynamic
+  maps): a session is reported for each candidate, and the reason says which one IOS uses
+  and why (static crypto map entries before tunnel interfaces before dynamic maps, each in
+  sequence order; a candidate whose proposals or selectors do not fit is passed over);
+* other platforms: the best address and selector match.
+
+A responder that waits for anyone (``%any``, a dynamic map) pairs with every initiator that
+chooses it — a road-warrior gateway gets one session per client.  A rule whose peer is a host
+name nobody resolved (``--hosts``) pairs with no one and says so.  Without a deployment a NAT is
+inferred when one rule aims at the other but not vice versa and their filters are mirror images
+(the initiator behind NAT only knows the public address of the central end).
 
 Indexes by address keep this linear in the number of rules (1,000-site deployments).
 """
@@ -13,13 +28,18 @@ Indexes by address keep this linear in the number of rules (1,000-site deploymen
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from ccsec.audit.auth_rounds import kind, rounds_of
 from ccsec.audit.context import SessionRecord
+from ccsec.audit.ios_choice import ios_order
 from ccsec.audit.model import ImportedEnd
-from ccsec.audit.negotiate import ANY, Context, Session, Side, missing, negotiate
+from ccsec.audit.negotiate import Context, Session, Side, missing, negotiate
 from ccsec.deployment.model import Deployment, Host
-from ccsec.policy import Rule
+from ccsec.formats.facts import IosFacts
+from ccsec.formats.strongswan.identity import id_matches
+from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -28,9 +48,9 @@ class NatMap:
     """Private ↔ public addresses and site membership from the deployment."""
 
     def __init__(self, dep: Deployment | None) -> None:
-        self.public: dict[IPv4Address, IPv4Address] = {}
+        self.public: dict[Address, Address] = {}
         self.sites: list[tuple[IPv4Network, str, bool]] = []
-        self.gateways: dict[IPv4Address, str] = {}
+        self.gateways: dict[Address, str] = {}
         self.tunnel = bool(dep and dep.tunnel)
         #: prefixes by (length, address >> host bits) → first position in ``sites``
         self._prefix_at: dict[tuple[int, int], int] = {}
@@ -51,9 +71,11 @@ class NatMap:
             self._site_nat[name] = self._site_nat.get(name, False) or nat
         self._lengths = sorted({net.prefixlen for net, _, _ in self.sites})
 
-    def site(self, addr: IPv4Address) -> tuple[str, bool] | None:
+    def site(self, addr: Address) -> tuple[str, bool] | None:
         """The site an address belongs to (the first listed prefix containing it), indexed:
         one look-up per distinct prefix length instead of a scan of every site."""
+        if not isinstance(addr, IPv4Address):
+            return None
         if addr in self.gateways:
             name = self.gateways[addr]
             return name, self._site_nat.get(name, False)
@@ -75,57 +97,103 @@ class NatMap:
 
 
 def _mirror_score(a: Rule, b: Rule) -> int:
-    """2: b's filters are the exact mirror of a's; 1: they overlap; 0: unrelated."""
+    """2: b's filters are the exact mirror of a's; 1: they overlap; 0: unrelated (dynamic
+    selectors — the IKE addresses — overlap whatever they meet)."""
     mine = {(f.local, f.remote, f.protocol) for f in a.filters}
     theirs = {(f.remote, f.local, f.protocol) for f in b.filters}
     if mine == theirs:
         return 2
-    for la, ra, _ in mine:
-        for lb, rb, _ in theirs:
-            if la.overlaps(lb) and ra.overlaps(rb):
+    for fa in a.filters:
+        for fb in b.filters:
+            if _overlap(fa.local, fb.remote, fa.local_dynamic or fb.remote_dynamic) and \
+                    _overlap(fa.remote, fb.local, fa.remote_dynamic or fb.local_dynamic):
                 return 1
     return 0
 
 
-def side_facts(end: ImportedEnd, rule: Rule, public: IPv4Address | None,
-               domain: str | None) -> Side:
+def _overlap(x: Network, y: Network, dynamic: bool) -> bool:
+    if x.version != y.version:
+        return False
+    return dynamic or x.overlaps(y)
+
+
+def side_facts(end: ImportedEnd, rule: Rule, public: Address | None,
+               domain: str | None, address: Address | None = None) -> Side:
     """The per-end facts negotiate() needs, read from the importer's facts."""
     facts = end.facts
     return Side(
         versions=frozenset({1, 2}) if end.any_version(rule) else None,
         public=public,
         down=facts.down_rules.get(rule.name, False),
-        accepts_aggressive=False if facts.aggressive_mode_disabled else None,
+        accepts_aggressive=False if facts.aggressive_mode_disabled else
+        True if facts.aggressive_psk_allowed else None,
         domain=domain,
+        address=address,
+        keys=facts.shared_keys,
+        initiates=True if rule.mediated and rule.initiate else None,
     )
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A rule that would answer an initiator: with the address it answers on, how sure the
+    pairing is that its end is there, and (IOS) why the device would or would not use it."""
+
+    key: tuple[ImportedEnd, Rule]
+    address: Address | None
+    nat: bool = False
+    why: str = ""
+
+
 class Pairer:
-    """Finds each rule's peer through indexes: rules by (address they answer on, peer they
-    name), so a central end with thousands of rules is never scanned per remote rule."""
+    """Finds each rule's responders through indexes: ends by the addresses they hold, rules
+    by (end, local address), so a central end with thousands of rules is never scanned per
+    remote rule."""
 
     def __init__(self, ends: list[ImportedEnd], dep: Deployment | None) -> None:
         self.ends = ends
         self.dep = dep
         self.nat = NatMap(dep)
-        self.by_local: dict[IPv4Address, list[Key]] = defaultdict(list)
-        self.by_peer: dict[IPv4Address, list[Key]] = defaultdict(list)
-        #: (local or NAT public address, peer address) → (position in by_local's list, key)
-        self.by_pair: dict[tuple[IPv4Address, IPv4Address], list[tuple[int, Key]]] = {}
-        #: rules with a wildcard peer, by local address, in by_peer[ANY] order
-        self.any_by_local: dict[IPv4Address, list[Key]] = {}
+        #: address → ends that hold it (a rule's local address, an interface, a NAT's public)
+        self.holders: dict[Address, list[ImportedEnd]] = defaultdict(list)
+        #: ends with no known address at all (every rule on "any local address")
+        self.floating: list[ImportedEnd] = []
+        self.by_peer: dict[Address, list[Key]] = defaultdict(list)
+        #: (end, address, peer) → its rules answering there for that peer; address None = on
+        #: any local address; peer None = open to several peers (%any, ranges, a host name)
+        self.rules_at: dict[tuple[int, Address | None, Address | None], list[Rule]] = \
+            defaultdict(list)
+        #: (end, address) → every rule answering there, whatever its peer (for an initiator
+        #: whose own address is unknown)
+        self.all_at: dict[tuple[int, Address | None], list[Rule]] = defaultdict(list)
+        #: end → the addresses it holds
+        self._held: dict[int, set[Address]] = {}
         for end in ends:
+            held: list[Address] = []
             for r in end.policy.rules:
-                key = (end, r)
-                self._add_local(r.local_address, r, key)
-                if r.local_address in self.nat.public:
-                    self._add_local(self.nat.public[r.local_address], r, key)
-                self.by_peer[r.peer_address].append(key)
-                if r.peer_address == ANY:
-                    self.any_by_local.setdefault(r.local_address, []).append(key)
+                local = r.local_address
+                peer = None if (r.peer_address.is_unspecified or r.peer_alternatives
+                                or r.peer_name) else r.peer_address
+                if local.is_unspecified:
+                    self.rules_at[(id(end), None, peer)].append(r)
+                    self.all_at[(id(end), None)].append(r)
+                else:
+                    self.rules_at[(id(end), local, peer)].append(r)
+                    self.all_at[(id(end), local)].append(r)
+                    held.append(local)
+                    if local in self.nat.public:
+                        held.append(self.nat.public[local])
+                        self.rules_at[(id(end), self.nat.public[local], peer)].append(r)
+                self.by_peer[r.peer_address].append((end, r))
+            held += [a for a in (*end.facts.addresses, *end.facts.own_addresses)]
+            self._held[id(end)] = set(held)
+            for a in dict.fromkeys(held):
+                self.holders[a].append(end)
+            if not held:
+                self.floating.append(end)
         self._hosts: dict[str, Host] = {}
-        self._host_at: dict[IPv4Address, str] = {}
-        self._gateway_at: dict[IPv4Address, str] = {}
+        self._host_at: dict[Address, str] = {}
+        self._gateway_at: dict[Address, str] = {}
         if dep is not None:
             for h in dep.hosts:
                 self._hosts.setdefault(h.name, h)
@@ -138,64 +206,180 @@ class Pairer:
                     if s.nat:
                         self._gateway_at.setdefault(s.nat.public, s.gateway.name)
 
-    def _add_local(self, address: IPv4Address, r: Rule, key: Key) -> None:
-        bucket = self.by_local[address]
-        self.by_pair.setdefault((address, r.peer_address), []).append((len(bucket), key))
-        bucket.append(key)
-
-    def _answering(self, r: Rule) -> list[Key]:
-        """The rules on r's peer address that name r (its address, its NAT's, or anyone), in
-        the order a scan of ``by_local[r.peer_address]`` would meet them."""
-        names = {r.local_address, ANY}
-        public = self._public(r)
-        if public is not None:
-            names.add(public)
-        hits = [hit for n in names for hit in self.by_pair.get((r.peer_address, n), ())]
-        hits.sort(key=lambda h: h[0])
-        return [k for _, k in hits]
-
-    def _public(self, r: Rule) -> IPv4Address | None:
+    def _public(self, r: Rule) -> Address | None:
         return self.nat.public.get(r.local_address)
 
-    def _aims_at(self, src: Rule, dst: Rule) -> bool:
-        return src.peer_address in (dst.local_address, self._public(dst))
+    def held(self, end: ImportedEnd) -> set[Address]:
+        return self._held.get(id(end), set())
 
-    def _accepts(self, res: Rule, ini: Rule) -> bool:
-        return res.peer_address in (ANY, ini.local_address, self._public(ini))
+    # ----------------------------------------------------------------- who answers
 
-    def candidates(self, key: Key) -> list[tuple[Key, bool]]:
-        """(peer, nat inferred) candidates for one rule, best first."""
+    def _at(self, target: Address, me: ImportedEnd, seen: set[Address],
+            floating: bool = True) -> list[tuple[ImportedEnd, Rule, bool]]:
+        """(end, rule, sure) for every rule that would answer IKE sent to ``target`` by an
+        initiator seen at ``seen``: rules for that peer or open to several (ends whose
+        addresses are unknown too, unless ``floating`` is False).  Indexed: a hub with
+        thousands of peers is never scanned per initiator."""
+        out: list[tuple[ImportedEnd, Rule, bool]] = []
+        peers: list[Address | None] = [*seen, None]
+
+        def rules(end: ImportedEnd, local: Address | None) -> list[Rule]:
+            if not seen:  # the initiator's address is unknown: any of them may be for it
+                return self.all_at.get((id(end), local), [])
+            return [r for peer in peers for r in self.rules_at.get((id(end), local, peer), ())]
+
+        for end in self.holders.get(target, []):
+            if end is not me:
+                out += [(end, r, True) for local in (target, None) for r in rules(end, local)]
+        if not out and floating:
+            for end in self.floating:
+                if end is not me:
+                    out += [(end, r, False) for r in rules(end, None)]
+        return out
+
+    def _accepts(self, res: Rule, ini_end: ImportedEnd, ini: Rule) -> bool:
+        """``res`` takes IKE from the initiator's address (or from anyone)."""
+        if res.peer_name is not None:
+            return False
+        expected = res.peer_address
+        seen = self._seen_as(ini_end, ini)
+        if expected.is_unspecified and not res.peer_alternatives:
+            return True
+        if expected in seen:
+            return True
+        if not seen:  # the initiator's own address is unknown: it is wherever res expects it
+            return True
+        return any(a.version == n.version and a in n for a in seen
+                   for n in res.peer_alternatives)
+
+    def _evidence(self, end: ImportedEnd, r: Rule, o: Rule) -> bool:
+        """Whether a rule of an end whose addresses are unknown is the one ``r`` aims at: it
+        names ``r``'s address as its peer, or the identities agree (the one ``r`` expects is
+        the one ``o`` sends, or ``o`` expects exactly what ``r`` sends).  Without such a sign
+        an unplaced end is not assumed to be anywhere."""
+        if not o.peer_address.is_unspecified and o.peer_address in self._seen_as(end, r):
+            return True
+        if r.peer_id is not None and o.local_id is not None and id_matches(r.peer_id,
+                                                                            o.local_id):
+            return True
+        sent = _sent_id(r)
+        return o.peer_id is not None and sent is not None and "*" not in o.peer_id.value \
+            and id_matches(o.peer_id, sent)
+
+    def _seen_as(self, end: ImportedEnd, r: Rule) -> set[Address]:
+        if not r.local_address.is_unspecified:
+            out = {r.local_address}
+            public = self._public(r)
+            if public is not None:
+                out.add(public)
+            return out
+        return self.held(end)
+
+    def candidates(self, key: Key) -> list[Candidate]:
+        """The rules that would answer ``key``'s IKE, in the order the responder's daemon
+        prefers them (strongSwan: only its choice)."""
         end, r = key
-        found: list[tuple[int, Key, bool]] = []
-        for other in self._answering(r):
-            if other[0] is end:
-                continue
-            o = other[1]
-            if self._accepts(o, r) and (self._aims_at(o, r) or o.peer_address == ANY):
-                found.append((_mirror_score(r, o) + 1, other, False))
-        if not found and self.dep is None:
-            for other in self.by_peer.get(r.local_address, []):
-                if other[0] is end or other[1].local_address == r.peer_address:
-                    continue
-                if _mirror_score(r, other[1]) == 2:
-                    found.append((1, other, True))
-        for other in self.any_by_local.get(r.peer_address, []):
-            if other[0] is not end and other[1].local_address == r.peer_address:
-                found.append((_mirror_score(r, other[1]), other, False))
-        found = [f for f in found if f[0] > 0 or f[1][1].peer_address != ANY]
-        found.sort(key=lambda f: -f[0])
-        return [(k, nat) for _, k, nat in found]
+        target = r.peer_address
+        if r.mediated and target.is_unspecified:
+            return self._mediated(key)
+        if target.is_unspecified or r.peer_name is not None:
+            return []
+        # a pass/drop shunt sends no IKE: it meets only an end known to be at its address
+        seen = self._seen_as(end, r)
+        found = [(e, o, sure) for e, o, sure in self._at(target, end, seen,
+                                                         r.action == "negotiate")
+                 if self._accepts(o, end, r) and (sure or self._evidence(end, r, o))]
+        if not found:
+            return self._inferred_nat(key)
+        by_end: dict[int, list[tuple[ImportedEnd, Rule, bool]]] = defaultdict(list)
+        for item in found:
+            by_end[id(item[0])].append(item)
+        out: list[Candidate] = []
+        for items in by_end.values():
+            out += self._choose(key, items, target)
+        return out
 
-    def context(self, a: Key, b: Key, inferred_nat: bool) -> Context:
+    def _choose(self, key: Key, items: list[tuple[ImportedEnd, Rule, bool]],
+                target: Address) -> list[Candidate]:
+        """The responder end's choice among its rules for this initiator."""
+        _, r = key
+        res_end = items[0][0]
+        scored = sorted(items, key=lambda it: -self._score(key, it, target))
+        if isinstance(res_end.format_facts, IosFacts) and len(scored) > 1:
+            ordered = ios_order(res_end.format_facts, r, [it[1] for it in scored])
+            return [Candidate((res_end, rule), target, why=why) for rule, why in ordered]
+        best = scored[0]
+        return [Candidate((res_end, best[1]), target)]
+
+    def _score(self, key: Key, item: tuple[ImportedEnd, Rule, bool], target: Address) -> int:
+        """How well a responder rule fits the initiator as charon ranks its configurations:
+        addresses first, then identities, then the IKE version, then the selectors."""
+        end, r = key
+        res_end, o, _ = item
+        seen = self._seen_as(end, r)
+        score = 0
+        score += 4000 if o.local_address == target else 2000
+        if o.peer_address in seen:
+            score += 800
+        elif any(a.version == n.version and a in n for a in seen for n in o.peer_alternatives):
+            score += 600
+        elif o.peer_address.is_unspecified:
+            score += 400
+        score += 100 * _id_score(o.peer_id, _sent_id(r)) + 50 * _id_score(r.peer_id, o.local_id)
+        score += 150 * _auth_fit(r, o)
+        if o.ike.version == r.ike.version or res_end.any_version(o):
+            score += 20
+        score += 5 * _mirror_score(r, o)
+        if o.action == "negotiate":
+            score += 100000  # a pass/drop shunt answers no IKE: chosen only when nothing else is
+        return score
+
+    def _mediated(self, key: Key) -> list[Candidate]:
+        """A mediated connection's peer: a mediated rule on another end whose identity is the
+        one expected and which expects this one (the mediation server brings them together;
+        the addresses come from it)."""
+        end, r = key
+        if r.peer_id is None:
+            return []
+        for other in self.ends:
+            if other is end:
+                continue
+            for o in other.policy.rules:
+                if o.mediated and o.local_id is not None and id_matches(r.peer_id, o.local_id) \
+                        and id_matches(o.peer_id, r.local_id):
+                    return [Candidate((other, o), None)]
+        return []
+
+    def _inferred_nat(self, key: Key) -> list[Candidate]:
+        """Without a deployment: a rule aimed at this one's address whose filters mirror it
+        is its peer behind a NAT (the initiator there knows only the public address)."""
+        end, r = key
+        if self.dep is not None:
+            return []
+        out = []
+        for other in self.by_peer.get(r.local_address, []):
+            if other[0] is end or other[1].local_address == r.peer_address:
+                continue
+            if not r.local_address.is_unspecified and _mirror_score(r, other[1]) == 2:
+                out.append(Candidate(other, None, nat=True))
+        return out[:1]
+
+    # ----------------------------------------------------------------- sessions
+
+    def context(self, a: Key, b: Key, inferred_nat: bool,
+                address_b: Address | None = None) -> Context:
         (ea, ra), (eb, rb) = a, b
-        pub_a, pub_b = self._public(ra), self._public(rb)
+        pub_a: Address | None = self._public(ra)
+        pub_b: Address | None = self._public(rb)
         if inferred_nat:
             # a aims at b's public address; b is behind the NAT
             pub_b = ra.peer_address if ra.peer_address != rb.local_address else pub_b
             pub_a = rb.peer_address if rb.peer_address != ra.local_address else pub_a
         nat = inferred_nat or bool(pub_a or pub_b) or self.nat.crosses_nat(ra, rb)
-        return Context(a=side_facts(ea, ra, pub_a, self._domain(ea)),
-                       b=side_facts(eb, rb, pub_b, self._domain(eb)), nat=nat)
+        addr_a = _where(ra, rb)
+        addr_b = address_b if address_b is not None else _where(rb, ra)
+        return Context(a=side_facts(ea, ra, pub_a, self._domain(ea), addr_a),
+                       b=side_facts(eb, rb, pub_b, self._domain(eb), addr_b), nat=nat)
 
     def _domain(self, end: ImportedEnd) -> str | None:
         if self.dep is None or end.host is None:
@@ -209,36 +393,107 @@ class Pairer:
         return name if name is not None else str(r.peer_address)
 
 
+def _where(r: Rule, peer: Rule) -> Address | None:
+    """Where ``r``'s end is in a session with ``peer``: its own address, else the address the
+    peer sends IKE to (when concrete)."""
+    if not r.local_address.is_unspecified:
+        return None
+    return None if peer.peer_address.is_unspecified else peer.peer_address
+
+
+def _sent_id(r: Rule) -> Identity | None:
+    if r.local_id is not None:
+        return r.local_id
+    if r.auth and r.auth[0].method == "psk" and not r.local_address.is_unspecified:
+        return Identity(kind="address", value=str(r.local_address))
+    return None
+
+
+def _auth_fit(ini: Rule, res: Rule) -> int:
+    """1 when the responder's first round takes what the initiator does (and the other way
+    round), else 0: charon passes over a configuration whose authentication constraints the
+    peer cannot meet and tries the next candidate (``ike_auth.c``), and it switches to the
+    configuration whose ``eap_id`` matches the EAP identity the client gives."""
+    a, b = rounds_of(ini)[0], rounds_of(res)[0]
+    ok = all(kind(req) in ("", "any") or kind(req) == kind(does)
+             for does, req in ((a.local, b.remote), (b.local, a.remote)))
+    if ok and kind(b.remote) == "eap" and b.remote_id is not None and a.local_id is not None:
+        ok = id_matches(b.remote_id, a.local_id)
+    return 1 if ok else 0
+
+
+def _id_score(pattern: Identity | None, ident: Identity | None) -> int:
+    """2: exact, 1: wildcard or unknown, -4: the identity does not match."""
+    if pattern is None or ident is None:
+        return 1
+    if not id_matches(pattern, ident):
+        return -4
+    return 2 if "*" not in pattern.value else 1
+
+
 def negotiate_keys(a: Key, b: Key, ctx: Context) -> Session:
-    """:func:`negotiate` for two imported rules, named ``end-label:rule``."""
-    return negotiate((a[0].policy, a[1]), (b[0].policy, b[1]), ctx,
+    """:func:`negotiate` for two imported rules, named ``end-label:rule`` (each end judged as
+    its platform: the file's own word, else what its format implies)."""
+    return negotiate((_with_platform(a[0]), a[1]), (_with_platform(b[0]), b[1]), ctx,
                      (a[0].subject(a[1]), b[0].subject(b[1])))
 
 
+def _with_platform(end: ImportedEnd) -> EndPolicy:
+    if end.policy.platform or not end.platform:
+        return end.policy
+    return end.policy.model_copy(update={"platform": end.platform})
+
+
 def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[SessionRecord]:
-    """One session per pair of rules that talk to each other, plus one MISSING_END_POINT
-    session for each negotiating rule whose peer was not found."""
+    """One session per initiating rule and the rule that answers it (IOS: each rule that
+    could), plus one MISSING_END_POINT session for each negotiating rule that nothing
+    answers."""
     p = Pairer(ends, dep)
-    done: set[tuple[int, int]] = set()
-    paired: set[int] = set()
+    done: dict[tuple[int, int], SessionRecord] = {}
+    involved: set[int] = set()
     out: list[SessionRecord] = []
+    lonely: list[tuple[Key, str]] = []
     for end in ends:
         for r in end.policy.rules:
             key = (end, r)
-            if id(r) in paired:
+            if r.peer_name is not None and r.action == "negotiate":
+                why = (f"its peer {r.peer_name} is a host name that is not resolved (give "
+                       "--hosts): no configuration can be paired with it")
+                out.append(SessionRecord(missing(end.subject(r), r.peer_name, why), key, None))
                 continue
-            cands = [(k, nat) for k, nat in p.candidates(key)
-                     if (min(id(r), id(k[1])), max(id(r), id(k[1]))) not in done]
+            cands = p.candidates(key)
             if not cands:
-                if r.action == "negotiate" and r.enabled and r.peer_address != ANY:
-                    where = p.expected(r)
-                    why = f"no configuration found for {where} with a rule back to " \
-                        f"{r.local_address}"
-                    out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
+                if r.action == "negotiate" and r.enabled and not r.peer_address.is_unspecified:
+                    lonely.append((key, p.expected(r)))
                 continue
-            other, nat = cands[0]
-            done.add((min(id(r), id(other[1])), max(id(r), id(other[1]))))
-            paired.update({id(r), id(other[1])})
-            ctx = p.context(key, other, nat)
-            out.append(SessionRecord(negotiate_keys(key, other, ctx), key, other, ctx))
+            for c in cands:
+                other = c.key
+                ids = (min(id(r), id(other[1])), max(id(r), id(other[1])))
+                if ids in done:
+                    if c.why:  # the device's choice, learnt from this direction too
+                        rec = done[ids]
+                        if c.why not in rec.session.reason:
+                            rec.session = _with_reason(rec.session, c.why)
+                    continue
+                involved.update({id(r), id(other[1])})
+                ctx = p.context(key, other, c.nat, c.address)
+                session = negotiate_keys(key, other, ctx)
+                if c.why:
+                    session = _with_reason(session, c.why)
+                record = SessionRecord(session, key, other, ctx)
+                done[ids] = record
+                out.append(record)
+    for key, where in lonely:
+        end, r = key
+        if id(r) in involved:
+            continue  # a peer chose it (it answers there), though it aims elsewhere itself
+        why = f"no configuration found for {where} with a rule back to " \
+            f"{r.local_address if not r.local_address.is_unspecified else end.label}"
+        out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
     return out
+
+
+def _with_reason(s: Session, why: str) -> Session:
+    from dataclasses import replace
+
+    return replace(s, reason=f"{s.reason}; {why}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from ccsec.audit.context import Unreadable
 from ccsec.audit.engine import AuditResult, planned_ends, run_audit
 from ccsec.audit.inventory import Inventory, load_directory
+from ccsec.audit.resolve import HostsTable, resolve_names
 from ccsec.audit.waivers import load as load_waivers
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
@@ -25,14 +26,16 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
         deployment_file: str | None = None, waivers: str | Path | None = None,
         profile: str | None = None, planned: PolicySet | None = None,
         today: date | None = None,
-        on_inventory: Callable[[Inventory], None] | None = None) -> AuditResult:
+        on_inventory: Callable[[Inventory], None] | None = None,
+        hosts: HostsTable | None = None) -> AuditResult:
     """Audit the configurations under ``configs`` (a directory or one file); with a
     ``deployment``, coverage of every path too.  Without ``configs`` the deployment's own
     planned policy (``planned``, when the caller has it already; else planned now with
     ``profile``, default the deployment's) is audited.
 
     ``deployment_file`` is where findings about the deployment point; ``waivers`` a YAML file of
-    accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``)."""
+    accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``);
+    ``hosts`` resolves the host names configurations give for their peers (``--hosts``)."""
     accepted = load_waivers(Path(waivers)) if waivers else None
     waivers_file = str(waivers or "waivers")
     if configs is None:
@@ -43,6 +46,7 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
         ends = planned_ends(planned or plan(deployment, profile))
         return run_audit(ends, deployment, deployment_file, accepted, today, waivers_file)
     inv = load_directory(Path(configs), deployment)
+    resolve_names(inv.ends, hosts)
     if on_inventory is not None:
         on_inventory(inv)
     unreadable = [Unreadable(s.path, s.reason, s.line) for s in inv.skipped if s.unreadable]

@@ -71,6 +71,63 @@ KERBEROS_DOMAINS = rule(
     (SEED_CUCM, "seed 000 「IPSec ポリシーの設定」 (Kerberos default, X.509 allowed)", GUIDE))
 
 
+PSK_SHARED = rule(
+    "IPSEC-AUTH-009", "One pre-shared key for several peers", Severity.HIGH, F,
+    "Whoever holds the key can authenticate as any of the peers that share it: one leaked or "
+    "cracked key opens every tunnel that uses it, and a peer can impersonate another. A group "
+    "key also cannot be revoked for one peer.",
+    "Give every peer its own random key (IOS: one keyring entry per peer address; strongSwan: "
+    "one secret per identity pair), or use certificates.",
+    (PSK_ENTROPY, "RFC 4107 (guidelines for cryptographic key management: per-pair keys) [S]",
+     GUIDE),
+    unverified="RFC 7296 §2.15 and RFC 4107 were read via secondary sources [S]")
+
+
+def _peer_label(r: Rule) -> str | None:
+    if not r.peer_address.is_unspecified:
+        return str(r.peer_address)
+    if r.peer_id is not None:
+        return r.peer_id.value
+    return r.peer_name
+
+
+def _shared_psks(c: Collector, end: ImportedEnd) -> None:
+    """A key (compared by value, never shown) that serves two or more distinct peers: in the
+    device's key table (owners other than the device's own identities), or in two rules aimed
+    at different peer addresses.  The two sources are not mixed: a table entry names a peer by
+    identity where a rule names it by address."""
+    own = {str(r.local_address) for r in end.policy.rules} | \
+        {r.local_id.value for r in end.policy.rules if r.local_id is not None}
+    table: dict[object, set[str]] = {}
+    for k in end.facts.shared_keys:
+        if k.kind == "psk" and k.secret.value is not None:
+            table.setdefault(k.secret, set()).update(o.value for o in k.owners
+                                                     if o.value not in own)
+    by_rules: dict[object, tuple[set[str], Rule]] = {}
+    for r in end.policy.rules:
+        if r.peer_address.is_unspecified:
+            continue
+        for a in r.auth:
+            if a.method == "psk" and a.psk is not None and a.psk.value is not None:
+                peers, _ = by_rules.setdefault(a.psk, (set(), r))
+                peers.add(str(r.peer_address))
+    reported: set[object] = set()
+    for key, (peers, r) in by_rules.items():
+        if len(peers) >= 2:
+            reported.add(key)
+            c.add(PSK_SHARED, end, r, _shared_text(peers), "auth")
+    for key, peers in table.items():
+        if len(peers) >= 2 and key not in reported:
+            first = next((r for r in end.policy.rules for a in r.auth if a.psk == key), None)
+            c.add(PSK_SHARED, end, first, _shared_text(peers), "auth")
+
+
+def _shared_text(peers: set[str]) -> str:
+    names = sorted(peers)
+    shown = ", ".join(names[:6]) + (f" … ({len(names)} in all)" if len(names) > 6 else "")
+    return f"the same pre-shared key serves {len(names)} peers: {shown}"
+
+
 def _on_host(end: ImportedEnd, r: Rule) -> bool:
     return r.name in end.facts.psk_clear_on_host
 
@@ -147,4 +204,6 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
             c.add(AGGRESSIVE_PSK, end, r, "IKEv1 aggressive mode with a pre-shared key", "ike")
         _signature_checks(c, end, r)
         _kerberos(ctx, c, end, r)
+    for end in ctx.ends:
+        _shared_psks(c, end)
     return c.findings()

@@ -220,19 +220,59 @@ def _status(info: object, kind: str) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def _ike(c: Collector, end: ImportedEnd, r: Rule, p: IkeProposal) -> None:
-    v = ENCR_IKE_VERDICT.get(p.encryption)
-    if v is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {ENCR[p.encryption].iana} "
-              f"({_status(ENCR[p.encryption], 'ike')})", "ike")
-    if p.integrity is not None and (v := INTEG_VERDICT.get(p.integrity)) is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {INTEG[p.integrity].iana} "
-              f"({_status(INTEG[p.integrity], 'ike')})", "ike")
-    prf = p.effective_prf
-    if prf is not None and p.prf is not None and (v := PRF_VERDICT.get(prf)) is not None:
-        c.add(v, end, r, f"IKE proposal {p.label()}: {PRF[prf].iana} "
-              f"({_status(PRF[prf], 'ike')})", "ike")
-    _group(c, end, r, p.group, f"IKE proposal {p.label()}", "ike")
+#: what the IKE proposals of one tuple say, judged once per distinct algorithm: strongSwan's
+#: default list expands to thousands of proposals that many rules share
+_IKE_FINDINGS: dict[int, tuple[tuple[IkeProposal, ...], list[tuple[CheckRule, str]]]] = {}
+
+
+def _ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]:
+    hit = _IKE_FINDINGS.get(id(props))
+    if hit is not None and hit[0] is props:
+        return hit[1]
+    seen: dict[tuple[str, object], tuple[CheckRule, IkeProposal, int]] = {}
+
+    def note(kind: str, alg: object, verdict: CheckRule | None, p: IkeProposal) -> None:
+        if verdict is None:
+            return
+        key = (kind, alg)
+        found = seen.get(key)
+        seen[key] = (verdict, found[1] if found else p, (found[2] if found else 0) + 1)
+
+    for p in props:
+        note("encr", p.encryption, ENCR_IKE_VERDICT.get(p.encryption), p)
+        if p.integrity is not None:
+            note("integ", p.integrity, INTEG_VERDICT.get(p.integrity), p)
+        if p.prf is not None:
+            note("prf", p.prf, PRF_VERDICT.get(p.prf), p)
+        note("group", p.group, GROUP_VERDICT.get(p.group), p)
+    out: list[tuple[CheckRule, str]] = []
+    for (kind, _), (verdict, p, count) in seen.items():
+        more = f" (and {count - 1} more proposals with it)" if count > 1 else ""
+        where = f"IKE proposal {p.label()}{more}"
+        if kind == "encr":
+            info = ENCR[p.encryption]
+            out.append((verdict, f"{where}: {info.iana} ({_status(info, 'ike')})"))
+        elif kind == "integ":
+            assert p.integrity is not None
+            info = INTEG[p.integrity]
+            out.append((verdict, f"{where}: {info.iana} ({_status(info, 'ike')})"))
+        elif kind == "prf":
+            assert p.prf is not None
+            info = PRF[p.prf]
+            out.append((verdict, f"{where}: {info.iana} ({_status(info, 'ike')})"))
+        else:
+            g = DH_GROUPS[p.group]
+            out.append((verdict, f"{where}: {dh_label(p.group)} (RFC 8247 §2.4: {g.ike}"
+                        + (f", Cisco: {g.nge}" if g.nge else "") + ")"))
+    if len(_IKE_FINDINGS) > 4096:
+        _IKE_FINDINGS.clear()
+    _IKE_FINDINGS[id(props)] = (props, out)
+    return out
+
+
+def _ike(c: Collector, end: ImportedEnd, r: Rule) -> None:
+    for verdict, what in _ike_findings(r.ike.proposals):
+        c.add(verdict, end, r, what, "ike")
 
 
 def _group(c: Collector, end: ImportedEnd, r: Rule, group: int, where: str, aspect: str) -> None:
@@ -293,8 +333,9 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
     for end, r in ctx.rules():
         if r.action != "negotiate":
             continue
-        for p in r.ike.proposals:
-            _ike(c, end, r, p)
+        _ike(c, end, r)
+        if r.ike_only:
+            continue  # no CHILD_SA: its ESP proposals are placeholders
         for e in r.esp:
             _esp(c, end, r, e)
         if not any(e.encryption is not None and is_aead(e.encryption) for e in r.esp) \

@@ -59,10 +59,14 @@ def audit(
         "--waivers", help="YAML file of accepted findings (rule, subject, reason, expires)")] =
     None,
     json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
+    hosts: Annotated[Path | None, typer.Option(
+        "--hosts", help="hosts file (address name…) resolving the host names configurations "
+        "give for their peers; without it such names stay unresolved")] = None,
 ) -> None:
     """Audit real configurations: weak algorithms, PSKs, fallbacks, NAT, whether every pair of
     peers negotiates (sessions), and — with a deployment — whether every path is covered."""
     from ccsec.audit.pipeline import run
+    from ccsec.audit.resolve import load_hosts
     from ccsec.findings.sarif import sarif
     from ccsec.findings.text import exit_code
     from ccsec.report.audit import print_audit
@@ -76,7 +80,8 @@ def audit(
     dep, dep_file = _deployment(deployment)
     with stages(f"reading configurations in {configs}") as step:
         result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
-                     on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"))
+                     on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
+                     hosts=load_hosts(hosts))
     import_notes(result.context.ends, result.skipped)
     if fmt is OutFormat.json:
         print_json(result.to_json())

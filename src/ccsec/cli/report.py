@@ -52,7 +52,8 @@ def _print_summary(summary: dict[str, object], out: Path) -> None:
     protected = summary["paths_protected_both_ends"]
     total = summary["paths_total"]
     table.add_row("paths protected at both ends",
-                  f"{protected} / {total}" if protected is not None else f"planned only ({total})")
+                  f"{protected} / {total}" if protected is not None
+                  else f"planned, not audited ({total} paths)")
     if summary["sessions_total"] is not None:
         table.add_row("sessions established",
                       f"{summary['sessions_established']} / {summary['sessions_total']}")

@@ -1,9 +1,14 @@
-// ccsec report: sorting, filtering, copy buttons, fit-to-width and print support.
-// Everything essential is already in the HTML; this script only adds convenience.
+// ccsec report: sorting, filtering, copy buttons, zoom and pan of the topology, unpacking of
+// packed policies, and print support.  Everything essential is already in the HTML (except
+// the policies of a report packed for size, which say so); this script only adds convenience.
+// Text from the report reaches the page through textContent only, never as markup.
 (function () {
   "use strict";
   var root = document.documentElement;
   root.classList.add("js");
+  function each(selector, fn, scope) {
+    Array.prototype.forEach.call((scope || document).querySelectorAll(selector), fn);
+  }
 
   // ---------------------------------------------------------------- sortable tables
   function cellValue(row, index, kind) {
@@ -36,18 +41,20 @@
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
   }
 
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    table.querySelectorAll("th[data-sort]").forEach(function (th) {
+  each("table.sortable", function (table) {
+    each("th[data-sort]", function (th) {
       th.tabIndex = 0;
       th.title = "sort by " + th.textContent;
       th.addEventListener("click", function () { sortBy(table, th); });
       th.addEventListener("keydown", function (ev) {
         if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sortBy(table, th); }
       });
-    });
+    }, table);
   });
 
   // ---------------------------------------------------------------- finding filters
+  // one row per rule and cause; the subject filter keeps a row when one of its subjects
+  // matches, and shows only the subjects that match
   var sev = document.getElementById("f-severity");
   var rule = document.getElementById("f-rule");
   var subject = document.getElementById("f-subject");
@@ -59,14 +66,19 @@
     var s = sev ? sev.value : "", r = rule ? rule.value : "";
     var q = subject ? subject.value.trim().toLowerCase() : "";
     var shown = 0;
-    rows.forEach(function (row) {
+    Array.prototype.forEach.call(rows, function (row) {
+      var any = false;
+      each("ul.subjects > li", function (li) {
+        var hit = !q || li.textContent.toLowerCase().indexOf(q) !== -1;
+        li.hidden = !hit;
+        if (hit) { any = true; }
+      }, row);
       var ok = (!s || row.getAttribute("data-severity") === s) &&
-        (!r || row.getAttribute("data-rule") === r) &&
-        (!q || (row.getAttribute("data-subject") || "").toLowerCase().indexOf(q) !== -1);
+        (!r || row.getAttribute("data-rule") === r) && any;
       row.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    if (count) { count.textContent = shown + " of " + rows.length + " shown"; }
+    if (count) { count.textContent = shown + " of " + rows.length + " rows shown"; }
   }
   [sev, rule].forEach(function (el) { if (el) { el.addEventListener("change", applyFilters); } });
   if (subject) { subject.addEventListener("input", applyFilters); }
@@ -74,9 +86,50 @@
     form.addEventListener("submit", function (ev) { ev.preventDefault(); });
     form.addEventListener("reset", function () { setTimeout(applyFilters, 0); });
   }
-  document.querySelectorAll(".sev-count[data-severity]").forEach(function (a) {
+  each(".sev-count[data-severity]", function (a) {
     a.addEventListener("click", function () {
       if (sev) { sev.value = a.getAttribute("data-severity"); applyFilters(); }
+    });
+  });
+
+  // ---------------------------------------------------------------- path filters
+  var pStatus = document.getElementById("p-status");
+  var pText = document.getElementById("p-text");
+  var pCount = document.getElementById("p-count");
+  var pForm = document.getElementById("path-filters");
+  var pSite = "";  // a tile's site: its paths exactly, not every name that contains it
+
+  function applyPathFilters() {
+    var rows = document.querySelectorAll("#paths-table tbody tr");
+    var st = pStatus ? pStatus.value : "";
+    var q = pText ? pText.value.trim().toLowerCase() : "";
+    var shown = 0;
+    var site = pSite && q === pSite.toLowerCase() ? pSite : "";
+    Array.prototype.forEach.call(rows, function (row) {
+      var sites = row.getAttribute("data-sites") || "";
+      var ok = (!st || row.getAttribute("data-status") === st) &&
+        (site ? sites.split(" ").indexOf(site) !== -1
+          : (!q || (sites + " " + row.textContent).toLowerCase().indexOf(q) !== -1));
+      row.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    if (pCount) { pCount.textContent = shown + " of " + rows.length + " shown"; }
+  }
+  if (pStatus) { pStatus.addEventListener("change", applyPathFilters); }
+  if (pText) {
+    pText.addEventListener("input", function () { pSite = ""; applyPathFilters(); });
+  }
+  if (pForm) {
+    pForm.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    pForm.addEventListener("reset", function () { setTimeout(applyPathFilters, 0); });
+  }
+  // a site's tile in the picture shows that site's paths
+  each("#topology-svg a.tile-link", function (a) {
+    a.addEventListener("click", function () {
+      pSite = a.getAttribute("data-site");
+      if (pText) { pText.value = pSite; }
+      if (pStatus) { pStatus.value = ""; }
+      applyPathFilters();
     });
   });
 
@@ -90,7 +143,7 @@
     try { return document.execCommand("copy"); } catch (e) { return false; }
   }
 
-  document.querySelectorAll("pre.policy").forEach(function (pre) {
+  function addCopy(pre) {
     var btn = document.createElement("button");
     btn.type = "button";
     btn.className = "copy";
@@ -111,11 +164,87 @@
       }
     });
     pre.insertBefore(btn, pre.firstChild);
+  }
+  each("pre.policy", addCopy);
+
+  // ---------------------------------------------------------------- packed policies
+  var packedData = document.getElementById("policy-data");
+  var unpacked = null;  // the parsed texts, once unpacked
+  var unpacking = null;  // the promise of them
+
+  function unpack() {
+    if (unpacking) { return unpacking; }
+    var b64 = (packedData.content ? packedData.content.textContent : packedData.textContent)
+      .trim();
+    var bin = atob(b64);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i += 1) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    unpacking = new Response(stream).text().then(function (text) {
+      unpacked = JSON.parse(text);
+      return unpacked;
+    });
+    return unpacking;
+  }
+
+  function proofBadge(proof) {
+    var span = document.createElement("span");
+    span.className = "proof " + (proof === "lab" ? "proof-lab" : "proof-syntax");
+    span.textContent = proof === "lab" ? "lab-proven" : "syntax only";
+    return span;
+  }
+
+  function fill(end, data) {
+    if (end.getAttribute("data-filled")) { return; }
+    end.setAttribute("data-filled", "1");
+    var owner = end.getAttribute("data-end");
+    var note = end.querySelector(".packed-note");
+    var at = note ? note.nextSibling : null;
+    data.ends[parseInt(end.getAttribute("data-packed"), 10)].forEach(function (pair) {
+      var fmt = pair[0], meta = data.formats[fmt] || ["", ""];
+      var det = document.createElement("details");
+      det.className = "fmt";
+      var sum = document.createElement("summary");
+      var code = document.createElement("code");
+      code.textContent = fmt;
+      sum.appendChild(code);
+      sum.appendChild(document.createTextNode(" — " + meta[0] + " "));
+      sum.appendChild(proofBadge(meta[1]));
+      var pre = document.createElement("pre");
+      pre.className = "policy";
+      pre.setAttribute("data-end", owner);
+      pre.setAttribute("data-format", fmt);
+      var text = document.createElement("code");
+      text.textContent = pair[1];
+      pre.appendChild(text);
+      det.appendChild(sum);
+      det.appendChild(pre);
+      end.insertBefore(det, at);
+      addCopy(pre);
+    });
+    if (note) { note.remove(); }
+  }
+
+  function openPacked(end) {
+    if (!packedData || end.getAttribute("data-filled")) { return; }
+    if (unpacked) { fill(end, unpacked); return; }
+    if (typeof DecompressionStream === "undefined") {
+      end.querySelector(".packed-note").textContent = "This browser cannot unpack the " +
+        "policies (no DecompressionStream): ccsec render DEPLOYMENT -o DIR writes them.";
+      return;
+    }
+    unpack().then(function (data) { fill(end, data); }, function () {
+      end.querySelector(".packed-note").textContent = "The packed policies could not be " +
+        "read: ccsec render DEPLOYMENT -o DIR writes them.";
+    });
+  }
+  each("details.end.packed", function (end) {
+    end.addEventListener("toggle", function () { if (end.open) { openPacked(end); } });
   });
 
-  // ---------------------------------------------------------------- details and picture
+  // ---------------------------------------------------------------- details
   function setAll(open) {
-    document.querySelectorAll("#policies details").forEach(function (d) { d.open = open; });
+    each("#policies details", function (d) { d.open = open; });
   }
   var expand = document.getElementById("expand-all");
   var collapse = document.getElementById("collapse-all");
@@ -130,26 +259,85 @@
   window.addEventListener("hashchange", openTarget);
   openTarget();
 
-  var fit = document.getElementById("fit-toggle");
-  var scroll = document.getElementById("topo-scroll");
-  if (scroll && scroll.scrollWidth > scroll.clientWidth) {
-    // a wide picture opens on its centre, where the central sites are
-    scroll.scrollLeft = (scroll.scrollWidth - scroll.clientWidth) / 2;
-  }
-  if (fit && scroll) {
-    fit.addEventListener("click", function () {
-      var on = scroll.classList.toggle("fit");
-      fit.setAttribute("aria-pressed", on ? "true" : "false");
-      fit.textContent = on ? "Actual size" : "Fit to width";
+  // ---------------------------------------------------------------- zoom and pan
+  // the picture fits its box through its viewBox; zooming and panning move the viewBox
+  var svg = document.getElementById("topology-svg");
+  var resetView = function () {};
+  if (svg && svg.viewBox && svg.viewBox.baseVal) {
+    var full = { x: 0, y: 0, w: svg.viewBox.baseVal.width, h: svg.viewBox.baseVal.height };
+    var view = { x: 0, y: 0, w: full.w, h: full.h };
+    var applyView = function () {
+      view.w = Math.min(full.w, Math.max(full.w / 40, view.w));
+      view.h = view.w * full.h / full.w;
+      view.x = Math.min(Math.max(view.x, 0), full.w - view.w);
+      view.y = Math.min(Math.max(view.y, 0), full.h - view.h);
+      svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map(function (n) {
+        return n.toFixed(1);
+      }).join(" "));
+      svg.classList.toggle("zoomed", view.w < full.w - 0.5);
+    };
+    var toPicture = function (clientX, clientY) {
+      var box = svg.getBoundingClientRect();
+      return { x: view.x + (clientX - box.left) * view.w / box.width,
+               y: view.y + (clientY - box.top) * view.h / box.height };
+    };
+    var zoomBy = function (factor, at) {
+      var p = at || { x: view.x + view.w / 2, y: view.y + view.h / 2 };
+      var w = Math.min(full.w, Math.max(full.w / 40, view.w / factor));
+      view.x = p.x - (p.x - view.x) * w / view.w;
+      view.y = p.y - (p.y - view.y) * w / view.w;
+      view.w = w;
+      applyView();
+    };
+    resetView = function () { view = { x: 0, y: 0, w: full.w, h: full.h }; applyView(); };
+    svg.addEventListener("wheel", function (ev) {
+      if (!ev.ctrlKey && !ev.metaKey) { return; }
+      ev.preventDefault();
+      zoomBy(ev.deltaY < 0 ? 1.25 : 0.8, toPicture(ev.clientX, ev.clientY));
+    }, { passive: false });
+    var drag = null;
+    var dragged = false;
+    svg.addEventListener("pointerdown", function (ev) {
+      if (ev.button !== 0) { return; }
+      drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y };
+      dragged = false;
     });
+    svg.addEventListener("pointermove", function (ev) {
+      if (!drag) { return; }
+      var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+      if (!dragged && Math.abs(dx) + Math.abs(dy) < 4) { return; }
+      if (!dragged) { svg.setPointerCapture(ev.pointerId); svg.classList.add("panning"); }
+      dragged = true;
+      var box = svg.getBoundingClientRect();
+      view.x = drag.vx - dx * view.w / box.width;
+      view.y = drag.vy - dy * view.h / box.height;
+      applyView();
+    });
+    var endDrag = function () { drag = null; svg.classList.remove("panning"); };
+    svg.addEventListener("pointerup", endDrag);
+    svg.addEventListener("pointercancel", endDrag);
+    // a drag is not a click on the line or chip it ended on
+    svg.addEventListener("click", function (ev) {
+      if (dragged) { ev.preventDefault(); ev.stopPropagation(); dragged = false; }
+    }, true);
+    var zin = document.getElementById("zoom-in");
+    var zout = document.getElementById("zoom-out");
+    var zfit = document.getElementById("zoom-fit");
+    if (zin) { zin.addEventListener("click", function () { zoomBy(1.5); }); }
+    if (zout) { zout.addEventListener("click", function () { zoomBy(1 / 1.5); }); }
+    if (zfit) { zfit.addEventListener("click", resetView); }
   }
 
-  // printing: every details open, as they were afterwards
+  // ---------------------------------------------------------------- printing
+  // every details open (packed ends filled if already unpacked), the whole picture;
+  // afterwards as they were
   var wasOpen = [];
   window.addEventListener("beforeprint", function () {
     wasOpen = [];
-    document.querySelectorAll("details").forEach(function (d) {
+    resetView();
+    each("details", function (d) {
       wasOpen.push([d, d.open]);
+      if (unpacked && d.classList.contains("packed")) { fill(d, unpacked); }
       d.open = true;
     });
   });
@@ -159,5 +347,6 @@
   });
 
   applyFilters();
+  applyPathFilters();
   root.setAttribute("data-ready", "1");
 }());

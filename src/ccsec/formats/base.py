@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from pydantic import ValidationError
+
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.facts import DeviceFacts, FormatFacts
@@ -39,6 +41,24 @@ class Note:
     line: int | None
     severity: Literal["info", "warning"]
     message: str
+
+
+def plain_reason(exc: Exception) -> str:
+    """One line for a value error, in words: pydantic's own text spans several lines and ends in
+    a link to its documentation, which no user of ccsec needs; a model validator's message
+    ("an AEAD cipher takes no separate integrity algorithm") is the reason itself."""
+    if isinstance(exc, ValidationError):
+        out = []
+        what = {"Rule": "rule", "Filter": "filter", "Identity": "identity", "Ike": "IKE",
+                "IkeProposal": "IKE proposal", "EspProposal": "ESP proposal",
+                "Auth": "authentication"}.get(exc.title, exc.title)
+        for e in exc.errors():
+            msg = str(e.get("msg", "")).removeprefix("Value error, ")
+            where = ".".join(str(x) for x in e.get("loc", ()))
+            out.append(f"{what} {where}: {msg}" if where else f"{what}: {msg}")
+        return "; ".join(out) or "invalid value"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass
@@ -241,6 +261,37 @@ def resolved_auth(at: Projecting) -> tuple[Auth, ...]:
     return tuple(a.model_copy(update={"psk": at.ctx.resolve(a.psk)}) for a in at.rule.auth)
 
 
+def _ipv6(rule: Rule) -> bool:
+    nets = [n for f in rule.filters for n in (f.local, f.remote)]
+    return any(a.version == 6 for a in (rule.local_address, rule.peer_address, *nets))
+
+
+#: rows every format that writes IPv4 only carries
+IPV6_REFUSAL = Refusal("ipv6", when(_ipv6),
+                       "{rule}: IPv6 addresses are read from real configurations; this format "
+                       "is written for IPv4 only")
+PORT_RANGE_REFUSAL = Refusal("port-range", when(lambda r: any(f.has_range for f in r.filters)),
+                             "{rule}: a port range has no form in this format (one port per "
+                             "filter)")
+#: what only a real configuration says (ccsec's planner never produces it), so no format writes
+#: it: dynamic selectors, virtual IPs and pools, several authentication rounds, a peer host name
+READ_ONLY_REFUSALS: tuple[Refusal, ...] = (
+    Refusal("dynamic-selector", when(lambda r: any(f.dynamic for f in r.filters)),
+            "{rule}: a dynamic traffic selector (the IKE address) is read, not written"),
+    Refusal("virtual-ip", when(lambda r: bool(r.virtual_ips or r.pools)),
+            "{rule}: virtual IPs and address pools are read, not written"),
+    Refusal("auth-rounds", when(lambda r: bool(r.auth_rounds)),
+            "{rule}: separate authentication rounds (EAP, XAUTH) are read, not written"),
+    Refusal("peer-name", when(lambda r: r.peer_name is not None or bool(r.peer_alternatives)),
+            "{rule}: a peer host name or several peer addresses are read, not written"),
+    Refusal("pfs-alternatives", when(lambda r: bool(r.pfs_alternatives)),
+            "{rule}: several PFS groups are read, not written"),
+    Refusal("mediation", when(lambda r: r.ike_only or r.mediated),
+            "{rule}: IKE-only and mediated connections are read, not written"),
+)
+#: the rows of a format that writes neither IPv6 nor port ranges
+IPV4_ONLY_REFUSALS: tuple[Refusal, ...] = (IPV6_REFUSAL, PORT_RANGE_REFUSAL, *READ_ONLY_REFUSALS)
+
 #: the gateway-only fields a host format never writes (so reads back empty)
 HOST_LOSSES: tuple[Loss, ...] = (
     Loss("end.wan_interface", "a host format has no WAN interface"),
@@ -284,15 +335,21 @@ class Format(Reader):
     REFUSALS: tuple[Refusal, ...] = ()
     #: after every rule: conflicts between rules (one main mode per address pair…)
     LATE_END_REFUSALS: tuple[EndRefusal, ...] = ()
+    #: what the policy model can hold only because real configurations say it (IPv6, port
+    #: ranges, dynamic selectors…): checked before the format's own rows; a format that writes
+    #: some of it narrows this tuple
+    MODEL_REFUSALS: tuple[Refusal, ...] = IPV4_ONLY_REFUSALS
     #: what its parser reads back differently (run by :meth:`project`; the round-trip test
     #: checks that ``project`` changes these fields and no others)
     LOSSES: tuple[Loss, ...] = ()
 
     def unsupported(self, end: EndPolicy) -> list[str]:
         """Why this format cannot express ``end`` (empty when it can): every row of the
-        support tables — the end's rows; per rule its rule-in-end rows then its own rows (item
-        groups item by item); then the rows about conflicts between rules."""
-        out = [m for row in self.END_REFUSALS for m in row.messages(end)]
+        support tables — what the model holds only from real configurations (IPv6…) first,
+        the end's rows; per rule its rule-in-end rows then its own rows (item groups item by
+        item); then the rows about conflicts between rules."""
+        out = self.model_refusals(end) + [m for row in self.END_REFUSALS
+                                          for m in row.messages(end)]
         before = [row.messages(end) for row in self.RULE_IN_END_REFUSALS]
         for i, rule in enumerate(end.rules):
             out += [m for per_rule in before for m in per_rule[i]]
@@ -321,6 +378,12 @@ class Format(Reader):
                 elif row.messages(rule):
                     out.add(row.id)
         return out
+
+    def model_refusals(self, end: EndPolicy) -> list[str]:
+        """The rows of :attr:`MODEL_REFUSALS` (a format that overrides :meth:`unsupported`
+        starts with these)."""
+        return [m for rule in end.rules for row in self.MODEL_REFUSALS
+                for m in row.messages(rule)]
 
     def device_view(self, end: EndPolicy, ctx: RenderContext) -> object:
         """What loss functions need to know about the whole end (default: nothing)."""

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Literal
 
+from ccsec.policy import Address, Identity
+from ccsec.secrets import Secret
+
 # ------------------------------------------------------------------------ generic facts
 
 
@@ -58,6 +61,20 @@ class CryptoEngine:
 
 
 @dataclass(frozen=True)
+class SharedKey:
+    """A key the device holds for some identities (strongSwan ``secrets``/ipsec.secrets): a
+    pre-shared key, an EAP or an XAUTH password.  ``owners`` empty: the key serves any peer.
+    The daemon picks, per session, the key whose owners best match both identities."""
+
+    kind: Literal["psk", "eap", "xauth"]
+    owners: tuple[Identity, ...]
+    secret: Secret = field(repr=False)
+    line: int | None = None
+    #: the name the configuration gives it (swanctl ``secrets`` section), if any
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class DeviceFacts:
     """What the audit knows about a device beyond its policy (empty: the format cannot say)."""
 
@@ -69,6 +86,9 @@ class DeviceFacts:
     down_rules: Mapping[str, str] = field(default_factory=dict)
     #: the device refuses IKEv1 aggressive mode as a responder
     aggressive_mode_disabled: bool = False
+    #: the device answers IKEv1 aggressive mode with a pre-shared key (strongSwan refuses it
+    #: unless strongswan.conf says ``i_dont_care_about_security_and_use_aggressive_mode_psk``)
+    aggressive_psk_allowed: bool = False
     manual_keying: tuple[ManualKeying, ...] = ()
     nat_exemption_missing: tuple[NatExemptionMissing, ...] = ()
     crypto_engines: tuple[CryptoEngine, ...] = ()
@@ -82,6 +102,15 @@ class DeviceFacts:
     obsolete_algorithms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: rules whose pre-shared key the host keeps in clear text (though the export omits it)
     psk_clear_on_host: frozenset[str] = frozenset()
+    #: rule name → the configuration object it was read from (``connection home, child net``)
+    origins: Mapping[str, str] = field(default_factory=dict)
+    #: keys the device holds per identity (chosen per session, as the daemon does)
+    shared_keys: tuple[SharedKey, ...] = ()
+    #: objects the configuration defines that the daemon does not load, or that ccsec could not
+    #: build: name → why (each also a note with its line)
+    not_built: Mapping[str, str] = field(default_factory=dict)
+    #: own addresses the device declares beyond its rules' IKE addresses (IPv6 included)
+    own_addresses: tuple[Address, ...] = ()
 
 
 def ipv4_addresses(texts: Iterable[str]) -> tuple[IPv4Address, ...]:
@@ -307,6 +336,12 @@ class IosFacts:
     transform_set_modes: Mapping[str, IosTransformMode]
 
     @property
+    def full_interfaces(self) -> bool:
+        """The file lists the router's interfaces (not only tunnels): a tunnel source it does
+        not define is missing, not elsewhere."""
+        return any(not n.lower().startswith("tunnel") for n in self.interfaces)
+
+    @property
     def shutdown_interfaces(self) -> tuple[str, ...]:
         return tuple(n for n, i in self.interfaces.items() if i.shutdown)
 
@@ -355,13 +390,36 @@ class IosFacts:
             prof = i.tunnel_protection
             if not prof:
                 continue
-            src = self.interfaces.get(i.tunnel_source or "")
-            if i.shutdown or (src is not None and src.shutdown):
-                why = f"interface {name} is shut down" if i.shutdown else \
-                    f"tunnel source {i.tunnel_source} of {name} is shut down"
+            why = self.tunnel_down(name, i)
+            if why:
                 for rule in (name, prof.removeprefix("ccsec-"), prof):
                     down[rule] = why
         return down
+
+    def tunnel_down(self, name: str, i: IosInterface) -> str | None:
+        """Why a tunnel interface cannot come up: it or its source is shut down, or its source
+        (an interface or an address) is missing or has no address."""
+        if i.shutdown:
+            return f"interface {name} is shut down"
+        source = i.tunnel_source
+        if not source:
+            return f"interface {name} has no tunnel source"
+        src = self.interfaces.get(source)
+        if src is None and not self.full_interfaces:
+            return None  # a snippet with tunnels only: the source lives in the rest of the config
+        if src is not None:
+            if src.shutdown:
+                return f"tunnel source {source} of {name} is shut down"
+            if src.address is None:
+                return f"tunnel source {source} of {name} has no IPv4 address"
+            return None
+        try:
+            address = IPv4Address(source)
+        except ValueError:
+            return f"tunnel source {source} of {name} is not defined in the configuration"
+        if not any(x.address == address and not x.shutdown for x in self.interfaces.values()):
+            return f"tunnel source address {source} of {name} is on no interface that is up"
+        return None
 
 
 # ------------------------------------------------------------ other formats' own facts

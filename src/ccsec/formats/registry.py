@@ -91,6 +91,9 @@ ROWS: tuple[Row, ...] = (
     Row("windows-collector", "ccsec.formats.windows.collector", default=False, renders=False,
         implies="windows", sniff=Sniff(0, words=('"ccsec-windows-collector/',), json=True)),
     # companions: recognised so that they are read with the file they belong to, not skipped
+    Row("strongswan-conf", None, default=False, renders=False,
+        sniff=Sniff(25, re.compile(r"(?m)^\s*(charon|charon-systemd|libstrongswan|starter)\s*\{"),
+                    ("charon", "libstrongswan", "starter"))),
     Row("ipsec-secrets", None, default=False, renders=False,
         sniff=Sniff(40, re.compile(r"(?m)^[^#\n]*:\s*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|NTLM|"
                                    r"PKCS8)\s"), _SECRET_WORDS)),

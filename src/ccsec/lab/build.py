@@ -49,7 +49,7 @@ from ccsec.lab.topology import build as build_topology
 from ccsec.lab.transform import Datapath, Substitution, lab_ca_name, lab_ends
 from ccsec.paths import Path as CcPath
 from ccsec.plan import certificate_subject, plan
-from ccsec.policy import EndPolicy, PolicySet
+from ccsec.policy import EndPolicy, PolicySet, v4net
 from ccsec.secrets import SecretResolver
 
 TOOLS = ("ip", "nft", "tcpdump", "swanctl", "pki", "conntrack", "ping", "timeout")
@@ -294,7 +294,7 @@ def _fail_closed(state: LabState, ends: list[EndPolicy], topo: Topology) -> None
         rec = state.charon(end.owner or end.name)
         if rec.kind == "gateway":
             site = next(s for s in topo.sites.values() if s.gateway == rec.owner)
-            remote = [f.remote for r in end.rules for f in r.filters]
+            remote = [v4net(f.remote) for r in end.rules for f in r.filters]
             rules = firewall.gateway_ruleset(site.prefixes, remote, state.datapath)
         else:
             rules = firewall.host_ruleset(state.datapath)

@@ -6,10 +6,13 @@ decides one status per path for the picture:
 
 * with ``--configs``: the audit's coverage (protected / weaker / failed / one-sided / missing)
   plus the findings on the two rules of the path's session: a finding of medium or higher makes
-  a protected path "weak";
+  a protected path "weaker";
 * else, with ``--lab``: the lab's result for that path (established, traffic flowed and zero
-  clear-text packets: protected; otherwise broken);
+  clear-text packets: protected; otherwise failed);
 * else "planned".
+
+The statuses are the audit's own words (``ccsec audit`` prints the same in its coverage
+table), so a reader meets one vocabulary.
 """
 
 from __future__ import annotations
@@ -36,9 +39,8 @@ if TYPE_CHECKING:
 
 WEAK_AT = Severity.MEDIUM
 
-#: coverage status of the audit → status of the picture
-COVERAGE_STATUS = {"protected": "protected", "weaker": "weak", "failed": "broken",
-                   "one-sided": "missing", "missing": "missing"}
+#: every status a path can have, best first (the audit's coverage words, and "planned")
+PATH_STATUSES = ("protected", "weaker", "failed", "one-sided", "missing", "planned")
 
 LAB_RESULT_KEYS = ("id", "kind", "ends", "established", "traffic", "cleartext_packets", "nat_t")
 LAB_FAULT_KEYS = ("fault", "recovery_s", "cleartext_packets")
@@ -96,10 +98,10 @@ class Report:
         by_sev = {s.value: 0 for s in Severity}
         for f in self.findings:
             by_sev[f.severity.value] += 1
-        status = {s: 0 for s in ("protected", "weak", "broken", "missing", "planned")}
+        status = {s: 0 for s in PATH_STATUSES}
         for row in self.paths:
             status[row.status] += 1
-        protected = status["protected"] + status["weak"]
+        protected = status["protected"] + status["weaker"]
         return {
             "deployment": self.dep.deployment,
             "paths_total": len(self.paths),
@@ -185,7 +187,7 @@ def load_perf(file: FsPath, cpus: int = 1) -> tuple[PerfView, list[Finding]]:
 
 
 def _audit_status(result: Any) -> dict[str, tuple[str, str]]:
-    """path id → (status, detail) from coverage, made "weak" by findings on its session."""
+    """path id → (status, detail) from coverage, made "weaker" by findings on its session."""
     worst: dict[str, list[Finding]] = {}
     for f in result.findings:
         if f.severity.at_least(WEAK_AT):
@@ -196,12 +198,12 @@ def _audit_status(result: Any) -> dict[str, tuple[str, str]]:
             subjects.setdefault(rec.path, set()).update({rec.session.a, rec.session.b})
     out = {}
     for row in result.coverage:
-        status = COVERAGE_STATUS.get(row.status, "broken")
+        status = row.status if row.status in PATH_STATUSES else "failed"
         detail = f"{row.status}: {row.detail}"
         if status == "protected":
             hits = sorted({f.rule for s in subjects.get(row.path, ()) for f in worst.get(s, [])})
             if hits:
-                status = "weak"
+                status = "weaker"
                 detail += f" — findings of {WEAK_AT.value} or higher: {', '.join(hits)}"
         out[row.path] = (status, detail)
     return out
@@ -214,7 +216,7 @@ def _lab_status(lab: LabView) -> dict[str, tuple[str, str]]:
         detail = (f"lab: established {'yes' if r['established'] else 'no'}, traffic "
                   f"{'yes' if r['traffic'] else 'no'}, {r['cleartext_packets']} clear-text "
                   f"packets, NAT-T {'yes' if r['nat_t'] else 'no'}")
-        out[str(r["id"])] = ("protected" if ok else "broken", detail)
+        out[str(r["id"])] = ("protected" if ok else "failed", detail)
     return out
 
 

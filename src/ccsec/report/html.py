@@ -8,8 +8,9 @@ Rules this module keeps:
 * nothing is fetched: a Content-Security-Policy allows no network at all, and only the one
   inline style sheet and the one inline script, by hash (so injected markup could not run even
   if escaping were ever missed);
-* the essentials work without JavaScript (every table is in the HTML; the script only adds
-  sorting, filtering, copy buttons and "fit to width");
+* the essentials work without JavaScript (every table is in the HTML, the picture fits its box
+  by its ``viewBox``; the script adds sorting, filtering, copy buttons, zoom and pan, and
+  unpacks the policies of a report packed for size — :mod:`ccsec.report.policy_section`);
 * printed, every ``<details>`` is open and the controls are hidden (report.css ``@media print``,
   and the script opens them on ``beforeprint``).
 """
@@ -18,23 +19,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
-from html import escape
 from importlib.resources import files
 from typing import Any
 
-from ccsec.findings.model import CATALOG, Finding, Severity
-from ccsec.findings.text import sort_findings
 from ccsec.paths import CATALOG_TITLES
-from ccsec.report.build import Report
-from ccsec.report.topology import STATUSES, Link, svg
-
-SEVERITY_RANK = {s.value: s.rank for s in Severity}
-
-
-def esc(value: object) -> str:
-    """Escape anything for HTML text and double- or single-quoted attributes."""
-    return escape("" if value is None else str(value), quote=True)
+from ccsec.report import findings_section, policy_section
+from ccsec.report.build import PATH_STATUSES, Report
+from ccsec.report.markup import badge, esc, proof_badge, table
+from ccsec.report.topology import STATUSES, Link, level_for, svg
 
 
 def asset(name: str) -> str:
@@ -43,21 +35,6 @@ def asset(name: str) -> str:
 
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def _table(cols: Iterable[tuple[str, str]], rows: Iterable[str], cls: str = "",
-           table_id: str = "") -> str:
-    """A table; ``cols`` are (label, sort type: text | num | sev | '')."""
-    head = "".join(
-        f'<th scope="col" data-sort="{esc(kind)}">{esc(label)}</th>' if kind
-        else f'<th scope="col">{esc(label)}</th>' for label, kind in cols)
-    ident = f' id="{esc(table_id)}"' if table_id else ""
-    return (f'<div class="table-wrap"><table class="{esc(cls)}"{ident}><thead><tr>{head}</tr>'
-            f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
-
-
-def _badge(status: str, text: str | None = None) -> str:
-    return f'<span class="badge s-{esc(status)}">{esc(text or status)}</span>'
 
 
 # ---------------------------------------------------------------------------- sections
@@ -102,21 +79,19 @@ def _summary(r: Report) -> str:
     total = s["paths_total"]
     st = s["path_status"]
     if s["paths_protected_both_ends"] is None:
-        paths_val = ('<span class="num">—</span> / '
-                     f'<span class="num" id="paths-total">{total}</span>')
-        paths_note = esc("planned only: pass --configs (or --lab) to check them")
+        paths_val = '<span class="planned-only">planned, not audited</span>'
+        paths_note = (f'<span class="num" id="paths-total">{total}</span> '
+                      + esc("paths planned: pass --configs (or --lab) to check them"))
         cls = "neutral"
     else:
         prot = s["paths_protected_both_ends"]
         paths_val = (f'<span class="num" id="paths-protected">{prot}</span> / '
                      f'<span class="num" id="paths-total">{total}</span>')
-        parts = [f"{st[k]} {k}" for k in ("protected", "weak", "broken", "missing", "planned")
-                 if st[k]]
-        paths_note = esc(", ".join(parts))
-        cls = "good" if prot == total and not st["weak"] else "bad"
+        paths_note = esc(", ".join(f"{st[k]} {k}" for k in PATH_STATUSES if st[k]))
+        cls = "good" if prot == total and not st["weaker"] else "bad"
     if s["sessions_total"] is None:
-        sess_val = '<span class="num">—</span>'
-        sess_note = esc("no configurations audited")
+        sess_val = '<span class="planned-only">not audited</span>'
+        sess_note = esc("pass --configs to negotiate each pair of configured peers")
         sess_cls = "neutral"
     else:
         ok, n = s["sessions_established"], s["sessions_total"]
@@ -161,24 +136,40 @@ def _links(r: Report) -> list[Link]:
     return out
 
 
-def _legend() -> str:
+def _legend(r: Report, level: str) -> str:
+    counts = r.summary()["path_status"]
     items = "".join(
-        f'<li><svg width="34" height="12" aria-hidden="true"><line x1="2" y1="6" x2="32" y2="6" '
-        f'class="link link-tunnel s-{esc(k)}"/></svg>{esc(k)}: {esc(v)}</li>'
+        f'<li class="legend-{esc(k)}{"" if counts.get(k) else " absent"}">'
+        '<svg width="34" height="12" aria-hidden="true">'
+        f'<line x1="2" y1="6" x2="32" y2="6" class="link link-tunnel s-{esc(k)}"/></svg>'
+        f'<span><strong>{esc(k)}</strong> ({counts.get(k, 0)}): {esc(v)}</span></li>'
         for k, v in STATUSES.items())
-    return (f'<ul class="legend">{items}<li class="legend-note">thick: site tunnel (tunnel mode, '
-            "gateway to gateway); thin: host path (transport mode); hover a line for details, "
-            "click it for its row</li></ul>")
+    how = ("thick: site tunnel (tunnel mode, gateway to gateway); thin: host path (transport "
+           "mode)")
+    if level == "sites":
+        how += ("; each remote site is a tile: its border takes the worst status of its paths, "
+                "its bar their share; lines to the central sites are bundled per column (one "
+                "lane per central end and status)")
+    return (f'<ul class="legend">{items}<li class="legend-note">{esc(how)}. Hover a line or a '
+            "site for details, click it for its rows.</li></ul>")
 
 
 def _topology(r: Report) -> str:
-    picture = svg(r.dep, _links(r))
-    return (f'<section id="topology"><h2>Topology</h2>'
-            f'<p class="hint">Sites with their gateways, NAT devices and hosts; every site tunnel '
-            f"and host path coloured by its status.</p>{_legend()}"
-            f'<div class="toolbar js-only"><button type="button" id="fit-toggle" '
-            f'aria-pressed="false">Fit to width</button></div>'
-            f'<div class="topo-scroll" id="topo-scroll">{picture}</div></section>')
+    level = level_for(r.dep)
+    picture = svg(r.dep, _links(r), level)
+    tools = ('<div class="toolbar js-only" id="zoom-tools">'
+             '<button type="button" id="zoom-in" aria-label="zoom in">+</button>'
+             '<button type="button" id="zoom-out" aria-label="zoom out">−</button>'
+             '<button type="button" id="zoom-fit">Fit</button>'
+             '<span class="zoom-note">drag to pan; Ctrl + wheel or the buttons to zoom</span>'
+             "</div>")
+    what = ("Sites with their gateways, NAT devices and hosts; every site tunnel and host path "
+            "coloured by its status." if level == "hosts" else
+            f"{len(r.dep.sites)} sites: the central sites with their chips, each remote site as "
+            "one tile; lines coloured by status.")
+    return (f'<section id="topology"><h2>Topology</h2><p class="hint">{esc(what)}</p>'
+            f'{_legend(r, level)}{tools}<div class="topo-box" id="topo-box">{picture}</div>'
+            "</section>")
 
 
 def _paths(r: Report) -> str:
@@ -187,7 +178,8 @@ def _paths(r: Report) -> str:
         p = row.path
         a, b = p.ends
         rows.append(
-            f'<tr id="path-{esc(p.id)}" data-status="{esc(row.status)}">'
+            f'<tr id="path-{esc(p.id)}" data-status="{esc(row.status)}" '
+            f'data-sites="{esc(" ".join(sorted({a.site, b.site})))}">'
             f"<td><code>{esc(p.id)}</code></td>"
             f'<td data-value="{esc(p.catalog)}">{esc(p.catalog)} · '
             f"{esc(CATALOG_TITLES[p.catalog])}</td>"
@@ -195,71 +187,33 @@ def _paths(r: Report) -> str:
             f"<td>{esc(b.host)} <small>{esc(b.address)}</small></td>"
             f"<td>{esc(p.mode)}</td><td>{esc(p.auth)}</td>"
             f"<td>{'yes' if p.crosses_nat else ''}</td>"
-            f'<td data-value="{esc(row.status)}">{_badge(row.status)}</td>'
+            f'<td data-value="{esc(row.status)}">{badge(row.status)}</td>'
             f"<td>{esc(row.detail)}</td></tr>")
     cols = [("id", "text"), ("catalog", "text"), ("end A", "text"), ("end B", "text"),
             ("mode", "text"), ("auth", "text"), ("NAT", "text"), ("status", "text"),
             ("detail", "")]
-    return (f'<section id="paths"><h2>Paths <small>({len(r.paths)})</small></h2>'
-            + _table(cols, rows, "sortable", "paths-table") + "</section>")
-
-
-def _citations(rule: str) -> str:
-    if rule not in CATALOG:
-        return ""
-    return "<br>".join(esc(c) for c in CATALOG.get(rule).citations)
-
-
-def _finding_row(f: Finding) -> str:
-    loc = ""
-    if f.location:
-        loc = f.location.file + (f":{f.location.line}" if f.location.line else "")
-    return (f'<tr class="finding" data-severity="{esc(f.severity.value)}" '
-            f'data-rule="{esc(f.rule)}" data-subject="{esc(f.subject)}">'
-            f'<td data-value="{SEVERITY_RANK[f.severity.value]}">'
-            f'<span class="sev sev-{esc(f.severity.value)}">{esc(f.severity.value)}</span></td>'
-            f'<td class="nowrap"><code>{esc(f.rule)}</code></td><td>{esc(f.subject)}</td>'
-            f"<td>{esc(f.message)}</td><td>{esc(f.fix)}</td>"
-            f'<td class="cite">{_citations(f.rule)}</td><td><small>{esc(loc)}</small></td></tr>')
-
-
-def _findings(r: Report) -> str:
-    found = sort_findings(r.findings)
-    sev_opts = "".join(f'<option value="{esc(s.value)}">{esc(s.value)}</option>'
-                       for s in Severity)
-    rules = sorted({f.rule for f in found})
-    rule_opts = "".join(f'<option value="{esc(x)}">{esc(x)}</option>' for x in rules)
-    form = (
-        '<form class="filters js-only" id="finding-filters" role="search">'
-        '<label>severity <select id="f-severity"><option value="">all</option>'
-        f"{sev_opts}</select></label>"
-        f'<label>rule <select id="f-rule"><option value="">all</option>{rule_opts}</select>'
-        "</label>"
-        '<label>subject <input id="f-subject" type="search" placeholder="host, path…" '
-        'autocomplete="off"></label>'
-        '<button type="reset" id="f-reset">clear</button>'
-        f'<output id="f-count" aria-live="polite">{len(found)} of {len(found)} shown</output>'
-        "</form>")
-    cols = [("severity", "num"), ("rule", "text"), ("subject", "text"), ("finding", "text"),
-            ("fix", ""), ("citation", ""), ("where", "text")]
-    body = (_table(cols, (_finding_row(f) for f in found), "sortable findings",
-                   "findings-table") if found else '<p class="none">No findings.</p>')
-    return (f'<section id="findings"><h2>Findings <small>({len(found)})</small></h2>'
-            f'<p class="hint">Judging {esc(r.findings_source)}. Each finding names the rule '
-            "(<code>ccsec explain RULE</code> prints it in full), its fix and its sources.</p>"
-            f"{form}{body}</section>")
+    present = [k for k in PATH_STATUSES if any(row.status == k for row in r.paths)]
+    opts = "".join(f'<option value="{esc(k)}">{esc(k)}</option>' for k in present)
+    form = ('<form class="filters js-only" id="path-filters" role="search">'
+            f'<label>status <select id="p-status"><option value="">all</option>{opts}</select>'
+            '</label><label>host, site or path <input id="p-text" type="search" '
+            'autocomplete="off"></label><button type="reset">clear</button>'
+            f'<output id="p-count" aria-live="polite">{len(rows)} of {len(rows)} shown</output>'
+            "</form>")
+    return (f'<section id="paths"><h2>Paths <small>({len(r.paths)})</small></h2>{form}'
+            + table(cols, rows, "sortable", "paths-table") + "</section>")
 
 
 def _sessions(r: Report) -> str:
     if r.sessions is None:
         return ""
     rows = [f'<tr data-status="{esc(s.status.value)}"><td>{esc(s.a)}</td><td>{esc(s.b)}</td>'
-            f'<td>{_badge("protected" if s.established else "broken", s.status.value)}</td>'
+            f'<td>{badge("protected" if s.established else "failed", s.status.value)}</td>'
             f"<td>{esc(s.reason)}</td></tr>" for s in r.sessions]
     cols = [("a", "text"), ("b", "text"), ("status", "text"), ("reason", "")]
     return (f'<section id="sessions"><h2>Sessions <small>({len(r.sessions)})</small></h2>'
             f'<p class="hint">What each pair of configured peers would negotiate.</p>'
-            + _table(cols, rows, "sortable", "sessions-table") + "</section>")
+            + table(cols, rows, "sortable", "sessions-table") + "</section>")
 
 
 def _yes(v: Any) -> str:
@@ -274,7 +228,7 @@ def _lab(r: Report) -> str:
             f"<td>{esc(' ↔ '.join(str(e) for e in x['ends']) if isinstance(x['ends'], list) else x['ends'])}</td>"  # noqa: E501
             f"<td>{_yes(x['established'])}</td><td>{_yes(x['traffic'])}</td>"
             f"<td>{esc(x['cleartext_packets'])}</td><td>{_yes(x['nat_t'])}</td>"
-            f"<td>{_badge('protected' if _ok(x) else 'broken', 'ok' if _ok(x) else 'FAIL')}"
+            f"<td>{badge('protected' if _ok(x) else 'failed', 'ok' if _ok(x) else 'FAIL')}"
             "</td></tr>" for x in lab.results]
     cols = [("id", "text"), ("kind", "text"), ("ends", "text"), ("established", "text"),
             ("traffic", "text"), ("clear-text packets", "num"), ("NAT-T", "text"),
@@ -283,17 +237,17 @@ def _lab(r: Report) -> str:
     if lab.faults:
         frows = [f"<tr><td>{esc(f['fault'])}</td><td>{esc(f['recovery_s'])}</td>"
                  f"<td>{esc(f['cleartext_packets'])}</td>"
-                 f"<td>{_badge('protected' if int(f['cleartext_packets'] or 0) == 0 else 'broken', 'closed' if int(f['cleartext_packets'] or 0) == 0 else 'LEAKED')}</td></tr>"  # noqa: E501
+                 f"<td>{badge('protected' if int(f['cleartext_packets'] or 0) == 0 else 'failed', 'closed' if int(f['cleartext_packets'] or 0) == 0 else 'LEAKED')}</td></tr>"  # noqa: E501
                  for f in lab.faults]
         faults = ("<h3>Faults under traffic</h3>"
-                  + _table([("fault", "text"), ("recovery (s)", "num"),
+                  + table([("fault", "text"), ("recovery (s)", "num"),
                             ("clear-text packets", "num"), ("fail-closed", "")], frows,
                            "sortable", "faults-table"))
     dp = f"<p>Data path: {esc(lab.datapath)}</p>" if lab.datapath else ""
     return (f'<section id="lab"><h2>Lab results <small>({len(lab.results)})</small></h2>'
             f'<p class="hint">From {esc(lab.file)}: real strongSwan in network namespaces '
             f"(<code>ccsec lab run</code>).</p>{dp}"
-            + _table(cols, rows, "sortable", "lab-table") + faults + "</section>")
+            + table(cols, rows, "sortable", "lab-table") + faults + "</section>")
 
 
 def _ok(x: dict[str, Any]) -> bool:
@@ -320,13 +274,13 @@ def _perf(r: Report) -> str:
                    for g, png in p.plots)
     return (f'<section id="perf"><h2>Performance counters</h2><p class="hint">From '
             f"{esc(p.file)}; thresholds are judged in the findings above.</p>"
-            + _table(cols, rows, "sortable", "perf-table") + f'<div class="plots">{figs}</div>'
+            + table(cols, rows, "sortable", "perf-table") + f'<div class="plots">{figs}</div>'
             "</section>")
 
 
 def _proof(r: Report) -> str:
     rows = [f"<tr><td><code>{esc(x['format'])}</code></td><td>{esc(x['title'])}</td>"
-            f"<td>{_proof_badge(x['proof'])}</td><td>{esc(x['note'])}</td></tr>"
+            f"<td>{proof_badge(x['proof'])}</td><td>{esc(x['note'])}</td></tr>"
             for x in r.proof]
     return ('<section id="proof"><h2>How far each format was proven</h2>'
             '<p class="hint"><strong>lab-proven</strong>: ccsec ran this output on real '
@@ -334,45 +288,8 @@ def _proof(r: Report) -> str:
             "packets on the wire). <strong>syntax only</strong>: the output is pinned to the "
             "platform's documented syntax (golden files, round-trip parsing) and was "
             "<em>not</em> run on that platform.</p>"
-            + _table([("format", ""), ("what", ""), ("proof", ""), ("how", "")], rows)
+            + table([("format", ""), ("what", ""), ("proof", ""), ("how", "")], rows)
             + "</section>")
-
-
-def _proof_badge(proof: str) -> str:
-    if proof == "lab":
-        return '<span class="proof proof-lab">lab-proven</span>'
-    return '<span class="proof proof-syntax">syntax only</span>'
-
-
-def _policies(r: Report) -> str:
-    site_of = {h.name: h.site for h in r.dep.hosts}
-    kinds = {g.name: s.name for s, g in r.dep.gateways()}
-    blocks = []
-    for e in sorted(r.ends, key=lambda x: (x.owner not in kinds, x.owner)):
-        where = kinds.get(e.owner) or site_of.get(e.owner, "")
-        what = "gateway" if e.owner in kinds else "host"
-        inner = []
-        for t in e.texts:
-            inner.append(
-                f'<details class="fmt"><summary><code>{esc(t.format)}</code> — '
-                f"{esc(t.file_name)} {_proof_badge(t.proof)}</summary>"
-                f'<pre class="policy" data-end="{esc(e.owner)}" data-format="{esc(t.format)}">'
-                f"<code>{esc(t.text)}</code></pre></details>")
-        for fmt, reason in e.skipped:
-            inner.append(f'<p class="skipped"><code>{esc(fmt)}</code> not rendered: '
-                         f"{esc(reason)}</p>")
-        blocks.append(
-            f'<details class="end" id="end-{esc(e.owner)}"><summary><strong>{esc(e.owner)}'
-            f"</strong> <small>{esc(what)} · {esc(e.platform)} · site {esc(where)} · "
-            f"{e.rules} rules · {len(e.texts)} formats</small></summary>"
-            f'{"".join(inner)}</details>')
-    return ('<section id="policies"><h2>Generated policy per host and gateway</h2>'
-            '<p class="hint">Each end in every format its platform takes (what '
-            "<code>ccsec render</code> writes). Pre-shared keys are never in this report: "
-            "they show as <code>&lt;redacted&gt;</code>.</p>"
-            '<div class="toolbar js-only"><button type="button" id="expand-all">Expand all'
-            '</button> <button type="button" id="collapse-all">Collapse all</button></div>'
-            + "".join(blocks) + "</section>")
 
 
 # ------------------------------------------------------------------------------ page
@@ -386,8 +303,9 @@ def page(r: Report) -> str:
            f"style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
            "base-uri 'none'; form-action 'none'")
     body = "".join([
-        _header(r), _nav(r), "<main>", _summary(r), _topology(r), _findings(r), _paths(r),
-        _sessions(r), _lab(r), _perf(r), _proof(r), _policies(r), "</main>",
+        _header(r), _nav(r), "<main>", _summary(r), _topology(r), findings_section.section(r),
+        _paths(r),
+        _sessions(r), _lab(r), _perf(r), _proof(r), policy_section.section(r), "</main>",
         f'<footer>Generated by {esc(r.generator)} on {esc(r.generated)}. Every string from the '
         "deployment and the configurations is shown as text; no key is included.</footer>",
     ])

@@ -24,7 +24,7 @@ from typing import Literal
 
 from ccsec.crypto import DH_GROUPS, GROUP_BY_KEYWORD, Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, meta_str, read_meta
+from ccsec.formats.base import Note, Parsed, meta_str, plain_reason, read_meta
 from ccsec.formats.cucm.scan import Block, Scan, inherit, scan_lines, select_table
 from ccsec.formats.cucm.values import (
     ASSUMED_LIFETIME_S,
@@ -120,7 +120,7 @@ def _policies(groups: dict[str, list[Rule]], meta: dict[str, object], scan: Scan
                                  platform=platform, rules=tuple(rules)))
         except ValueError as exc:
             raise ParseError(Problem(f"policy group {group[:40]!r}: "
-                                     f"{str(exc).splitlines()[0]}", source)) from None
+                                     f"{plain_reason(exc)}", source)) from None
     return out
 
 
@@ -157,7 +157,7 @@ class _Reader:
         try:
             rule = self._build(b, name)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            raise ParseError(Problem(f"policy {name}: {str(exc).splitlines()[0]}", self.source,
+            raise ParseError(Problem(f"policy {name}: {plain_reason(exc)}", self.source,
                                      b.line)) from None
         loc = self.parsed.locations
         loc[name] = self._line(b, "name")

@@ -29,7 +29,7 @@ from ccsec.formats.cucm.values import (
     TABLES,
     cert_name,
 )
-from ccsec.policy import Auth, EndPolicy, Rule
+from ccsec.policy import Auth, EndPolicy, Rule, v4
 
 
 def _port_text(port: int | None) -> str:
@@ -108,7 +108,7 @@ class Cucm(Format):
         ike = rule.ike.proposals[0]
         esp = rule.esp[0]
         src, dst = f.local.network_address, f.remote.network_address
-        cert = cert_name(rule.peer_id, dst) if auth.method == "certificate" else ""
+        cert = cert_name(rule.peer_id, v4(dst)) if auth.method == "certificate" else ""
         values = {
             "group": end.name,
             "name": rule.name,

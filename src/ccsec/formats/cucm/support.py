@@ -49,7 +49,7 @@ from ccsec.formats.cucm.values import (
     cert_name,
     one_line,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Rule, v4, v4net
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -163,7 +163,7 @@ def _one_way(rule: Rule) -> bool:
 
 def _not_hosts(rule: Rule) -> bool:
     f = _filter(rule)
-    return f is not None and (_host(f.local) is None or _host(f.remote) is None)
+    return f is not None and (_host(v4net(f.local)) is None or _host(v4net(f.remote)) is None)
 
 
 def _bad_protocol(rule: Rule) -> list[Subst]:
@@ -257,18 +257,18 @@ def _host_pair(rule: Rule) -> tuple[IPv4Address, IPv4Address] | None:
     f = _filter(rule)
     if f is None:
         return None
-    local, remote = _host(f.local), _host(f.remote)
+    local, remote = _host(v4net(f.local)), _host(v4net(f.remote))
     return (local, remote) if local is not None and remote is not None else None
 
 
 def _local_address(at: Projecting) -> IPv4Address:
     pair = _host_pair(_rule(at))
-    return pair[0] if pair else _rule(at).local_address
+    return pair[0] if pair else v4(_rule(at).local_address)
 
 
 def _peer_address(at: Projecting) -> IPv4Address:
     pair = _host_pair(_rule(at))
-    return pair[1] if pair else _rule(at).peer_address
+    return pair[1] if pair else v4(_rule(at).peer_address)
 
 
 def _peer_id(at: Projecting) -> Identity | None:

@@ -114,6 +114,10 @@ class Binder:
             if intf.protection:
                 out.append(self.vti_binding(name, intf, used, shared[intf.protection] == 1,
                                             routes.get(name, [])))
+            elif name.lower().startswith("tunnel") and intf.tunnel_source is not None:
+                self.log.note(intf.line, f"interface {name} has no 'tunnel protection': its "
+                              "traffic is not IPsec (a GRE or IP-in-IP tunnel in clear), so no "
+                              "rule is built for it")
         return out
 
     def map_bindings(self, entry: MapEntry, intf: str | None, up: bool,

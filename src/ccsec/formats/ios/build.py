@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.formats.base import meta_str, read_meta
+from ccsec.formats.base import meta_str, plain_reason, read_meta
 from ccsec.formats.facts import IosAclDeny, IosIncomplete
 from ccsec.formats.ios.acl import Acl
 from ccsec.formats.ios.bind import NOWHERE, Binder
@@ -34,7 +34,7 @@ from ccsec.formats.ios.defaults import (
 from ccsec.formats.ios.log import Log
 from ccsec.formats.ios.objects import Binding, Config, IkeProfile
 from ccsec.formats.ios.tree import ANY, contains
-from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident
+from ccsec.policy import Auth, EndPolicy, Filter, Identity, Ike, Rule, to_ident, v4net
 
 Mode = Literal["transport", "tunnel"]
 
@@ -73,7 +73,7 @@ class Builder:
             try:
                 rule = self.rule(b)
             except ValueError as exc:
-                msg = str(exc).splitlines()[-1].strip() if str(exc) else type(exc).__name__
+                msg = plain_reason(exc)
                 self.log.note(b.line, f"{b.name}: not imported ({msg})", "warning")
                 continue
             if rule is not None:
@@ -102,6 +102,7 @@ class Builder:
             mode=mode,
             local_address=side.local,
             peer_address=b.peer or NOWHERE,
+            peer_name=b.spec.peer_name if b.peer is None else None,
             local_id=side.local_id,
             peer_id=side.peer_id,
             filters=filters,
@@ -400,7 +401,7 @@ class Builder:
 
     def check_routes(self, b: Binding, filters: list[Filter]) -> None:
         for f in filters:
-            if not any(contains(n, f.remote) for n in b.routes):
+            if not any(contains(n, v4net(f.remote)) for n in b.routes):
                 self.log.note(b.line, f"{b.name}: no route sends {f.remote} into the tunnel",
                               "warning")
 

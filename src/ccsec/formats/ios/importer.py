@@ -54,6 +54,7 @@ Top-level commands outside IPsec (logging, AAA, lines…) are skipped and counte
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Parsed
@@ -64,15 +65,17 @@ from ccsec.formats.facts import (
     IosIsakmpDefaults,
     IosKeepalive,
     IosSwitch,
+    SharedKey,
 )
 from ccsec.formats.ios.bind import Binder
 from ccsec.formats.ios.build import Builder
 from ccsec.formats.ios.defaults import default_labels
 from ccsec.formats.ios.log import Log
 from ccsec.formats.ios.nat import with_exemptions
+from ccsec.formats.ios.objects import Config
 from ccsec.formats.ios.read import read
-from ccsec.formats.ios.tree import parse_tree
-from ccsec.policy import Rule
+from ccsec.formats.ios.tree import is_placeholder, parse_tree
+from ccsec.policy import Identity, Rule
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
@@ -106,9 +109,30 @@ def _import(text: str, source: str) -> Parsed:
     rules = builder.rules(bindings)
     ios = _facts(builder, rules)
     parsed.format_facts = ios
-    parsed.facts = ios.device_facts()
+    parsed.facts = replace(ios.device_facts(), shared_keys=_shared_keys(cfg))
     parsed.policies.append(builder.end_policy(source, rules, bindings))
     return parsed
+
+
+def _shared_keys(cfg: Config) -> tuple[SharedKey, ...]:
+    """Every readable pre-shared key of the keyrings (and global ``crypto isakmp key``), with
+    the peers it is for: a host address, or any peer (``address 0.0.0.0``)."""
+    out: list[SharedKey] = []
+    entries = list(cfg.isakmp_keys)
+    entries += [e for ring in cfg.v1_keyrings.values() for e in ring.entries]
+    entries += [e for ring in cfg.v2_keyrings.values() for e in ring]
+    for e in entries:
+        if e.key is None or e.key.value is None or is_placeholder(e.key.value):
+            continue
+        secret = e.key.secret()
+        if secret is None:
+            continue
+        owners = [Identity(kind="address", value=str(n.network_address)) for n in e.nets
+                  if n.prefixlen == 32]
+        owners += [Identity(kind="email" if "@" in v else "fqdn", value=v)
+                   for _, v in e.ids if v]
+        out.append(SharedKey("psk", tuple(owners), secret, e.line))
+    return tuple(out)
 
 
 def _facts(builder: Builder, rules: list[Rule]) -> IosFacts:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from ccsec.formats.base import Note, Parsed
+from ccsec.formats.base import Note, Parsed, plain_reason
 from ccsec.formats.facts import IosDangling
-from ccsec.formats.ios.tree import Node, placeholder
+from ccsec.formats.ios.tree import NAVIGATION, Node, placeholder
 
 Severity = Literal["info", "warning"]
 
@@ -37,13 +37,15 @@ class Log:
                 self.placeholder_lines.add(node.line)
                 self.note(node.line, f"placeholder {ph} not read: {node.text}")
         else:
-            why = f" ({exc})" if isinstance(exc, ValueError) and str(exc) else ""
+            why = f" ({plain_reason(exc)})" if isinstance(exc, ValueError) and str(exc) else ""
             self.note(node.line, f"line not read{why}: {node.text}")
 
     def each(self, nodes: list[Node], handler: Callable[[Node, list[str]], bool | None]) -> None:
         """Run ``handler`` on every line; a line it rejects (False) or chokes on becomes a
         note.  None means read (or deliberately skipped)."""
         for node in nodes:
+            if node.text.strip().lower() in NAVIGATION:
+                continue  # pasted CLI: leaving a sub-mode is not configuration
             try:
                 known = handler(node, node.text.split())
             except (ValueError, IndexError, KeyError) as exc:

@@ -16,7 +16,7 @@ from ccsec.formats.facts import IosNatRule, NatStatus
 from ccsec.formats.ios.acl import Ace, AceIndex, Acl
 from ccsec.formats.ios.log import Log
 from ccsec.formats.ios.tree import contains, overlaps
-from ccsec.policy import Filter, Rule
+from ccsec.policy import Filter, Rule, v4net
 
 
 def with_exemptions(nat: IosNatRule, rules: list[Rule], acls: dict[str, Acl],
@@ -50,7 +50,7 @@ def nat_aces(nat: IosNatRule, acls: dict[str, Acl],
 
 def nat_status(index: AceIndex, filters: tuple[Filter, ...]) -> NatStatus:
     """Does NAT leave a rule's traffic alone? exempt | translated | partial."""
-    results = {_flow_decision(index.candidates(f.remote), f) for f in filters}
+    results = {_flow_decision(index.candidates(v4net(f.remote)), f) for f in filters}
     if results == {"exempt"}:
         return "exempt"
     if results == {"translated"}:
@@ -61,12 +61,12 @@ def nat_status(index: AceIndex, filters: tuple[Filter, ...]) -> NatStatus:
 def _flow_decision(aces: list[Ace], f: Filter) -> NatStatus:
     """First-match evaluation of one protected flow against a NAT ACL."""
     for ace in aces:
-        if not (overlaps(ace.src, f.local) and overlaps(ace.dst, f.remote)):
+        if not (overlaps(ace.src, v4net(f.local)) and overlaps(ace.dst, v4net(f.remote))):
             continue
         if _disjoint(ace.protocol, f.protocol) or _disjoint(ace.sport, f.local_port) or \
                 _disjoint(ace.dport, f.remote_port):
             continue
-        covers = (contains(ace.src, f.local) and contains(ace.dst, f.remote)
+        covers = (contains(ace.src, v4net(f.local)) and contains(ace.dst, v4net(f.remote))
                   and ace.protocol in (None, f.protocol) and ace.sport in (None, f.local_port)
                   and ace.dport in (None, f.remote_port))
         if not covers:

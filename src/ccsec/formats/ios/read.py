@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from ccsec.crypto import EspProposal
+from ccsec.crypto import Encr, EspProposal, Integ, is_aead
+from ccsec.formats.base import plain_reason
 from ccsec.formats.facts import (
     ConfigLine,
     IosManualEntry,
@@ -37,7 +38,9 @@ from ccsec.formats.ios.objects import (
 from ccsec.formats.ios.read_ike import IkeReader
 from ccsec.formats.ios.tree import (
     AH_INTEG_WORDS,
+    ESP_ENCR,
     ESP_ENCR_WORDS,
+    ESP_INTEG,
     ESP_INTEG_WORDS,
     ESP_SIZED_DEFAULT,
     Node,
@@ -192,7 +195,7 @@ class Reader:
             prop: EspProposal | None = EspProposal(encryption=enc, integrity=integ, ah=ah)
         except ValueError as exc:
             self.log.note(node.line, f"transform set {name} is not valid: "
-                                     f"{str(exc).splitlines()[-1].strip()}", "warning")
+                                     f"{_transform_reason(enc, integ, exc)}", "warning")
             prop = None
         self.cfg.transform_sets[name] = TransformSet(prop, mode, node.line)
 
@@ -230,12 +233,13 @@ class Reader:
             try:
                 spec.peers.append(addr(w[2]))
             except ValueError:
+                spec.peer_name = w[2]
                 if is_placeholder(w[2]):
-                    self.log.unread(n)
+                    self.log.note(n.line, f"peer {w[2]} is a template placeholder: the entry is "
+                                          "judged without its peer, which stays unresolved")
                 else:  # a DNS name: IOS resolves it when it negotiates
-                    spec.peer_name = w[2]
                     self.log.note(n.line, f"peer {w[2]} is a DNS name: its address is not in "
-                                          "the config (imported as 0.0.0.0)")
+                                          "the config (resolved with --hosts, else unresolved)")
         elif what == "transform-set":
             spec.transform_sets = w[2:]
             spec.lines["esp"] = n.line
@@ -425,3 +429,12 @@ def tunnel_line(intf: Interface, w: list[str]) -> None:
         intf.tunnel_mode = " ".join(w[2:])
     elif what == "protection" and w[2] == "ipsec" and w[3] == "profile":
         intf.protection = w[4]
+
+
+def _transform_reason(enc: Encr | None, integ: Integ | None, exc: ValueError) -> str:
+    """Why IOS refuses a transform set, in its words (never the model's validation text)."""
+    if enc is not None and integ is not None and is_aead(enc):
+        return (f"{ESP_ENCR.get(enc, enc.value)} is an authenticated cipher (GCM/GMAC) and "
+                f"takes no HMAC, but {ESP_INTEG.get(integ, integ.value)} is set: IOS rejects "
+                "this combination")
+    return plain_reason(exc)

@@ -70,7 +70,7 @@ from ccsec.formats.ios.tree import (
     encode_description,
     obj,
 )
-from ccsec.policy import EndPolicy, Filter, Rule
+from ccsec.policy import EndPolicy, Filter, Rule, v4net
 
 CRYPTO_MAP = "ccsec"
 NAT_ACL = "ccsec_nat"
@@ -94,8 +94,8 @@ def _ace(action: str, f: Filter, inbound: bool = False) -> str:
     if inbound:
         src, dst, sp, dp = dst, src, dp, sp
     proto = "ip" if f.protocol is None else PROTO_NAMES.get(f.protocol, str(f.protocol))
-    left = acl_address(src) + (f" eq {sp}" if sp else "")
-    right = acl_address(dst) + (f" eq {dp}" if dp else "")
+    left = acl_address(v4net(src)) + (f" eq {sp}" if sp else "")
+    right = acl_address(v4net(dst)) + (f" eq {dp}" if dp else "")
     return f" {action} {proto} {left} {right}"
 
 
@@ -398,7 +398,7 @@ class Ios(Format):
         denies = dict.fromkeys(_ace("deny", f) for r in end.rules for f in r.filters)
         out += list(denies)
         locals_ = dict.fromkeys(f.local for r in end.rules for f in r.filters)
-        out += [f" permit ip {acl_address(n)} any" for n in locals_]
+        out += [f" permit ip {acl_address(v4net(n))} any" for n in locals_]
         out += ["!", f"ip nat inside source list {NAT_ACL} interface {end.wan_interface} overload"]
         return out
 

@@ -23,6 +23,7 @@ them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from ipaddress import IPv4Address
 
 from ccsec.crypto import CAPABILITIES, DH_GROUPS, EspProposal, IkeProposal, is_aead
 from ccsec.formats.base import (
@@ -288,7 +289,7 @@ def _ike_lifetime_range(rule: Rule) -> tuple[int, int]:
 def _not_unicast(rule: Rule) -> list[Subst]:
     return [{"what": what, "address": str(addr)}
             for what, addr in (("peer", rule.peer_address), ("local", rule.local_address))
-            if not is_unicast(addr)]
+            if isinstance(addr, IPv4Address) and not is_unicast(addr)]
 
 
 def _long_description(rule: Rule) -> list[Subst]:

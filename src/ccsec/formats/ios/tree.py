@@ -91,6 +91,13 @@ def _nest(lines: list[str], start: int, end: int) -> list[Node]:
     return out
 
 
+#: CLI navigation a pasted configuration carries (entering and leaving modes): not lines ccsec
+#: failed to read
+NAVIGATION = frozenset({"exit", "end", "configure terminal", "conf t", "config t",
+                        "configure", "write", "write memory", "wr", "copy running-config "
+                        "startup-config", "enable", "exit-address-family"})
+
+
 def parse_tree(text: str) -> tuple[list[Node], int]:
     """Top-level nodes the importer reads, and how many other top-level lines were skipped.
 
@@ -109,7 +116,8 @@ def parse_tree(text: str) -> tuple[list[Node], int]:
             continue
         raw = lines[i]
         if not raw.startswith(WANTED):
-            skipped += 1
+            if raw.strip().lower() not in NAVIGATION:
+                skipped += 1
             continue
         header = raw.strip()
         if header.startswith("banner "):

@@ -7,6 +7,11 @@ legacy ipsec.conf format it only reads.
   quoting) as charon reads it; the lab writes its strongswan.conf with it too;
 - :mod:`.ipsec_conf` — ``ipsec.conf`` + ``ipsec.secrets`` (the stroke interface), import only;
 - :mod:`.identity` — strongSwan's identity syntax, which both config formats share;
-- :mod:`.proposals` — strongSwan's proposal keywords (``aes128-sha256-modp2048``), which both
-  config formats share.
+- :mod:`.swanctl_read` — swanctl.conf connections read as charon loads them;
+- :mod:`.selectors` — address lists and traffic selectors (ranges, IPv6, ``dynamic``);
+- :mod:`.keys` — secrets: value encodings and the choice of a key per pair of identities;
+- :mod:`.settings` — the strongswan.conf settings that change a negotiation;
+- :mod:`.proposals` — strongSwan's proposal keywords (``aes128-sha256-modp2048``, the whole
+  keyword table and the default proposals), which both config formats share and an IKE probe
+  speaks.
 """

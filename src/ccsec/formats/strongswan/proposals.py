@@ -1,18 +1,29 @@
 """strongSwan proposal strings ↔ the crypto vocabulary (swanctl.conf and ipsec.conf share them).
 
+The keywords are strongSwan's own table (``src/libstrongswan/crypto/proposal/
+proposal_keywords_static.txt``, 5.9 and 6.x; documented at docs.strongswan.org "Algorithm
+Proposals"): every keyword there is read, and a word that is not there is refused as charon
+refuses it (the connection is not loaded).  This module is the one place the vocabulary of
+proposal keywords lives: the audit's readers and any tool that speaks IKE (an IKE probe) take
+their words from :data:`ENCR_WORDS`, :data:`INTEG_WORDS`, :data:`PRF_WORDS` and
+:data:`~ccsec.crypto.GROUP_BY_KEYWORD`.
+
 A strongSwan proposal joins algorithms with ``-``; IKEv2 allows several of one type in one
 proposal, meaning any combination — we expand those into single-algorithm proposals in the
-order strongSwan would prefer them (encryption, then integrity/PRF, then group).
+order strongSwan would prefer them (encryption, then integrity/PRF, then group).  ``ke1_`` …
+``ke7_`` name RFC 9370 additional key exchanges (``ke1_none`` makes one optional).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import product
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from ccsec.crypto import (
     DH_GROUPS,
     GROUP_BY_KEYWORD,
+    PRF_OF_INTEG,
     Encr,
     EspProposal,
     IkeProposal,
@@ -20,80 +31,115 @@ from ccsec.crypto import (
     Prf,
     is_aead,
 )
+from ccsec.policy import Ike
 
-ENCR_WORDS: dict[str, Encr] = {e.value: e for e in Encr}
+#: every encryption keyword of strongSwan's table → the vocabulary (canonical names are values)
+ENCR_WORDS: dict[str, Encr] = {e.value: e for e in Encr if e not in (Encr.IDEA,)}
+for _size in (128, 192, 256):
+    for _icv, _bits in ((8, 64), (12, 96), (16, 128)):
+        ENCR_WORDS[f"aes{_size}gcm{_bits}"] = Encr(f"aes{_size}gcm{_icv}")
+        ENCR_WORDS[f"aes{_size}ccm{_bits}"] = Encr(f"aes{_size}ccm{_icv}")
+        ENCR_WORDS[f"camellia{_size}ccm{_bits}"] = Encr(f"camellia{_size}ccm{_icv}")
+    ENCR_WORDS[f"aes{_size}gcm"] = Encr(f"aes{_size}gcm16")
+    ENCR_WORDS[f"aes{_size}ccm"] = Encr(f"aes{_size}ccm16")
 ENCR_WORDS.update({
     "aes": Encr.AES128,
-    "aes128gcm": Encr.AES128GCM,
-    "aes192gcm": Encr.AES192GCM,
-    "aes256gcm": Encr.AES256GCM,
-    "aes128gcm128": Encr.AES128GCM,
-    "aes256gcm128": Encr.AES256GCM,
-    "aes128gcm64": Encr.AES128GCM8,
-    "aes128gcm96": Encr.AES128GCM12,
-    "aes256gcm64": Encr.AES256GCM8,
-    "aes256gcm96": Encr.AES256GCM12,
-    "aes128ccm64": Encr.AES128CCM8,
-    "des3": Encr.TDES,
-    "cast": Encr.CAST128,
+    "camellia": Encr.CAMELLIA128,
+    "serpent": Encr.SERPENT128,
+    "twofish": Encr.TWOFISH128,
+    "blowfish128": Encr.BLOWFISH,
     "chacha20poly1305compat": Encr.CHACHA20POLY1305,
 })
-INTEG_WORDS: dict[str, Integ] = {i.value: i for i in Integ}
+INTEG_WORDS: dict[str, Integ] = {i.value: i for i in Integ
+                                 if i not in (Integ.DESMAC, Integ.KPDKMD5, Integ.AES128GMAC,
+                                              Integ.AES256GMAC)}
 INTEG_WORDS.update({
     "sha": Integ.SHA1,
-    "sha1_96": Integ.SHA1,
     "sha2_256": Integ.SHA256,
     "sha2_384": Integ.SHA384,
     "sha2_512": Integ.SHA512,
     "sha2_256_96": Integ.SHA256_96,
-    "md5_96": Integ.MD5,
 })
-PRF_WORDS: dict[str, Prf] = {p.value: p for p in Prf}
-PRF_WORDS.update({"prfsha": Prf.SHA1, "prfsha2_256": Prf.SHA256, "prfsha2_384": Prf.SHA384,
-                  "prfsha2_512": Prf.SHA512})
+PRF_WORDS: dict[str, Prf] = {p.value: p for p in Prf if p is not Prf.TIGER}
+#: key exchange keywords that mean "no key exchange" (no PFS in an ESP proposal)
+NO_KE = frozenset({"none", "modpnone"})
+OTHER_WORDS = frozenset({"esn", "noesn"})
 
-#: strongSwan 5.9's built-in "default" proposals (used when a config says ``default`` or
-#: omits proposals): IKE AES-CBC/SHA-2/ECP+MODP≥3072, ESP AES-GCM-128 + AES-CBC-128/SHA-256.
-#: [V] these change between strongSwan releases; recheck with `swanctl --list-algs`/the NEWS file.
-DEFAULT_IKE = (
-    "aes128-aes192-aes256-sha256-sha384-sha512-ecp256-ecp384-ecp521-modp3072-modp4096"
+#: strongSwan's built-in default proposals (``default``, or proposals left out), as
+#: ``proposal_create_default[_aead]`` builds them from the algorithms the usual plugin set
+#: (openssl) provides — IKE: AES-CBC/CTR, Camellia-CBC/CTR, 3DES with SHA-2/AES-XCBC/AES-CMAC/
+#: SHA-1, and AES-GCM/CCM, Camellia-CCM, ChaCha20-Poly1305 with the SHA-2/AES/SHA-1 PRFs; key
+#: exchange ECP 256/384/521, Brainpool, Curve25519/448, MODP 3072–8192 and 2048.  ESP:
+#: AES-GCM-16 and AES-CBC with SHA-2/SHA-1/AES-XCBC.  The same code builds them in 5.9 and 6.x.
+#: In the classic IKE proposal the PRF is taken to follow the integrity algorithm (strongSwan
+#: also offers the other PRFs; a peer that insists on e.g. sha256 integrity with prfsha384 is
+#: judged as not matching the default).  [V] the set depends on the plugins loaded.
+_KE_DEFAULT = ("ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-curve25519-curve448-"
+               "modp3072-modp4096-modp6144-modp8192-modp2048")
+DEFAULT_IKE_PROPOSALS = (
+    "aes128gcm16-aes192gcm16-aes256gcm16-aes128ccm16-aes192ccm16-aes256ccm16-"
+    "camellia128ccm16-camellia192ccm16-camellia256ccm16-chacha20poly1305-aes128gcm12-"
+    "aes192gcm12-aes256gcm12-aes128gcm8-aes192gcm8-aes256gcm8-aes128ccm12-aes192ccm12-"
+    "aes256ccm12-aes128ccm8-aes192ccm8-aes256ccm8-"
+    "prfsha256-prfsha384-prfsha512-prfaesxcbc-prfaescmac-prfsha1-" + _KE_DEFAULT,
+    "aes128-aes192-aes256-aes128ctr-aes192ctr-aes256ctr-camellia128-camellia192-camellia256-"
+    "camellia128ctr-camellia192ctr-camellia256ctr-3des-"
+    "sha256-sha384-sha512-aesxcbc-aescmac-sha1-" + _KE_DEFAULT,
 )
-DEFAULT_ESP = "aes128gcm16-aes128-sha256"
+DEFAULT_ESP_PROPOSALS = (
+    "aes128gcm16-aes192gcm16-aes256gcm16",
+    "aes128-aes192-aes256-sha256-sha384-sha512-sha1-aesxcbc",
+)
+#: kept for callers that want one string per kind (the first proposal of each)
+DEFAULT_IKE = DEFAULT_IKE_PROPOSALS[1]
+DEFAULT_ESP = DEFAULT_ESP_PROPOSALS[0]
 
 T = TypeVar("T")
 
 
 class ProposalError(ValueError):
-    """A proposal string ccsec cannot read (unknown keyword…)."""
+    """A proposal string strongSwan refuses (a word that is not a keyword, a missing
+    algorithm type…)."""
 
 
-def _split(text: str) -> tuple[list[Encr], list[Integ], list[Prf], list[int], list[str]]:
-    encs: list[Encr] = []
-    integs: list[Integ] = []
-    prfs: list[Prf] = []
-    groups: list[int] = []
-    other: list[str] = []
+class _Parts:
+    def __init__(self) -> None:
+        self.encs: list[Encr] = []
+        self.integs: list[Integ] = []
+        self.prfs: list[Prf] = []
+        self.groups: list[int] = []
+        #: ADDKE slot (1-7) → methods offered (0 = none)
+        self.additional: dict[int, list[int]] = {}
+        self.other: list[str] = []
+        self.no_ke = False
+
+
+def _split(text: str) -> _Parts:
+    parts = _Parts()
     for token in text.strip().lower().split("-"):
         token = token.strip()
         if not token:
             continue
-        if token.startswith("ke") and "_" in token[:4]:
-            token = token.split("_", 1)[1]  # RFC 9370 additional key exchange: keep the group
-            if token in GROUP_BY_KEYWORD:
-                continue
-        if token in ENCR_WORDS:
-            encs.append(ENCR_WORDS[token])
+        if len(token) > 4 and token[:2] == "ke" and token[2].isdigit() and token[3] == "_":
+            slot, word = int(token[2]), token[4:]
+            if not 1 <= slot <= 7 or (word not in GROUP_BY_KEYWORD and word not in NO_KE):
+                raise ProposalError(f"'{token}' is not a strongSwan proposal keyword")
+            parts.additional.setdefault(slot, []).append(GROUP_BY_KEYWORD.get(word, 0))
+        elif token in ENCR_WORDS:
+            parts.encs.append(ENCR_WORDS[token])
         elif token in INTEG_WORDS:
-            integs.append(INTEG_WORDS[token])
+            parts.integs.append(INTEG_WORDS[token])
         elif token in PRF_WORDS:
-            prfs.append(PRF_WORDS[token])
+            parts.prfs.append(PRF_WORDS[token])
         elif token in GROUP_BY_KEYWORD:
-            groups.append(GROUP_BY_KEYWORD[token])
-        elif token in ("esn", "noesn", "none"):
-            other.append(token)
+            parts.groups.append(GROUP_BY_KEYWORD[token])
+        elif token in NO_KE:
+            parts.no_ke = True
+        elif token in OTHER_WORDS:
+            parts.other.append(token)
         else:
-            raise ProposalError(f"unknown algorithm keyword '{token}'")
-    return encs, integs, prfs, groups, other
+            raise ProposalError(f"'{token}' is not a strongSwan proposal keyword")
+    return parts
 
 
 def _or_none(items: list[T]) -> list[T | None]:
@@ -101,59 +147,122 @@ def _or_none(items: list[T]) -> list[T | None]:
     return [*items] if items else [None]
 
 
+def _additional(parts: _Parts) -> list[tuple[int, ...]]:
+    """Every combination of the additional key exchanges, slot by slot (empty slots skipped)."""
+    if not parts.additional:
+        return [()]
+    top = max(parts.additional)
+    choices = [parts.additional.get(n, [0]) for n in range(1, top + 1)]
+    out = []
+    for combo in product(*choices):
+        trimmed = list(combo)
+        while trimmed and trimmed[-1] == 0:
+            trimmed.pop()  # a slot left out is the same as its "none"
+        out.append(tuple(trimmed))
+    return list(dict.fromkeys(out))
+
+
 def parse_ike(text: str) -> list[IkeProposal]:
     """One strongSwan IKE proposal string (``default`` allowed) → single-algorithm proposals."""
-    if text.strip().lower() == "default":
-        text = DEFAULT_IKE
-    encs, integs, prfs, groups, _ = _split(text)
-    if not encs or not groups:
-        raise ProposalError(f"IKE proposal '{text}' needs an encryption algorithm and a DH group")
+    return list(_parse_ike(text.strip().lower()))
+
+
+@lru_cache(maxsize=512)
+def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
+    if text == "default":
+        return tuple(dict.fromkeys(p for t in DEFAULT_IKE_PROPOSALS for p in _parse_ike(t)))
+    parts = _split(text)
+    if not parts.encs or not parts.groups:
+        raise ProposalError(f"IKE proposal '{text}' needs an encryption algorithm and a key "
+                            "exchange method")
+    extra = _additional(parts)
     out: list[IkeProposal] = []
-    for enc, group in product(encs, groups):
+    for enc, group, more in product(parts.encs, parts.groups, extra):
         if is_aead(enc):
+            # charon drops integrity algorithms from AEAD proposals and, when no PRF is
+            # given, derives the PRFs from them (proposal.c, check_proposal)
+            prfs = parts.prfs or [PRF_OF_INTEG[i] for i in parts.integs if i in PRF_OF_INTEG]
             if not prfs:
                 raise ProposalError(f"AEAD IKE proposal '{text}' needs a PRF")
-            for prf in prfs:
-                out.append(IkeProposal(encryption=enc, prf=prf, group=group))
+            out += [IkeProposal(encryption=enc, prf=prf, group=group, additional_ke=more)
+                    for prf in dict.fromkeys(prfs)]
         else:
-            if not integs:
+            if not parts.integs:
                 raise ProposalError(f"IKE proposal '{text}' needs an integrity algorithm")
-            for integ in integs:
-                for maybe_prf in _or_none(prfs):
-                    out.append(IkeProposal(encryption=enc, integrity=integ, prf=maybe_prf,
-                                           group=group))
-    return _order_like_strongswan(out)
+            out += [IkeProposal(encryption=enc, integrity=integ, prf=maybe_prf, group=group,
+                                additional_ke=more)
+                    for integ in parts.integs for maybe_prf in _or_none(parts.prfs)]
+    return tuple(dict.fromkeys(out))
 
 
-def _order_like_strongswan(props: list[IkeProposal]) -> list[IkeProposal]:
-    seen: list[IkeProposal] = []
-    for p in props:
-        if p not in seen:
-            seen.append(p)
-    return seen
+@lru_cache(maxsize=512)
+def ike_list(items: tuple[str, ...]) -> tuple[IkeProposal, ...]:
+    """Several proposal strings (a ``proposals`` list) → one shared tuple, duplicates dropped.
+
+    The same list gives the same tuple object, so everything judged per proposal list (the
+    negotiation's key sets, the algorithm checks) is computed once for all rules that share
+    it — strongSwan's default list alone expands to thousands of proposals."""
+    out: list[IkeProposal] = []
+    for text in items:
+        out += _parse_ike(text.strip().lower())
+    return tuple(dict.fromkeys(out))
+
+
+def shared_ike(version: Literal[1, 2], exchange: Literal["main", "aggressive"],
+               proposals: tuple[IkeProposal, ...], lifetime_s: int) -> Ike:
+    """An :class:`~ccsec.policy.Ike` that keeps ``proposals`` (the shared tuple) as it is."""
+    base = Ike(version=version, exchange=exchange, proposals=proposals[:1],
+               lifetime_s=lifetime_s)
+    return base.model_copy(update={"proposals": proposals})
 
 
 def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | None, bool]:
     """One ESP (or AH) proposal string → (proposals, KE group for PFS or None, esn)."""
-    if text.strip().lower() == "default":
-        text = DEFAULT_ESP
-    encs, integs, _, groups, other = _split(text)
-    group = groups[0] if groups else None
-    esn = "esn" in other
+    props, groups, esn = _parse_esp(text.strip().lower(), ah)
+    return list(props), groups[0] if groups and groups[0] else None, esn
+
+
+def esp_groups(text: str, ah: bool = False) -> tuple[int, ...]:
+    """Every PFS group one ESP proposal string offers (several mean any of them; 0 = no PFS,
+    which is also what a proposal without a group offers)."""
+    return _parse_esp(text.strip().lower(), ah)[1] or (0,)
+
+
+def pfs_choice(groups: list[int]) -> tuple[int | None, tuple[int, ...]]:
+    """The PFS group of a rule (the first offered) and the others it accepts (0 = none)."""
+    ordered = list(dict.fromkeys(groups))
+    if not ordered:
+        return None, ()
+    first = ordered[0] or None
+    return first, tuple(ordered[1:])
+
+
+@lru_cache(maxsize=512)
+def _parse_esp(text: str, ah: bool) -> tuple[tuple[EspProposal, ...], tuple[int, ...], bool]:
+    if text == "default":
+        if ah:
+            return _parse_esp("sha256-sha384-sha512-sha1-aesxcbc", True)
+        out: list[EspProposal] = []
+        for t in DEFAULT_ESP_PROPOSALS:
+            out += _parse_esp(t, False)[0]
+        return tuple(dict.fromkeys(out)), (), False
+    parts = _split(text)
+    group = tuple(dict.fromkeys(parts.groups + ([0] if parts.no_ke and parts.groups else [])))
+    esn = "esn" in parts.other
     if ah:
-        if not integs:
+        if not parts.integs:
             raise ProposalError(f"AH proposal '{text}' needs an integrity algorithm")
-        return [EspProposal(encryption=None, ah=i) for i in integs], group, esn
-    if not encs:
+        return tuple(EspProposal(encryption=None, ah=i) for i in parts.integs), group, esn
+    if not parts.encs:
         raise ProposalError(f"ESP proposal '{text}' needs an encryption algorithm")
-    out: list[EspProposal] = []
-    for enc in encs:
+    props: list[EspProposal] = []
+    for enc in parts.encs:
         if is_aead(enc):
-            out.append(EspProposal(encryption=enc))
+            props.append(EspProposal(encryption=enc))
         else:
-            for maybe_integ in _or_none(integs):
-                out.append(EspProposal(encryption=enc, integrity=maybe_integ))
-    return out, group, esn
+            props += [EspProposal(encryption=enc, integrity=maybe_integ)
+                      for maybe_integ in _or_none(parts.integs)]
+    return tuple(dict.fromkeys(props)), group, esn
 
 
 def ike_label(p: IkeProposal) -> str:

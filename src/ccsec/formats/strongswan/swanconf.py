@@ -219,6 +219,59 @@ def _add(parent: Section, section: Section) -> None:
         parent.items[section.name] = section
 
 
+def resolve_references(root: Section) -> list[tuple[int, str]]:
+    """Apply section references in place, as charon's settings do (``name : a.b, c.d {``): a
+    section inherits every key and subsection of the sections it references that it does not
+    set itself, subsections merging level by level (``children.net`` of the referencing section
+    takes the referenced ``children.net``'s keys it lacks).  References are full key paths
+    from the root.  Returns (line, problem) for references that name nothing or loop."""
+    problems: list[tuple[int, str]] = []
+    done: set[int] = set()
+
+    def find(path: str) -> Section | None:
+        node: Section | None = root
+        for part in path.split("."):
+            node = node.section(part) if node is not None else None
+        return node
+
+    def visit(sec: Section, stack: tuple[int, ...]) -> None:
+        if id(sec) in done:
+            return
+        for ref in sec.references:
+            target = find(ref)
+            if target is None:
+                problems.append((sec.line, f"'{sec.name} : {ref}': {ref} is not defined"))
+                continue
+            if id(target) in stack or target is sec:
+                problems.append((sec.line, f"'{sec.name} : {ref}' refers to itself"))
+                continue
+            visit(target, (*stack, id(sec)))
+            _inherit(sec, target)
+        done.add(id(sec))
+        for sub in sec.sections():
+            visit(sub, (*stack, id(sec)))
+
+    visit(root, ())
+    return problems
+
+
+def _inherit(sec: Section, base: Section) -> None:
+    for key, item in base.items.items():
+        mine = sec.items.get(key)
+        if mine is None:
+            sec.items[key] = _copy(item)
+        elif isinstance(mine, Section) and isinstance(item, Section):
+            _inherit(mine, item)
+
+
+def _copy(item: Section | Value) -> Section | Value:
+    if isinstance(item, Value):
+        return Value(item.text, item.line)
+    out = Section(item.name, item.line, meta=list(item.meta), references=list(item.references))
+    out.items = {k: _copy(v) for k, v in item.items.items()}
+    return out
+
+
 def file_includer(base: Path) -> Callable[[str, int], list[tuple[str, str]]]:
     """Resolve ``include`` globs relative to ``base`` (the including file's directory)."""
 

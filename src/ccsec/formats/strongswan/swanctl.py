@@ -8,8 +8,11 @@ starts with its first packet); ``rekey_bytes`` below ``life_bytes`` (volume reke
 otherwise); an IKEv1 SA lifetime offered exactly as planned (``rekey_time`` + ``over_time``);
 DNs in strongSwan's RDN order (:mod:`ccsec.formats.dn`); the certificate always sent;
 pre-shared keys in a ``secrets`` section (the file is then written 0600).  The header states
-the release the file needs (:mod:`.versions`).  Parse: the same files and real-world ones
-(``include``, defaults strongSwan applies when a key is missing, ``default`` proposals).
+the release the file needs (:mod:`.versions`).  Parse: the same files and real-world ones, read
+as charon loads them (:mod:`.swanctl_read`: ``include``, connection references, the defaults
+strongSwan applies when a key is missing, dynamic selectors, IPv6, virtual IPs and pools,
+authentication rounds, every proposal keyword; one rule per child) with the strongswan.conf
+beside them (:mod:`.settings`).
 
 Lost on the way (``LOSSES``, applied by ``project``): connection type, QoS pre-classification
 and the NAT keepalive interval (charon-wide settings, not per connection); the IPsec mode of a
@@ -21,14 +24,11 @@ proposals mixed in one rule, IKEv2 aggressive mode.
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv4Network, ip_address
 from pathlib import Path
-from typing import Literal
 
-from ccsec.crypto import EspProposal
-from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import (
     HOST_LOSSES,
+    READ_ONLY_REFUSALS,
     Format,
     Loss,
     Note,
@@ -40,58 +40,46 @@ from ccsec.formats.base import (
     meta_str,
     read_meta,
     resolved_auth,
-    unjson_comment,
     when,
 )
-from ccsec.formats.dn import encoding_order, from_encoding_order
+from ccsec.formats.dn import encoding_order
 from ccsec.formats.facts import DeviceFacts
-from ccsec.formats.strongswan.identity import is_ip, parse_id, render_id
-from ccsec.formats.strongswan.proposals import ProposalError, esp_label, parse_esp, parse_ike
-from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf, quote
+from ccsec.formats.strongswan.identity import render_id
+from ccsec.formats.strongswan.proposals import esp_label
+from ccsec.formats.strongswan.settings import load as load_settings
+from ccsec.formats.strongswan.swanconf import parse_conf, quote, resolve_references
+from ccsec.formats.strongswan.swanctl_read import (
+    CHILD_REKEY_DEFAULT,
+    IKE_REKEY_DEFAULT,
+    SHUNT_ACTIONS,
+    SwanctlReader,
+    includer,
+)
 from ccsec.formats.strongswan.versions import TRAP_START, Feature, Target, release
 from ccsec.policy import (
     Auth,
-    AuthMethod,
     EndPolicy,
     Filter,
     Identity,
-    Ike,
+    Network,
     Rule,
-    Security,
     to_ident,
 )
-from ccsec.secrets import Secret, literal
 
 PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 50: "esp", 51: "ah"}
 PROTO_NUMBERS = {v: k for k, v in PROTO_NAMES.items()}
-STRONGSWAN_IKE_REKEY_DEFAULT = 14400  # swanctl.conf(5): rekey_time 4h
-STRONGSWAN_CHILD_REKEY_DEFAULT = 3600
-#: a child's ``mode`` that is a shunt, not IPsec → the rule's filter action
-SHUNT_ACTIONS: dict[str, Literal["permit", "block"]] = {"pass": "permit", "drop": "block"}
+STRONGSWAN_IKE_REKEY_DEFAULT = IKE_REKEY_DEFAULT
+STRONGSWAN_CHILD_REKEY_DEFAULT = CHILD_REKEY_DEFAULT
+__all__ = ["FORMAT", "SHUNT_ACTIONS", "StrongSwan"]
 
 
-def _ts(net: IPv4Network, proto: int | None, port: int | None) -> str:
+def _ts(net: Network, proto: int | None, port: int | None, port_max: int | None = None) -> str:
     if proto is None:
         return str(net)
     name = PROTO_NAMES.get(proto, str(proto))
+    if port and port_max:
+        return f"{net}[{name}/{port}-{port_max}]"
     return f"{net}[{name}/{port}]" if port else f"{net}[{name}]"
-
-
-def _parse_ts(text: str) -> tuple[IPv4Network, int | None, int | None]:
-    net, _, sel = text.partition("[")
-    proto: int | None = None
-    port: int | None = None
-    if sel:
-        p, _, po = sel.rstrip("]").partition("/")
-        if p and p != "%any":
-            proto = PROTO_NUMBERS.get(p) if not p.isdigit() else int(p)
-            if proto is None:
-                raise ValueError(f"unknown protocol '{p}'")
-        if po and po not in ("%any", "0"):
-            if not po.isdigit():
-                raise ValueError(f"port range or name '{po}' is not supported")
-            port = int(po)
-    return IPv4Network(net.strip(), strict=False), proto, port
 
 
 def _start(rule: Rule, target: Target) -> tuple[str, str, str]:
@@ -208,6 +196,8 @@ class StrongSwan(Format):
     proof_note = ""
     REFUSALS = REFUSALS
     LOSSES = LOSSES
+    #: swanctl writes IPv6 and port ranges; what only real configurations say it does not
+    MODEL_REFUSALS = READ_ONLY_REFUSALS
 
     # ------------------------------------------------------------------ render
 
@@ -284,8 +274,10 @@ class StrongSwan(Format):
                target: Target) -> list[str]:
         i = "    "
         mode = {"permit": "pass", "block": "drop"}.get(rule.action, rule.mode)
-        locals_ = list(dict.fromkeys(_ts(f.local, f.protocol, f.local_port) for f in filters))
-        remotes = list(dict.fromkeys(_ts(f.remote, f.protocol, f.remote_port) for f in filters))
+        locals_ = list(dict.fromkeys(_ts(f.local, f.protocol, f.local_port, f.local_port_max)
+                                     for f in filters))
+        remotes = list(dict.fromkeys(_ts(f.remote, f.protocol, f.remote_port, f.remote_port_max)
+                                     for f in filters))
         esp = [p for p in rule.esp if p.encryption is not None]
         ah = [p for p in rule.esp if p.encryption is None]
         start, dpd, close = _start(rule, target)
@@ -336,22 +328,31 @@ class StrongSwan(Format):
     # ------------------------------------------------------------------- parse
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
+        """Read a swanctl.conf as charon loads it (:mod:`.swanctl_read`): a grammar error
+        rejects the file; a connection charon would refuse is a note."""
         base = Path(source).parent if source and not source.startswith("<") else None
-        root = parse_conf(text, source, file_includer(base) if base else None)
-        meta = read_meta(text.splitlines(), self.comment)
         parsed = Parsed(policies=[], source=source, format=self.name)
-        secrets = self._secrets(root.section("secrets"))
-        conns = root.section("connections")
-        rules: list[Rule] = []
-        any_version: list[str] = []  # rules whose connection says version = 0
-        for conn in conns.sections() if conns else []:
-            try:
-                rules.append(self._rule(conn, secrets, parsed, any_version))
-            except (ValueError, ProposalError) as exc:
-                msg = str(exc).splitlines()[0]
-                raise ParseError(Problem(f"connection {conn.name}: {msg}", source, conn.line,
-                                         fix="see swanctl.conf(5)")) from None
-        parsed.facts = DeviceFacts(ike_any_version=frozenset(any_version))
+        root = parse_conf(text, source, includer(base, parsed.notes) if base else None)
+        for line, problem in resolve_references(root):
+            parsed.notes.append(Note(line, "warning", f"{problem}: the reference is ignored"))
+        meta = read_meta(text.splitlines(), self.comment)
+        reader = SwanctlReader(root, parsed, ccsec_written=bool(meta))
+        read = reader.read(root.section("connections"))
+        settings = None if meta else load_settings(source)
+        if settings is not None:
+            parsed.notes += settings.notes
+            if settings.ha_rule is not None:
+                read.rules.append(settings.ha_rule)
+                read.origins[settings.ha_rule.name] = "strongswan.conf/charon.plugins.ha"
+        parsed.facts = DeviceFacts(
+            aggressive_psk_allowed=bool(settings and settings.aggressive_psk),
+            ike_any_version=frozenset(read.any_version),
+            origins=read.origins,
+            shared_keys=read.keys,
+            not_built=read.not_built,
+            own_addresses=tuple(dict.fromkeys(r.local_address for r in read.rules
+                                              if not r.local_address.is_unspecified)),
+        )
         stem = Path(source).stem if not source.startswith("<") else "swanctl"
         name = meta_str(meta, "name") or to_ident(f"imported-{stem}")
         parsed.policies.append(EndPolicy(
@@ -359,159 +360,15 @@ class StrongSwan(Format):
             description=meta_str(meta, "description", "") or "",
             owner=meta_str(meta, "owner"),
             platform=meta_str(meta, "platform"),
-            rules=tuple(rules),
+            rules=tuple(read.rules),
         ))
         return parsed
 
-    def _secrets(self, sec: Section | None) -> list[tuple[str, set[str], str]]:
-        out = []
-        for s in sec.sections() if sec else []:
-            if not s.name.startswith("ike"):
-                continue
-            ids = {v.text for k, v in s.items.items() if k.startswith("id") and hasattr(v, "text")}
-            secret = s.value("secret")
-            if secret is not None:
-                out.append((s.name, ids, secret))
-        return out
-
-    def _rule(self, conn: Section, secrets: list[tuple[str, set[str], str]],
-              parsed: Parsed, any_version: list[str]) -> Rule:
-        name = to_ident(conn.name)
-        parsed.locations[name] = conn.line
-        local = conn.section("local") or Section("local", conn.line)
-        remote = conn.section("remote") or Section("remote", conn.line)
-        children = conn.section("children")
-        kids = children.sections() if children else []
-        if not kids:
-            raise ValueError("no children: the connection protects no traffic")
-        child = kids[0]
-        version = int(conn.value("version", "0") or 0)
-        if version == 0:
-            parsed.notes.append(Note(conn.line_of("version"), "info",
-                                     f"{conn.name}: version 0 accepts IKEv1 and IKEv2 "
-                                     "(initiates IKEv2)"))
-            any_version.append(name)
-        ike_props = []
-        for text in (conn.value("proposals") or "default").split(","):
-            ike_props += parse_ike(text)
-        parsed.locations[f"{name}/ike"] = conn.line_of("proposals")
-        esp, pfs = self._esp(child, parsed, name)
-        method: AuthMethod = "psk" if (local.value("auth") or "pubkey") == "psk" else "certificate"
-        local_id = _id_read(local.value("id"))
-        peer_id = _id_read(remote.value("id"))
-        ca = remote.value("ca_id")
-        auth = Auth(method=method, ca=from_encoding_order(ca) if ca else None)
-        if method == "psk":
-            auth = Auth(method="psk", psk=self._find_secret(conn.name, local_id, peer_id, secrets))
-        parsed.locations[f"{name}/auth"] = local.line_of("auth")
-        start = child.value("start_action", "none") or "none"
-        outbound: Security = "require" if "trap" in start else "request"
-        mode = child.value("mode", "tunnel") or "tunnel"
-        action: Literal["negotiate", "permit", "block"] = SHUNT_ACTIONS.get(mode, "negotiate")
-        filters: list[Filter] = []
-        for kid in kids:
-            filters += self._filters(kid)
-        parsed.locations[f"{name}/filters"] = child.line_of("local_ts")
-        life = _seconds(child.value("life_time"))
-        if life is None:
-            rekey = _seconds(child.value("rekey_time")) or STRONGSWAN_CHILD_REKEY_DEFAULT
-            life = rekey * 11 // 10
-        life_bytes = child.value("life_bytes")
-        dpd = _seconds(conn.value("dpd_delay"))
-        return Rule(
-            name=name,
-            description=_rule_description(conn),
-            mode="transport" if mode == "transport" else "tunnel",
-            local_address=_first_addr(conn.value("local_addrs"), "0.0.0.0"),
-            peer_address=_first_addr(conn.value("remote_addrs"), "0.0.0.0"),
-            local_id=local_id,
-            peer_id=peer_id,
-            filters=tuple(filters),
-            action=action,
-            inbound=outbound,
-            outbound=outbound,
-            auth=(auth,),
-            ike=Ike(
-                version=2 if version in (0, 2) else 1,
-                exchange="aggressive" if conn.value("aggressive") == "yes" else "main",
-                proposals=tuple(ike_props),
-                lifetime_s=_ike_lifetime(conn),
-            ),
-            esp=tuple(esp),
-            pfs_group=pfs,
-            lifetime_s=life,
-            lifetime_kb=int(life_bytes) // 1024 if life_bytes else None,
-            dpd_s=dpd or None,
-            initiate="start" in start,
-        )
-
-    def _esp(
-        self, child: Section, parsed: Parsed, name: str
-    ) -> tuple[list[EspProposal], int | None]:
-        esp: list[EspProposal] = []
-        groups: list[int | None] = []
-        for key, ah in (("esp_proposals", False), ("ah_proposals", True)):
-            value = child.value(key)
-            if value is None and (ah or child.value("ah_proposals")):
-                continue
-            for text in (value or "default").split(","):
-                props, group, esn = parse_esp(text, ah=ah)
-                esp += props
-                groups += [group] * len(props)
-                if esn:
-                    parsed.notes.append(Note(child.line_of(key), "info",
-                                             f"{name}: ESN requested (the lab's userspace "
-                                             "ESP cannot do ESN)"))
-        parsed.locations[f"{name}/esp"] = child.line_of("esp_proposals")
-        distinct = set(groups)
-        if len(distinct) > 1:
-            parsed.notes.append(Note(child.line_of("esp_proposals"), "warning",
-                                     f"{name}: proposals differ in PFS group; using the first"))
-        return esp, groups[0] if groups else None
-
-    def _filters(self, child: Section) -> list[Filter]:
-        def ts_list(key: str) -> list[tuple[IPv4Network, int | None, int | None]]:
-            value = child.value(key)
-            if value is None or value == "dynamic":
-                raise ValueError(f"child {child.name}: {key} is dynamic (the IKE addresses); "
-                                 "ccsec needs explicit selectors")
-            return [_parse_ts(t.strip()) for t in value.split(",") if t.strip()]
-
-        out = []
-        for ln, lp_proto, lport in ts_list("local_ts"):
-            for rn, rp_proto, rport in ts_list("remote_ts"):
-                out.append(Filter(local=ln, remote=rn, protocol=lp_proto or rp_proto,
-                                  local_port=lport, remote_port=rport))
-        return out
-
-    def _find_secret(self, conn: str, local: Identity | None, peer: Identity | None,
-                     secrets: list[tuple[str, set[str], str]]) -> Secret | None:
-        ids = {_id_text(i) for i in (local, peer) if i is not None}
-        for name, _owners, value in secrets:
-            if name == f"ike-{conn}":
-                return literal(value)
-        for _name, owners, value in secrets:
-            if owners and ids and ids <= owners:
-                return literal(value)
-        for _name, owners, value in secrets:
-            if not owners:
-                return literal(value)
-        return None
 
 
 def _id_text(ident: Identity) -> str:
-    """An identity as swanctl.conf writes it: a DN in strongSwan's (encoding) RDN order
-    (:mod:`ccsec.formats.dn`)."""
-    if ident.kind == "dn":
-        ident = ident.model_copy(update={"value": encoding_order(ident.value)})
+    """An identity as swanctl.conf writes it (a DN in strongSwan's RDN order: :func:`render_id`)."""
     return render_id(ident)
-
-
-def _id_read(text: str | None) -> Identity | None:
-    ident = parse_id(text)
-    if ident is not None and ident.kind == "dn":
-        return ident.model_copy(update={"value": from_encoding_order(ident.value)})
-    return ident
 
 
 def certificate_names(ident: Identity) -> str:
@@ -523,43 +380,6 @@ def certificate_names(ident: Identity) -> str:
     if ident.kind == "fqdn":
         return f"subject CN={ident.value}, subjectAltName {ident.value}"
     return f"subjectAltName {ident.value}"
-
-
-def _ike_lifetime(conn: Section) -> int:
-    """The IKE SA lifetime: ``rekey_time``, plus ``over_time`` where the file sets it (the hard
-    limit; IKEv1 offers exactly that sum to its peer)."""
-    rekey = _seconds(conn.value("rekey_time")) or STRONGSWAN_IKE_REKEY_DEFAULT
-    return rekey + (_seconds(conn.value("over_time")) or 0)
-
-
-def _rule_description(conn: Section) -> str:
-    for tag, payload in conn.meta:
-        if tag == "ccsec-rule":
-            return unjson_comment(payload) or ""
-    return ""
-
-
-def _seconds(text: str | None) -> int | None:
-    if not text:
-        return None
-    text = text.strip()
-    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:])
-    try:
-        return int(text[:-1]) * scale if scale else int(text)
-    except ValueError:
-        raise ValueError(f"not a time value: '{text}'") from None
-
-
-def _first_addr(text: str | None, default: str) -> IPv4Address:
-    """The first address of an ``*_addrs`` list (ranges, subnets and names are skipped)."""
-    for part in (text or "").split(","):
-        part = part.strip()
-        if is_ip(part):
-            addr = ip_address(part)
-            if not isinstance(addr, IPv4Address):
-                raise ValueError(f"'{part}' is not an IPv4 address (ccsec policies are IPv4)")
-            return addr
-    return IPv4Address(default)
 
 
 FORMAT = StrongSwan()

@@ -57,7 +57,7 @@ from ccsec.collector.schema import (
 )
 from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, Reader
+from ccsec.formats.base import Note, Parsed, Reader, plain_reason
 from ccsec.formats.facts import CollectorFacts, DeviceFacts, ipv4_addresses
 from ccsec.formats.windows.netsecurity import expand, same_as_main_mode
 from ccsec.formats.windows.vocabulary import (
@@ -305,7 +305,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
             rule = _rule(r, doc.ipsec, parsed.notes, text, parsed)
         except ValueError as exc:
             parsed.notes.append(Note(_line_of(text, json.dumps(r.name)), "warning",
-                                     f"rule {r.name} skipped: {str(exc).splitlines()[0]}"))
+                                     f"rule {r.name} skipped: {plain_reason(exc)}"))
             continue
         if rule is None:
             continue

@@ -40,7 +40,7 @@ from ccsec.formats.windows.vocabulary import (
     DEFAULT_QM_MINUTES,
     SECURITY_PAIRS,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident
+from ccsec.policy import Auth, EndPolicy, Filter, Ike, Rule, Security, to_ident, v4net
 
 # ------------------------------------------------------- ccsec's names for a rule's objects
 
@@ -61,8 +61,8 @@ def filter_groups(filters: tuple[Filter, ...]) -> list[tuple[Filter, ...]]:
     A Windows rule is LocalAddress × RemoteAddress × LocalPort × RemotePort for one protocol;
     :func:`expand` writes that product in this same order, so the split is exact both ways.
     """
-    locals_ = list(dict.fromkeys(f.local for f in filters))
-    remotes = list(dict.fromkeys(f.remote for f in filters))
+    locals_ = list(dict.fromkeys(v4net(f.local) for f in filters))
+    remotes = list(dict.fromkeys(v4net(f.remote) for f in filters))
     lports = list(dict.fromkeys(f.local_port for f in filters))
     rports = list(dict.fromkeys(f.remote_port for f in filters))
     protos = {f.protocol for f in filters}

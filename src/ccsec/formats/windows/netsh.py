@@ -102,7 +102,7 @@ from ccsec.formats.windows.vocabulary import (
     NETSH_PROTO_OUT,
     NETSH_QM_HASH,
 )
-from ccsec.policy import EndPolicy, Rule
+from ccsec.policy import EndPolicy, Rule, v4net
 
 
 def mm_method(p: IkeProposal) -> str:
@@ -218,9 +218,11 @@ class WindowsNetsh(Format):
         out: list[str] = []
         if rule.mode == "tunnel":
             fl_out, fl_in = _fl_names(pol, rule)
-            out += _filterlist(fl_out, [(f.local, f.remote, f.protocol, f.local_port,
+            out += _filterlist(fl_out, [(v4net(f.local), v4net(f.remote), f.protocol,
+                                         f.local_port,
                                          f.remote_port, False) for f in rule.filters])
-            out += _filterlist(fl_in, [(f.remote, f.local, f.protocol, f.remote_port,
+            out += _filterlist(fl_in, [(v4net(f.remote), v4net(f.local), f.protocol,
+                                        f.remote_port,
                                         f.local_port, False) for f in rule.filters])
             out.append(self._filteraction(fa, rule))
             for suffix, fl, endpoint in ((OUT, fl_out, rule.peer_address),
@@ -232,7 +234,8 @@ class WindowsNetsh(Format):
                 ]))
             return out
         (fl,) = _fl_names(pol, rule)
-        out += _filterlist(fl, [(f.local, f.remote, f.protocol, f.local_port, f.remote_port,
+        out += _filterlist(fl, [(v4net(f.local), v4net(f.remote), f.protocol, f.local_port,
+                                 f.remote_port,
                                  f.mirrored) for f in rule.filters])
         out.append(self._filteraction(fa, rule))
         out.append(" ".join([

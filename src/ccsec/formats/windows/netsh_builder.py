@@ -43,6 +43,10 @@ class RuleView:
     out: NRule
     back: NRule | None = None
 
+#: the shortest quick-mode lifetime ccsec reads from a netsh script (the policy model took 60 s
+#: as its floor before it allowed the short lifetimes of other platforms)
+WINDOWS_MIN_LIFETIME_S = 60
+
 
 class NetshBuilder:
     """Turns the replayed store into EndPolicies (one per netsh policy)."""
@@ -195,6 +199,9 @@ class NetshBuilder:
             auth = [Auth(method="kerberos")]
             self.notes.append(Note(r.line, "warning", f"rule {r.name}: no authentication "
                                    "method; netsh's dynamic default (Kerberos) is assumed [V]"))
+        if life_s is not None and life_s < WINDOWS_MIN_LIFETIME_S:
+            raise ValueError(f"lifetime_s: {life_s} s is shorter than the {WINDOWS_MIN_LIFETIME_S}"
+                             " s a Windows quick mode takes")
         return Rule(
             name=name,
             description=r.description,

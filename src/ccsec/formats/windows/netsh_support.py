@@ -16,7 +16,6 @@ transport rule's addresses, which netsh has only as its first filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address
 
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.formats.base import (
@@ -61,7 +60,7 @@ from ccsec.formats.windows.vocabulary import (
     NETSH_MM_INTEG,
     NETSH_QM_HASH,
 )
-from ccsec.policy import Auth, EndPolicy, Ike, Rule
+from ccsec.policy import Address, Auth, EndPolicy, Ike, Rule
 
 # ------------------------------------------------------------------- the policy's main mode
 
@@ -242,13 +241,13 @@ def _main_mode(at: Projecting) -> Ike:
     return at.device.ike
 
 
-def _first_filter_local(at: Projecting) -> IPv4Address:
+def _first_filter_local(at: Projecting) -> Address:
     assert at.rule is not None
     r = at.rule
     return r.filters[0].local.network_address if r.mode == "transport" else r.local_address
 
 
-def _first_filter_remote(at: Projecting) -> IPv4Address:
+def _first_filter_remote(at: Projecting) -> Address:
     assert at.rule is not None
     r = at.rule
     return r.filters[0].remote.network_address if r.mode == "transport" else r.peer_address

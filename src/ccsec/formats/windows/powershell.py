@@ -112,7 +112,7 @@ from ccsec.formats.windows.vocabulary import (
     QM_HASH,
     SECURITY,
 )
-from ccsec.policy import Auth, EndPolicy, Filter, Rule
+from ccsec.policy import Auth, EndPolicy, Filter, Rule, v4net
 
 
 def _net_out(net: IPv4Network) -> str:
@@ -258,8 +258,8 @@ class WindowsPowerShell(Format):
         if rule.mode == "tunnel":
             parts.append(f"-LocalTunnelEndpoint {rule.local_address} "
                          f"-RemoteTunnelEndpoint {rule.peer_address}")
-        locals_ = ", ".join(dict.fromkeys(_net_out(x.local) for x in filters))
-        remotes = ", ".join(dict.fromkeys(_net_out(x.remote) for x in filters))
+        locals_ = ", ".join(dict.fromkeys(_net_out(v4net(x.local)) for x in filters))
+        remotes = ", ".join(dict.fromkeys(_net_out(v4net(x.remote)) for x in filters))
         proto = "Any" if f.protocol is None else PROTO_OUT.get(f.protocol, str(f.protocol))
         parts.append(f"-LocalAddress {locals_} -RemoteAddress {remotes} -Protocol {proto}")
         if f.protocol in PROTO_OUT:

@@ -14,8 +14,6 @@ accepts and reads that back).
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address
-
 from ccsec.crypto import CAPABILITIES, Encr, EspProposal, IkeProposal, is_aead
 from ccsec.formats.base import (
     HOST_LOSSES,
@@ -83,9 +81,9 @@ def _main_mode_conflicts(end: EndPolicy) -> list[Subst]:
     rule whose scope matches; two rules between the same addresses must agree on it.
     """
     out = []
-    first: dict[tuple[IPv4Address, IPv4Address, int], Rule] = {}
+    first: dict[tuple[str, str, int], Rule] = {}
     for r in end.rules:
-        other = first.setdefault((r.local_address, r.peer_address, r.ike.version), r)
+        other = first.setdefault((str(r.local_address), str(r.peer_address), r.ike.version), r)
         if other is not r and (other.ike, other.auth) != (r.ike, r.auth):
             out.append({"rule": f"rule {r.name}", "local": str(r.local_address),
                         "peer": str(r.peer_address), "other": other.name})
