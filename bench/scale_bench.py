@@ -19,9 +19,21 @@ write is reported beside it: it is bound by fsync on this machine's disk, not by
 memory is the worker's ``ru_maxrss``.  Growth is the ratio between sizes 10x apart (linear work
 with a fixed part: below 10x).
 
+``--cli`` measures what a user waits for instead: each stage is a command in a fresh process
+(process start to exit, output to /dev/null), on ``ccsec synth --sites N --seed 7``:
+
+* load — ``python -c 'ccsec.api.load(FILE)'`` (no command only loads);
+* paths, plan — ``ccsec paths FILE``, ``ccsec plan FILE``;
+* render — ``ccsec render FILE -o OUT`` (every format of each end, written to disk);
+* audit — ``ccsec audit FILE --configs OUT`` (the rendered tree read back and judged).
+
+With ``--compare REV`` both revisions run each command on the same file, interleaved, and the
+goal line checks render + audit of 1,000 sites (≤ 10 s) and 100 → 1,000 growth (≤ 11x).
+
 Usage::
 
     python bench/scale_bench.py [--sizes 10,100,1000] [--reps 1] [--no-write]
+    python bench/scale_bench.py --cli --compare 82954cf --sizes 100,300,1000
     python bench/scale_bench.py --rev GIT-REV ...   # measure another revision's src/ instead
     python bench/scale_bench.py --compare GIT-REV ...  # that revision and this checkout, side
                                                        # by side in one run (interleaved)
@@ -34,6 +46,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -231,6 +244,116 @@ def report(sizes: list[int], runs: dict[int, list[dict[str, object]]], label: st
     return "\n".join(body)
 
 
+# ------------------------------------------------------------------------- through the CLI
+
+CLI_STAGES = ("load", "paths", "plan", "render", "audit")
+#: the load both revisions have (``ccsec.api.load``: the file read and validated)
+_LOAD = "import sys; from ccsec import api; api.load(sys.argv[1])"
+
+
+def cli_deployment(sites: int) -> Path:
+    """``ccsec synth --sites N --seed 7`` of this checkout (the same file for both revisions)."""
+    src_path()
+    from ccsec.synth import SynthOptions, synthesize
+
+    path = OUT / "scale" / f"synth-{sites}-sites-seed-7.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = synthesize(SynthOptions(sites=sites, seed=7))
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli_run(sites: int, src: Path) -> dict[str, float]:
+    """Every CLI stage once, each in a fresh process; wall seconds per stage."""
+    deployment = cli_deployment(sites)
+    env = dict(os.environ, PYTHONPATH=str(src), CCSEC_JOBS=os.environ.get("CCSEC_JOBS", ""))
+    env.pop("COLUMNS", None)
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="ccsec-cli-", dir=OUT) as tmp:
+        out = str(Path(tmp) / "out")
+        commands = {
+            "load": [sys.executable, "-c", _LOAD, str(deployment)],
+            "paths": [sys.executable, "-m", "ccsec", "paths", str(deployment)],
+            "plan": [sys.executable, "-m", "ccsec", "plan", str(deployment)],
+            "render": [sys.executable, "-m", "ccsec", "render", str(deployment), "-o", out],
+            "audit": [sys.executable, "-m", "ccsec", "audit", str(deployment), "--configs", out],
+        }
+        for stage, argv in commands.items():
+            t = time.perf_counter()
+            proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True, check=False)
+            seconds[stage] = time.perf_counter() - t
+            if proc.returncode not in ((0, 1) if stage == "audit" else (0,)):
+                raise SystemExit(f"{stage} at {sites} sites ({src}) failed with "
+                                 f"{proc.returncode}:\n{proc.stderr[-4000:]}")
+    return seconds
+
+
+def cli_report(sizes: list[int], runs: dict[str, dict[int, list[dict[str, float]]]]) -> str:
+    """Per stage and size: each revision's median [min–max] wall seconds, side by side."""
+    labels = list(runs)
+    med = {lab: {n: {k: statistics.median(r[k] for r in runs[lab][n])
+                     for k in CLI_STAGES} for n in sizes} for lab in labels}
+    rows = []
+    for n in sizes:
+        for k in (*CLI_STAGES, "render + audit"):
+            cells: list[object] = [f"{n:,}", k]
+            for lab in labels:
+                values = [r[k] if k in r else r["render"] + r["audit"] for r in runs[lab][n]]
+                cells.append(spread(values, digits=2))
+            if len(labels) == 2:
+                a = med[labels[0]][n]
+                b = med[labels[1]][n]
+                va = a[k] if k in a else a["render"] + a["audit"]
+                vb = b[k] if k in b else b["render"] + b["audit"]
+                cells.append(f"{va / max(vb, 1e-9):.1f}x")
+            rows.append(cells)
+    header = ["sites", "stage", *labels] + (["speed-up"] if len(labels) == 2 else [])
+    body = [f"Wall seconds from process start to exit, median [min–max] of "
+            f"{len(runs[labels[0]][sizes[0]])} run(s), revisions interleaved per size.\n",
+            table(header, rows)]
+    now = labels[-1]
+    if 1000 in sizes:
+        total = med[now][1000]["render"] + med[now][1000]["audit"]
+        line = (f"\nGoals ({now}): render + audit of 1,000 sites ≤ 10 s: "
+                f"{'**met**' if total <= GOAL_SECONDS else '**not met**'} ({total:.1f} s)")
+        if 100 in sizes:
+            small = med[now][100]["render"] + med[now][100]["audit"]
+            growth = total / small
+            line += (f"; 100 → 1,000 sites ≤ 11x: "
+                     f"{'**met**' if growth <= GOAL_GROWTH else '**not met**'} ({growth:.1f}x)")
+        body.append(line + ".")
+    return "\n".join(body)
+
+
+def cli_main(a: argparse.Namespace, sizes: list[int]) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if a.compare or a.rev else None
+    try:
+        variants: list[tuple[str, Path]] = []
+        if tmp is not None:
+            rev = a.compare or a.rev
+            variants.append((f"ccsec at {rev}", export_revision(rev, tmp)))
+        if a.compare or not a.rev:
+            variants.append(("ccsec (this checkout)", ROOT / "src"))
+        runs: dict[str, dict[int, list[dict[str, float]]]] = {
+            label: {n: [] for n in sizes} for label, _ in variants}
+        for rep in range(a.reps):
+            for n in sizes:
+                for label, src in variants:
+                    r = cli_run(n, src)
+                    runs[label][n].append(r)
+                    print(f"rep {rep + 1} {n} sites, {label}: "
+                          f"{ {k: round(v, 2) for k, v in r.items()} }", file=sys.stderr,
+                          flush=True)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    what = " vs ".join(label for label, _ in variants)
+    append(f"CLI: load, paths, plan, render, audit at {', '.join(f'{n:,}' for n in sizes)} "
+           f"sites ({what})", cli_report(sizes, runs), write=not a.no_write)
+
+
 def _median(rs: list[dict[str, object]], stage: str) -> float:
     values = sorted(r["seconds"][stage] for r in rs)  # type: ignore[index]
     return values[len(values) // 2]
@@ -247,6 +370,9 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="also write each size's pyinstrument call trees to "
                     "bench/out/profile-N-sites.txt (timings then include the profiler)")
+    ap.add_argument("--cli", action="store_true",
+                    help="time each stage as a command in a fresh process (what a user waits "
+                    "for): load, paths, plan, render, audit")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
@@ -256,6 +382,9 @@ def main() -> None:
         return
     sizes = [int(x) for x in a.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
+    if a.cli:
+        cli_main(a, sizes)
+        return
     rev = a.compare or a.rev
     tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if rev else None
     try:

@@ -92,12 +92,11 @@ def test_render_replaces_its_own_output(cli, tmp_path: Path) -> None:
     stale = out / "old-host"
     stale.mkdir()
     (stale / "x").write_text("stale")
-    assert cli("render", "demo", "-o", str(out), "--format", "strongswan").code == 0
+    assert cli("render", "demo", "-o", str(out), "--format", "cucm").code == 0
     assert not stale.exists()
     index = json.loads((out / "index.json").read_text())
-    assert {f["format"] for f in index["files"]} == {"strongswan"}
-    # Windows ends have Kerberos paths (no swanctl form); CUCM and the routers can be played
-    assert {f["end"] for f in index["files"]} == {"cucm-1", "rtr-east", "rtr-osaka"}
+    assert {f["format"] for f in index["files"]} == {"cucm"}
+    assert {f["end"] for f in index["files"]} == {"cucm-1"}
 
 
 def test_format_narrows_and_unknown_format_fails(cli, tmp_path: Path) -> None:
@@ -110,11 +109,13 @@ def test_format_narrows_and_unknown_format_fails(cli, tmp_path: Path) -> None:
     assert res.code == 2 and "unknown format 'junos'" in res.err
 
 
-def test_format_widening_skips_what_cannot_be_expressed(cli, tmp_path: Path) -> None:
+def test_a_format_no_end_has_is_an_error(cli, tmp_path: Path) -> None:
+    """--format selects, never widens: the demo has no Linux or strongSwan end."""
     out = tmp_path / "out"
     res = cli("render", "demo", "-o", str(out), "--format", "strongswan")
-    assert res.code == 0, res.err
-    assert "Kerberos" in res.out  # Windows ends with Kerberos paths cannot be played by swanctl
+    assert res.code == 2 and "no end of acme-contact-center has a platform for strongswan" \
+        in res.err
+    assert not out.exists()
 
 
 def test_schema_validates_the_demo(cli) -> None:

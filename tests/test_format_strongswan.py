@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ
+from ccsec.crypto import Encr, EspProposal, IkeProposal, Integ, Prf
 from ccsec.errors import ParseError, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.strongswan.swanconf import parse_conf, quote
@@ -88,8 +88,12 @@ def test_multi_algorithm_proposals_expand() -> None:
     text = RECIPE.replace("aes256-sha256-modp2048\n    dpd",
                           "aes128-aes256-sha256-sha384-ecp256\n    dpd")
     (r,) = FORMAT.parse(text).policies[0].rules
-    assert len(r.ike.proposals) == 4
+    # charon pairs every integrity with the PRF of every integrity of the proposal (found by
+    # ccsec probe against charon 5.9.8): 2 ciphers x 2 integrities x 2 PRFs
+    assert len(r.ike.proposals) == 8
     assert {p.integrity for p in r.ike.proposals} == {Integ.SHA256, Integ.SHA384}
+    assert {(p.integrity, p.effective_prf) for p in r.ike.proposals} == {
+        (i, f) for i in (Integ.SHA256, Integ.SHA384) for f in (Prf.SHA256, Prf.SHA384)}
 
 
 def test_include_is_followed(tmp_path: Path) -> None:

@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 __all__ = ["AuditResult", "audit", "lab_run", "load", "paths", "plan", "render", "report"]
 
 
-def load(path: str | FsPath) -> Deployment:
-    """A deployment file (YAML), validated; ``"demo"`` is the bundled example."""
-    return load_deployment(path)
+def load(path: str | FsPath, strict: bool = False) -> Deployment:
+    """A deployment file (YAML), validated; ``"demo"`` is the bundled example.  With
+    ``strict`` its warnings (a pair with one side, a server inside an agent network…) raise
+    too; :func:`ccsec.paths.warnings_of` lists them otherwise."""
+    return load_deployment(path, strict=strict)
 
 
 def paths(dep: Deployment) -> list[Path]:

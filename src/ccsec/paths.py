@@ -1,4 +1,4 @@
-"""The path catalog (MISSION A2/A3): which connections carry customer data and must be protected.
+"""The path catalog: which connections carry customer data and must be protected.
 
 From host roles, ccsec derives the eight supported transport-mode paths of the ICM/CCE security
 guide ("IPsec and NAT support", supported communication paths 1–8) — each path is one pair of
@@ -9,15 +9,17 @@ sites that some path crosses.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path as FsPath
 from typing import Literal
 
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.load import load, loads
+from ccsec.deployment.locate import locate
 from ccsec.deployment.model import Deployment, Gateway, Host, Role, Site
-from ccsec.deployment.validate import Check, Issue
+from ccsec.deployment.validate import Check, Issue, advise
+from ccsec.errors import DeploymentError, Problem
 
 Network = Literal["public", "private", "wan"]
 
@@ -32,9 +34,6 @@ CATALOG_TITLES: dict[int | str, str] = {
     8: "PG ↔ Communications Manager",
     "tunnel": "site-to-site tunnel between gateways",
 }
-
-SEED_SECTION = "000 「転送モードでの IPSec のサポート」 supported communication paths"
-
 
 @dataclass(frozen=True)
 class PathEnd:
@@ -128,12 +127,44 @@ def _candidates(dep: Deployment) -> list[tuple[int, Host, Network, Host, Network
             out.append((7, a, "public", b, "public"))
             if a.private and b.private:
                 out.append((7, a, "private", b, "private"))
-    cucms: dict[str, list[Host]] = {}  # by site: a PG only pairs with its own site's nodes
-    for h in hosts:
-        if h.has(Role.CUCM):
-            cucms.setdefault(h.site, []).append(h)
-    out += [(8, p, "public", c, "public") for p in pgs for c in cucms.get(p.site, ())]
+    clusters = cucm_clusters(dep)
+    by_site = clusters_by_site(clusters)
+    out += [(8, p, "public", c, "public") for p in pgs
+            for name in pg_clusters(p, clusters, by_site) for c in clusters[name]]
     return out
+
+
+def cluster_of(h: Host) -> str:
+    """The Communications Manager cluster of a cucm node: its ``cluster:``, or one implicit
+    cluster per site for nodes that name none (``site:NAME``, a name no user can write)."""
+    return h.cluster or f"site:{h.site}"
+
+
+def cucm_clusters(dep: Deployment) -> dict[str, list[Host]]:
+    """Every Communications Manager cluster and its nodes, in file order."""
+    clusters: dict[str, list[Host]] = {}
+    for h in dep.hosts:
+        if h.has(Role.CUCM):
+            clusters.setdefault(cluster_of(h), []).append(h)
+    return clusters
+
+
+def clusters_by_site(clusters: dict[str, list[Host]]) -> dict[str, list[str]]:
+    """Site → the clusters with a node there, in cluster order."""
+    out: dict[str, list[str]] = {}
+    for name, nodes in clusters.items():
+        for site in dict.fromkeys(n.site for n in nodes):
+            out.setdefault(site, []).append(name)
+    return out
+
+
+def pg_clusters(pg: Host, clusters: dict[str, list[Host]],
+                by_site: dict[str, list[str]]) -> list[str]:
+    """The clusters a PG talks to (catalog path 8 goes to every node of each): the one it
+    names with ``cluster:``, else every cluster with a node in the PG's own site."""
+    if pg.cluster is not None:
+        return [pg.cluster] if pg.cluster in clusters else []
+    return by_site.get(pg.site, [])
 
 
 def _address(h: Host, network: Network) -> IPv4Address:
@@ -332,13 +363,64 @@ def catalog_issues(dep: Deployment) -> Iterator[Issue]:
                     break
 
 
+def catalog_warnings(dep: Deployment) -> Iterator[Issue]:
+    """Paths a user probably expected but the file does not give: a PG with no
+    Communications Manager cluster while the deployment has one, a private network on one
+    side of a pair only.  Warnings: a user may mean them (``--strict`` makes them errors)."""
+    clusters = cucm_clusters(dep)
+    by_site = clusters_by_site(clusters)
+    for i, h in enumerate(dep.hosts):
+        if clusters and h.has(Role.PG) and h.cluster is None and \
+                not pg_clusters(h, clusters, by_site):
+            named = sorted(c for c in clusters if not c.startswith("site:"))
+            yield Issue(("hosts", i, "roles"),
+                        f"PG {h.name} gets no path to Communications Manager (catalog 8): no "
+                        f"cluster has a node in site '{h.site}'",
+                        "name the cluster it talks to with cluster: NAME"
+                        + (f" (clusters: {', '.join(named)})" if named else
+                           " and give its cucm nodes the same cluster: NAME"))
+    for sides in _pairs(dep.hosts).values():
+        a, b = sides.get("a"), sides.get("b")
+        if a is None or b is None or (a.private is None) == (b.private is None):
+            continue
+        if not (a.has(Role.ROUTER, Role.LOGGER, Role.PG) and b.has(Role.ROUTER, Role.LOGGER,
+                                                                    Role.PG)):
+            continue
+        has, lacks = (a, b) if a.private is not None else (b, a)
+        yield Issue(("hosts", dep.hosts.index(lacks), "public"),
+                    f"{has.name} has a private address but its other side {lacks.name} has "
+                    "none: the private-network path between them is not derived",
+                    f"add private: to {lacks.name}, or remove it from {has.name}")
+
+
 #: the checks :func:`ccsec.deployment.loads` runs for every command that derives paths
 DEPLOYMENT_CHECKS: tuple[Check, ...] = (catalog_issues,)
+#: the warnings of the same layer (:func:`deployment_warnings`)
+DEPLOYMENT_WARNINGS: tuple[Check, ...] = (catalog_warnings,)
 
 
-def load_deployment(source: str | FsPath) -> Deployment:
+def deployment_warnings(dep: Deployment) -> list[Issue]:
+    """What is valid but most often a mistake (a pair with one side, a server inside an agent
+    network, a PG without Communications Manager…), each at the field it is about."""
+    return advise(dep, DEPLOYMENT_WARNINGS)
+
+
+def load_deployment(source: str | FsPath, strict: bool = False) -> Deployment:
     """A deployment file validated with the path catalog's rules too (what every command and
-    the API load); the word ``demo`` means the bundled example."""
+    the API load); the word ``demo`` means the bundled example.  ``strict``: the warnings
+    (:func:`warnings_of`) are errors too."""
     if str(source) == "demo" and not FsPath(source).exists():
-        return loads(demo_text(), "demo.yaml", checks=DEPLOYMENT_CHECKS)
-    return load(source, checks=DEPLOYMENT_CHECKS)
+        dep = loads(demo_text(), "demo.yaml", checks=DEPLOYMENT_CHECKS)
+    else:
+        dep = load(source, checks=DEPLOYMENT_CHECKS)
+    if strict:
+        problems = warnings_of(dep, source)
+        if problems:
+            raise DeploymentError([replace(p, fix=f"{p.fix} (an error because of --strict)")
+                                   for p in problems])
+    return dep
+
+
+def warnings_of(dep: Deployment, source: str | FsPath) -> list[Problem]:
+    """The deployment's warnings, each at its file:line and field."""
+    return locate(deployment_warnings(dep), dep, source)

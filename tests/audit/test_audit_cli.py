@@ -80,9 +80,12 @@ def test_text_output_groups_by_severity_then_sessions(cli) -> None:
     r = cli("audit", DEP, "--configs", CONFIGS)
     out = r.out
     order = [out.index(s) for s in ("findings: high", "findings: medium", "findings: low",
-                                    "findings: info", "sessions (3)", "coverage of the")]
+                                    "findings: info", "sessions: 2 of 3 established; 1 not",
+                                    "coverage: 0 of ", "coverage of the")]
     assert order == sorted(order)
-    assert "skipped README.txt" in out
+    assert "skipped 1 file(s): not a configuration format ccsec reads (README.txt)" in out
+    flat = cli("audit", DEP, "--configs", CONFIGS, "--no-group").out
+    assert "sessions (3)" in flat and "skipped README.txt" in flat
 
 
 def _waivers(tmp_path: Path, expires: date) -> Path:

@@ -63,7 +63,7 @@ def configs(tmp_path: Path) -> Path:
 
 def test_diff_reports_drift_and_ios_remediation(cli, configs: Path) -> None:
     r = cli("diff", "demo", "--configs", str(configs), "--json")
-    assert r.code == 0, r.err
+    assert r.code == 1, r.err  # drift is exit 1, like a finding at --fail-on
     devices = {d["device"]: d for d in json.loads(r.out)["devices"]}
     assert all(devices[n]["in_sync"] for n in devices if n != "rtr-osaka"), \
         {n: d["differences"] for n, d in devices.items() if not d["in_sync"]}

@@ -85,7 +85,7 @@ def test_thresholds_fire_with_their_sources() -> None:
     by_rule = {f.rule: f for f in found}
     assert {"PERF-CPU-001", "PERF-MEM-001", "PERF-DISK-001", "PERF-QUEUE-001", "PERF-POOL-001",
             "PERF-IPSEC-001", "PERF-IPSEC-003", "PERF-IPSEC-004"} <= set(by_rule)
-    assert "[S16]" in by_rule["PERF-MEM-001"].message
+    assert "Exchange 2010 Common Counters" in by_rule["PERF-MEM-001"].message
     assert "(D:)" in by_rule["PERF-DISK-001"].subject  # C: has 40 % free: no finding
     assert not any("(C:)" in f.subject for f in found)
     assert "per CPU × 2" in by_rule["PERF-QUEUE-001"].message

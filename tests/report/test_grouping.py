@@ -4,8 +4,9 @@ out of the cause, every finding under exactly one row; and what the grouped tabl
 from __future__ import annotations
 
 from ccsec.deployment import Deployment
+from ccsec.findings.group import NAMED, adds_to, cause_of, names_of
+from ccsec.findings.group import group_findings as group
 from ccsec.findings.model import Finding, Location, Severity
-from ccsec.report.grouping import NAMED, adds_to, cause_of, group, names_of
 
 FIX = "Accept it (waiver) or use IKEv2."
 

@@ -70,6 +70,8 @@ class Skipped:
 class Inventory:
     ends: list[ImportedEnd] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: files looked at (read, skipped, or read as part of another)
+    files: int = 0
 
 
 def _files(root: Path) -> list[Path]:
@@ -200,7 +202,7 @@ def load_directory(root: Path, dep: Deployment | None = None,
     paths = _files(root)
     scans = scan_all(paths, workers)
     _parse_contextual(paths, scans)
-    inv = Inventory()
+    inv = Inventory(files=len(paths))
     for path, scan in zip(paths, scans, strict=True):
         source = _rel(path, shown)
         if scan.skip is not None:

@@ -22,6 +22,21 @@ from ccsec.plan import plan
 from ccsec.policy import PolicySet
 
 
+def nothing_recognised(configs: Path, inv: Inventory) -> Problem:
+    """An audit that read no configuration is an input error, not a clean result: a typo in
+    ``--configs`` must not turn a CI job green."""
+    reasons: dict[str, int] = {}
+    for s in inv.skipped:
+        key = s.reason.split(":", 1)[0] if s.unreadable else s.reason
+        reasons[key] = reasons.get(key, 0) + 1
+    why = "; ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+    return Problem(f"no configuration ccsec reads was recognised in {configs}: looked at "
+                   f"{inv.files} file(s)" + (f" ({why})" if why else ""), field="--configs",
+                   fix="point --configs at the running configurations (IOS, swanctl.conf, "
+                   "ipsec.conf, netsh or PowerShell exports, CUCM sheets, collector JSON); "
+                   "`ccsec -v audit …` says why each file was skipped")
+
+
 def run(configs: str | Path | None = None, deployment: Deployment | None = None, *,
         deployment_file: str | None = None, waivers: str | Path | None = None,
         profile: str | None = None, planned: PolicySet | None = None,
@@ -49,6 +64,8 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
     resolve_names(inv.ends, hosts)
     if on_inventory is not None:
         on_inventory(inv)
+    if not inv.ends:
+        raise UserError(nothing_recognised(Path(configs), inv))
     unreadable = [Unreadable(s.path, s.reason, s.line) for s in inv.skipped if s.unreadable]
     result = run_audit(inv.ends, deployment, deployment_file, accepted, today, waivers_file,
                        unreadable)

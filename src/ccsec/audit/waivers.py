@@ -24,12 +24,13 @@ from ruamel.yaml.error import YAMLError
 
 from ccsec.errors import Problem, UserError
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import INSPEC_WAIVERS
 
 EXPIRED = rule(
     "IPSEC-WAIVER-001", "Waiver expired", Severity.LOW, "waivers",
     "A waiver accepted these findings until a date that has passed; they are reported again.",
     "Fix the findings, or renew the waiver with a new reason and expiry date.",
-    ("Chef InSpec waivers (expiration_date) — algorithm-guidance.md §3.7",))
+    (INSPEC_WAIVERS.at(),))
 
 
 class WaiverError(UserError):

@@ -1,5 +1,6 @@
 """Authentication checks: PSK use and storage, aggressive mode, key and signature strength,
-Kerberos across AD domains (seed 000; RFC 8247 §3; RFC 7296 §2.15)."""
+Kerberos across AD domains (the contact center guide's IPsec chapter; RFC 8247 §3; RFC 7296
+§2.15)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,23 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
-from ccsec.checks.common import GUIDE, SEED_CUCM, SEED_PSK, Collector
+from ccsec.checks.common import SEED_CUCM, SEED_POLICY, SEED_PSK, Collector
 from ccsec.findings.model import Finding, Severity, rule
+from ccsec.findings.sources import CISCO_NGE, IKE_SCAN, MS_AUTH_PROPOSAL, cve
 from ccsec.policy import Rule
 
 F = "auth"
-PSK_ENTROPY = "RFC 7296 §2.15 (PSK entropy) [S]"
-CVE_PSK = "CVE-2018-5389 (offline dictionary attack on weak PSKs) [S]"
+PSK_ENTROPY = "RFC 7296 §2.15 (pre-shared key entropy) [S]"
+CVE_PSK = cve("CVE-2018-5389", "offline dictionary attack on weak pre-shared keys [S]")
 
 PSK_PROD = rule(
     "IPSEC-AUTH-001", "Pre-shared key authentication in production", Severity.MEDIUM, F,
-    "The seed: PSK is a relatively weak method, stored in plain text, use it for testing only. "
+    "Cisco's contact center guide: a PSK is a relatively weak method, stored in plain text; "
+    "use it for testing only. "
     "Weak PSKs are open to offline dictionary attacks (CVE-2018-5389) in IKEv1 and IKEv2; "
     "severity is high with IKEv1.",
     "Use certificates (a named root CA) or, between Windows hosts of one AD domain, Kerberos.",
-    (SEED_PSK, PSK_ENTROPY, CVE_PSK, GUIDE),
+    (SEED_PSK, PSK_ENTROPY, CVE_PSK,),
     unverified="RFC 7296 §2.15 and CVE-2018-5389 were read via secondary sources [S]")
 PSK_CLEAR = rule(
     "IPSEC-AUTH-002", "Pre-shared key stored in clear text", Severity.MEDIUM, F,
@@ -29,46 +32,48 @@ PSK_CLEAR = rule(
     "policy store, netsh/PowerShell output, IOS 'key 0', swanctl/ipsec.secrets).",
     "Move to certificates; on IOS at least encrypt keys (key config-key password-encrypt + "
     "password encryption aes → type 6); keep secrets files 0600.",
-    (SEED_PSK, "platform-syntax.md §7.5 (collectors must redact PSKs)", GUIDE))
+    (SEED_PSK, MS_AUTH_PROPOSAL.at("-PreSharedKey: the key is stored in the policy in clear "
+                                   "text")))
 AGGRESSIVE_PSK = rule(
     "IPSEC-AUTH-003", "IKEv1 aggressive mode with a pre-shared key", Severity.CRITICAL, F,
     "Aggressive mode sends the identity in clear and a hash an eavesdropper cracks offline "
     "(ike-scan --pskcrack / psk-crack); CVE-2002-1623.",
     "Use main mode (IOS: crypto isakmp aggressive-mode disable; strongSwan aggressive = no) or, "
     "better, IKEv2 with certificates.",
-    ("ike-scan README (aggressive-mode PSK cracking)", "CVE-2002-1623", GUIDE),
+    (IKE_SCAN.at(), cve("CVE-2002-1623", "IKEv1 aggressive mode discloses a crackable PSK "
+                        "hash")),
     unverified="IOS default for answering aggressive mode is [U]")
 RSA_SHORT = rule(
     "IPSEC-AUTH-004", "RSA key shorter than 2048 bits", Severity.MEDIUM, F,
     "RFC 8247 §3.1.1: RSA keys < 2048 bits SHOULD NOT be used; Cisco classes RSA-1024 Avoid.",
     "Issue 2048-bit (or 3072-bit) RSA or ECDSA P-256/P-384 certificates.",
-    ("RFC 8247 §3.1.1", "Cisco NGE (RSA-1024 Avoid) [S]", GUIDE))
+    ("RFC 8247 §3.1.1", CISCO_NGE.at("RSA-1024: Avoid")))
 DSS = rule(
     "IPSEC-AUTH-005", "DSS signature authentication (IKEv2 method 3)", Severity.MEDIUM, F,
     "RFC 8247 §3.1: DSS is SHOULD NOT — bound to SHA-1, about RSA-1024 strength.",
     "Use RSA-PSS or ECDSA signatures (RFC 7427).",
-    ("RFC 8247 §3.1 (method 3 SHOULD NOT)", GUIDE))
+    ("RFC 8247 §3.1 (method 3 SHOULD NOT)",))
 SHA1_SIG = rule(
     "IPSEC-AUTH-006", "SHA-1 signatures", Severity.HIGH, F,
     "RFC 8247 §3.2: SHA-1 MUST NOT be used for signatures (sha1WithRSAEncryption, dsa-with-sha1, "
     "ecdsa-with-sha1, RSASSA-PSS with default parameters).",
     "Re-issue certificates signed with SHA-256 and require SHA-2 signatures "
     "(strongSwan: rsa/pss-sha256, ecdsa-sha256).",
-    ("RFC 8247 §3.2 (SHA1 MUST NOT)", GUIDE))
+    ("RFC 8247 §3.2 (SHA1 MUST NOT)",))
 RSA_V15 = rule(
     "IPSEC-AUTH-007", "RSA PKCS#1 v1.5 signatures (method 1) instead of RFC 7427",
     Severity.INFO, F,
     "RFC 8247 §3.1 expects method 1 to be downgraded in favour of the RFC 7427 Digital "
     "Signature method (RSASSA-PSS).",
     "strongSwan: auth = pubkey (RFC 7427) with rsa/pss constraints.",
-    ("RFC 8247 §3.1", "RFC 8247 §3.2", GUIDE))
+    ("RFC 8247 §3.1", "RFC 8247 §3.2",))
 KERBEROS_DOMAINS = rule(
     "IPSEC-AUTH-008", "Kerberos-only authentication toward a peer outside the host's AD domain",
     Severity.MEDIUM, F,
-    "Kerberos needs both computers in one AD domain (or a trust); the seed: Communications "
+    "Kerberos needs both computers in one AD domain (or a trust); Cisco's guide: Communications "
     "Manager outside the ICM domain cannot use Kerberos — use X.509 certificates.",
     "Use certificates (a named root CA) for this rule, or add certificate auth after Kerberos.",
-    (SEED_CUCM, "seed 000 「IPSec ポリシーの設定」 (Kerberos default, X.509 allowed)", GUIDE))
+    (SEED_CUCM, SEED_POLICY))
 
 
 PSK_SHARED = rule(
@@ -78,8 +83,8 @@ PSK_SHARED = rule(
     "key also cannot be revoked for one peer.",
     "Give every peer its own random key (IOS: one keyring entry per peer address; strongSwan: "
     "one secret per identity pair), or use certificates.",
-    (PSK_ENTROPY, "RFC 4107 (guidelines for cryptographic key management: per-pair keys) [S]",
-     GUIDE),
+    (PSK_ENTROPY, "RFC 4107 §2.1 (guidelines for cryptographic key management: automated, "
+     "per-pair keys) [S]"),
     unverified="RFC 7296 §2.15 and RFC 4107 were read via secondary sources [S]")
 
 

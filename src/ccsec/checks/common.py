@@ -1,4 +1,5 @@
-"""Helpers the configuration check families share: citations and a per-rule hit collector.
+"""Helpers the configuration check families share: citations of the contact center guide and a
+per-rule hit collector.
 
 A check may see the same weakness in several proposals of one rule; the collector folds them
 into one finding per (end, rule, check rule) so a report lists each problem once with every
@@ -11,21 +12,26 @@ from dataclasses import dataclass, field
 
 from ccsec.audit.model import ImportedEnd
 from ccsec.findings.model import CheckRule, Finding, Severity, finding
+from ccsec.findings.sources import CCE_IPSEC, cve
 from ccsec.policy import Rule
 
-SEED_POLICY = ("seed 000 「IPSec ポリシーの設定」 (IPsec policy configuration: SHA1/3DES, "
-               "DH group 2)")
-SEED_LOGJAM = ("seed 000 「キー交換のセキュリティ方式」 note: DH ≥ 2048 bits against Logjam "
-               "(CVE-2015-4000)")
-SEED_PSK = "seed 000 「IPSec ポリシーの設定」 note: PSK is weak, stored in plain text, test only"
-SEED_NAT = "seed 000 「NAT のサポート」 (NAT support)"
-SEED_NAT_T = "seed 000 「IPSec と NAT の透過性」 (IPsec and NAT transparency)"
-SEED_TUNNEL = ("seed 000 「トンネルモードでの IPSec のサポート」 (tunnel mode, QoS before "
-               "encryption)")
-SEED_PATHS = "seed 000 「転送モードでの IPSec のサポート」 supported communication paths 1–8"
-SEED_CUCM = ("seed 000 「Unified Communications Manager への IPSec 接続」 (no Kerberos across "
-             "domains)")
-GUIDE = "algorithm-guidance.md §1.7 (audit-rule table)"
+#: the contact center guide's IPsec chapter, section by section (every rule that rests on it)
+SEED_POLICY = CCE_IPSEC.at("IPsec Support in Transport Mode › IPsec Policy Configuration "
+                           "(documented defaults: SHA-1/3DES, Diffie-Hellman group 2)")
+SEED_LOGJAM = CCE_IPSEC.at("IPsec Policy Configuration › key exchange security methods, note: "
+                           "Diffie-Hellman ≥ 2048 bits against Logjam (CVE-2015-4000)")
+SEED_PSK = CCE_IPSEC.at("IPsec Policy Configuration, note: pre-shared keys are weak, stored in "
+                        "plain text, for testing only")
+SEED_NAT = CCE_IPSEC.at("NAT Support")
+SEED_NAT_T = CCE_IPSEC.at("IPsec and NAT Transparency")
+SEED_TUNNEL = CCE_IPSEC.at("IPsec Support in Tunnel Mode (QoS classification before "
+                           "encryption)")
+SEED_PATHS = CCE_IPSEC.at("IPsec Support in Transport Mode › Supported Communication Paths 1–8")
+SEED_CUCM = CCE_IPSEC.at("IPsec Connections to Unified Communications Manager (no Kerberos "
+                         "across domains: X.509 certificates)")
+SEED_EACH_END = CCE_IPSEC.at("IPsec Policy Configuration: a policy for each communication path "
+                             "and each end (each server)")
+LOGJAM = cve("CVE-2015-4000", "Logjam")
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """Algorithm checks: RFC 8221 (ESP/AH), RFC 8247 (IKEv2), RFC 9395/IANA "Deprecated", Cisco NGE.
 
 Every algorithm row of those tables gets exactly one verdict (``VERDICTS``), so the catalog is
-data, and a test walks every row.  Severities follow the proposed rule table of
-``algorithm-guidance.md`` §1.7: MUST NOT / Deprecated → high or critical, SHOULD NOT → medium,
-MUST- / Cisco "Legacy" → low, best practice → info.
+data, and a test walks every row.  Severities follow the requirement levels: MUST NOT /
+Deprecated → high or critical, SHOULD NOT → medium, MUST- / Cisco "Legacy" → low, best practice →
+info.
 
 DH groups are judged by *group*, never by modulus size alone: groups 22/23/24 are "2048-ish"
 or smaller MODP groups with short prime-order subgroups that RFC 8247 §2.4 marks MUST NOT (22)
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
-from ccsec.checks.common import GUIDE, SEED_LOGJAM, SEED_POLICY, Collector
+from ccsec.checks.common import LOGJAM, SEED_LOGJAM, SEED_POLICY, Collector
 from ccsec.crypto import (
     CAPABILITIES,
     DH_GROUPS,
@@ -32,11 +32,12 @@ from ccsec.crypto import (
     is_aead,
 )
 from ccsec.findings.model import CheckRule, Finding, Severity, rule
+from ccsec.findings.sources import CISCO_NGE, IANA_IKEV2, NIST_800_77, RFC9395
 from ccsec.policy import Rule
 
 F = "crypto"
-NGE = "Cisco Next Generation Encryption paper (classes Avoid/Legacy/Acceptable/NGE)"
-NGE_DH = "Cisco IOS configuration guide DH wording: groups 1/2/5 AVOID [S]"
+NGE = CISCO_NGE.at()
+NGE_DH = CISCO_NGE.at("DH-768, DH-1024: Avoid")
 
 ENC_DES = rule(
     "IPSEC-ENC-001", "Single DES encryption", Severity.CRITICAL, F,
@@ -44,101 +45,101 @@ ENC_DES = rule(
     "classes it Avoid.",
     "Use AES-GCM (ESP) or AES-CBC with HMAC-SHA-256 (IOS: esp-gcm 256 / encryption aes 256; "
     "Windows: AES256; strongSwan: aes256gcm16 / aes256-sha256).",
-    ("RFC 8221 §5 (ENCR_DES MUST NOT)", "RFC 8247 §2.1 (ENCR_DES MUST NOT)", NGE, GUIDE))
+    ("RFC 8221 §5 (ENCR_DES MUST NOT)", "RFC 8247 §2.1 (ENCR_DES MUST NOT)", NGE,))
 ENC_3DES_ESP = rule(
     "IPSEC-ENC-002", "3DES in ESP (quick mode / transform set)", Severity.MEDIUM, F,
     "RFC 8221 §5 downgraded ENCR_3DES to SHOULD NOT; Cisco NGE classes it Legacy; NIST SP "
-    "800-131A r2 disallows TDEA encryption after 2023 [U]. It is the seed's documented Windows "
-    "quick-mode default.",
+    "800-131A r2 disallows TDEA encryption after 2023 [U]. It is the Windows quick-mode "
+    "default documented in Cisco's contact center guide.",
     "Use AES-GCM-16 (128/256) for ESP, or AES-CBC-256 with HMAC-SHA-256 where GCM is missing "
     "(CUCM: ESP Algorithm AES 256).",
-    ("RFC 8221 §5 (ENCR_3DES SHOULD NOT)", NGE, SEED_POLICY, GUIDE),
-    unverified="NIST SP 800-131A r2 TDEA date is [U] in algorithm-guidance.md §1.5")
+    ("RFC 8221 §5 (ENCR_3DES SHOULD NOT)", NGE, SEED_POLICY,),
+    unverified="NIST SP 800-131A r2 TDEA date is [U]")
 ENC_3DES_IKE = rule(
     "IPSEC-ENC-003", "3DES in IKE (main mode / ISAKMP policy / IKE proposal)", Severity.LOW, F,
     "RFC 8247 §2.1 downgraded ENCR_3DES in IKE to MAY; Cisco NGE classes it Legacy; it is the "
-    "seed's documented IKE default.",
+    "IKE default documented in Cisco's contact center guide.",
     "Use AES-256 (CBC with SHA-256, or GCM with a SHA-2 PRF on IKEv2).",
-    ("RFC 8247 §2.1 (ENCR_3DES MAY, downgraded from MUST-)", NGE, SEED_POLICY, GUIDE))
+    ("RFC 8247 §2.1 (ENCR_3DES MAY, downgraded from MUST-)", NGE, SEED_POLICY,))
 ENC_OBSOLETE = rule(
     "IPSEC-ENC-004", "Obsolete cipher (Blowfish, CAST, IDEA, 3IDEA, RC5, DES-IV32/64)",
     Severity.HIGH, F,
     "RFC 8221 §5 says MUST NOT for Blowfish, 3IDEA, DES-IV32/64; RFC 9395 marks RC5, IDEA, CAST, "
     "Blowfish, 3IDEA, DES-IV32/64 Deprecated in the IANA registry.",
     "Use AES-GCM or AES-CBC.",
-    ("RFC 8221 §5", "RFC 9395 / IANA IKEv2 Transform Type 1 'Deprecated' [S]", GUIDE),
+    ("RFC 8221 §5", RFC9395, IANA_IKEV2.at("Transform Type 1 (encryption)", "[S]")),
     unverified="RFC 9395 body not read; IANA status column read from a mirror [S]")
 ENC_NULL_IKE = rule(
     "IPSEC-ENC-005", "ENCR_NULL in IKE", Severity.CRITICAL, F,
     "An IKE SA without encryption exposes identities and keys material: RFC 8247 §2.1 MUST NOT "
     "(RFC 7296 §5 already forbade it).",
     "Remove 'null' from the IKE proposals.",
-    ("RFC 8247 §2.1 (ENCR_NULL MUST NOT)", GUIDE))
+    ("RFC 8247 §2.1 (ENCR_NULL MUST NOT)",))
 ENC_NULL_ESP = rule(
     "IPSEC-ENC-006", "ESP without confidentiality (ESP-NULL / GMAC-only) on a customer-data path",
     Severity.HIGH, F,
     "ENCR_NULL and ENCR_NULL_AUTH_AES_GMAC authenticate but do not encrypt; the paths ccsec "
-    "protects carry customer data the seed asks to encrypt ('整合性と暗号化').",
+    "protects carry customer data Cisco's guide asks to protect with integrity and "
+    "encryption.",
     "Use an encrypting ESP transform (AES-GCM or AES-CBC + HMAC-SHA-256).",
-    ("RFC 8221 §5 (ENCR_NULL: integrity-only use)", SEED_POLICY, GUIDE))
+    ("RFC 8221 §5 (ENCR_NULL: integrity-only use)", SEED_POLICY,))
 ENC_NO_INTEG = rule(
     "IPSEC-ENC-007", "Encryption without integrity", Severity.CRITICAL, F,
     "RFC 8221 §4: encryption without authentication MUST NOT be used; AUTH_NONE is allowed only "
     "with AEAD ciphers (§6).",
     "Add an integrity transform (esp-sha256-hmac / -ESPHash SHA256 / -sha256) or use AES-GCM.",
-    ("RFC 8221 §4", "RFC 8221 §6 (AUTH_NONE MUST NOT unless AEAD)", GUIDE))
+    ("RFC 8221 §4", "RFC 8221 §6 (AUTH_NONE MUST NOT unless AEAD)",))
 ENC_AH_ESP = rule(
     "IPSEC-ENC-008", "ESP+AH bundle", Severity.LOW, F,
     "RFC 8221 §4 calls ESP+AH NOT RECOMMENDED: slowest, smaller MTU, and AH breaks behind NAT.",
     "Use ESP alone (AEAD, or ESP with an integrity transform).",
-    ("RFC 8221 §4 (ESP+AH NOT RECOMMENDED)", GUIDE))
+    ("RFC 8221 §4 (ESP+AH NOT RECOMMENDED)",))
 ENC_NON_AEAD = rule(
     "IPSEC-ENC-009", "ESP uses a non-AEAD cipher although both ends support AES-GCM",
     Severity.INFO, F,
     "RFC 8221 §5 raised AES-GCM-16 to MUST and expects AEAD to replace AES-CBC; Cisco NGE "
     "classes AES-GCM as Next Generation Encryption.",
     "Offer AES-GCM-16 first (IOS esp-gcm 256, Windows AESGCM256, strongSwan aes256gcm16).",
-    ("RFC 8221 §5 (ENCR_AES_GCM_16 MUST)", NGE, GUIDE))
+    ("RFC 8221 §5 (ENCR_AES_GCM_16 MUST)", NGE,))
 ENC_ODD_SIZE = rule(
     "IPSEC-ENC-010", "AES-192, or AES-GCM with an 8/12-octet ICV", Severity.INFO, F,
     "RFC 8221 §5 note 1 and RFC 8247 §2.1 keep 192-bit AES keys and 8/12-octet GCM ICVs at MAY "
     "(only 128/256-bit keys with 16-octet ICVs are MUST/SHOULD): less interoperable.",
     "Use AES-128 or AES-256; GCM with the 16-octet ICV (aes256gcm16).",
-    ("RFC 8221 §5 note [1]", "RFC 8247 §2.1", GUIDE))
+    ("RFC 8221 §5 note [1]", "RFC 8247 §2.1",))
 
 INT_MD5 = rule(
     "IPSEC-INT-001", "MD5 integrity or PRF", Severity.HIGH, F,
     "AUTH_HMAC_MD5_96 and PRF_HMAC_MD5 are MUST NOT (RFC 8221 §6, RFC 8247 §2.2/§2.3); Cisco "
     "classes MD5 Avoid and HMAC-MD5 Legacy.",
     "Use SHA-256 or better (IOS hash sha256 / esp-sha256-hmac; Windows SHA256).",
-    ("RFC 8221 §6", "RFC 8247 §2.2 (PRF_HMAC_MD5 MUST NOT)", "RFC 8247 §2.3", NGE, GUIDE))
+    ("RFC 8221 §6", "RFC 8247 §2.2 (PRF_HMAC_MD5 MUST NOT)", "RFC 8247 §2.3", NGE,))
 INT_SHA1 = rule(
     "IPSEC-INT-002", "SHA-1 integrity or PRF", Severity.LOW, F,
     "AUTH_HMAC_SHA1_96 and PRF_HMAC_SHA1 are MUST- (expected to lose MUST status) in RFC 8221 §6 "
-    "and RFC 8247 §2.2/§2.3; Cisco classes HMAC-SHA-1 Acceptable. It is the seed's documented "
-    "default.",
+    "and RFC 8247 §2.2/§2.3; Cisco classes HMAC-SHA-1 Acceptable. It is the default "
+    "documented in Cisco's contact center guide.",
     "Use SHA-256 (or an AEAD cipher with a SHA-2 PRF).",
-    ("RFC 8221 §6 (AUTH_HMAC_SHA1_96 MUST-)", "RFC 8247 §2.2–§2.3 (MUST-)", NGE, SEED_POLICY,
-     GUIDE))
+    ("RFC 8221 §6 (AUTH_HMAC_SHA1_96 MUST-)", "RFC 8247 §2.2–§2.3 (MUST-)", NGE, SEED_POLICY,))
 INT_OBSOLETE = rule(
     "IPSEC-INT-003", "Obsolete MAC (DES-MAC, KPDK-MD5, HMAC-MD5-128, HMAC-SHA1-160)",
     Severity.HIGH, F,
     "RFC 8247 §2.3 says MUST NOT for AUTH_DES_MAC and AUTH_KPDK_MD5; the IANA registry marks "
     "these and HMAC-MD5-128/HMAC-SHA1-160 Deprecated.",
     "Use HMAC-SHA-256 or better.",
-    ("RFC 8221 §6", "RFC 8247 §2.3", "IANA Transform Type 3 'Deprecated' [S]", GUIDE))
+    ("RFC 8221 §6", "RFC 8247 §2.3", IANA_IKEV2.at("Transform Type 3 (integrity)", "[S]")))
 INT_TIGER = rule(
     "IPSEC-INT-004", "PRF_HMAC_TIGER", Severity.HIGH, F,
     "RFC 9395 marks PRF_HMAC_TIGER Deprecated in the IANA registry.",
     "Use prfsha256 or better.",
-    ("RFC 9395 / IANA Transform Type 2 'Deprecated' [S]", GUIDE),
+    (RFC9395, IANA_IKEV2.at("Transform Type 2 (PRF)", "[S]")),
     unverified="RFC 9395 body not read; IANA status column read from a mirror [S]")
 INT_GMAC = rule(
     "IPSEC-INT-005", "AES-GMAC as the ESP integrity transform", Severity.INFO, F,
     "RFC 8221 §6: AUTH_AES_*_GMAC should only be used for AH; for integrity-only ESP use "
     "ENCR_NULL_AUTH_AES_GMAC, for encrypted ESP use AES-GCM.",
     "Windows: pair -Encryption AESGCMn with -ESPHash AESGMACn, or use SHA256.",
-    ("RFC 8221 §6 (AUTH_AES_128/256_GMAC MAY, AH only)", GUIDE))
+    ("RFC 8221 §6 (AUTH_AES_128/256_GMAC MAY, AH only)",))
 
 DH_1_22 = rule(
     "IPSEC-DH-001", "DH group 1 (768-bit MODP) or 22 (1024-bit MODP, 160-bit subgroup)",
@@ -146,23 +147,20 @@ DH_1_22 = rule(
     "RFC 8247 §2.4: group 1 is breakable in hours and group 22 has unpublished seeds and is too "
     "weak: MUST NOT; both Deprecated in IANA. Logjam-class precomputation (CVE-2015-4000).",
     "Use group 19 or 20 (or 14): IOS group 19, Windows DH19, strongSwan ecp256.",
-    ("RFC 8247 §2.4 (groups 1, 22 MUST NOT)", "CVE-2015-4000 (Logjam)", SEED_LOGJAM, NGE_DH,
-     GUIDE))
+    ("RFC 8247 §2.4 (groups 1, 22 MUST NOT)", LOGJAM, SEED_LOGJAM, NGE_DH))
 DH_2 = rule(
     "IPSEC-DH-002", "DH group 2 (1024-bit MODP) — Logjam", Severity.HIGH, F,
-    "The seed's documented default; the seed itself says to use DH ≥ 2048 bits against Logjam "
-    "(CVE-2015-4000). RFC 8247 §2.4: SHOULD NOT, 'expected … to be downgraded to MUST NOT'; "
-    "Cisco: Avoid.",
+    "The default documented in Cisco's contact center guide, which itself says to use DH ≥ 2048 "
+    "bits against Logjam (CVE-2015-4000). RFC 8247 §2.4: SHOULD NOT, 'expected … to be "
+    "downgraded to MUST NOT'; Cisco NGE: Avoid.",
     "Use group 19 or 20 (or 14): IOS group 19 / set pfs group19, Windows DH19, strongSwan ecp256.",
-    ("RFC 8247 §2.4 (group 2 SHOULD NOT)", "CVE-2015-4000 (Logjam)", SEED_LOGJAM, SEED_POLICY,
-     NGE_DH, GUIDE))
+    ("RFC 8247 §2.4 (group 2 SHOULD NOT)", LOGJAM, SEED_LOGJAM, SEED_POLICY, NGE_DH))
 DH_5 = rule(
     "IPSEC-DH-003", "DH group 5 (1536-bit MODP) — below 2048 bits", Severity.MEDIUM, F,
-    "RFC 8247 §2.4: SHOULD NOT ('vulnerable … by a nation-state-level attack'); below the seed's "
-    "2048-bit floor against Logjam; Cisco: Avoid.",
+    "RFC 8247 §2.4: SHOULD NOT ('vulnerable … by a nation-state-level attack'); below the "
+    "2048-bit floor Cisco's contact center guide sets against Logjam.",
     "Use group 19 or 20 (or 14).",
-    ("RFC 8247 §2.4 (group 5 SHOULD NOT)", "CVE-2015-4000 (Logjam)", SEED_LOGJAM, NGE_DH,
-     GUIDE))
+    ("RFC 8247 §2.4 (group 5 SHOULD NOT)", LOGJAM, SEED_LOGJAM))
 DH_23_24 = rule(
     "IPSEC-DH-004", "DH group 23 or 24 (2048-bit MODP with a short prime-order subgroup)",
     Severity.MEDIUM, F,
@@ -170,7 +168,7 @@ DH_23_24 = rule(
     "'2048-bit' groups, so a bits-only rule would pass them; older Cisco text calls 24 NGE, FTD "
     "6.7 removed it [S].",
     "Use group 19 or 20 (or 14); Windows: DH19/DH20 rather than DH24.",
-    ("RFC 8247 §2.4 (groups 23, 24 SHOULD NOT)", "RFC 6989 §2.2", NGE_DH, GUIDE),
+    ("RFC 8247 §2.4 (groups 23, 24 SHOULD NOT)", "RFC 6989 §2.2"),
     unverified="Cisco FTD 6.7 removal of group 24 is [S]")
 DH_NO_PFS = rule(
     "IPSEC-DH-005", "No PFS for the Child SA / quick mode", Severity.MEDIUM, F,
@@ -178,14 +176,14 @@ DH_NO_PFS = rule(
     "key exposes all traffic it protected (RFC 8221 §3 rationale; NIST SP 800-77r1 [U]).",
     "Set a PFS group equal to the IKE group (IOS set pfs group19; Windows "
     "-PerfectForwardSecrecyGroup DH19; strongSwan esp_proposals aes256gcm16-ecp256).",
-    ("RFC 8221 §3", "NIST SP 800-77r1 [U]", GUIDE),
-    unverified="NIST SP 800-77r1 recommendation is [U] in algorithm-guidance.md §1.5")
+    ("RFC 8221 §3", NIST_800_77.at(mark="[U]")),
+    unverified="the NIST SP 800-77r1 recommendation was not read in its text [U]")
 DH_WEAK_PFS = rule(
     "IPSEC-DH-006", "PFS group weaker than the IKE group", Severity.LOW, F,
     "Child SA keys are then only as strong as the weaker PFS group (RFC 8247 §2.4/§5: the DH group "
     "is the parameter to choose most conservatively).",
     "Use the IKE group for PFS as well.",
-    ("RFC 8247 §2.4", "RFC 8247 §5", GUIDE))
+    ("RFC 8247 §2.4", "RFC 8247 §5",))
 
 #: every algorithm → the rule that judges it (None: acceptable, no finding)
 ENCR_ESP_VERDICT: dict[Encr, CheckRule] = {
@@ -225,7 +223,10 @@ def _status(info: object, kind: str) -> str:
 _IKE_FINDINGS: dict[int, tuple[tuple[IkeProposal, ...], list[tuple[CheckRule, str]]]] = {}
 
 
-def _ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]:
+def ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]:
+    """(rule, what) per weak algorithm among ``props`` (one per algorithm, the first proposal
+    named): the audit's verdicts on configured proposals and ``ccsec probe``'s on accepted
+    ones."""
     hit = _IKE_FINDINGS.get(id(props))
     if hit is not None and hit[0] is props:
         return hit[1]
@@ -271,7 +272,7 @@ def _ike_findings(props: tuple[IkeProposal, ...]) -> list[tuple[CheckRule, str]]
 
 
 def _ike(c: Collector, end: ImportedEnd, r: Rule) -> None:
-    for verdict, what in _ike_findings(r.ike.proposals):
+    for verdict, what in ike_findings(r.ike.proposals):
         c.add(verdict, end, r, what, "ike")
 
 

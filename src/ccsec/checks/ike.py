@@ -14,12 +14,12 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
 from ccsec.audit.model import ImportedEnd
-from ccsec.checks.common import GUIDE, Collector
+from ccsec.checks.common import Collector
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import CUCM_IPSEC, MS_IPSEC_ALGORITHMS, RFC9395, STRONGSWAN_SWANCTL
 from ccsec.policy import Rule
 
 F = "ike"
-RFC9395 = "RFC 9395 (abstract: IKEv1 deprecated, RFCs 2407–2409 Historic)"
 
 IKEV1 = rule(
     "IPSEC-IKE-001", "IKEv1 in use where both ends could run IKEv2", Severity.MEDIUM, F,
@@ -27,21 +27,21 @@ IKEV1 = rule(
     "round trips, built-in NAT-T/DPD, and no aggressive mode.",
     "Switch the rule to IKEv2 (IOS crypto ikev2 proposal/profile; strongSwan version = 2; "
     "Windows -KeyModule IKEv2 with certificate authentication).",
-    (RFC9395, "RFC 8247 §1.4", GUIDE),
+    (RFC9395, "RFC 8247 §1.4",),
     unverified="RFC 9395 body (normative wording on IKEv1 use) not read [U]")
 MANUAL = rule(
     "IPSEC-IKE-002", "Manual keying (no IKE)", Severity.HIGH, F,
     "RFC 8221 §3: manual keying SHOULD NOT be used — no PFS, no rekey, SPI/IV uniqueness not "
-    "ensured; DISA VPN SRG-NET-000512-VPN-002220 requires IKE for all IPsec SAs.",
+    "ensured.",
     "Replace 'crypto map … ipsec-manual' entries with ipsec-isakmp entries (IKEv2).",
-    ("RFC 8221 §3", "DISA VPN SRG SRG-NET-000512-VPN-002220 (High)", GUIDE))
+    ("RFC 8221 §3", "RFC 4301 §4.5 (manual keying: no anti-replay, no rekey)"))
 PHASE1 = rule(
     "IPSEC-IKE-003", "IKE phase 1 cannot complete between the peers", Severity.HIGH, F,
     "The two ends share no IKE version, exchange mode or phase-1 proposal (RFC 7296 §2.7 / RFC "
     "2409 negotiation), so no SA is ever established and the path is unprotected or down.",
     "Give both ends one common IKE proposal (same cipher, integrity/PRF and DH group) and IKE "
     "version; `ccsec plan` renders a matching pair.",
-    ("RFC 7296 §2.7 (proposal selection)", GUIDE))
+    ("RFC 7296 §2.7 (proposal selection)",))
 FORCED = rule(
     "IPSEC-IKE-004", "IKEv1 forced by a platform constraint (Windows Kerberos, CUCM)",
     Severity.LOW, F,
@@ -50,8 +50,8 @@ FORCED = rule(
     "version choice (IKEv1 assumed [U]). Reported so the exception stays visible.",
     "Accept it (waiver) or remove the constraint: certificates + IKEv2 between Windows hosts, "
     "or IPsec for CUCM in the network infrastructure (Cisco's own recommendation).",
-    (RFC9395, "platform-syntax.md §1 (Windows IKEv2 certificate-only [D])",
-     "cucm-ipsec.md §2.4 (no IKE version field)", GUIDE),
+    (RFC9395, MS_IPSEC_ALGORITHMS.at("IKEv2 authentication methods: certificates [D]"),
+     CUCM_IPSEC.at("IPSec Policy Configuration fields (no IKE version) [U]")),
     unverified="CUCM IKE version is [U]; Windows IKEv2 with PSK is reported working [O]")
 ANY_VERSION = rule(
     "IPSEC-IKE-005", "Responder also accepts IKEv1 (strongSwan version = 0 / keyexchange = ike)",
@@ -59,7 +59,7 @@ ANY_VERSION = rule(
     "The connection initiates IKEv2 but answers IKEv1 too, so a peer (or attacker) can keep "
     "using the deprecated protocol.",
     "Set version = 2 (swanctl) or keyexchange = ikev2 (ipsec.conf).",
-    (RFC9395, "swanctl.conf(5) version", GUIDE))
+    (RFC9395, STRONGSWAN_SWANCTL.at("connections.<conn>.version")))
 
 
 def forced_reason(ctx: AuditContext, end: ImportedEnd, r: Rule) -> str | None:
@@ -75,11 +75,12 @@ def forced_reason(ctx: AuditContext, end: ImportedEnd, r: Rule) -> str | None:
     host = ctx.host_at(r.peer_address)
     if host is not None:
         peers.append((host.platform, host.name))
-    for platform, name in peers:
+    # the peer is named by the finding's subject: one message per cause groups the findings
+    for platform, _name in peers:
         if platform == "cucm":
-            return f"the peer {name} is Communications Manager (IKEv1 only [U])"
+            return "the peer is Communications Manager (IKEv1 only [U])"
         if platform == "windows" and "certificate" not in methods:
-            return f"the peer {name} is Windows and IKEv2 there is certificate-only [D]"
+            return "the peer is Windows and IKEv2 there is certificate-only [D]"
     return None
 
 

@@ -1,4 +1,4 @@
-"""NAT checks (MISSION C1–C3; seed 000 "NAT support" and "IPsec and NAT transparency").
+"""NAT checks (Cisco's contact center guide: "NAT Support" and "IPsec and NAT Transparency").
 
 A NAT between two ends is known from the deployment (a site with ``nat:``) or inferred by the
 pairing (an end aims at an address that is not the peer's own).  Session-level NAT failures
@@ -10,42 +10,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
-from ccsec.checks.common import GUIDE, SEED_NAT, SEED_NAT_T, Collector
+from ccsec.checks.common import SEED_NAT, SEED_NAT_T, Collector
 from ccsec.deployment.model import Deployment
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import IOS_NAT_ORDER
 
 F = "nat"
-RFC3948 = "RFC 3948 (UDP encapsulation of ESP, port 4500)"
+RFC3948 = "RFC 3948 §2 (UDP encapsulation of ESP, port 4500)"
 
 NO_NATT = rule(
     "IPSEC-NAT-001", "NAT between the peers but NAT traversal disabled", Severity.HIGH, F,
     "IPsec through NAT/PAT needs NAT-T (UDP 4500); without it ESP (IP protocol 50) does not "
-    "cross the NAT and the path fails (seed: NAT-T is detected and negotiated when both ends "
-    "support it).",
+    "cross the NAT and the path fails (Cisco's guide: NAT-T is detected and negotiated when "
+    "both ends support it).",
     "Re-enable NAT-T (IOS: crypto ipsec nat-transparency udp-encapsulation; Windows: "
     "AllowIPsecThroughNAT Server/Both).",
-    (SEED_NAT_T, RFC3948, "algorithm-guidance.md §1.6 (NAT-T auto-negotiated)", GUIDE))
+    (SEED_NAT_T, RFC3948, "RFC 3947 §3 (NAT-Traversal negotiation in IKE)"))
 AH_NAT = rule(
     "IPSEC-NAT-002", "AH across NAT", Severity.HIGH, F,
-    "AH authenticates the IP header that a NAT rewrites, so AH never survives a NAT (MISSION C3; "
-    "RFC 8221 §5 prefers ESP-NULL over AH for this reason).",
+    "AH authenticates the IP header that a NAT rewrites, so AH never survives a NAT (RFC 8221 "
+    "§5 prefers ESP-NULL over AH for this reason).",
     "Use ESP (AEAD, or ESP with integrity; ESP-NULL if only integrity is wanted).",
-    (SEED_NAT_T, "RFC 8221 §5 (ENCR_NULL note)", "MISSION C3"))
+    (SEED_NAT_T, "RFC 8221 §5 (ENCR_NULL note)", "RFC 3715 §2.1 (AH and NAT are incompatible)"))
 TRANSPORT_NAT = rule(
     "IPSEC-NAT-003", "Transport mode across NAT", Severity.MEDIUM, F,
     "UDP-encapsulated transport mode (RFC 3948 §3) needs checksum fix-ups and per-platform "
     "opt-ins (Windows AssumeUDPEncapsulationContextOnSendRule [U]); site-to-site traffic should "
     "ride the gateways' tunnel, which is exempt from NAT.",
     "Carry host-to-host paths inside the site tunnel (protection: both) or avoid the NAT.",
-    (SEED_NAT, RFC3948, "MISSION C1"),
+    (SEED_NAT, "RFC 3948 §3 (transport mode: checksum fix-up)"),
     unverified="Windows NAT-T registry opt-in for transport mode is [U]")
 SILENT_MONITOR = rule(
     "IPSEC-NAT-004", "Agent desktops behind NAT use silent monitoring", Severity.MEDIUM, F,
-    "The seed: agent desktops are supported across NAT except when silent monitoring is used — "
+    "Cisco's guide: agent desktops are supported across NAT except when silent monitoring is "
+    "used — "
     "silent monitoring is not supported across NAT.",
     "Carry the agent network inside the site tunnel (no translation), move monitoring to "
     "Communications Manager-based silent monitoring, or turn silent monitoring off there.",
-    (SEED_NAT, "MISSION C2"))
+    (SEED_NAT,))
 NO_EXEMPTION = rule(
     "IPSEC-NAT-005", "Protected traffic is translated before encryption (no NAT exemption)",
     Severity.HIGH, F,
@@ -53,7 +55,7 @@ NO_EXEMPTION = rule(
     "the NAT ACL the traffic is translated and no longer matches the crypto ACL.",
     "Add 'deny ip <local> <remote>' lines for the tunnel prefixes at the top of the NAT ACL "
     "(or a route-map that excludes them).",
-    ("platform-syntax.md §5.7", SEED_NAT))
+    (IOS_NAT_ORDER.at(), SEED_NAT))
 
 
 def _agents(dep: Deployment) -> list[tuple[str, str]]:

@@ -8,33 +8,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext
-from ccsec.checks.common import GUIDE, SEED_NAT_T, SEED_TUNNEL, Collector
+from ccsec.checks.common import SEED_EACH_END, SEED_NAT_T, SEED_TUNNEL, Collector
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import CISCO_NGE
 
 F = "ops"
-T116055 = "Cisco technote 116055 (NGE support per crypto engine)"
+T116055 = CISCO_NGE.at("which crypto engines support NGE algorithms: Cisco technote 116055")
 
 QOS = rule(
     "IPSEC-OPS-001", "QoS not classified before encryption (qos pre-classify missing)",
     Severity.LOW, F,
-    "The seed: in a QoS network classify on the packet header before the traffic is "
+    "Cisco's guide: in a QoS network classify on the packet header before the traffic is "
     "encapsulated and encrypted; after encryption IOS sees only the ESP header.",
     "Add 'qos pre-classify' to the crypto map entry or the tunnel interface.",
-    (SEED_TUNNEL, "platform-syntax.md §5.5", GUIDE))
+    (SEED_TUNNEL,))
 NATT_OFF = rule(
     "IPSEC-OPS-002", "NAT traversal disabled", Severity.INFO, F,
     "NAT-T is on by default and negotiated only when a NAT is detected; switching it off breaks "
     "the path as soon as a NAT appears (no NAT between the peers is known here).",
     "Remove 'no crypto ipsec nat-transparency udp-encapsulation'.",
-    (SEED_NAT_T, "platform-syntax.md §5.7", GUIDE))
+    (SEED_NAT_T, "RFC 3947 §3 (NAT-Traversal is negotiated only when both ends support it)"))
 ENGINE = rule(
     "IPSEC-OPS-003", "Crypto engine without hardware acceleration or NGE support",
     Severity.INFO, F,
-    "MISSION E7: hardware encryption is recommended on routers; technote 116055 lists engines "
+    "Cisco's contact center design guidance recommends hardware encryption on the routers "
+    "(router CPU and throughput) [S]; technote 116055 lists engines "
     "without NGE (AES-GCM, SHA-2, ECDH/ECDSA) support (7200 VAM/VSA, ISR G1, 6500/7600 VPN-SPA).",
     "Enable the accelerator (crypto engine accelerator) or move the tunnel to an NGE-capable "
     "platform; size the link for software crypto.",
-    (T116055, "MISSION E7", GUIDE),
+    (T116055, SEED_TUNNEL),
     unverified="show crypto engine output differs per platform family [V]")
 UNREAD = rule(
     "IPSEC-OPS-005", "Configuration line not read (placeholder, unknown or unsupported)",
@@ -43,14 +45,14 @@ UNREAD = rule(
     "ccsec does not model, or a value it cannot check. The audit cannot judge what it did not "
     "read.",
     "Fill in placeholders; check the line by hand or file an issue for the missing support.",
-    ("issue #3 (placeholders and unknown lines are reported with their line number)",))
+    (SEED_EACH_END,))
 
 UNREADABLE = rule(
     "IPSEC-OPS-006", "Configuration file could not be read", Severity.LOW, F,
     "The file looks like a configuration ccsec reads but its importer rejected it, so nothing "
     "in it was audited.",
     "Fix the syntax error the message names (or export the configuration again).",
-    ("issue #3 (a directory of mixed files: format detected per file)",))
+    (SEED_EACH_END,))
 
 
 def _engines(ctx: AuditContext) -> list[Finding]:

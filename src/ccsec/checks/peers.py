@@ -1,4 +1,5 @@
-"""Peer compatibility findings: one rule per way a session fails (MISSION B2).
+"""Peer compatibility findings: one rule per way a session fails (the two ends of a path must
+match: mirror filters, a common proposal, compatible authentication).
 
 The sessions themselves come from :func:`ccsec.audit.negotiate.negotiate`; this family turns
 each non-established session (and each established one that will break at rekey or was
@@ -12,12 +13,13 @@ from collections.abc import Iterable
 
 from ccsec.audit.context import AuditContext, SessionRecord
 from ccsec.audit.negotiate import Status
-from ccsec.checks.common import GUIDE, SEED_PATHS
+from ccsec.checks.common import SEED_EACH_END, SEED_PATHS, SEED_POLICY
 from ccsec.checks.ike import PHASE1
 from ccsec.findings.model import CheckRule, Finding, Location, Severity, finding, rule
 
 F = "peers"
-B2 = "MISSION B2 (the two ends must match: mirror filters, common proposal, compatible auth)"
+#: a policy for each end of each path, and the two must match
+B2 = SEED_EACH_END
 
 MISSING = rule(
     "IPSEC-PEER-001", "Peer end point missing or unreachable", Severity.HIGH, F,
@@ -33,7 +35,7 @@ AUTH = rule(
     "not send.",
     "Use one method on both ends: Kerberos inside one AD domain, certificates from one root CA "
     "otherwise; align local/remote identities.",
-    (B2, "seed 000 「IPSec ポリシーの設定」 authentication methods", "RFC 7296 §2.15"))
+    (B2, SEED_POLICY, "RFC 7296 §2.15"))
 KEY = rule(
     "IPSEC-PEER-003", "Pre-shared keys differ between the peers", Severity.HIGH, F,
     "Both ends authenticate with pre-shared keys and the keys are not equal (compared without "
@@ -52,7 +54,7 @@ TS = rule(
     "IKEv1 needs mirror-image filters / crypto ACLs; IKEv2 lets the responder narrow but needs "
     "overlapping selectors.",
     "Make the filters mirror images (permit ip A B on one end, permit ip B A on the other).",
-    (B2, "platform-syntax.md §5.5 (mirror-image requirement)", "RFC 7296 §2.9"))
+    (B2, "RFC 2409 §5.5 (quick mode: identities of the protected traffic)", "RFC 7296 §2.9"))
 REKEY = rule(
     "IPSEC-PEER-006", "PFS differs: the IKEv2 CHILD_SA fails at its first rekey",
     Severity.MEDIUM, F,
@@ -60,7 +62,7 @@ REKEY = rule(
     "carries a key exchange with one end's PFS group and the other end refuses it — an outage "
     "every SA lifetime.",
     "Set the same PFS group on both ends (or none on both).",
-    (B2, "platform-syntax.md §6.5 (PFS mismatch surfaces at rekey)", "RFC 7296 §1.3.3"))
+    (B2, "RFC 7296 §1.3.2 (rekeying CHILD_SAs with a key exchange)", "RFC 7296 §1.3.3"))
 NARROWED = rule(
     "IPSEC-PEER-007", "Responder narrowed the traffic selectors", Severity.LOW, F,
     "The SA protects less than one end's rule lists; traffic outside the narrowed selectors is "
@@ -75,7 +77,7 @@ MODE_FALLBACK = rule(
     "differs from what one end's policy says (observed between strongSwan ends in the ccsec "
     "differential lab test).",
     "Give both ends the same mode (transport for host paths, tunnel for site tunnels).",
-    (B2, "RFC 7296 §1.3.1 (USE_TRANSPORT_MODE)", "seed 000 「転送モードでの IPSec のサポート」"))
+    (B2, "RFC 7296 §1.3.1 (USE_TRANSPORT_MODE)", SEED_PATHS))
 
 BY_STATUS: dict[Status, CheckRule] = {
     Status.MISSING_END_POINT: MISSING,
@@ -127,4 +129,4 @@ def check(ctx: AuditContext) -> Iterable[Finding]:
     return out
 
 
-__all__ = ["BY_STATUS", "GUIDE", "check"]
+__all__ = ["BY_STATUS", "check"]

@@ -1,9 +1,10 @@
-"""Phone rules (MISSION E6) over a Communications Manager phone export.
+"""Phone rules over a Communications Manager phone export.
 
 Whether a phone's agent needs desktop-based silent monitoring/recording decides what the PC
 port settings must be: CTI OS/desktop monitoring needs PC Port, PC Voice VLAN Access and Span to
 PC Port enabled; Communications Manager-based monitoring (the phone mixes the media) does not
-[S29].  The mode comes from ``--monitoring`` or from the deployment's agent networks.
+(CTI OS System Manager Guide, silent monitor chapter).  The mode comes from ``--monitoring``
+or from the deployment's agent networks.
 """
 
 from __future__ import annotations
@@ -14,31 +15,41 @@ from dataclasses import dataclass
 from ccsec.collector.phones import Phone
 from ccsec.deployment.model import Deployment
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import (
+    CCE_SRND_SECURITY,
+    CTIOS_MONITOR,
+    CUCM_PHONE_HARDENING,
+    HCS_SECURITY,
+)
 
 FAMILY = "phones"
-SEED_PHONE = "001 「電話の設定」 (disabling PC access also disables IPCC monitoring)"
-SEED_AUTH = "001 「デバイス認証」 (IPCC does not support device authentication on 7940/7960)"
-SEED_MEDIA = ("001 「メディア暗号化」 "
-              "(with media encryption, silent monitoring and recording are lost)")
-FACTS = "windows-and-cce-facts.md §5.1 [S23][S28][S29]"
+SEED_PHONE = CCE_SRND_SECURITY.at("phone settings: disabling PC access also disables "
+                                  "monitoring", "[S]")
+SEED_AUTH = CCE_SRND_SECURITY.at("device authentication: not supported on Cisco 7940/7960", "[S]")
+SEED_MEDIA = CCE_SRND_SECURITY.at("media encryption: silent monitoring and recording are "
+                                  "lost", "[S]")
+MONITOR = CTIOS_MONITOR.at()
+HARDENING = CUCM_PHONE_HARDENING.at("PC Port, PC Voice VLAN Access, Span to PC Port, "
+                                    "Gratuitous ARP")
 
 PC_PORT = rule("PHONE-001", "PC Port disabled where desktop monitoring/recording applies",
                Severity.MEDIUM, FAMILY,
                "The agent PC behind the phone needs the PC port for desktop-based silent "
                "monitoring and recording; disabling it silently breaks them.",
                "Set PC Port = Enabled on the phone (or its Common Phone Profile).",
-               (SEED_PHONE, FACTS))
+               (SEED_PHONE, MONITOR, HARDENING))
 VOICE_VLAN = rule("PHONE-002", "PC Voice VLAN Access disabled where desktop monitoring/recording "
                   "applies", Severity.MEDIUM, FAMILY,
                   "Desktop monitoring reads the voice VLAN traffic through the PC port; with PC "
                   "Voice VLAN Access disabled the PC never sees it.",
-                  "Set PC Voice VLAN Access = Enabled for agent phones.", (SEED_PHONE, FACTS))
+                  "Set PC Voice VLAN Access = Enabled for agent phones.",
+                  (SEED_PHONE, MONITOR, HARDENING))
 SPAN = rule("PHONE-003", "Span to PC Port disabled where desktop monitoring/recording applies",
             Severity.MEDIUM, FAMILY,
             "CTI OS/desktop silent monitoring needs the phone's own traffic spanned to the PC "
             "port (disabled by default).",
             "Set Span to PC Port = Enabled for agent phones (needs PC Voice VLAN Access).",
-            (FACTS, "[S29] CTI OS System Manager Guide 12.6(1)"))
+            (MONITOR, HARDENING))
 AUTH_MODEL = rule("PHONE-004", "Device authentication on a model the contact center does not "
                   "support it on", Severity.HIGH, FAMILY,
                   "The guide: IPCC does not support device authentication for Cisco 7940/7960.",
@@ -47,9 +58,10 @@ AUTH_MODEL = rule("PHONE-004", "Device authentication on a model the contact cen
 MEDIA = rule("PHONE-005", "Media encryption where silent monitoring/recording is expected",
              Severity.HIGH, FAMILY,
              "With media encryption (Encrypted security mode, SRTP) agents lose silent "
-             "monitoring and recording (seed); many CCE components cannot handle SRTP.",
+             "monitoring and recording (Cisco's contact center design guide); many CCE "
+             "components cannot handle SRTP.",
              "Use the Authenticated (or Non Secure) security profile for monitored/recorded "
-             "agent phones.", (SEED_MEDIA, "windows-and-cce-facts.md §5.2 [S23][S31]"))
+             "agent phones.", (SEED_MEDIA, HCS_SECURITY.at()))
 AUTH_PERF = rule("PHONE-006", "Device authentication enabled without performance testing",
                  Severity.LOW, FAMILY,
                  "The guide advises against device authentication unless performance was tested "
@@ -59,7 +71,8 @@ AUTH_PERF = rule("PHONE-006", "Device authentication enabled without performance
 GARP = rule("PHONE-007", "Gratuitous ARP accepted", Severity.LOW, FAMILY,
             "Cisco recommends disabling Gratuitous ARP on phones to prevent man-in-the-middle "
             "spoofing (some third-party recorders rely on it).",
-            "Set Gratuitous ARP = Disabled unless a recorder needs it.", (FACTS, "[S23]"))
+            "Set Gratuitous ARP = Disabled unless a recorder needs it.",
+            (HARDENING, HCS_SECURITY.at()))
 
 ALL = (PC_PORT, VOICE_VLAN, SPAN, AUTH_MODEL, MEDIA, AUTH_PERF, GARP)
 

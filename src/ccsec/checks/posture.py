@@ -1,4 +1,5 @@
-"""Host posture rules (MISSION E1–E4): patches, antivirus, HIPS, firewall, segmentation.
+"""Host posture rules: patches, antivirus, HIPS, firewall, segmentation (Cisco's contact
+center security guidance, Microsoft's settings reference).
 
 Inputs: collector files (``ccsec.collector.schema.CollectorExport``) and, optionally, the
 deployment (roles, agent networks).  Thresholds that are ccsec's own choice are options
@@ -15,17 +16,29 @@ from ccsec.collector.posture import HostExport
 from ccsec.collector.schema import CollectorExport, MpPreference
 from ccsec.deployment.model import Deployment, Host, Role
 from ccsec.findings.model import CheckRule, Finding, Location, Severity, finding, rule
+from ccsec.findings.sources import (
+    CCE_ANTIVIRUS,
+    CCE_SOLUTION_SECURITY,
+    CCE_SRND_SECURITY,
+    HCS_SECURITY,
+    MS_DEFENDER_PREFS,
+    MS_GET_HOTFIX,
+    MS_UPDATE_SETTINGS,
+    PYWSUS,
+)
 
 FAMILY = "posture"
-SEG = ("001 「セキュリティの概要」 (servers in the data center behind the secure network; "
-       "not internet-facing, web collaboration excepted)")
-PATCH = ("001 「パッチ管理」 > 「自動パッチ管理」 "
-         "(automatic updates should point at a local SUS/WUS server)")
-AV = "001 「ウイルス対策」 > 「設定ガイドライン」"
-CSA = "001 「Cisco Security Agent」 (host intrusion prevention, standalone or managed)"
-FW = "001 「ファイアウォールと IPSec」"
-FACTS_WU = "windows-and-cce-facts.md §3 WindowsUpdate policy keys [S19]"
-FACTS_AV = "windows-and-cce-facts.md §4 Defender preferences ↔ Cisco AV guidance [S26][S27]"
+SEG = CCE_SOLUTION_SECURITY.at("servers in the data center behind the secure network; not "
+                               "internet-facing")
+SEG_OLD = CCE_SRND_SECURITY.at("Security Overview (web collaboration excepted)", "[S]")
+PATCH = CCE_SRND_SECURITY.at("Patch Management › Automated Patch Management (a local WSUS "
+                             "server)", "[S]")
+AV = CCE_ANTIVIRUS.at()
+CSA = CCE_SRND_SECURITY.at("Intrusion Prevention (Cisco Security Agent, standalone or "
+                           "managed)", "[S]")
+FW = CCE_SOLUTION_SECURITY.at()
+FACTS_WU = MS_UPDATE_SETTINGS.at()
+FACTS_AV = MS_DEFENDER_PREFS.at()
 
 PATCH_AGE = rule(
     "POSTURE-PATCH-001", "No security update installed recently", Severity.MEDIUM, FAMILY,
@@ -33,8 +46,7 @@ PATCH_AGE = rule(
     "customers to apply the applicable ones; a server whose newest update is old misses them.",
     "Review the Cisco field notices and apply the approved Microsoft updates in a maintenance "
     "window.",
-    ("001 「パッチ管理」 > 「セキュリティ パッチ」",
-     "windows-and-cce-facts.md §3 Get-HotFix [S24]"),
+    (CCE_SRND_SECURITY.at("Patch Management › Security Patches", "[S]"), MS_GET_HOTFIX.at()),
     unverified="Get-HotFix InstalledOn can be empty or oddly encoded [U]; the age threshold "
     "is ccsec's option (--max-patch-age)",
 )
@@ -52,7 +64,7 @@ WSUS_HTTP = rule(
     "Update metadata fetched over http can be intercepted and replaced (public tooling "
     "such as pywsus does exactly this).",
     "Configure WSUS with TLS and set WUServer/WUStatusServer to https:// URLs.",
-    (PATCH, FACTS_WU, "windows-and-cce-facts.md §3 [S22]"),
+    (PATCH, FACTS_WU, PYWSUS.at()),
 )
 RT_READS = rule(
     "POSTURE-AV-001", "Real-time scanning also scans reads", Severity.MEDIUM, FAMILY,
@@ -76,7 +88,7 @@ EXCLUSIONS = rule(
     "carry no risk (*.hst, *.ems, *.repl, *.localrepl).",
     "Add the missing ExclusionPath/ExclusionExtension entries (Add-MpPreference) or the "
     "product's equivalent.",
-    (AV, FACTS_AV, "Cisco UCCE 15.0 Security Guide, General Antivirus Guidelines [S26]"),
+    (AV, FACTS_AV),
 )
 BUSY_SCAN = rule(
     "POSTURE-AV-004", "Scheduled scan in busy hours", Severity.MEDIUM, FAMILY,
@@ -92,7 +104,8 @@ STALE_DEFS = rule(
     "The guide requires current virus definitions; the HCS design guide asks for daily updates.",
     "Fix the definition update source/schedule (Update-MpSignature, WSUS or the vendor's "
     "server) and check it runs daily.",
-    ("001 「セキュリティの概要」 (latest virus definitions)", FACTS_AV, "[S23]"),
+    (CCE_SRND_SECURITY.at("Security Overview (latest virus definitions)", "[S]"),
+     HCS_SECURITY.at(), FACTS_AV),
     unverified="the age threshold (--max-definition-age, default 2 days) is ccsec's",
 )
 AV_OFF = rule(
@@ -101,14 +114,14 @@ AV_OFF = rule(
     "protection off, or the AV service disabled).",
     "Enable the supported antivirus (Set-MpPreference -DisableRealtimeMonitoring $false) with "
     "Cisco's exclusions and scan-on-write only.",
-    ("001 「セキュリティの概要」", FACTS_AV),
+    (AV, FACTS_AV),
 )
 AV_CPU = rule(
     "POSTURE-AV-007", "Scan CPU limit above 20 %", Severity.LOW, FAMILY,
     "Cisco: antivirus must not use more than 20 % CPU at any time (Defender's default average "
     "limit is 50 %).",
     "Set-MpPreference -ScanAvgCPULoadFactor 20.",
-    (FACTS_AV, "Cisco UCCE 15.0 Security Guide [S26]"),
+    (AV, FACTS_AV),
 )
 NO_HIPS = rule(
     "POSTURE-HIPS-001", "No host intrusion-prevention agent", Severity.MEDIUM, FAMILY,
@@ -142,7 +155,7 @@ SEG_PUBLIC = rule(
     "option is).",
     "Use private addressing behind the data-center firewall (NAT at the edge), or mark the "
     "host web-collab if it is the web collaboration server.",
-    (SEG,),
+    (SEG, SEG_OLD),
 )
 
 ALL = (PATCH_AGE, WSUS_MISSING, WSUS_HTTP, RT_READS, NET_DRIVES, EXCLUSIONS, BUSY_SCAN,

@@ -1,20 +1,37 @@
 """The ``ccsec`` command: a thin typer app; every command lives in a module of this package.
 
-Errors the user can cause (:class:`ccsec.errors.UserError`) are printed as one line each —
-file:line: field: what — fix — and exit 2 without a traceback.
+Exit codes are a contract (README, "Exit codes"), the same for every command:
+
+* 0 — done, nothing at or above ``--fail-on`` (and, for ``diff``, no drift);
+* 1 — a finding at or above ``--fail-on``, or drift for ``diff``;
+* 2 — a usage or input error: one line per problem (file:line: field: what — fix), nothing
+  written, never a traceback;
+* 3 — a bug in ccsec: one line (the traceback with ``-v``);
+* 130 — interrupted; 141 — the reader of the output went away (``ccsec audit … | head``),
+  quietly.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
+from functools import cache
 from importlib import import_module
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
+import typer.main
 
 from ccsec import __version__
-from ccsec.cli.common import PROOF_HELP, configure, err
+from ccsec.cli.common import PROOF_HELP, STATE, configure, err
 from ccsec.errors import UserError
+
+EXIT_USAGE = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 app = typer.Typer(
     name="ccsec",
@@ -27,7 +44,7 @@ app = typer.Typer(
 
 #: each module has ``register(app)``; one line per command family
 COMMAND_MODULES = ("ccsec.cli.spine", "ccsec.cli.ops", "ccsec.cli.audit", "ccsec.cli.lab",
-                   "ccsec.cli.report", "ccsec.cli.scale")
+                   "ccsec.cli.report", "ccsec.cli.scale", "ccsec.cli.probe")
 
 
 def _version(value: bool) -> None:
@@ -50,33 +67,112 @@ def _root(
         bool, typer.Option("--verbose", "-v", help="extra detail on stderr, e.g. the notes "
                            "parsers made while reading configurations")
     ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="tables show every column however wide the terminal "
+                           "(by default columns that do not fit are left out, never cut)")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="deployment warnings (things you might mean, such "
+                           "as a pair with one side) are errors: exit 2")
+    ] = False,
 ) -> None:
     """ccsec"""
     if quiet and verbose:
-        raise typer.BadParameter("--quiet and --verbose exclude each other")
-    ctx.obj = configure(quiet, verbose)
+        raise typer.BadParameter("--quiet and --verbose exclude each other",
+                                 param_hint="'--quiet' / '--verbose'")
+    ctx.obj = configure(quiet, verbose, wide=wide, strict=strict)
 
 
 for _name in COMMAND_MODULES:
     import_module(_name).register(app)
 
 
+class _Argument(typer.core.TyperArgument):
+    """An argument shown as ``DEPLOYMENT`` in usage lines (typer's default is ``{deployment}``
+    and ``<str>``, which users copied literally)."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def display_type(self, ctx: Any) -> str:
+        return ""
+
+
+class _Option(typer.core.TyperOption):
+    """An option shown with a word for its value (``--out DIR``), not a Python type."""
+
+    def display_type(self, ctx: Any) -> str:
+        return "" if self.is_flag else self.metavar or (self.name or "value").upper()
+
+
+def _plain_metavars(command: Any) -> None:
+    """Arguments as NAME, option values as their metavar or NAME, across every command."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _Argument
+            param.metavar = param.metavar or (param.name or "arg").upper()
+        elif isinstance(param, typer.core.TyperOption):
+            param.__class__ = _Option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
+@cache
+def command() -> Any:
+    """The click command tree, built once per process (tests run many invocations)."""
+    cmd = typer.main.get_command(app)
+    _plain_metavars(cmd)
+    return cmd
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush does
+    not raise again (the Python documentation's recipe for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (in-process callers)
+        pass
+
+
+def _invoke(argv: list[str] | None) -> int:
+    result: Any = command().main(args=argv, prog_name="ccsec", standalone_mode=False)
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app and turn user errors into exit code 2."""
+    """Entry point: run the app and map every outcome to the exit-code contract."""
     configure()  # each invocation starts from the defaults (in-process callers run many)
     try:
-        app(args=argv, prog_name="ccsec")
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        return _invoke(argv)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err.print(f"Error: {exc.format_message()}", markup=False, soft_wrap=True)
+        return EXIT_USAGE
     except UserError as exc:
         for problem in exc.problems:
             err.print(f"ccsec: error: {problem}", markup=False, soft_wrap=True)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except (KeyboardInterrupt, typer.Abort):
         err.print("ccsec: interrupted")
-        return 130
-    return 0
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: one line, the traceback with -v
+        err.print(f"ccsec: internal error: {type(exc).__name__}: {exc} — this is a bug in "
+                  "ccsec; run again with -v for the traceback and report it",
+                  markup=False, soft_wrap=True)
+        if STATE.verbose:
+            err.print("".join(traceback.format_exception(exc)), markup=False, soft_wrap=True)
+        return EXIT_BUG
 
 
 def run() -> None:

@@ -46,10 +46,21 @@ _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
 #: alone would keep bold and underline)
 _SYSTEM: Literal["auto"] | None = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
-console = Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+class _Console(Console):
+    """A rich console whose reader may go away (``ccsec audit … | head``): rich's default
+    exits 1 — the code for "findings" — so the broken pipe goes to the CLI's exit-code
+    contract instead (quiet, 141)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+#: emoji off: ``file.cfg:100:`` in a parser note must not become a picture
+console = _Console(highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM, emoji=False,
                   width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
-              width=_width(sys.stderr))
+err = _Console(stderr=True, highlight=False, no_color=_NO_COLOR, color_system=_SYSTEM,
+              emoji=False, width=_width(sys.stderr))
 
 
 @dataclass
@@ -58,25 +69,38 @@ class CliState:
 
     quiet: bool = False
     verbose: bool = False
+    #: tables keep every column (``--wide``) instead of leaving out what does not fit
+    wide: bool = False
+    #: deployment warnings are errors (``--strict``)
+    strict: bool = False
 
 
 #: the shared context every command reads (the root callback also puts it in ``ctx.obj``)
 STATE = CliState()
 
 
-def configure(quiet: bool = False, verbose: bool = False) -> CliState:
+def configure(quiet: bool = False, verbose: bool = False, *, wide: bool = False,
+              strict: bool = False) -> CliState:
     """Set verbosity for this invocation and re-read NO_COLOR (the CLI runs in-process in
     tests and tools, so the environment may have changed since import)."""
     STATE.quiet, STATE.verbose = quiet, verbose and not quiet
+    STATE.wide, STATE.strict = wide, strict
     no_color = bool(os.environ.get("NO_COLOR"))
-    for c in (console, err):
+    for c, stream in ((console, sys.stdout), (err, sys.stderr)):
         c.no_color = no_color
+        c.quiet = False  # a broken pipe earlier in this process silenced it
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else _width(stream)
+        if width is not None:
+            c.width = width
     return STATE
 
 
 def say(*objects: Any, **kwargs: Any) -> None:
-    """Chatter on stdout (headings, hints, footers): not with --quiet."""
+    """Chatter on stdout (headings, hints, footers): not with --quiet.  Wrapped at word
+    boundaries on a terminal, one line per message in a file or pipe."""
     if not STATE.quiet:
+        kwargs.setdefault("soft_wrap", not console.is_terminal)
         console.print(*objects, **kwargs)
 
 
@@ -115,11 +139,23 @@ def progress(total: int, what: str) -> Iterator[Advance]:
 def stages(first: str) -> Iterator[Callable[[str], None]]:
     """A spinner on stderr naming the current stage of work that has no item count
     (a terminal only, never with --quiet); yields ``step(text)``."""
-    if not _live():
+    if not _live() or getattr(err, "_live_stack", None):  # one live display at a time
         yield lambda _text: None
         return
-    with err.status(first) as status:
-        yield lambda text: status.update(text)
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    spinner = Spinner("dots", text=first, style="green")
+    # Drawn at once and on every step: the auto-refresh tick alone (80 ms) would never show a
+    # stage that ends sooner, and the user would not see what ccsec was doing.
+    with Live(spinner, console=err, transient=True, refresh_per_second=12.5) as live:
+        live.refresh()
+
+        def step(text: str) -> None:
+            spinner.update(text=text)
+            live.refresh()
+
+        yield step
 
 PROOF_HELP = (
     "Proof levels: strongswan output is proven on real strongSwan by `ccsec lab run`; "
@@ -131,14 +167,23 @@ PROOF_HELP = (
 def print_json(obj: Any) -> None:
     """JSON on stdout, nothing else (safe to pipe)."""
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()  # a closed pipe shows here, inside the exit-code contract
 
 
 def load_deployment(path: str) -> Deployment:
     """A deployment file, validated with the path catalog's rules; ``demo`` is the bundled
-    example."""
+    example.  Its warnings (valid, but most often a mistake) go to stderr — unless
+    ``--quiet`` — or, with ``--strict``, are errors (exit 2)."""
     from ccsec.paths import load_deployment as load_checked
+    from ccsec.paths import warnings_of
 
-    return load_checked(path)
+    with stages(f"reading {path}"):
+        dep = load_checked(path, strict=STATE.strict)
+        if STATE.quiet or STATE.strict:
+            return dep
+        for problem in warnings_of(dep, path):
+            err.print(f"ccsec: warning: {problem}", markup=False, soft_wrap=not err.is_terminal)
+    return dep
 
 
 def import_notes(ends: Iterable[ImportedEnd], skipped: Iterable[Skipped]) -> None:

@@ -71,7 +71,8 @@ def _severity(value: str | None) -> Severity | None:
         return Severity(value.lower())
     except ValueError:
         raise typer.BadParameter(f"unknown severity '{value}'; use one of "
-                                 + ", ".join(s.value for s in Severity)) from None
+                                 + ", ".join(s.value for s in Severity),
+                                 param_hint="'--fail-on'") from None
 
 
 def _finish(findings: list[Finding], fail_on: Severity | None, json_out: bool,

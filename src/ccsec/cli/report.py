@@ -74,6 +74,8 @@ def report(
     perf: Annotated[Path | None, typer.Option(
         "--perf", help="a perfmon CSV (as `ccsec perf judge`): plots and thresholds")] = None,
     cpus: Annotated[int, typer.Option("--cpus", min=1, help="logical CPUs of the perf host")] = 1,
+    probe: Annotated[Path | None, typer.Option(
+        "--probe", help="the JSON of `ccsec probe --json`: accepted sets and findings")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", help=f"override the file's profile: {', '.join(PROFILES)}")] = None,
     waivers: Annotated[Path | None, typer.Option(
@@ -95,7 +97,7 @@ def report(
     with progress(n_ends, "rendering policies") as advance:
         advance("auditing the configurations" if configs else "auditing the plan", 0)
         rep = build(dep, deployment, configs=configs, lab=lab, perf=perf, cpus=cpus,
-                    profile=profile, waivers=waivers, tick=advance,
+                    profile=profile, waivers=waivers, probe=probe, tick=advance,
                     on_configs=lambda inv: import_notes(inv.ends, inv.skipped))
     atomic_write(out, page(rep))
     summary = rep.summary()

@@ -10,7 +10,7 @@ import typer
 from ccsec.cli.common import say
 from ccsec.errors import Problem, UserError
 from ccsec.fileio import atomic_write
-from ccsec.synth import MAX_PG_PAIRS, MAX_SITES, SynthOptions, generate
+from ccsec.synth import MAX_PG_PAIRS, MAX_SITES
 
 
 def synth(
@@ -33,6 +33,8 @@ def synth(
     with their private network, AW/HDS, DDS, optional NAM/CICM), and N remote sites with PG
     pairs, Communications Manager, CTI, dialer, agent networks, some behind NAT, IOS or
     strongSwan gateways.  About ten servers per site.  Deterministic for a seed."""
+    from ccsec.synth import SynthOptions, generate
+
     opts = SynthOptions(sites=sites, pgs_per_site=pgs_per_site, nat_fraction=nat_fraction,
                         seed=seed, central_sites=central_sites, nam_cicm=nam_cicm,
                         strongswan_fraction=strongswan_fraction)

@@ -3,6 +3,7 @@ policy."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,19 +21,30 @@ from ccsec.cli.common import (
     print_json,
     progress,
     say,
+    stages,
 )
+from ccsec.cli.complete import complete_profile, complete_render_format
 from ccsec.crypto import PROFILES, STRONGSWAN_DEFAULT, STRONGSWAN_OLDEST, strongswan_target
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
 from ccsec.fileio import OutFile, check_target, write_tree
+from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.formats.base import RenderContext
 from ccsec.formats.registry import get as get_format
 from ccsec.formats.registry import names as format_names
 from ccsec.paths import derive
 from ccsec.plan import plan as make_plan
 from ccsec.policy import EndPolicy, PolicySet
-from ccsec.render import RenderResult, output_files, render_policy_set
+from ccsec.render import (
+    Rendered,
+    RenderResult,
+    Skipped,
+    name_ends,
+    output_files,
+    render_policy_set,
+    selection,
+)
 from ccsec.secrets import SecretResolver
 
 DeploymentArg = Annotated[
@@ -40,7 +52,8 @@ DeploymentArg = Annotated[
 ]
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", help=f"override the file's profile: {', '.join(PROFILES)}"),
+    typer.Option("--profile", metavar="PROFILE", autocompletion=complete_profile,
+                 help=f"override the file's profile: {', '.join(PROFILES)}"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
@@ -50,22 +63,29 @@ def _check_profile(profile: str | None) -> None:
         raise typer.BadParameter(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)}")
 
 
+#: ``ccsec paths``: ids and ends stay whole; the catalog number goes first when narrow
+_PATH_COLUMNS = (Column("id", atomic=True), Column("catalog", drop=2),
+                 Column("auth", atomic=True, drop=1), Column("end A", atomic=True),
+                 Column("end B", atomic=True), Column("NAT", atomic=True))
+
+
 def paths(deployment: DeploymentArg, json_out: JsonOpt = False) -> None:
-    """Every path that must be protected (catalog 1–8) and every site tunnel."""
+    """Every path that must be protected (catalog 1–8) and every site tunnel (catalog
+    "tunnel" is tunnel mode, every numbered path transport mode)."""
     dep = load_deployment(deployment)
-    found = derive(dep)
+    with stages(f"deriving the paths of {len(dep.hosts):,} hosts"):
+        found = derive(dep)
     if json_out:
         print_json([p.to_json() for p in found])
         return
-    table = Table(title=f"{dep.deployment}: {len(found)} protected paths "
-                  f"(protection: {dep.protection})")
-    for col in ("id", "catalog", "mode", "auth", "end A", "end B", "NAT"):
-        table.add_column(col)
+    rows = []
     for p in found:
         a, b = p.ends
-        table.add_row(p.id, str(p.catalog), p.mode, p.auth, f"{a.host} {a.address}",
-                      f"{b.host} {b.address}", "yes" if p.crosses_nat else "")
-    console.print(table)
+        rows.append([p.id, str(p.catalog), p.auth, f"{a.host}\n{a.address}",
+                     f"{b.host}\n{b.address}", "yes" if p.crosses_nat else ""])
+    fit(_PATH_COLUMNS, rows, terminal_width(console), STATE.wide,
+        title=f"{dep.deployment}: {len(found):,} protected paths "
+        f"(protection: {dep.protection})").print(console)
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,13 @@ class EndSummary:
                    sorted({r.mode for r in rs}))
 
 
+#: ``ccsec plan``: names and proposals stay whole; platform and IKE versions go first
+_PLAN_COLUMNS = (Column("end", atomic=True), Column("platform", drop=3),
+                 Column("rules", justify="right"), Column("IKE", drop=2),
+                 Column("auth", atomic=True, drop=1), Column("IKE proposals", atomic=True),
+                 Column("ESP", atomic=True), Column("PFS", atomic=True, drop=4))
+
+
 def _plan_summary(ps: PolicySet) -> list[EndSummary]:
     return [EndSummary.of(end) for end in ps.ends]
 
@@ -101,24 +128,20 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
     """The policy each host and gateway gets: rules, IKE/ESP proposals, authentication."""
     _check_profile(profile)
     dep = load_deployment(deployment)
-    ps = make_plan(dep, profile)
+    with stages(f"planning {len(dep.hosts):,} hosts"):
+        ps = make_plan(dep, profile)
     rows = _plan_summary(ps)
     if json_out:
         print_json({"deployment": ps.deployment, "profile": ps.profile,
                     "ends": [asdict(r) for r in rows]})
         return
-    table = Table(title=f"{ps.deployment}: profile {ps.profile}, {len(ps.ends)} ends, "
-                  f"{sum(len(e.rules) for e in ps.ends)} rules")
-    for col in ("end", "platform", "rules", "IKE", "auth", "IKE proposals", "ESP", "PFS"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            str(r.end), str(r.platform), str(r.rules),
-            ",".join(f"v{v}" for v in r.ike_versions),
-            ", ".join(r.auth), "\n".join(r.ike), "\n".join(r.esp),
-            ",".join(str(g) for g in r.pfs) or "none",
-        )
-    console.print(table)
+    table_rows = [[str(r.end), str(r.platform), str(r.rules),
+                   ",".join(f"v{v}" for v in r.ike_versions), "\n".join(r.auth),
+                   "\n".join(r.ike), "\n".join(r.esp),
+                   ",".join(str(g) for g in r.pfs) or "none"] for r in rows]
+    fit(_PLAN_COLUMNS, table_rows, terminal_width(console), STATE.wide,
+        title=f"{ps.deployment}: profile {ps.profile}, {len(ps.ends):,} ends, "
+        f"{sum(len(e.rules) for e in ps.ends):,} rules").print(console)
 
 
 def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
@@ -138,39 +161,69 @@ def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
             base: Path, strongswan_version: str | None = None
             ) -> tuple[PolicySet, RenderResult, RenderContext]:
-    ps = make_plan(dep, profile)
+    selection(formats)  # an unknown --format fails before the plan is made
+    target = _strongswan_version(strongswan_version, dep)
+    with stages(f"planning {len(dep.hosts):,} hosts") as step:
+        ps = make_plan(dep, profile)
+        step("rendering")
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
-                        strongswan_version=_strongswan_version(strongswan_version, dep))
+                        strongswan_version=target)
     with progress(len(ps.ends), "rendering") as advance:
-        return ps, render_policy_set(ps, ctx, formats or None, on_end=advance), ctx
+        result = render_policy_set(ps, ctx, formats or None, on_end=advance,
+                                   on_refused=_refusal_details)
+    return ps, result, ctx
+
+
+def _refusal_details(group: Skipped) -> None:
+    """--verbose: every reason a format could not express some ends, one line each."""
+    for reason in group.reasons:
+        detail(f"{group.format}: {reason}")
 
 
 def _report_render(out: Path, result: RenderResult) -> None:
-    table = Table(title=f"rendered into {out}")
-    for col in ("end", "format", "file", "proof", "key inside"):
-        table.add_column(col)
+    """What was written, per format (the file list is ``index.json``), then one line per
+    format and cause that was not rendered, then the ends no selected format is for."""
+    by_format: dict[str, list[Rendered]] = {}
     for f in result.files:
-        table.add_row(f.end, f.format, f.path, f.proof, "yes (0600)" if f.secret else "")
-        if f.proof != "lab":
-            detail(f"{f.path}: syntax only — {get_format(f.format).proof_note}")
+        by_format.setdefault(f.format, []).append(f)
+    table = Table(title=f"rendered into {out}: {len(result.files):,} files "
+                  f"(list and hashes: {out / 'index.json'})")
+    for col in ("format", "ends", "file", "proof", "keys inside"):
+        table.add_column(col)
+    for name, files in by_format.items():
+        keys = sum(f.secret for f in files)
+        table.add_row(name, name_ends([f.end for f in files], limit=3),
+                      get_format(name).file_name, files[0].proof,
+                      f"{keys} (0600)" if keys else "")
+        for f in files:
+            if f.proof != "lab":
+                detail(f"{f.path}: syntax only — {get_format(name).proof_note}")
     say(table)
     for s in result.skipped:
-        console.print(f"[yellow]skipped[/] {s.format} for {s.end}: {s.reason}")
+        say(f"[yellow]not rendered[/]: {s.format} for {len(s.ends):,} end(s) "
+            f"({name_ends(list(s.ends))}): {s.reason}" + (f" — {s.fix}" if s.fix else ""),
+            markup=True, soft_wrap=True)
+    if result.unselected:
+        say(f"{len(result.unselected):,} other end(s) skipped ({name_ends(result.unselected)}): "
+            f"their platforms have no {' or '.join(result.selected or ())} format",
+            soft_wrap=True)
     say(PROOF_HELP)
 
 
 def render(
     deployment: DeploymentArg,
-    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")],
+    out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="output directory")],
     fmt: Annotated[
         list[str] | None,
-        typer.Option("--format", help=f"formats to render (repeatable): {', '.join(format_names())}"
-                     "; default: each end's own platform formats"),
+        typer.Option("--format", metavar="FORMAT", autocompletion=complete_render_format,
+                     help="render only these formats (repeatable), each for the ends whose "
+                     f"platform has it: {', '.join(format_names())}; 'all' (the default): "
+                     "every format of each end's platform"),
     ] = None,
     profile: ProfileOpt = None,
     strongswan_version: Annotated[
         str | None,
-        typer.Option("--strongswan-version",
+        typer.Option("--strongswan-version", metavar="RELEASE",
                      help="the oldest strongSwan release the swanctl.conf files must load on "
                      f"(default: the deployment's strongswan_version, else {STRONGSWAN_DEFAULT}"
                      "); keys of later releases are not written"),
@@ -187,8 +240,9 @@ def render(
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
     ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version)
-    files = output_files(ps, result, ctx)
-    write_tree(out, files)
+    with stages(f"writing {len(result.files):,} files into {out}"):
+        files = output_files(ps, result, ctx)
+        write_tree(out, files)
     if json_out:
         print_json(json.loads(files["index.json"].text))
     else:
@@ -250,7 +304,7 @@ def init(
 def register(app: typer.Typer) -> None:
     app.command()(paths)
     app.command()(plan)
-    app.command(help=(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
+    app.command(help=inspect.cleandoc(render.__doc__ or "") + "\n\n" + PROOF_HELP)(render)
     app.command()(schema)
     app.command()(demo)
     app.command()(init)

@@ -127,6 +127,13 @@ class Host(_Model):
         default=None, description="windows | linux | cucm (default: cucm for the cucm role, "
         "windows otherwise)"
     )
+    cluster: Name | None = Field(
+        default=None,
+        description="cucm: the Communications Manager cluster this node belongs to (its "
+        "nodes may sit in different sites; default: one cluster per site).  pg: the cluster "
+        "its peripheral talks to (default: the clusters with a node in the PG's site).  Every "
+        "PG gets catalog path 8 to every node of its cluster(s)",
+    )
     description: str = ""
 
     @property

@@ -14,7 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 from ccsec.crypto import CAPABILITIES
-from ccsec.deployment.model import PRIVATE_NETWORK_ROLES, Deployment, Host
+from ccsec.deployment.model import PRIVATE_NETWORK_ROLES, Deployment, Host, Role
 
 Loc = tuple[str | int, ...]
 
@@ -44,11 +44,19 @@ def _names(dep: Deployment) -> Iterator[Issue]:
         for i, s in enumerate(dep.sites)
         if s.gateway is not None
     ]
+    folded: dict[str, str] = {}
     for name, loc in items:
         if name in ends:
             yield Issue(loc, f"duplicate name '{name}' (hosts and gateways share one namespace)",
                         "rename one of them: each name becomes an output directory")
+        elif name.lower() in folded:
+            first = folded[name.lower()]
+            yield Issue(loc, f"name '{name}' differs from '{first}' only in case",
+                        "rename one of them: Windows, DNS and the audit's matching of "
+                        "configurations to hosts ignore case, and each name becomes an "
+                        "output directory")
         ends.setdefault(name, loc)
+        folded.setdefault(name.lower(), name)
     nets: set[str] = set()
     for i, n in enumerate(dep.agent_networks):
         if n.name in nets:
@@ -166,6 +174,17 @@ def _prefixes(dep: Deployment) -> Iterator[Issue]:
                 yield Issue(("sites", i, "nat", "public"),
                             f"NAT public address {s.nat.public} is inside prefix {q} of "
                             f"site '{other}'", "use the NAT device's outside address")
+    for i, s in enumerate(dep.sites):  # against every site's prefixes, later ones included
+        if s.gateway is None:
+            continue
+        for q, other in owners.containing(s.gateway.wan):
+            if other != s.name:
+                yield Issue(("sites", i, "gateway", "wan"),
+                            f"WAN address {s.gateway.wan} lies inside prefix {q} of site "
+                            f"'{other}'",
+                            "the WAN address is the provider side of this gateway; a tunnel "
+                            f"to '{other}' would carry its own IKE traffic — fix the address "
+                            "or that site's prefixes")
 
 
 def _host_refs(dep: Deployment) -> Iterator[Issue]:
@@ -233,6 +252,25 @@ def _pairs(dep: Deployment) -> Iterator[Issue]:
                             "both sides of a redundant pair run the same roles")
 
 
+def _clusters(dep: Deployment) -> Iterator[Issue]:
+    """``cluster:`` names a Communications Manager cluster: on a cucm node its own, on a PG the
+    one it talks to; a PG cannot name a cluster no node belongs to."""
+    known = {h.cluster for h in dep.hosts if h.cluster and Role.CUCM in h.roles}
+    for i, h in enumerate(dep.hosts):
+        if h.cluster is None or Role.CUCM in h.roles:
+            continue
+        if Role.PG not in h.roles:
+            yield Issue(("hosts", i, "cluster"),
+                        f"cluster: is for Communications Manager nodes and PGs, not for "
+                        f"roles {', '.join(r.value for r in h.roles)}",
+                        "remove it (or give the host the cucm or pg role)")
+        elif h.cluster not in known:
+            yield Issue(("hosts", i, "cluster"),
+                        f"no Communications Manager node belongs to cluster '{h.cluster}'",
+                        f"use one of: {', '.join(sorted(known))}" if known else
+                        "add cluster: NAME to the cucm hosts of that cluster")
+
+
 def _secrets(dep: Deployment) -> Iterator[Issue]:
     if dep.environment != "production":
         return
@@ -257,7 +295,60 @@ def _gateways(dep: Deployment) -> Iterator[Issue]:
                         "use tunnel: crypto-map, or platform: ios")
 
 
-RULES = (_names, _addresses, _prefixes, _host_refs, _pairs, _secrets, _gateways)
+RULES = (_names, _addresses, _prefixes, _host_refs, _pairs, _clusters, _secrets, _gateways)
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _one_sided_pairs(dep: Deployment) -> Iterator[Issue]:
+    """A redundant pair with one side gets none of its side-to-side paths (2, 3, 7); a
+    simplex lab may mean it, a typo in ``pair:`` does not."""
+    by_pair: dict[str, list[int]] = {}
+    for i, h in enumerate(dep.hosts):
+        if h.pair is not None:
+            by_pair.setdefault(h.pair, []).append(i)
+    for name, members in by_pair.items():
+        if len(members) == 1:
+            i = members[0]
+            h = dep.hosts[i]
+            other = "b" if h.side == "a" else "a"
+            yield Issue(("hosts", i, "pair"),
+                        f"pair '{name}' has only side {h.side} ({h.name}): its side-to-side "
+                        "paths (catalog 2, 3, 7) are not derived",
+                        f"add the side-{other} host with pair: {name}, or remove pair: and "
+                        "side: for a simplex host")
+
+
+def _servers_in_agent_networks(dep: Deployment) -> Iterator[Issue]:
+    """A server inside an agent (desktop) network: its traffic is judged as desktop traffic
+    (silent monitoring, NAT) — usually a prefix typed too wide."""
+    if not dep.agent_networks:
+        return
+    nets = _Prefixes()
+    for n in dep.agent_networks:
+        nets.add(n.prefix, n.name)
+    for i, h in enumerate(dep.hosts):
+        for field in ("public", "private"):
+            addr = getattr(h, field)
+            if addr is None:
+                continue
+            for prefix, name in nets.containing(addr):
+                yield Issue(("hosts", i, field),
+                            f"server address {addr} lies inside agent network '{name}' "
+                            f"({prefix})",
+                            "narrow the agent network's prefix, or move the server out of the "
+                            "desktop range")
+
+
+#: rules whose findings a user might mean: reported as warnings (errors with ``--strict``)
+WARNINGS = (_one_sided_pairs, _servers_in_agent_networks)
+
+
+def advise(dep: Deployment, checks: Sequence[Check] = ()) -> list[Issue]:
+    """Warnings about a valid deployment (and the later layers' ``checks`` of the same kind):
+    what is legal but most often a mistake."""
+    return [issue for rule in (*WARNINGS, *checks) for issue in rule(dep)]
 
 
 #: a rule over the whole deployment (here, or one a later layer adds: see ``loads(checks=)``)

@@ -31,8 +31,11 @@ OPS_FAMILIES: tuple[str, ...] = (
     "ccsec.checks.posture",
     "ccsec.checks.phones",
 )
+#: the family of ``ccsec probe`` (a live gateway's answers; no ``check``: the probe judges)
+PROBE_FAMILIES: tuple[str, ...] = ("ccsec.checks.probe",)
 #: every family module, in catalog order
-FAMILIES: tuple[str, ...] = (*OPS_FAMILIES, *AUDIT_FAMILIES, "ccsec.audit.waivers")
+FAMILIES: tuple[str, ...] = (*OPS_FAMILIES, *AUDIT_FAMILIES, *PROBE_FAMILIES,
+                             "ccsec.audit.waivers")
 
 
 def load(names: tuple[str, ...]) -> list[ModuleType]:

@@ -141,6 +141,11 @@ class EndRefusal:
         return [self.reason.format(policy=f"policy {end.name}", **s) for s in self.find(end)]
 
 
+def _fires(found: Iterable[Subst]) -> bool:
+    """Whether a row's ``find`` yields an occurrence (generators stop at the first)."""
+    return next(iter(found), None) is not None
+
+
 def when(test: Callable[[Rule], bool]) -> Callable[[Rule], Iterable[Subst]]:
     """A yes/no refusal: one occurrence when ``test`` holds."""
     return lambda rule: [{}] if test(rule) else []
@@ -356,6 +361,20 @@ class Format(Reader):
             out += [m for row in self.REFUSALS for m in row.messages(rule)]
         return out + [m for row in self.LATE_END_REFUSALS for m in row.messages(end)]
 
+    def expressible(self, end: EndPolicy) -> bool:
+        """Whether :meth:`unsupported` would find nothing, stopping at the first refusal: a
+        render asks it for every end of a best-effort format, and formatting every message
+        of a thousand refused ends only to skip them costs seconds."""
+        if any(_fires(row.find(end)) for row in self.END_REFUSALS):
+            return False
+        for in_end in self.RULE_IN_END_REFUSALS:
+            if any(_fires(found) for found in in_end.find(end)):
+                return False
+        for rule in end.rules:
+            if any(_fires(row.find(rule)) for row in self.REFUSALS):
+                return False
+        return not any(_fires(row.find(end)) for row in self.LATE_END_REFUSALS)
+
     def row_ids(self) -> list[str]:
         """Every row id of the support tables in report order; item rows as
         ``<group>/<row>`` (a test asks that every row has a case that fires it)."""
@@ -413,8 +432,10 @@ class Format(Reader):
     def parse(self, text: str, source: str = "<text>") -> Parsed:
         """Read a file of this format (ccsec's own output or a real-world one)."""
 
-    def render(self, end: EndPolicy, ctx: RenderContext) -> str:
-        reasons = self.unsupported(end)
+    def render(self, end: EndPolicy, ctx: RenderContext, checked: bool = False) -> str:
+        """The file for ``end``; ``checked``: the caller ran :meth:`unsupported` already and
+        it found nothing (a render of thousands of ends checks each once, not twice)."""
+        reasons = [] if checked else self.unsupported(end)
         if reasons:
             raise UnsupportedError(
                 [Problem(r, field=f"{self.name} for {end.owner or end.name}") for r in reasons]

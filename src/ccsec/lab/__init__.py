@@ -12,3 +12,7 @@ differential test).
 Every swanctl.conf the lab runs is ``ccsec.formats.strongswan.swanctl.FORMAT.render`` of that end's
 (substituted, and reported) policy: the lab has no config generator of its own.
 """
+
+#: the faults ``ccsec lab faults`` can inject (here, so the CLI names them without importing
+#: the lab's machinery)
+FAULTS = ("gateway-charon-kill", "nat-rebinding", "rekey", "host-charon-stop")

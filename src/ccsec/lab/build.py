@@ -22,12 +22,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Network
 from pathlib import Path
+from typing import NamedTuple
 
 import vici
 
 from ccsec.deployment.model import Deployment
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan.swanctl import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT, starts_at_load
 from ccsec.lab import charon, firewall, netns, pki
 from ccsec.lab.capture import clear_host_ipsec, clear_in_tunnel, encrypted
 from ccsec.lab.datapath import detect
@@ -122,7 +123,8 @@ def derive_checks(dep: Deployment, ps: PolicySet, topo: Topology,
 
 
 def _record(end: EndPolicy, topo: Topology, workdir: Path, n: int,
-            paths: dict[str, CcPath], gateways: set[str], starters: set[str]) -> CharonRecord:
+            paths: dict[str, CcPath], gateways: set[str], starters: set[str],
+            ctx: RenderContext) -> CharonRecord:
     """``starters``: the connections this end is planned to start (the end behind NAT)."""
     owner = end.owner or end.name
     behind = []
@@ -136,7 +138,7 @@ def _record(end: EndPolicy, topo: Topology, workdir: Path, n: int,
         kind="gateway" if owner in gateways else "host",
         keep_alive_s=min(keep) if keep else None,
         initiates=[r.name for r in end.rules if r.name in starters],
-        starts_itself=[r.name for r in end.rules if r.initiate],
+        starts_itself=[r.name for r in end.rules if starts_at_load(r, ctx)],
         peer_behind_nat=behind,
     )
 
@@ -235,14 +237,15 @@ def initiate_waiting(state: LabState, rec: CharonRecord, timeout_ms: int = 3000)
     """Initiate the children that are down and that this end only *traps*.
 
     libipsec sends no acquire when a trap policy matches (lab recipe pitfall 5), so a restarted
-    responder would never renegotiate on traffic as a kernel data path would; the lab does
-    that acquire's job.  Skipped where the peer is behind NAT (unreachable for initiation)
-    and where the SA is already up.  Returns the children that were initiated.
+    end would never renegotiate on traffic as a kernel data path would; the lab does that
+    acquire's job.  Skipped where the configuration starts the SA by itself, where the peer
+    is behind NAT (unreachable for initiation) and where the SA is already up.  Returns the
+    children that were initiated.
     """
     sas = snapshot(state, [rec.owner]).get(rec.owner) or []
     done = []
     for conn, children in rec.children.items():
-        if conn in rec.initiates or conn in rec.peer_behind_nat or end_up(rec, conn, sas):
+        if conn in rec.starts_itself or conn in rec.peer_behind_nat or end_up(rec, conn, sas):
             continue
         for child in children:
             _initiate(rec, conn, child, timeout_ms)
@@ -261,15 +264,54 @@ def play_all(dep: Deployment, ps: PolicySet, owners: set[str],
             for e in ps.ends if e.owner in owners]
 
 
-STARTED = ("SA started by the lab (swanctl --initiate) where the platform starts it on the "
-           "first packet", "kernel-libipsec raises no acquire for a trap policy or crypto map "
-           "(lab recipe pitfall 5); the planned initiator starts, as its traffic would")
+STARTED = ("SA started by the lab (swanctl --initiate), and restarted after a dead peer or a "
+           "DELETE, where the platform starts it on the first packet",
+           "kernel-libipsec raises no acquire for a trap policy or crypto map (strongSwan "
+           "documentation: kernel-libipsec plugin); the planned initiator starts it and starts "
+           "it again, as its traffic would")
 
 
-def _lab_starts(ends: list[EndPolicy], starters: set[tuple[str | None, str]]) -> list[Substitution]:
-    """One substitution per rule the lab starts because its platform waits for traffic."""
-    return [Substitution(end=e.owner or e.name, rule=r.name, change=STARTED[0], reason=STARTED[1])
-            for e in ends for r in e.rules if (e.owner, r.name) in starters and not r.initiate]
+def _lab_starts(ends: list[EndPolicy], starters: set[tuple[str | None, str]]
+                ) -> tuple[list[EndPolicy], list[Substitution]]:
+    """The planned initiator's rules that its platform starts on traffic only, made to
+    initiate (charon restarts them after DPD or a DELETE: ``dpd_action = restart``,
+    ``close_action = start``; the first start is :func:`start_waiting`'s), one substitution
+    each."""
+    out, subs = [], []
+    for e in ends:
+        rules = []
+        for r in e.rules:
+            if (e.owner, r.name) in starters and not r.initiate:
+                subs.append(Substitution(end=e.owner or e.name, rule=r.name, change=STARTED[0],
+                                         reason=STARTED[1]))
+                r = r.model_copy(update={"initiate": True})
+            rules.append(r)
+        out.append(e.model_copy(update={"rules": tuple(rules)}))
+    return out, subs
+
+
+class LabPolicy(NamedTuple):
+    """What the lab's charons run: the ends strongSwan plays, every change made to get there,
+    and the planned initiator of each rule as ``(owner, rule)``."""
+
+    ends: list[EndPolicy]
+    subs: list[Substitution]
+    starters: set[tuple[str | None, str]]
+
+
+def lab_policy(dep: Deployment, ps: PolicySet, owners: set[str], dp: Datapath, ca_dn: str,
+               ctx: RenderContext) -> LabPolicy:
+    """Each end as its platform runs its own file, then changed where this lab cannot run it;
+    one function so that ``lab up`` and ``lab export`` run the same lab."""
+    played = play_all(dep, ps, owners, ctx)
+    by_owner = {p.end.owner: p.end for p in played}
+    # the ends the lab does not run stay in the set: lab_ends names them as missing peers
+    ends, subs = lab_ends(PolicySet(ps.deployment, ps.profile,
+                                    [by_owner.get(e.owner, e) for e in ps.ends], ps.paths),
+                          owners, dp, ca_dn)
+    starters = {(e.owner, r.name) for e in ps.ends for r in e.rules if r.initiate}
+    ends, started = _lab_starts(ends, starters)
+    return LabPolicy(ends, [s for p in played for s in p.subs] + subs + started, starters)
 
 
 # ----------------------------------------------------------------------------- up
@@ -349,18 +391,14 @@ def _build(state: LabState, dep: Deployment, ps: PolicySet, hosts: list[str] | N
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
                         strongswan_version=dep.strongswan_version)
     say("rendering every end's own platform file and reading it back")
-    played = play_all(dep, ps, owners, ctx)
-    ends, subs = lab_ends(PolicySet(ps.deployment, ps.profile, [p.end for p in played],
-                                    ps.paths), owners, dp, ca_dn)
-    starters = {(e.owner, r.name) for e in ps.ends for r in e.rules if r.initiate}
-    subs = [s for p in played for s in p.subs] + subs + _lab_starts(ends, starters)
+    ends, subs, starters = lab_policy(dep, ps, owners, dp, ca_dn, ctx)
     state.substitutions = subs
     say("rendering every end's swanctl.conf with the strongswan renderer")
     texts = {(e.owner or e.name): FORMAT.render(e, ctx) for e in ends}
     work = Path(state.workdir)
     paths = {p.id: p for p in ps.paths}
     state.charons = [_record(e, topo, work, n, paths, gateways,
-                             {r for o, r in starters if o == e.owner})
+                             {r for o, r in starters if o == e.owner}, ctx)
                      for n, e in enumerate(ends)]
     running = {c.owner for c in state.charons}
     state.checks = derive_checks(dep, ps, topo, running)

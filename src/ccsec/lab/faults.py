@@ -24,7 +24,7 @@ from pathlib import Path
 
 import vici
 
-from ccsec.lab import charon
+from ccsec.lab import FAULTS, charon
 from ccsec.lab.build import initiate_waiting, kick, start_charon
 from ccsec.lab.capture import Capture, capturing
 from ccsec.lab.errors import lab_error
@@ -36,7 +36,6 @@ from ccsec.lab.topology import nat_ruleset
 from ccsec.lab.traffic import PingMonitor, tcp_marker
 from ccsec.lab.verify import capture_points, marker_for
 
-FAULTS = ("gateway-charon-kill", "nat-rebinding", "rekey", "host-charon-stop")
 HOLD_S = 2.0
 RECOVER_TIMEOUT_S = 60.0
 BASELINE_TIMEOUT_S = 5.0

@@ -125,5 +125,6 @@ def play(end: EndPolicy, ctx: RenderContext, subject: str, domain: str) -> Playe
                    "FQDN>) and requires the subject of the certificate its Certificate Name "
                    "names",
             reason="its Openswan/Libreswan connection takes both identities from the "
-                   "certificates [U] (cucm-ipsec.md §6)"))
+                   "certificates [U] (Cisco, Security Guide for Cisco Unified "
+                   "Communications Manager: IPSec Setup)"))
     return Played(parsed, name, text, subs)

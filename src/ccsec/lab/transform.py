@@ -51,7 +51,8 @@ class Substitution(BaseModel):
 KERBEROS = ("Kerberos -> certificate from the lab CA '{ca}'",
             "strongSwan has no Kerberos (AuthIP); identities and proposals unchanged")
 TRANSPORT = ("transport mode -> host-to-host tunnel mode between the same /32 selectors",
-             "this kernel has no ESP; kernel-libipsec does tunnel mode only (lab recipe §4)")
+             "this kernel has no ESP; kernel-libipsec does tunnel mode only (strongSwan "
+             "documentation: kernel-libipsec plugin)")
 PLAYED = ("{platform} end played by strongSwan",
           "same proposals, DH/PFS groups, lifetimes, identities and selectors as its own "
           "file reads back")

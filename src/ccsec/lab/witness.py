@@ -56,7 +56,7 @@ from ccsec.lab.sas import instance
 from ccsec.lab.state import CharonRecord, LabState, new_id, new_state, save, teardown
 from ccsec.lab.transform import Substitution, lab_ca_name, summarize, transform_end
 from ccsec.plan import plan
-from ccsec.policy import Auth, EndPolicy, Rule
+from ccsec.policy import Auth, EndPolicy, PolicySet, Rule
 from ccsec.secrets import SecretResolver
 
 Initiator = Literal["strongswan", "libreswan"]
@@ -180,6 +180,16 @@ def document(w: Witness) -> dict[str, object]:
             "libreswan_root": str(Install.find().root)}
 
 
+def check_paths(ps: PolicySet, path_ids: list[str]) -> None:
+    """Every id names a path or site tunnel of the plan (else a clear error, before anything is
+    made)."""
+    known = {p.id for p in ps.paths}
+    unknown = [p for p in path_ids if p not in known]
+    if unknown:
+        raise UnsupportedError(Problem(f"no path {', '.join(unknown)} in this deployment",
+                                       field="--path", fix="see 'ccsec paths'"))
+
+
 def run_witness(dep: Deployment, path_ids: list[str], *, profile: str | None = None,
                 base: Path | None = None,
                 step: Callable[[str], None] | None = None) -> Witness:
@@ -189,11 +199,8 @@ def run_witness(dep: Deployment, path_ids: list[str], *, profile: str | None = N
     preflight()
     check_installed()
     ps = plan(dep, profile)
+    check_paths(ps, path_ids)
     known = {p.id: p for p in ps.paths}
-    unknown = [p for p in path_ids if p not in known]
-    if unknown:
-        raise UnsupportedError(Problem(f"no path {', '.join(unknown)} in this deployment",
-                                       field="--path", fix="see 'ccsec paths'"))
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base or Path.cwd()),
                         strongswan_version=dep.strongswan_version)
     ca_dn = lab_ca_name(dep.pki.root_ca if dep.pki else None)

@@ -36,6 +36,7 @@ from ccsec.report.policies import EndTexts, end_texts, proof_levels
 
 if TYPE_CHECKING:
     from ccsec.audit.inventory import Inventory
+    from ccsec.probe.result import ProbeResult
 
 WEAK_AT = Severity.MEDIUM
 
@@ -89,6 +90,8 @@ class Report:
     coverage: list[Any] | None = None
     lab: LabView | None = None
     perf: PerfView | None = None
+    #: a live gateway's answers (``ccsec probe --json``); its findings are in ``findings``
+    probe: ProbeResult | None = None
     generated: str = ""
     generator: str = f"ccsec {__version__}"
     notes: list[str] = field(default_factory=list)
@@ -226,7 +229,7 @@ def _lab_status(lab: LabView) -> dict[str, tuple[str, str]]:
 def build(dep: Deployment, source: str, *, configs: FsPath | None = None,
           lab: FsPath | None = None, perf: FsPath | None = None, cpus: int = 1,
           profile: str | None = None, waivers: FsPath | None = None,
-          generated: datetime | None = None,
+          probe: FsPath | None = None, generated: datetime | None = None,
           tick: Callable[[str], None] | None = None,
           on_configs: Callable[[Inventory], None] | None = None) -> Report:
     """Gather the report of ``dep`` (nothing is written).  ``tick`` is called once per end
@@ -255,6 +258,12 @@ def build(dep: Deployment, source: str, *, configs: FsPath | None = None,
     if perf is not None:
         perf_view, perf_findings = load_perf(perf, cpus)
         findings = findings + perf_findings
+    probe_result = None
+    if probe is not None:
+        from ccsec.probe.result import load as load_probe
+
+        probe_result = load_probe(probe)
+        findings = findings + probe_result.findings
     rows = []
     for p in paths:
         status, detail = statuses.get(p.id, ("planned", "planned; not audited"))
@@ -265,5 +274,5 @@ def build(dep: Deployment, source: str, *, configs: FsPath | None = None,
     return Report(dep, source, ps.profile, rows, findings, findings_source,
                   end_texts(ps, tick), proof_levels(),
                   configs=str(configs) if configs else None, sessions=sessions,
-                  coverage=coverage, lab=lab_view, perf=perf_view,
+                  coverage=coverage, lab=lab_view, perf=perf_view, probe=probe_result,
                   generated=when.strftime("%Y-%m-%d %H:%M UTC"))

@@ -1,13 +1,13 @@
-"""The findings section: one row per rule and cause (:mod:`ccsec.report.grouping`), its
+"""The findings section: one row per rule and cause (:mod:`ccsec.findings.group`), its
 subjects in a list that opens, filters by severity, rule and subject."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+from ccsec.findings.group import NAMED, FindingGroup, adds_to, group_findings, names_of
 from ccsec.findings.model import CATALOG, Finding, Severity
 from ccsec.report.build import Report
-from ccsec.report.grouping import NAMED, FindingGroup, adds_to, group, names_of
 from ccsec.report.markup import esc, table
 
 SEVERITY_RANK = {s.value: s.rank for s in Severity}
@@ -57,7 +57,7 @@ def _group_row(g: FindingGroup, names: Collection[str]) -> str:
 
 def section(r: Report) -> str:
     names = names_of(r.dep, (row.path.id for row in r.paths))
-    groups = group(r.findings, names)
+    groups = group_findings(r.findings, names)
     total = len(r.findings)
     sev_opts = "".join(f'<option value="{esc(s.value)}">{esc(s.value)}</option>'
                        for s in Severity)

@@ -43,7 +43,9 @@ class Cucm(Format):
     comment = "#"
     proof = "syntax"
     proof_note = ("Unified CM has no command or file to load a policy from; the values follow "
-                  "Cisco's OS-administration guides (cucm-ipsec.md) and are entered by hand; "
+                  "Cisco's guides (Administration Guide for Cisco Unified Communications Manager: "
+                  "Manage IPSec Policies; Cisco Unified Communications Operating System "
+                  "Administration Guide) and are entered by hand; "
                   "the sheet as read back is played by strongSwan in ccsec lab run and by "
                   "libreswan in ccsec lab witness")
 

@@ -117,10 +117,10 @@ class Ios(Format):
     comment = "!"
     proof = "syntax"
     # ASCII and no '?': these lines are pasted into the IOS CLI, where '?' opens context help
-    proof_note = ("IOS keywords per platform-syntax.md section 5; image-dependent commands are "
-                  "marked [V] in comments: check them with the CLI help on the target release; "
-                  "this file as the router holds it is played by strongSwan in ccsec lab run "
-                  "and by libreswan in ccsec lab witness")
+    proof_note = ("IOS keywords per the Cisco IOS Security Command Reference; image-dependent "
+                  "commands are marked [V] in comments: check them with the CLI help on the "
+                  "target release; this file as the router holds it is played by strongSwan in "
+                  "ccsec lab run and by libreswan in ccsec lab witness")
 
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
@@ -139,7 +139,8 @@ class Ios(Format):
         lines = [
             "!",
             "! Paste in configuration mode. Every security attribute is written out: IOS hides",
-            "! defaults from show running-config (platform-syntax.md section 7.1).",
+            "! defaults from show running-config (Cisco IOS Configuration Fundamentals",
+            "! Command Reference, show running-config).",
             "! E7: run IPsec on a hardware crypto engine that supports NGE (AES-GCM, SHA-2,",
             "! ECDH; Cisco technote 116055 [V]); never 'no crypto engine accelerator'.",
         ]

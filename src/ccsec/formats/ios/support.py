@@ -307,7 +307,7 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("one-auth", when(lambda r: len(r.auth) != 1),
             "{rule}: IOS takes one authentication method per tunnel"),
     Refusal("transport", when(lambda r: r.mode != "tunnel"),
-            "{rule}: a router cannot enforce a host-to-host transport rule (platform-syntax §1); "
+            "{rule}: a router cannot enforce a host-to-host transport rule; "
             "IOS renders tunnel mode only"),
     Refusal("action", lambda r: [{"action": r.action}] if r.action != "negotiate" else [],
             "{rule}: action {action} has no IOS crypto form (crypto ACL permit = protect)"),

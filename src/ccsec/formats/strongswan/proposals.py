@@ -71,9 +71,9 @@ OTHER_WORDS = frozenset({"esn", "noesn"})
 #: SHA-1, and AES-GCM/CCM, Camellia-CCM, ChaCha20-Poly1305 with the SHA-2/AES/SHA-1 PRFs; key
 #: exchange ECP 256/384/521, Brainpool, Curve25519/448, MODP 3072–8192 and 2048.  ESP:
 #: AES-GCM-16 and AES-CBC with SHA-2/SHA-1/AES-XCBC.  The same code builds them in 5.9 and 6.x.
-#: In the classic IKE proposal the PRF is taken to follow the integrity algorithm (strongSwan
-#: also offers the other PRFs; a peer that insists on e.g. sha256 integrity with prfsha384 is
-#: judged as not matching the default).  [V] the set depends on the plugins loaded.
+#: In a classic IKE proposal without PRF keywords every integrity algorithm goes with the PRF
+#: of every integrity algorithm of the proposal (charon derives them all).  [V] the set
+#: depends on the plugins loaded.
 _KE_DEFAULT = ("ecp256-ecp384-ecp521-ecp256bp-ecp384bp-ecp512bp-curve25519-curve448-"
                "modp3072-modp4096-modp6144-modp8192-modp2048")
 DEFAULT_IKE_PROPOSALS = (
@@ -191,8 +191,21 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
                 raise ProposalError(f"IKE proposal '{text}' needs an integrity algorithm")
             out += [IkeProposal(encryption=enc, integrity=integ, prf=maybe_prf, group=group,
                                 additional_ke=more)
-                    for integ in parts.integs for maybe_prf in _or_none(parts.prfs)]
+                    for integ in parts.integs for maybe_prf in _prfs_with(integ, parts)]
     return tuple(dict.fromkeys(out))
+
+
+def _prfs_with(integ: Integ, parts: _Parts) -> list[Prf | None]:
+    """The PRFs a classic (non-AEAD) IKE proposal offers beside ``integ``: the ones it names,
+    else — as charon's ``check_proposal`` does — the PRF of *every* integrity algorithm in the
+    proposal, so that ``aes256-sha256-sha384-ecp256`` is also accepted with sha256 integrity
+    and prfsha384 (measured against charon 5.9.8 by ``ccsec probe``).  ``None`` stands for the
+    PRF that follows ``integ`` itself (the model's default)."""
+    if parts.prfs:
+        return list(parts.prfs)
+    own = PRF_OF_INTEG.get(integ)
+    derived = dict.fromkeys(PRF_OF_INTEG[i] for i in parts.integs if i in PRF_OF_INTEG)
+    return [None if prf == own else prf for prf in derived] or [None]
 
 
 @lru_cache(maxsize=512)

@@ -129,6 +129,12 @@ def features(end: EndPolicy, target: Target) -> list[Feature]:
 # ------------------------------------------------ what swanctl cannot say, what it loses
 
 
+def starts_at_load(rule: Rule, ctx: RenderContext) -> bool:
+    """Whether the rendered child starts its SA as soon as charon loads it (``start`` or
+    ``trap|start``), not on its first packet only."""
+    return "start" in _start(rule, Target.of(ctx.strongswan_version))[0]
+
+
 def _initiate_as_read(at: Projecting) -> bool:
     """Written for a release before 5.9.6, an end that never talks in clear text traps and
     initiates on its first packet: read back, it does not start by itself."""

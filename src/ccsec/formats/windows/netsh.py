@@ -143,8 +143,8 @@ class WindowsNetsh(Format):
     file_name = "ipsec.netsh"
     comment = "#"
     proof = "syntax"
-    proof_note = ("pinned to the built-in netsh help grammar (platform-syntax.md §3); not run on "
-                  "Windows here")
+    proof_note = ("pinned to the built-in netsh help grammar (Microsoft Learn: Netsh commands "
+                  "for Internet Protocol security, netsh ipsec static); not run on Windows here")
     # what it cannot express and what it loses: the tables of .netsh_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS

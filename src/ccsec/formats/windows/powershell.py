@@ -130,8 +130,8 @@ class WindowsPowerShell(Format):
     file_name = "ipsec.ps1"
     comment = "#"
     proof = "syntax"
-    proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
-                  "on Windows here; the script as read back is played by strongSwan in ccsec "
+    proof_note = ("pinned to the cmdlet reference (Microsoft Learn: NetSecurity module); not "
+                  "run on Windows here; the script as read back is played by strongSwan in ccsec "
                   "lab run, with Windows' identity rules")
     # what it cannot express and what it loses: the tables of .ps_support
     END_REFUSALS = support.END_REFUSALS
@@ -142,8 +142,8 @@ class WindowsPowerShell(Format):
 
     # ------------------------------------------------------------------ render
 
-    def render(self, end: EndPolicy, ctx: RenderContext) -> str:
-        return "\ufeff" + super().render(end, ctx)
+    def render(self, end: EndPolicy, ctx: RenderContext, checked: bool = False) -> str:
+        return "\ufeff" + super().render(end, ctx, checked)
 
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
         lines = self._preamble(end)

@@ -128,8 +128,8 @@ class Interpreter:
         except BadStatement as exc:
             line = exc.line if exc.line is not None else self.line
             raise ParseError(Problem(exc.message, self.source, line,
-                                     fix="see the NetSecurity cmdlet reference "
-                                     "(platform-syntax.md §4)")) from None
+                                     fix="see the cmdlet reference (Microsoft Learn: "
+                                     "NetSecurity module)")) from None
 
     def _statement(self, stmt: list[Tok]) -> None:
         first = stmt[0]
