@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: demo test lint golden bench system-deps fresh-check clean
+.PHONY: demo test lint golden bench fuzz system-deps fresh-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## demo: install into ./.venv and render the bundled example deployment into ./ccsec-demo/
+##       (again: replaces the earlier demo output, never anything else)
 demo: $(VENV)/.installed
-	$(VENV)/bin/ccsec demo
+	$(VENV)/bin/ccsec demo --force
 
 ## test: lint, type check, the whole test suite (lab tests included: needs root, installs
 ##       Debian packages)
@@ -39,6 +40,14 @@ golden: $(VENV)/.installed
 bench: $(VENV)/.installed system-deps
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/run_all.py
+
+## fuzz: every reader under atheris, 100,000 inputs each (never part of make test, which runs a
+##       short mutation budget); crashes are kept in tests/fuzz/crashes/, the table goes to
+##       bench/RESULTS.md.  RUNS=… and TARGETS=a,b narrow it.
+RUNS ?= 100000
+fuzz: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[fuzz]'
+	$(PY) tests/fuzz/run.py --runs $(RUNS) $(if $(TARGETS),--targets $(TARGETS)) --record
 
 clean:
 	rm -rf $(VENV) ccsec-demo .pytest_cache .ruff_cache .fresh-check

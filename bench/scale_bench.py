@@ -68,7 +68,13 @@ GOAL_GROWTH = 11.0
 
 
 def yaml_loader() -> str:
-    """Which YAML reader the fast path of ``ccsec.deployment.load`` uses in this process."""
+    """Which YAML reader ``ccsec.deployment.load`` uses in this process (this checkout, or an
+    older revision under ``--compare``)."""
+    safe = sys.modules.get("ccsec.yamlsafe")
+    if safe is not None:
+        c = getattr(safe, "_Loader", None).__name__ == "CSafeLoader"  # type: ignore[union-attr]
+        return "one-pass composer on " + ("libyaml events (PyYAML)" if c else
+                                          "PyYAML's pure-Python events")
     mod = sys.modules.get("ccsec.deployment.load")
     if mod is None or not hasattr(mod, "_fast"):
         return "round-trip (pure Python)"
@@ -78,16 +84,28 @@ def yaml_loader() -> str:
 
 def pure_yaml_load_seconds(deployment: Path) -> float | None:
     """The load stage again without libyaml, when libyaml was used (both numbers reported)."""
+    safe = sys.modules.get("ccsec.yamlsafe")
     mod = sys.modules.get("ccsec.deployment.load")
-    if mod is None or not getattr(mod, "_CLoader", None):
+    if mod is None:
         return None
-    saved, mod._CLoader = mod._CLoader, None  # type: ignore[attr-defined]
+    if safe is not None:
+        import yaml
+
+        if safe._Loader is yaml.SafeLoader:  # type: ignore[attr-defined]
+            return None
+        holder, attr, pure = safe, "_Loader", yaml.SafeLoader
+    elif getattr(mod, "_CLoader", None):
+        holder, attr, pure = mod, "_CLoader", None
+    else:
+        return None
+    saved = getattr(holder, attr)
+    setattr(holder, attr, pure)
     try:
         t = time.perf_counter()
         mod.load(deployment)  # type: ignore[attr-defined]
         return time.perf_counter() - t
     finally:
-        mod._CLoader = saved  # type: ignore[attr-defined]
+        setattr(holder, attr, saved)
 
 
 def worker(deployment: Path, workdir: Path, profile: Path | None = None) -> dict[str, object]:
@@ -232,7 +250,7 @@ def report(sizes: list[int], runs: dict[int, list[dict[str, object]]], label: st
     pure = [(n, r["load_pure_yaml"]) for n in sizes for r in runs[n][:1]
             if r.get("load_pure_yaml") is not None]
     if pure:
-        body.append("Load stage without libyaml (ruamel's pure-Python safe loader, same process): "
+        body.append("Load stage without libyaml (pure-Python YAML, same process): "
                     + ", ".join(f"{n:,} sites {v:.2f} s" for n, v in pure) + ".")
     if 1000 in runs and 100 in runs:
         big = sorted(pipeline(r) for r in runs[1000])[len(runs[1000]) // 2]

@@ -82,18 +82,26 @@ def test_render_with_unset_key_writes_nothing(cli, tmp_path: Path, monkeypatch) 
 def test_render_refuses_a_foreign_directory(cli, tmp_path: Path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
     res = cli("render", "demo", "-o", str(tmp_path))
-    assert res.code == 2 and "not written by ccsec" in res.err
+    assert res.code == 2 and "--force" in res.err
+    res = cli("render", "demo", "-o", str(tmp_path), "--force")
+    assert res.code == 2 and "ccsec did not write it" in res.err
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
 def test_render_replaces_its_own_output(cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert cli("render", "demo", "-o", str(out)).code == 0
+    res = cli("render", "demo", "-o", str(out), "--format", "cucm")
+    assert res.code == 2 and "--force" in res.err  # replacing needs --force
     stale = out / "old-host"
     stale.mkdir()
     (stale / "x").write_text("stale")
-    assert cli("render", "demo", "-o", str(out), "--format", "cucm").code == 0
-    assert not stale.exists()
+    res = cli("render", "demo", "-o", str(out), "--format", "cucm", "--force")
+    assert res.code == 2 and "old-host/x" in res.err  # a file ccsec did not write: kept
+    assert (stale / "x").read_text() == "stale"
+    (stale / "x").unlink()
+    stale.rmdir()
+    assert cli("render", "demo", "-o", str(out), "--format", "cucm", "--force").code == 0
     index = json.loads((out / "index.json").read_text())
     assert {f["format"] for f in index["files"]} == {"cucm"}
     assert {f["end"] for f in index["files"]} == {"cucm-1"}

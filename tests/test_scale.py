@@ -123,6 +123,9 @@ def test_synth_cli_writes_atomically(cli, tmp_path: Path) -> None:
     out = tmp_path / "dep.yaml"
     out.write_text("old", encoding="utf-8")
     res = cli("synth", "--sites", "5", "--seed", "2", "--nat-fraction", "0.4", "-o", str(out))
+    assert res.code == 2 and "--force" in res.err and out.read_text(encoding="utf-8") == "old"
+    res = cli("synth", "--sites", "5", "--seed", "2", "--nat-fraction", "0.4", "-o", str(out),
+              "--force")
     assert res.code == 0, res.err
     assert out.read_text(encoding="utf-8") == synthesize(
         SynthOptions(sites=5, seed=2, nat_fraction=0.4))
@@ -135,20 +138,31 @@ def test_synth_cli_writes_atomically(cli, tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the fast loader
 
 
-def _round_trip(text: str) -> Deployment:
-    """The same document through the line-tracking loader only (a %YAML directive)."""
-    return loads("%YAML 1.2\n---\n" + text)
+def _ruamel(text: str) -> Deployment:
+    """The same document as ruamel.yaml's round-trip loader reads it (the loader before the
+    one-pass composer; the reference for what a document means)."""
+    from ruamel.yaml import YAML
+
+    def plain(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {str(k): plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+
+    return Deployment.model_validate(plain(YAML(typ="rt").load(text)))
 
 
 @pytest.mark.parametrize("text", [
     demo_text(), *(p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.yaml"))),
     synthesize(SynthOptions(sites=12, nat_fraction=0.5, nam_cicm=True)),
 ])
-def test_fast_loader_equals_round_trip_loader(text: str, monkeypatch) -> None:
-    fast = loader._fast(text)
-    assert fast is not None and fast == _round_trip(text)
-    monkeypatch.setattr(loader, "_CLoader", None)  # without libyaml: ruamel's pure safe loader
-    assert loader._fast(text) == fast
+def test_loader_reads_what_ruamel_reads(text: str, monkeypatch) -> None:
+    fast = loads(text)
+    assert fast == _ruamel(text)
+    yamlsafe = import_module("ccsec.yamlsafe")
+    monkeypatch.setattr(yamlsafe, "_Loader", import_module("yaml").SafeLoader)  # no libyaml
+    assert loads(text) == fast
 
 
 @pytest.mark.parametrize("text, where", [
@@ -158,8 +172,7 @@ def test_fast_loader_equals_round_trip_loader(text: str, monkeypatch) -> None:
     ("deployment: x\nsites:\n  - {name: a, kind: remote, prefixes: [10.0.0.0/8]}\n"
      "hosts:\n  - {name: h, site: a, roles: [pg], public: 10.1.1.1, color: red}\n", ":5:"),
 ])
-def test_fast_loader_leaves_errors_to_the_located_path(text: str, where: str) -> None:
-    assert loader._fast(text) is None
+def test_loader_errors_are_located(text: str, where: str) -> None:
     with pytest.raises(DeploymentError) as exc:
         loads(text, "d.yaml")
     assert f"d.yaml{where}" in str(exc.value)

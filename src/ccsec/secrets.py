@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -105,19 +106,35 @@ class SecretResolver:
             path = Path(name)
             if not path.is_absolute():
                 path = self.base / path
-            try:
-                value = path.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SecretError(
-                    Problem(
-                        f"cannot read key file {path}: {exc.strerror}",
-                        field=where,
-                        fix="point psk: file:PATH at a readable file (mode 0600)",
-                    )
-                ) from None
+            value = _read_key_file(path, where)
             if not value:
                 raise SecretError(Problem(f"key file {path} is empty", field=where))
         return Secret(ref=secret.ref, value=SecretStr(value))
+
+
+#: a key file holds one key: anything longer is not one (and /dev/zero never ends)
+MAX_KEY_FILE = 64 * 1024
+
+
+def _read_key_file(path: Path, where: str) -> str:
+    """The key in a key file: a regular file of at most 64 KiB of UTF-8 text, stripped."""
+    fix = "point psk: file:PATH at a readable file (mode 0600) holding the key as UTF-8 text"
+    try:
+        with open(path, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise SecretError(Problem(f"key file {path} is not a regular file", field=where,
+                                          fix=fix))
+            data = fh.read(MAX_KEY_FILE + 1)
+    except OSError as exc:
+        raise SecretError(Problem(f"cannot read key file {path}: {exc.strerror}", field=where,
+                                  fix=fix)) from None
+    if len(data) > MAX_KEY_FILE:
+        raise SecretError(Problem(f"key file {path} is larger than 64 KiB", field=where, fix=fix))
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise SecretError(Problem(f"key file {path} is not UTF-8 text", field=where,
+                                  fix=fix)) from None
 
 
 def literal(value: str) -> Secret:

@@ -63,7 +63,9 @@ def test_report_never_overwrites_another_file(cli, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     assert cli("-q", "report", "demo", "-o", str(out)).code == 0
     first = out.stat().st_mtime_ns
-    assert cli("-q", "report", "demo", "-o", str(out)).code == 0  # its own report: replaced
+    res = cli("-q", "report", "demo", "-o", str(out))  # its own report: only with --force
+    assert res.code == 2 and "--force" in res.err
+    assert cli("-q", "report", "demo", "-o", str(out), "--force").code == 0
     assert out.stat().st_mtime_ns >= first
     res = cli("report", "demo", "-o", str(tmp_path))
     assert res.code == 2 and "is a directory" in res.err

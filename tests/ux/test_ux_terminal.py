@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ccsec import api
+from ccsec.ports import matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 #: every end address the demo's paths print
@@ -36,6 +37,35 @@ def test_tables_fit_80_columns_and_never_cut_an_address(cli, narrow, args) -> No
         for addr in ADDRESSES:
             assert addr in res.out, addr
         assert all(pid in res.out for pid in ("p3-rgr-a-rgr-b-priv", "t-dc-east-pg-osaka"))
+
+
+OPS = ROOT / "tests" / "ops" / "fixtures"
+#: every listener address the demo's port table prints (each a whole token)
+PORT_ADDRESSES = sorted({a for e in matrix(api.load("demo"), 0, False, {})
+                         for a in e.listener_address.replace("↔", " ").split()})
+
+
+@pytest.mark.parametrize("args", [
+    ["ports", "demo"],
+    ["phones", str(OPS / "phones" / "bat-export-constructed.csv")],
+    ["posture", str(OPS / "posture" / "awhds9-bad-constructed.json")],
+    ["logs", str(OPS / "charon" / "real" / "v2-ike-proposal-mismatch" / "a-filelog.log")],
+    ["perf", "judge", str(OPS / "perf" / "logman-healthy-de-de.csv")],
+], ids=lambda a: a[0] if a[0] != "perf" else "perf judge")
+def test_the_operations_tables_fit_80_columns_too(cli, narrow, args) -> None:
+    """ports/phones/posture/logs/perf tables: rich's own shrinking split addresses and ids
+    across lines (``10.1.1.`` / ``10``); now they fit, whole."""
+    res = cli(*args)
+    assert res.code in (0, 1), res.err
+    lines = res.out.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert "…" not in res.out
+    if args[0] == "ports":
+        for addr in PORT_ADDRESSES:
+            assert addr in res.out, addr
+        assert "p3-rgr-a-rgr-b-priv" in res.out
+    if args[0] == "phones":
+        assert "SEP001122334455" in res.out
 
 
 def test_what_does_not_fit_is_named_and_wide_shows_it(cli, narrow) -> None:

@@ -303,13 +303,13 @@ def check_ts_v1(ini: Peer, res: Peer, ini_filters: list[Filter], res_filters: li
 
 
 def _narrow(proposed: list[TS], config: list[TS]) -> list[TS]:
-    out: list[TS] = []
+    out: dict[TS, None] = {}  # duplicates dropped, order kept (a list scan was cubic)
     for p in proposed:
         for c in config:
             x = _intersect(p, c)
-            if x is not None and x not in out:
-                out.append(x)
-    return out
+            if x is not None:
+                out.setdefault(x)
+    return list(out)
 
 
 def check_ts_v2(ini: Peer, res: Peer, ini_filters: list[Filter], res_filters: list[Filter]

@@ -31,14 +31,15 @@ from pathlib import Path
 
 from ccsec.audit.model import ImportedEnd
 from ccsec.deployment.model import Deployment
-from ccsec.errors import ParseError, Problem, UserError
+from ccsec.errors import Problem, UserError
 from ccsec.formats import registry
 from ccsec.formats.base import Parsed
 from ccsec.formats.registry import sniff
+from ccsec.formats.strongswan.include import Includer, Refused, confined
 from ccsec.gcpause import gc_paused
 from ccsec.policy import Address
+from ccsec.textio import max_bytes, read_bytes
 
-MAX_BYTES = 20 * 1024 * 1024
 
 def _read_with(name: str) -> Callable[[str, str], Parsed]:
     def parse(text: str, source: str) -> Parsed:
@@ -75,15 +76,29 @@ class Inventory:
 
 
 def _files(root: Path) -> list[Path]:
-    if root.is_file():
+    """Every file under ``root`` (hidden ones excluded), links not followed into directories;
+    a link to a file stays in the list (it is checked before it is read)."""
+    if not root.is_dir():
         return [root]
-    return sorted(p for p in root.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in
-                                             p.relative_to(root).parts))
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += (Path(dirpath) / f for f in filenames if not f.startswith("."))
+    return sorted(out)
+
+
+def _outside(path: Path, root: Path) -> bool:
+    """Whether a link under ``root`` points outside it (never read: the user named the
+    directory, not what its links point to)."""
+    real = Path(os.path.realpath(path))
+    top = Path(os.path.realpath(root))
+    return real != top and top not in real.parents
 
 
 def _read(path: Path) -> str | None:
-    data = path.read_bytes()[:MAX_BYTES]
+    """The text of one file (None for binary data); bounded (:func:`ccsec.textio.max_bytes`),
+    regular files only: anything else raises ParseError with the reason."""
+    data = read_bytes(path, max_bytes())
     if b"\x00" in data[:8192]:
         return None
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -114,21 +129,27 @@ class _Scan:
 
 
 def _parse(fmt: str, text: str, path: str, secrets: str | None = None) -> _Scan:
+    """One file through its reader.  Whatever goes wrong with one file stays with that file
+    (a finding), so the rest of the directory is still audited: a reader's ParseError, and —
+    should a reader meet input it was not made for — any other exception too."""
     try:
         if fmt == "ipsec-conf":
             return _Scan(fmt, parsed=_ipsec_conf(text, path, secrets))
         return _Scan(fmt, parsed=IMPORTERS[fmt](text, path))
-    except ParseError as exc:
+    except UserError as exc:
         p = exc.problems[0]
         return _Scan(fmt, skip=f"{fmt}: {p.message}", unreadable=True, line=p.line)
+    except Exception as exc:  # one file's failure must not end the audit of the others
+        return _Scan(fmt, skip=f"{fmt}: ccsec could not read this file ({type(exc).__name__}; "
+                     "please report it)", unreadable=True)
 
 
 def _scan(path: Path) -> _Scan:
     """Read, sniff and (unless the format needs the other files) parse one file."""
     try:
         text = _read(path)
-    except OSError as exc:
-        return _Scan(skip=f"cannot read: {exc.strerror}", unreadable=True)
+    except UserError as exc:
+        return _Scan(skip=exc.problems[0].message, unreadable=True)
     if text is None:
         return _Scan(skip="binary file")
     fmt = sniff(text)
@@ -191,19 +212,30 @@ def _size(path: Path) -> int:
 
 @gc_paused
 def load_directory(root: Path, dep: Deployment | None = None,
-                   display_root: Path | None = None, workers: int | None = None) -> Inventory:
+                   display_root: Path | None = None, workers: int | None = None,
+                   include_dirs: tuple[Path, ...] = ()) -> Inventory:
     """Read every file under ``root`` (a file works too); nothing here raises for one bad file:
     it lands in ``skipped``.  A missing root is a :class:`UserError`.  ``workers``: processes
-    for reading and parsing (default :func:`default_workers`; 1 = this process only)."""
+    for reading and parsing (default :func:`default_workers`; 1 = this process only).
+    strongSwan ``include`` statements are followed only inside ``root`` (the file's directory
+    when ``root`` is a file) and ``include_dirs``; links to files outside ``root`` are not
+    read."""
     if not root.exists():
         raise UserError(Problem(f"{root} does not exist", field="--configs",
                                 fix="point --configs at a directory of configuration files"))
-    shown = display_root or (root if root.is_dir() else root.parent)
+    top = root if root.is_dir() else root.parent
+    shown = display_root or top
     paths = _files(root)
-    scans = scan_all(paths, workers)
-    _parse_contextual(paths, scans)
+    links_out = {p for p in paths if p.is_symlink() and _outside(p, top)}
+    readable = [p for p in paths if p not in links_out]
+    with confined((top, *include_dirs)):
+        scans = dict(zip(readable, scan_all(readable, workers), strict=True))
+        _parse_contextual(readable, [scans[p] for p in readable], scans)
+    for p in links_out:
+        scans[p] = _Scan(skip="a link to a file outside the configuration directory (not read)")
     inv = Inventory(files=len(paths))
-    for path, scan in zip(paths, scans, strict=True):
+    for path in paths:
+        scan = scans[path]
         source = _rel(path, shown)
         if scan.skip is not None:
             inv.skipped.append(Skipped(source, scan.skip, scan.line, scan.unreadable))
@@ -214,10 +246,11 @@ def load_directory(root: Path, dep: Deployment | None = None,
     return inv
 
 
-def _parse_contextual(paths: list[Path], scans: list[_Scan]) -> None:
-    """Second pass, in place, over the files whose reading depends on their neighbours:
-    strongSwan files another one includes are read as part of it (dropped here), an
-    ipsec.conf takes the ipsec.secrets beside it, and the index ccsec writes is not a config."""
+def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path, _Scan]) -> None:
+    """Second pass over the files whose reading depends on their neighbours (results go into
+    ``by_path``): strongSwan files another one includes are read as part of it (dropped here),
+    an ipsec.conf takes the ipsec.secrets beside it, and the index ccsec writes is not a
+    config."""
     texts = {p: (s.fmt, s.text) for p, s in zip(paths, scans, strict=True)
              if s.text is not None and s.fmt is not None}
     if not texts:
@@ -228,21 +261,21 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan]) -> None:
     config_dirs = {d for p, (f, _) in texts.items() if f in ("ipsec-conf", "strongswan")
                    for d in (p.parent, p.parent.parent)}
     included = _included(texts)
-    for i, path in enumerate(paths):
+    for path in paths:
         if path not in texts:
             continue
         fmt, text = texts[path]
         if path in included or fmt == "ccsec-index" or \
                 (fmt == "ipsec-secrets" and path.parent in conf_dirs) or \
                 (fmt == "strongswan-conf" and path.parent in config_dirs):
-            scans[i] = _Scan(fmt)  # read with another file, or not a configuration
+            by_path[path] = _Scan(fmt)  # read with another file, or not a configuration
         elif fmt == "strongswan-conf":
-            scans[i] = _Scan(fmt, skip="strongswan.conf without a connection configuration "
-                                       "beside it (charon-wide settings only)")
+            by_path[path] = _Scan(fmt, skip="strongswan.conf without a connection "
+                                  "configuration beside it (charon-wide settings only)")
         elif fmt == "ipsec-secrets":
-            scans[i] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
+            by_path[path] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
         else:
-            scans[i] = _parse(fmt, text, str(path), secrets_by_dir.get(path.parent))
+            by_path[path] = _parse(fmt, text, str(path), secrets_by_dir.get(path.parent))
 
 
 def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
@@ -253,25 +286,40 @@ def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
             for policy in parsed.policies]
 
 
-_INCLUDE = re.compile(r"(?m)^\s*include\s+(\S+)\s*$")
+_INCLUDE = re.compile(r"(?m)^[ \t]*include[ \t]+(\S+)[ \t]*\r?$")
 
 
 def _included(texts: dict[Path, tuple[str, str]]) -> set[Path]:
-    """Files another strongSwan file pulls in with ``include`` (not audited on their own)."""
-    out: set[Path] = set()
+    """Files read as part of another strongSwan file (through ``include``), so not audited on
+    their own: those reachable from a file that nothing includes.  A file that includes itself,
+    or files that include each other with no outside file including them, stay audited on
+    their own (their reader reports the cycle) — an include never hides a file."""
+    edges: dict[Path, set[Path]] = {}
     for path, (fmt, text) in texts.items():
-        if fmt not in ("strongswan", "ipsec-conf"):
+        if fmt not in ("strongswan", "ipsec-conf") or "include" not in text:
             continue
+        includer = Includer.for_file(str(path))
+        if includer is None:
+            continue
+        me = includer.chain[-1]
         for pattern in _INCLUDE.findall(text):
-            p = Path(pattern)
-            base = p.parent if p.is_absolute() else path.parent / p.parent
             try:
-                out.update(q.resolve() for q in base.glob(p.name))
-            except (OSError, ValueError):
+                edges.setdefault(me, set()).update(
+                    q for q in includer.matches(pattern, cycles=False) if q != me)
+            except Refused:
                 continue
-    if not out:  # nothing includes anything: no need to resolve every path
+    if not edges:  # nothing includes anything: no need to resolve every path
         return set()
-    return {p for p in texts if p.resolve() in out}
+    real = {p: Path(os.path.realpath(p)) for p in texts}
+    targets = {q for qs in edges.values() for q in qs}
+    reached: set[Path] = set()
+    todo = [r for r in edges if r not in targets]
+    while todo:
+        for q in edges.get(todo.pop(), ()):
+            if q not in reached:
+                reached.add(q)
+                todo.append(q)
+    return {p for p in texts if real[p] in reached}
 
 
 def _rel(path: Path, root: Path) -> str:

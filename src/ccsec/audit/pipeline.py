@@ -30,8 +30,11 @@ def nothing_recognised(configs: Path, inv: Inventory) -> Problem:
         key = s.reason.split(":", 1)[0] if s.unreadable else s.reason
         reasons[key] = reasons.get(key, 0) + 1
     why = "; ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+    broken = [f"{s.path}" + (f":{s.line}" if s.line else "") + f": {s.reason}"
+              for s in inv.skipped if s.unreadable][:3]
     return Problem(f"no configuration ccsec reads was recognised in {configs}: looked at "
-                   f"{inv.files} file(s)" + (f" ({why})" if why else ""), field="--configs",
+                   f"{inv.files} file(s)" + (f" ({why})" if why else "") +
+                   ("; cannot read " + "; ".join(broken) if broken else ""), field="--configs",
                    fix="point --configs at the running configurations (IOS, swanctl.conf, "
                    "ipsec.conf, netsh or PowerShell exports, CUCM sheets, collector JSON); "
                    "`ccsec -v audit …` says why each file was skipped")
@@ -42,7 +45,8 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
         profile: str | None = None, planned: PolicySet | None = None,
         today: date | None = None,
         on_inventory: Callable[[Inventory], None] | None = None,
-        hosts: HostsTable | None = None) -> AuditResult:
+        hosts: HostsTable | None = None,
+        include_dirs: tuple[Path, ...] = ()) -> AuditResult:
     """Audit the configurations under ``configs`` (a directory or one file); with a
     ``deployment``, coverage of every path too.  Without ``configs`` the deployment's own
     planned policy (``planned``, when the caller has it already; else planned now with
@@ -50,7 +54,9 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
 
     ``deployment_file`` is where findings about the deployment point; ``waivers`` a YAML file of
     accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``);
-    ``hosts`` resolves the host names configurations give for their peers (``--hosts``)."""
+    ``hosts`` resolves the host names configurations give for their peers (``--hosts``);
+    ``include_dirs`` are directories outside ``configs`` that strongSwan ``include`` statements
+    may read from (``--include-dir``; by default includes stay inside ``configs``)."""
     accepted = load_waivers(Path(waivers)) if waivers else None
     waivers_file = str(waivers or "waivers")
     if configs is None:
@@ -60,7 +66,7 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
                                         "or both"))
         ends = planned_ends(planned or plan(deployment, profile))
         return run_audit(ends, deployment, deployment_file, accepted, today, waivers_file)
-    inv = load_directory(Path(configs), deployment)
+    inv = load_directory(Path(configs), deployment, include_dirs=include_dirs)
     resolve_names(inv.ends, hosts)
     if on_inventory is not None:
         on_inventory(inv)

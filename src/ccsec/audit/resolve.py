@@ -10,14 +10,15 @@ becomes "any peer".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
 from pathlib import Path
 
 from ccsec.audit.model import ImportedEnd
-from ccsec.errors import Problem, UserError
+from ccsec.errors import UserError
 from ccsec.formats.base import Note
 from ccsec.policy import Address
+from ccsec.textio import read_text
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class HostsTable:
 def parse_hosts(text: str, source: str = "<hosts>") -> HostsTable:
     """The hosts-file format: ``address name [alias …]``, ``#`` comments; lines whose first
     word is not an address are skipped."""
-    names: dict[str, list[Address]] = {}
+    names: dict[str, dict[Address, None]] = {}  # ordered sets: one step per repeat
     for raw in text.splitlines():
         words = raw.split("#", 1)[0].split()
         if len(words) < 2:
@@ -49,9 +50,7 @@ def parse_hosts(text: str, source: str = "<hosts>") -> HostsTable:
         except ValueError:
             continue
         for name in words[1:]:
-            bucket = names.setdefault(name.lower().rstrip("."), [])
-            if addr not in bucket:
-                bucket.append(addr)
+            names.setdefault(name.lower().rstrip("."), {}).setdefault(addr)
     return HostsTable({k: tuple(v) for k, v in names.items()}, source)
 
 
@@ -60,12 +59,12 @@ def load_hosts(path: str | Path | None) -> HostsTable | None:
     if path is None:
         return None
     p = Path(path)
+    # bounded, regular files only (a clean error naming the file and the option otherwise)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise UserError(Problem(f"cannot read {p}: {exc.strerror}", field="--hosts",
-                                fix="give a hosts file: one 'address name [alias…]' per "
-                                    "line")) from None
+        text = read_text(p)
+    except UserError as exc:
+        raise UserError([replace(q, field=q.field or "--hosts") for q in exc.problems]) \
+            from None
     return parse_hosts(text, str(p))
 
 

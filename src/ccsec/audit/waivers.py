@@ -19,12 +19,16 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from ccsec.errors import Problem, UserError
+from ccsec.errors import Problem, UserError, shown
 from ccsec.findings.model import Finding, Location, Severity, finding, rule
 from ccsec.findings.sources import INSPEC_WAIVERS
+from ccsec.textio import decode_utf8, read_bytes
+from ccsec.yamlsafe import compose
+
+#: a waivers file is a short hand-written list
+MAX_BYTES = 4 * 1024 * 1024
+#: longest rule, subject or reason kept (they are echoed in findings)
+MAX_TEXT = 1000
 
 EXPIRED = rule(
     "IPSEC-WAIVER-001", "Waiver expired", Severity.LOW, "waivers",
@@ -57,29 +61,34 @@ def _problem(path: str, line: int | None, msg: str) -> Problem:
 def load(path: Path) -> list[Waiver]:
     """Read a waivers file; every error names file and line."""
     src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WaiverError(Problem(f"cannot read waivers file: {exc.strerror}", src)) from None
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WaiverError(_problem(src, mark.line + 1 if mark else None,
-                                   f"not valid YAML: {getattr(exc, 'problem', exc)}")) from None
-    items = doc.get("waivers") if isinstance(doc, dict) else doc
+    return parse(decode_utf8(read_bytes(path, MAX_BYTES, WaiverError), src, WaiverError), src)
+
+
+def parse(text: str, src: str = "<waivers>") -> list[Waiver]:
+    """The waivers of a waivers document (``src`` names it in errors)."""
+    doc = compose(text, src, WaiverError)
+    top = doc.data
+    base: tuple[str, ...] = ("waivers",) if isinstance(top, dict) else ()
+    items = top.get("waivers") if isinstance(top, dict) else top
     if items is None:
         return []
     if not isinstance(items, list):
         raise WaiverError(_problem(src, 1, "expected a list of waivers (or waivers: [...])"))
     out = []
     for i, item in enumerate(items):
-        line = item.lc.line + 1 if hasattr(item, "lc") else None
+        line = doc.line((*base, i))
         if not isinstance(item, dict):
             raise WaiverError(_problem(src, line, f"waiver {i + 1} is not a mapping"))
         missing = [k for k in ("rule", "subject", "reason", "expires") if not item.get(k)]
         if missing:
             raise WaiverError(_problem(src, line, f"waiver {i + 1} lacks {', '.join(missing)}"))
+        texts = {k: item[k] for k in ("rule", "subject", "reason")}
+        bad = [k for k, v in texts.items() if not isinstance(v, str | int | float)
+               or len(str(v)) > MAX_TEXT or shown(v, None) != str(v)]
+        if bad:
+            raise WaiverError(_problem(src, line, f"waiver {i + 1}: {', '.join(bad)} must be "
+                                       f"one line of text (at most {MAX_TEXT} characters, no "
+                                       "control characters)"))
         expires = item["expires"]
         if isinstance(expires, str):
             try:

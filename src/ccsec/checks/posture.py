@@ -26,6 +26,7 @@ from ccsec.findings.sources import (
     MS_UPDATE_SETTINGS,
     PYWSUS,
 )
+from ccsec.textio import ascii_int
 
 FAMILY = "posture"
 SEG = CCE_SOLUTION_SECURITY.at("servers in the data center behind the secure network; not "
@@ -194,14 +195,17 @@ def _minutes(text: str | None) -> int | None:
     if not text:
         return None
     t = text.strip()
-    if t.isdigit():
-        return int(t)
+    minutes = ascii_int(t, 5)  # "²" and 5,000-digit strings pass str.isdigit, not int()
+    if minutes is not None:
+        return minutes
     dt = _parse_time(t)
     if dt is not None:
         return dt.hour * 60 + dt.minute
     parts = t.split(" ")[-1].split(":")
-    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-        return int(parts[0]) * 60 + int(parts[1])
+    hours = ascii_int(parts[0], 2) if len(parts) >= 2 else None
+    mins = ascii_int(parts[1], 2) if len(parts) >= 2 else None
+    if hours is not None and mins is not None:
+        return hours * 60 + mins
     return None
 
 

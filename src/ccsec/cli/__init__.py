@@ -5,7 +5,7 @@ Exit codes are a contract (README, "Exit codes"), the same for every command:
 * 0 — done, nothing at or above ``--fail-on`` (and, for ``diff``, no drift);
 * 1 — a finding at or above ``--fail-on``, or drift for ``diff``;
 * 2 — a usage or input error: one line per problem (file:line: field: what — fix), nothing
-  written, never a traceback;
+  written, never a traceback; so is an OS error on a path (the path and the reason);
 * 3 — a bug in ccsec: one line (the traceback with ``-v``);
 * 130 — interrupted; 141 — the reader of the output went away (``ccsec audit … | head``),
   quietly.
@@ -26,7 +26,7 @@ import typer.main
 
 from ccsec import __version__
 from ccsec.cli.common import PROOF_HELP, STATE, configure, err
-from ccsec.errors import UserError
+from ccsec.errors import Problem, UserError
 
 EXIT_USAGE = 2
 EXIT_BUG = 3
@@ -163,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        # a file the OS refused that no reader turned into a UserError: still one line
+        where = exc.filename if isinstance(exc.filename, str) else None
+        problem = Problem(exc.strerror or str(exc), file=where, fix="check the path and its "
+                          "permissions")
+        err.print(f"ccsec: error: {problem}", markup=False, soft_wrap=True)
+        return UserError.exit_code
     except (KeyboardInterrupt, typer.Abort):
         err.print("ccsec: interrupted")
         return EXIT_INTERRUPTED

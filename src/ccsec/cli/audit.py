@@ -82,6 +82,10 @@ def audit(
         "--waivers", metavar="FILE",
         help="YAML file of accepted findings (rule, subject, reason, expires)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="same as --format json")] = False,
+    include_dir: Annotated[list[Path] | None, typer.Option(
+        "--include-dir", help="a directory outside --configs that strongSwan `include` "
+        "statements may read from (repeatable; by default includes stay inside --configs)")] =
+    None,
     no_group: Annotated[bool, typer.Option(
         "--no-group", help="text: one row per finding instead of one per rule and cause")] =
     False,
@@ -106,7 +110,7 @@ def audit(
     with stages(f"reading configurations in {configs}") as step:
         result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
                      on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
-                     hosts=load_hosts(hosts))
+                     hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()))
     import_notes(result.context.ends, result.skipped)
     if out_format is OutFormat.json:
         print_json(result.to_json())

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import typer
 from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -29,6 +33,7 @@ from rich.progress import (
 )
 
 from ccsec.deployment import Deployment
+from ccsec.errors import shown
 
 if TYPE_CHECKING:
     from ccsec.audit.inventory import Skipped
@@ -41,19 +46,42 @@ def _width(stream: object) -> int | None:
     return None if isatty or "COLUMNS" in os.environ else 200
 
 
+#: what may not reach a terminal from a file's text: C0 controls but newline and tab (ESC
+#: sequences could move the cursor, retitle the window…), DEL, C1, bidi overrides
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                              "\u2066-\u2069]")
+
+
+class _Console(Console):
+    """A console that shows text from files safely: control characters become visible
+    escapes, and text that is not valid rich markup (a log line with ``[/IKE]``, a file named
+    ``a[/b].cfg``) is shown as it is instead of raising MarkupError.  Its reader may go away
+    (``ccsec audit … | head``): rich's default exits 1 — the code for "findings" — so the
+    broken pipe goes to the CLI's exit-code contract instead (quiet, 141)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        text = _TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text)
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:
+            return super().render_str(text, **{**kwargs, "markup": False})
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
+def literal(text: str) -> str:
+    """Text shown through rich markup (progress labels, spinners) as it is: markup escaped,
+    control characters made visible (labels name files and devices)."""
+    return escape(_TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text))
+
+
 _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None
 #: NO_COLOR (no-color.org) means no escape sequences at all here, not only no colours (rich
 #: alone would keep bold and underline)
 _SYSTEM: Literal["auto"] | None = None if _NO_COLOR else "auto"
 #: stdout for results; rich turns colour off when stdout is not a TTY or NO_COLOR is set
-class _Console(Console):
-    """A rich console whose reader may go away (``ccsec audit … | head``): rich's default
-    exits 1 — the code for "findings" — so the broken pipe goes to the CLI's exit-code
-    contract instead (quiet, 141)."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
 
 
 #: emoji off: ``file.cfg:100:`` in a parser note must not become a picture
@@ -127,10 +155,11 @@ def progress(total: int, what: str) -> Iterator[Advance]:
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as bar:
-        task = bar.add_task(what, total=total)
+        task = bar.add_task(literal(what), total=total)
 
         def advance(label: str, n: int = 1) -> None:
-            bar.update(task, advance=n, description=f"{what}: {label}" if n else label)
+            bar.update(task, advance=n,
+                       description=literal(f"{what}: {label}" if n else label))
 
         yield advance
 
@@ -145,17 +174,21 @@ def stages(first: str) -> Iterator[Callable[[str], None]]:
     from rich.live import Live
     from rich.spinner import Spinner
 
-    spinner = Spinner("dots", text=first, style="green")
+    spinner = Spinner("dots", text=literal(first), style="green")
     # Drawn at once and on every step: the auto-refresh tick alone (80 ms) would never show a
     # stage that ends sooner, and the user would not see what ccsec was doing.
     with Live(spinner, console=err, transient=True, refresh_per_second=12.5) as live:
         live.refresh()
 
         def step(text: str) -> None:
-            spinner.update(text=text)
+            spinner.update(text=literal(text))
             live.refresh()
 
         yield step
+
+#: every command that writes to -o refuses to replace anything unless this is given
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="replace what an earlier ccsec run wrote at -o (never anything else)")]
 
 PROOF_HELP = (
     "Proof levels: strongswan output is proven on real strongSwan by `ccsec lab run`; "

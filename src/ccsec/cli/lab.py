@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ccsec.cli.common import console, err, load_deployment, print_json
+from ccsec.cli.common import ForceOpt, console, err, load_deployment, print_json
 from ccsec.crypto import PROFILES
 from ccsec.lab import FAULTS
 
@@ -320,10 +320,12 @@ def export(deployment: DeploymentArg,
                "--image", help="container image of every node (build it from the exported "
                "Dockerfile, or push it where your cluster pulls from)")] =
            "ccsec-strongswan-lab:bookworm",
-           json_out: JsonOpt = False) -> None:
+           json_out: JsonOpt = False, force: ForceOpt = False) -> None:
     """Write the same lab as a containerlab topology: one container per namespace, the
     rendered files mounted, the links, NAT nodes, and the checks as verify.sh. Runs on any
-    host with containerlab, and unchanged on Kubernetes through clabernetes."""
+    host with containerlab, and unchanged on Kubernetes through clabernetes.  An existing
+    directory is replaced only with --force, and only when it is an unchanged tree ccsec
+    wrote."""
     from ccsec.fileio import check_target, write_tree
     from ccsec.lab.containerlab import TOPOLOGY_FILE
     from ccsec.lab.containerlab import export as export_lab
@@ -331,12 +333,12 @@ def export(deployment: DeploymentArg,
     _check(profile, "auto" if datapath not in ("libipsec", "kernel") else datapath)
     if datapath not in ("libipsec", "kernel"):
         raise typer.BadParameter("--datapath is libipsec or kernel")
-    check_target(containerlab)
+    check_target(containerlab, force)
     dep = load_deployment(deployment)
     files = export_lab(dep, profile=profile, hosts=_hosts(hosts, no_hosts),
                        datapath="kernel" if datapath == "kernel" else "libipsec", image=image,
                        base=_base(deployment))
-    out = write_tree(containerlab, files)
+    out = write_tree(containerlab, files, force)
     index = json.loads(files["index.json"].text)
     if json_out:
         print_json({"out": str(out), **index})

@@ -13,14 +13,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
-from rich.table import Table
 
-from ccsec.cli.common import console, err, load_deployment, print_json, say
-from ccsec.errors import Problem, UserError
+from ccsec.cli.common import (
+    STATE,
+    ForceOpt,
+    console,
+    err,
+    literal,
+    load_deployment,
+    print_json,
+    say,
+)
+from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.findings.model import Finding, Severity
 from ccsec.findings.text import exit_code, findings_json, print_findings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ccsec.monitor.perf import PerfData
 
 
@@ -62,6 +72,44 @@ DeploymentOpt = Annotated[
     str | None,
     typer.Option("--deployment", "-d", help="deployment YAML (or 'demo') to tie results to"),
 ]
+
+
+#: every table here fits the terminal without cutting what must stay whole (ids, addresses,
+#: ports, file names); the most expendable columns are left out first, ``--wide`` keeps all
+_LOG_FILE_COLUMNS = (Column("file"), Column("format", atomic=True),
+                     Column("format verified", drop=2), Column("events", justify="right"),
+                     Column("skipped lines", justify="right", drop=1))
+_TIMELINE_COLUMNS = (Column("time", atomic=True), Column("where", atomic=True, drop=1),
+                     Column("logged by", atomic=True), Column("event", atomic=True),
+                     Column("text"))
+_PERF_COLUMNS = (Column("counter"), Column("group", atomic=True, drop=6),
+                 Column("n", justify="right", drop=5), Column("missing", justify="right", drop=4),
+                 Column("min", justify="right", atomic=True, drop=3),
+                 Column("avg", justify="right", atomic=True, drop=2),
+                 Column("p95", justify="right", atomic=True),
+                 Column("max", justify="right", atomic=True))
+_POSTURE_COLUMNS = (Column("file", atomic=True, drop=3), Column("host", atomic=True),
+                    Column("deployment host", atomic=True, drop=4),
+                    Column("newest hotfix", atomic=True), Column("WSUS"),
+                    Column("Defender", atomic=True), Column("HIPS", drop=2),
+                    Column("firewall off"), Column("collector errors", drop=1))
+_PHONE_COLUMNS = (Column("line", atomic=True, justify="right", drop=3),
+                  Column("device", atomic=True), Column("model", atomic=True, drop=2),
+                  Column("pool", atomic=True, drop=4), Column("security", atomic=True),
+                  Column("monitoring", atomic=True, drop=5), Column("PC port"),
+                  Column("PC voice VLAN"), Column("span to PC"), Column("GARP", drop=1))
+_PORT_COLUMNS = (Column("path", atomic=True), Column("listener"), Column("address"),
+                 Column("client", drop=4), Column("proto", atomic=True, drop=2),
+                 Column("ports"), Column("purpose", drop=1), Column("note", drop=3))
+
+
+def _table(out: Console, columns: tuple[Column, ...], rows: list[list[str]],
+           title: str) -> None:
+    """Print ``rows`` on ``out`` fitted to its width (:func:`ccsec.findings.columns.fit`).
+    Cells and title are text from files (log lines, host names): shown literally — markup
+    escaped, control characters made visible — never as rich markup."""
+    cells = [[literal(c) for c in r] for r in rows]
+    fit(columns, cells, terminal_width(out), STATE.wide, title=literal(title)).print(out)
 
 
 def _severity(value: str | None) -> Severity | None:
@@ -109,12 +157,10 @@ def logging_cmd(
         print_json({"action": action, "target": target, "kind": logscripts.KIND[target],
                     "script": text})
         return
-    table = Table(title=f"ccsec logging {action} --target {target}")
-    for col in ("target", "script", "undo"):
-        table.add_column(col)
     other = "disable" if action == "enable" else "enable"
-    table.add_row(target, logscripts.KIND[target], f"ccsec logging {other} --target {target}")
-    err.print(table)
+    _table(err, (Column("target", atomic=True), Column("script"), Column("undo")),
+           [[target, logscripts.KIND[target], f"ccsec logging {other} --target {target}"]],
+           title=f"ccsec logging {action} --target {target}")
     typer.echo(text, nl=False)
 
 
@@ -152,22 +198,16 @@ def logs(
                            "text": e.text} for e in t.events]} for t in lines]
         _finish(found, threshold, True, {"files": files_info, "timelines": tl})
         return
-    table = Table(title="log files")
-    for col in ("file", "format", "format verified", "events", "skipped lines"):
-        table.add_column(col)
-    for fi in files_info:
-        table.add_row(str(fi["file"]), str(fi["format"]),
-                      "yes (real samples)" if fi["verified"] else "no (from documentation)",
-                      str(fi["events"]), str(fi["skipped_lines"]))
-    console.print(table)
+    _table(console, _LOG_FILE_COLUMNS,
+           [[str(fi["file"]), str(fi["format"]),
+             "yes (real samples)" if fi["verified"] else "no (from documentation)",
+             str(fi["events"]), str(fi["skipped_lines"])] for fi in files_info],
+           title="log files")
     for t in lines:
-        tt = Table(title=f"{name(t.pair[0])} ↔ {name(t.pair[1])}: {t.outcome}")
-        for col in ("time", "where", "logged by", "event", "text"):
-            tt.add_column(col, overflow="fold")
-        for e in t.events:
-            tt.add_row(e.time.strftime("%m-%d %H:%M:%S") if e.time else "", e.where,
-                       name(e.local), e.kind.value, e.text)
-        console.print(tt)
+        _table(console, _TIMELINE_COLUMNS,
+               [[e.time.strftime("%m-%d %H:%M:%S") if e.time else "", e.where, name(e.local),
+                 e.kind.value, e.text] for e in t.events],
+               title=f"{name(t.pair[0])} ↔ {name(t.pair[1])}: {t.outcome}")
     _finish(found, threshold, False, title="diagnosis")
 
 
@@ -194,12 +234,10 @@ def perf_collector(
     if json_out:
         print_json({"counters": rows, "counter_file": counter_file(), "script": script})
         return
-    table = Table(title="counters (guide wording → real PDH path)")
-    for col in ("guide says", "collect", "group", "confidence"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["guide"] or "-", r["path"], r["group"], r["confidence"])
-    err.print(table)
+    _table(err, (Column("guide says"), Column("collect"),
+                 Column("group", atomic=True, drop=2), Column("confidence", atomic=True, drop=1)),
+           [[r["guide"] or "-", r["path"], r["group"], r["confidence"]] for r in rows],
+           title="counters (guide wording → real PDH path)")
     typer.echo(script, nl=False)
 
 
@@ -211,6 +249,7 @@ def perf_judge(
                                       "(per-CPU thresholds)")] = 1,
     json_out: JsonOpt = False,
     fail_on: FailOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Per-counter min/avg/p95/max, the documented thresholds (with their source) as findings,
     and one PNG per counter group with the thresholds marked."""
@@ -229,32 +268,29 @@ def perf_judge(
                      "min": st.min if st else None, "avg": st.avg if st else None,
                      "p95": st.p95 if st else None, "max": st.max if st else None})
     found = judge(data, cpus)
-    plots = [str(p) for p in (_plots(data, out, cpus) if out else [])]
+    plots = [str(p) for p in (_plots(data, out, cpus, force) if out else [])]
     if json_out:
         _finish(found, threshold, True, {"file": str(file), "decimal": data.decimal,
                                          "time_zone": data.zone, "bias_minutes":
                                          data.bias_minutes, "counters": rows, "plots": plots})
         return
-    table = Table(title=f"{file}: {len(data.series[0].values) if data.series else 0} samples, "
-                  f"zone {data.zone}, decimal '{data.decimal}'")
-    for col in ("counter", "group", "n", "missing", "min", "avg", "p95", "max"):
-        table.add_column(col, justify="right" if col not in ("counter", "group") else "left")
-    for r in rows:
-        table.add_row(str(r["counter"]), str(r["group"]), str(r["n"]), str(r["missing"]),
-                      *[f"{r[k]:,.2f}" if r[k] is not None else "-" for k in
-                        ("min", "avg", "p95", "max")])
-    console.print(table)
+    _table(console, _PERF_COLUMNS,
+           [[str(r["counter"]), str(r["group"]), str(r["n"]), str(r["missing"]),
+             *[f"{r[k]:,.2f}" if r[k] is not None else "-" for k in ("min", "avg", "p95", "max")]]
+            for r in rows],
+           title=f"{file}: {len(data.series[0].values) if data.series else 0} samples, "
+           f"zone {data.zone}, decimal '{data.decimal}'")
     for p in plots:
         console.print(f"plot: {p}")
     _finish(found, threshold, False, title="thresholds")
 
 
-def _plots(data: PerfData, out: Path, cpus: int) -> list[Path]:
+def _plots(data: PerfData, out: Path, cpus: int, force: bool) -> list[Path]:
+    """The PNGs, all drawn before any is written; an existing PNG is replaced only with
+    --force, and nothing else in the directory is touched."""
     from ccsec.monitor.plot import plot
 
-    if out.exists() and not out.is_dir():
-        raise UserError(Problem(f"{out} exists and is not a directory", field="-o/--out"))
-    return plot(data, out, cpus)
+    return plot(data, out, cpus, force)
 
 
 # -------------------------------------------------------------------- collector
@@ -288,12 +324,9 @@ def collector_windows(
         print_json({"writes": "ccsec-<HOST>.json", "sections": [
             {"section": sec, "source": src} for sec, src in sections], "script": script()})
         return
-    table = Table(title="ccsec collector windows → ccsec-<HOST>.json (run elevated)")
-    table.add_column("section")
-    table.add_column("source")
-    for sec, src in sections:
-        table.add_row(sec, src)
-    err.print(table)
+    _table(err, (Column("section", atomic=True), Column("source")),
+           [[sec, src] for sec, src in sections],
+           title="ccsec collector windows → ccsec-<HOST>.json (run elevated)")
     typer.echo(script(), nl=False)
 
 
@@ -354,17 +387,13 @@ def posture(
     if json_out:
         _finish(found, threshold, True, {"hosts": rows})
         return
-    table = Table(title="hosts")
-    for col in ("file", "host", "deployment host", "newest hotfix", "WSUS", "Defender", "HIPS",
-                "firewall off", "collector errors"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(str(r["file"]), str(r["host"]), str(r["deployment_host"] or "-"),
-                      str(r["newest_hotfix"] or "-"), str(r["wsus"] or "-"),
-                      "yes" if r["defender"] else "no", ", ".join(r["hips"]) or "-",
-                      ", ".join(r["firewall_off"]) or "-",
-                      ", ".join(r["collector_errors"]) or "-")
-    console.print(table)
+    _table(console, _POSTURE_COLUMNS,
+           [[str(r["file"]), str(r["host"]), str(r["deployment_host"] or "-"),
+             str(r["newest_hotfix"] or "-"), str(r["wsus"] or "-"),
+             "yes" if r["defender"] else "no", ", ".join(r["hips"]) or "-",
+             ", ".join(r["firewall_off"]) or "-", ", ".join(r["collector_errors"]) or "-"]
+            for r in rows],
+           title="hosts")
     _finish(found, threshold, False, title="posture")
 
 
@@ -410,15 +439,11 @@ def phones(
     if json_out:
         _finish(found, threshold, True, {"phones": rows})
         return
-    table = Table(title=f"{export}: {len(items)} phones")
-    for col in ("line", "device", "model", "pool", "security", "monitoring", "PC port",
-                "PC voice VLAN", "span to PC", "GARP"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["line"]), str(r["device"]), str(r["model"]), str(r["pool"] or "-"),
-                      str(r["security"] or "-"), str(r["monitoring"]),
-                      fmt(r["pc_port"]), fmt(r["voice_vlan"]), fmt(r["span"]), fmt(r["garp"]))
-    console.print(table)
+    _table(console, _PHONE_COLUMNS,
+           [[str(r["line"]), str(r["device"]), str(r["model"]), str(r["pool"] or "-"),
+             str(r["security"] or "-"), str(r["monitoring"]), fmt(r["pc_port"]),
+             fmt(r["voice_vlan"]), fmt(r["span"]), fmt(r["garp"])] for r in rows],
+           title=f"{export}: {len(items)} phones")
     _finish(found, threshold, False, title="phones")
 
 
@@ -475,21 +500,16 @@ def ports(
             w.writerow(e.to_json())
         typer.echo(buf.getvalue(), nl=False)
         return
-    table = Table(title=f"{dep.deployment}: ports per path (instance {instance}, "
-                  f"{'secure' if secure else 'non-secure'} mode)")
-    for col in ("path", "listener", "address", "client", "proto", "ports", "purpose", "note"):
-        table.add_column(col, overflow="fold")
-    for e in entries:
-        table.add_row(e.path, e.listener, e.listener_address, e.client, e.protocol, e.ports,
-                      e.purpose, e.note)
-    console.print(table)
+    _table(console, _PORT_COLUMNS,
+           [[e.path, e.listener, e.listener_address, e.client, e.protocol, e.ports, e.purpose,
+             e.note] for e in entries],
+           title=f"{dep.deployment}: ports per path (instance {instance}, "
+           f"{'secure' if secure else 'non-secure'} mode)")
     if callouts:
-        ct = Table(title="do not segment with a firewall")
-        for col in ("host", "role", "reason"):
-            ct.add_column(col)
-        for c in callouts:
-            ct.add_row(c["host"], c["role"], c["reason"])
-        console.print(ct)
+        _table(console, (Column("host", atomic=True), Column("role", atomic=True),
+                         Column("reason")),
+               [[c["host"], c["role"], c["reason"]] for c in callouts],
+               title="do not segment with a firewall")
     say(f"source: {entries[0].source if entries else ''}")
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ccsec.cli.common import (
+    ForceOpt,
     import_notes,
     load_deployment,
     print_json,
@@ -16,8 +17,7 @@ from ccsec.cli.common import (
     say,
 )
 from ccsec.crypto import PROFILES
-from ccsec.errors import Problem, UserError
-from ccsec.fileio import atomic_write
+from ccsec.fileio import atomic_write, check_file_target
 
 if TYPE_CHECKING:
     from ccsec.deployment.model import Deployment
@@ -27,22 +27,20 @@ if TYPE_CHECKING:
 GENERATOR_TAG = '<meta name="generator" content="ccsec '
 
 
-def _check_out(out: Path) -> None:
-    """Overwrite an earlier report, never another file."""
-    if out.is_dir():
-        raise UserError(Problem(f"{out} is a directory", field="-o/--out",
-                                fix="give a file name such as report.html"))
-    if out.exists():
-        try:
-            head = out.read_text(encoding="utf-8", errors="replace")[:4096]
-        except OSError as exc:
-            raise UserError(Problem(f"cannot read {out}: {exc.strerror}",
-                                    field="-o/--out")) from None
-        if GENERATOR_TAG not in head:
-            raise UserError(Problem(f"{out} exists and is not a ccsec report",
-                                    field="-o/--out",
-                                    fix="choose a new file name (ccsec only replaces its own "
-                                    "reports)"))
+def _is_report(out: Path) -> bool:
+    """Whether ``out`` is a report ccsec wrote (the only kind of file --force replaces)."""
+    try:
+        with open(out, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return GENERATOR_TAG in head
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Replace an earlier report only with --force, never another file."""
+    check_file_target(out, force, owned=_is_report, what="report (such as report.html)",
+                      kind="ccsec report")
 
 
 def _print_summary(summary: dict[str, object], out: Path) -> None:
@@ -81,6 +79,7 @@ def report(
     waivers: Annotated[Path | None, typer.Option(
         "--waivers", help="YAML file of accepted findings (as `ccsec audit --waivers`)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write one self-contained HTML report: summary, topology picture, findings (sortable,
     filterable), sessions, lab results, perf plots, and every end's policy in every format
@@ -90,7 +89,7 @@ def report(
 
     if profile is not None and profile not in PROFILES:
         raise typer.BadParameter(f"unknown profile '{profile}'; use one of {', '.join(PROFILES)}")
-    _check_out(out)
+    _check_out(out, force)
     dep = load_deployment(deployment)
     n_ends = len({e.host for p in _derived(dep) for e in p.ends})
 

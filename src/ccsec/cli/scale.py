@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ccsec.cli.common import say
-from ccsec.errors import Problem, UserError
-from ccsec.fileio import atomic_write
+from ccsec.cli.common import ForceOpt, say
+from ccsec.fileio import atomic_write, check_file_target
 from ccsec.synth import MAX_PG_PAIRS, MAX_SITES
 
 
@@ -28,22 +27,21 @@ def synth(
     strongswan_fraction: Annotated[float, typer.Option(
         "--strongswan-fraction", help="share of remote gateways on strongSwan, the rest IOS")]
     = 0.4,
+    force: ForceOpt = False,
 ) -> None:
     """Write a realistic synthetic deployment: central controller (Router/Logger sides A and B
     with their private network, AW/HDS, DDS, optional NAM/CICM), and N remote sites with PG
     pairs, Communications Manager, CTI, dialer, agent networks, some behind NAT, IOS or
-    strongSwan gateways.  About ten servers per site.  Deterministic for a seed."""
+    strongSwan gateways.  About ten servers per site.  Deterministic for a seed.  An existing
+    file is replaced only with --force."""
+    check_file_target(out, force, what="deployment file")
     from ccsec.synth import SynthOptions, generate
 
     opts = SynthOptions(sites=sites, pgs_per_site=pgs_per_site, nat_fraction=nat_fraction,
                         seed=seed, central_sites=central_sites, nam_cicm=nam_cicm,
                         strongswan_fraction=strongswan_fraction)
     made = generate(opts)
-    try:
-        atomic_write(out, made.text)
-    except OSError as exc:
-        raise UserError(Problem(f"cannot write {out}: {exc.strerror}", field="-o/--out",
-                                fix="choose a writable path")) from None
+    atomic_write(out, made.text)
     say(f"wrote {out}: {made.sites} sites, {made.hosts} hosts, {made.gateways} gateways, "
         f"{made.agent_networks} agent networks (seed {seed}); next: [bold]ccsec plan {out}[/]")
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from ccsec.cli.common import (
     PROOF_HELP,
     STATE,
+    ForceOpt,
     console,
     detail,
     load_deployment,
@@ -229,20 +230,22 @@ def render(
                      "); keys of later releases are not written"),
     ] = None,
     json_out: JsonOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write each end's policy in its platform's formats: OUT/<end>/<file> + OUT/index.json.
 
     Files that hold a pre-shared key are written with mode 0600; nothing is written if any
-    end cannot be rendered.
+    end cannot be rendered.  An existing OUT is replaced only with --force, and only when it
+    is an unchanged tree ccsec wrote.
     """
     _check_profile(profile)
-    check_target(out)
+    check_target(out, force)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
     ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version)
     with stages(f"writing {len(result.files):,} files into {out}"):
         files = output_files(ps, result, ctx)
-        write_tree(out, files)
+        write_tree(out, files, force)
     if json_out:
         print_json(json.loads(files["index.json"].text))
     else:
@@ -257,16 +260,17 @@ def schema() -> None:
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="output directory")] = Path("ccsec-demo"),
     json_out: JsonOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Render the bundled example deployment (central controller A/B, AW/HDS, a remote PG site
     behind NAT with Communications Manager in another domain) into ./ccsec-demo/."""
-    check_target(out)
+    check_target(out, force)
     dep = load_deployment("demo")
     found = derive(dep)
     ps, result, ctx = _render(dep, None, None, Path.cwd())
     files = output_files(ps, result, ctx)
     files["deployment.yaml"] = OutFile(demo_text())
-    write_tree(out, files)
+    write_tree(out, files, force)
     if json_out:
         print_json({"out": str(out), **json.loads(files["index.json"].text)})
         return

@@ -6,7 +6,6 @@ positions for values, so the line is found by walking the error's key path throu
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from pydantic import ValidationError
 
 from ccsec.collector.schema import SCHEMA_ID, CollectorExport
 from ccsec.errors import ParseError, Problem
-from ccsec.textio import read_text
+from ccsec.textio import load_json, read_text
 
 FIX = "run the collector printed by `ccsec collector windows` again and pass its JSON file"
 
@@ -64,9 +63,4 @@ class HostExport:
 def load_export(path: str | Path) -> HostExport:
     file = str(path)
     text = read_text(path)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(Problem(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno,
-                                 fix=FIX)) from None
-    return HostExport(file, text, load_export_doc(doc, text, file))
+    return HostExport(file, text, load_export_doc(load_json(text, file, FIX), text, file))

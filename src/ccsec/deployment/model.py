@@ -8,14 +8,23 @@ descriptions double as the documentation printed by ``ccsec schema``.  Cross-fie
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from ccsec.crypto import STRONGSWAN_DEFAULT, STRONGSWAN_VERSION_PATTERN, strongswan_target
+from ccsec.errors import has_unsafe
 
 #: host, gateway and site names become directory names and config object names
 Name = Annotated[
@@ -37,6 +46,57 @@ SecretRef = Annotated[
     Field(description="a reference to a pre-shared key, never the key: env:NAME or file:PATH"),
 ]
 IosInterface = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z-]*[0-9][0-9/.:]*$")]
+
+
+def _one_line(limit: int) -> AfterValidator:
+    """Free text that every format can carry in a comment or description: one line, no control
+    characters, bounded."""
+
+    def check(value: str) -> str:
+        if has_unsafe(value):
+            raise ValueError("text must be one line without control characters, line or "
+                             "paragraph separators or bidi overrides — fix: remove them (write "
+                             "the text on one line)")
+        if len(value) > limit:
+            raise ValueError(f"text of {len(value):,} characters is longer than {limit:,} "
+                             "— fix: shorten it")
+        return value
+
+    return AfterValidator(check)
+
+
+#: a name for the deployment, descriptions: free text on one line
+Text = Annotated[str, _one_line(1000)]
+Title = Annotated[str, _one_line(200)]
+
+#: what a DN value may not hold: RFC 4514 specials that would need escaping, and quotes/
+#: backslashes that some formats cannot carry (netsh, IOS)
+_DN_BAD = frozenset('"\\+;<>')
+_DN_TYPE = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)")
+
+
+def _dn(value: str) -> str:
+    """A subject DN as ``TYPE=value, TYPE=value…`` (RFC 4514 without escapes): what every
+    format ccsec writes can name the same way (swanctl ``ca_id``, PowerShell ``-Authority``,
+    netsh ``rootca=``, IOS ``issuer-name``)."""
+    fix = ' — fix: write it as CN=Example Root CA, O=Example, C=US (no quotes, backslashes, ' \
+        '"+", ";", "<", ">", and no comma inside a value)'
+    if has_unsafe(value):
+        raise ValueError("a distinguished name must be one line without control characters" + fix)
+    if len(value) > 1024:
+        raise ValueError(f"a distinguished name of {len(value):,} characters is longer than "
+                         "1,024" + fix)
+    bad = sorted(set(value) & _DN_BAD)
+    if bad:
+        raise ValueError(f"a distinguished name may not contain {' '.join(bad)}" + fix)
+    for rdn in value.split(","):
+        kind, eq, val = rdn.strip().partition("=")
+        if not eq or not _DN_TYPE.fullmatch(kind) or not val.strip() or val != val.strip():
+            raise ValueError("not a distinguished name: each part must be TYPE=value" + fix)
+    return value
+
+
+DistinguishedName = Annotated[str, AfterValidator(_dn)]
 
 
 class Role(StrEnum):
@@ -93,7 +153,7 @@ class Gateway(_Model):
         "the NAT exemption for the protected prefixes",
     )
     psk: SecretRef | None = Field(default=None, description="site-tunnel key (test only)")
-    description: str = ""
+    description: Text = ""
 
 
 class Nat(_Model):
@@ -109,7 +169,7 @@ class Site(_Model):
     prefixes: list[IPv4Network] = Field(min_length=1)
     gateway: Gateway | None = None
     nat: Nat | None = None
-    description: str = ""
+    description: Text = ""
 
 
 class Host(_Model):
@@ -134,7 +194,7 @@ class Host(_Model):
         "its peripheral talks to (default: the clusters with a node in the PG's site).  Every "
         "PG gets catalog path 8 to every node of its cluster(s)",
     )
-    description: str = ""
+    description: Text = ""
 
     @property
     def platform(self) -> str:
@@ -160,14 +220,16 @@ class AgentNetwork(_Model):
 
 
 class Pki(_Model):
-    root_ca: str = Field(min_length=3, description="subject DN of the root CA both ends trust")
+    root_ca: DistinguishedName = Field(
+        min_length=3, description="subject DN of the root CA both ends trust, e.g. "
+        "CN=Example Root CA, O=Example")
 
 
 class Deployment(_Model):
     """One contact-center deployment: the single source every path and policy is derived from."""
 
-    deployment: str = Field(min_length=1, description="a name for the deployment (free text)")
-    description: str = ""
+    deployment: Title = Field(min_length=1, description="a name for the deployment (free text)")
+    description: Text = ""
     environment: Literal["production", "test"] = "production"
     profile: Literal["legacy", "recommended", "strict"] = "recommended"
     protection: Literal["transport", "tunnel", "both"] = "both"

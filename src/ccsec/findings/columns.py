@@ -127,6 +127,10 @@ def fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | N
             out = max(expendable, key=lambda i: (columns[i].drop, i))
             keep.remove(out)
             hidden.append(columns[out].header)
+        if total() > width:
+            # what must stay whole is wider than the terminal even alone: lines as long as
+            # the table needs (the terminal wraps them) rather than cut ids or addresses
+            wide = True
     if hidden:
         note = (f"left out to fit {width} columns: {', '.join(hidden)} "
                 "(ccsec --wide COMMAND shows every column)")

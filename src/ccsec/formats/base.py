@@ -15,6 +15,7 @@ so nothing in a description can break out of the comment).
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import ValidationError
 
 from ccsec import __version__
-from ccsec.errors import Problem, UnsupportedError
+from ccsec.errors import Problem, UnsupportedError, has_unsafe, shown
 from ccsec.formats.facts import DeviceFacts, FormatFacts
-from ccsec.policy import Auth, EndPolicy, Rule
+from ccsec.policy import IDENT_RE, Auth, EndPolicy, Rule
 from ccsec.secrets import Secret, SecretResolver
 
 META_TAG = "ccsec-meta:"
@@ -41,6 +42,11 @@ class Note:
     line: int | None
     severity: Literal["info", "warning"]
     message: str
+
+    def __post_init__(self) -> None:
+        # notes quote lines of the file they are about: one line, no control characters
+        if has_unsafe(self.message):
+            object.__setattr__(self, "message", shown(self.message, None))
 
 
 def plain_reason(exc: Exception) -> str:
@@ -466,17 +472,86 @@ class Format(Reader):
         ]
 
 
+#: the longest ``ccsec-meta`` line read (ccsec writes a few hundred characters)
+MAX_META = 16_384
+_META_BAD = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
+#: what each key ccsec writes may hold: anything else in a meta line is dropped, so a hand-
+#: edited or hostile header can never make an importer build an invalid policy
+_META_KEYS: dict[str, Callable[[str], bool]] = {
+    "name": lambda v: IDENT_RE.match(v) is not None,
+    "owner": lambda v: 0 < len(v) <= 253 and not _META_BAD.search(v),
+    "platform": lambda v: 0 < len(v) <= 40 and not _META_BAD.search(v),
+    "description": lambda v: len(v) <= 4096,
+}
+def _bounded_number(text: str) -> float:
+    if len(text) > 100:
+        raise ValueError("number too long")
+    return float(text)
+
+
 def read_meta(lines: list[str], comment: str) -> dict[str, object]:
-    """The ``ccsec-meta`` JSON of a rendered file, or ``{}`` for a file ccsec did not write."""
+    """The ``ccsec-meta`` JSON of a rendered file, or ``{}`` for a file ccsec did not write:
+    only the keys ccsec writes, each only when its value is one ccsec could have written (an
+    identifier for ``name``, a short line of text for ``owner`` and ``platform``, bounded text
+    for ``description``)."""
     tag = f"{comment} {META_TAG}"
     for line in lines[:20]:
         if line.startswith(tag):
-            try:
-                meta = json.loads(line[len(tag):])
-            except json.JSONDecodeError:
+            payload = line[len(tag):]
+            if len(payload) > MAX_META:
                 return {}
-            return meta if isinstance(meta, dict) else {}
+            try:
+                meta = json.loads(payload, parse_int=_bounded_number,
+                                  parse_float=_bounded_number)
+            except (ValueError, RecursionError):
+                return {}
+            if not isinstance(meta, dict):
+                return {}
+            return {k: v for k, v in meta.items()
+                    if k in _META_KEYS and isinstance(v, str) and _META_KEYS[k](v)}
     return {}
+
+
+#: the most filters (or proposals) one rule may expand to: readers build products of lists a
+#: file spells out, and 5,000 local × 5,000 remote addresses would be 25 million filters
+MAX_PRODUCT = 10_000
+
+
+def check_product(what: str, *sizes: int) -> None:
+    """Refuse a product of lists over :data:`MAX_PRODUCT` before it is built (a ValueError,
+    which each reader reports for the rule or file it is reading)."""
+    total = 1
+    for size in sizes:
+        total *= max(size, 1)
+    if total > MAX_PRODUCT:
+        raise ValueError(f"{what}: {total:,} combinations, more than {MAX_PRODUCT:,}")
+
+
+#: filters one file may expand to in all: rules that share one netsh filter list or one
+#: PowerShell address variable multiply it (50,000 rules × a 10,000-filter list)
+MAX_FILTERS = 200_000
+
+
+class FilterBudget:
+    """Counts the filters a reader builds for one file; over :data:`MAX_FILTERS` is a
+    ValueError for the rule that crosses it."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def take(self, count: int) -> None:
+        self.used += count
+        if self.used > MAX_FILTERS:
+            raise ValueError(f"more than {MAX_FILTERS:,} filters in one file (rules sharing "
+                             "a large filter list or address list)")
+
+
+def device_name(value: str | None) -> str | None:
+    """A name a device gives itself (IOS ``hostname``, a CUCM node) as an end's owner, or None
+    when it cannot be one (control characters, quotes, too long: a damaged file)."""
+    if value is None or not _META_KEYS["owner"](value):
+        return None
+    return value
 
 
 def meta_str(meta: dict[str, object], key: str, default: str | None = None) -> str | None:

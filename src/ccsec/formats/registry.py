@@ -26,7 +26,10 @@ from ccsec.formats.base import Format, Reader
 @dataclass(frozen=True)
 class Sniff:
     """How a file is recognised by its content (file names in real audits are whatever the
-    customer's backup tool chose).  ``words``: at least one must occur before ``pattern`` runs
+    customer's backup tool chose).  Patterns match within one line (a blank or tab, never
+    any whitespace across line ends): "any whitespace" after ``^``, retried at every line start
+    of a file of blank lines, costs lines² steps.  ``words``: at least one must occur before
+    ``pattern`` runs
     (``str.find`` is ~100x faster than a multi-line regex over a 200 KB head, and most files
     are other formats); ``json``: the test is on a JSON document's first 4 KB.  ``rank``
     orders the tests (the first match wins)."""
@@ -77,21 +80,23 @@ ROWS: tuple[Row, ...] = (
         when_refused="netsh ipsec static knows only IKEv1 with 3DES/SHA-1 and DH 1, 2, 14: "
         "render it with --profile legacy, or deploy the windows-powershell file instead",
         implies="windows",
-        sniff=Sniff(60, re.compile(r"(?im)^\s*(?:netsh\s+)?(?:ipsec\s+static\s+)?(?:add|set)\s+"
-                                   r"(?:policy|filterlist|filteraction|filter|rule)\s+\w+=|"
-                                   r"^\s*pushd\s+ipsec"))),
+        sniff=Sniff(60, re.compile(r"(?im)^[ \t]*(?:netsh[ \t]+)?(?:ipsec[ \t]+static[ \t]+)?"
+                                   r"(?:add|set)[ \t]+"
+                                   r"(?:policy|filterlist|filteraction|filter|rule)"
+                                   r"[ \t]+\w+=|^[ \t]*pushd[ \t]+ipsec"))),
     Row("cucm", "ccsec.formats.cucm.render", ("cucm",), implies="cucm",
-        sniff=Sniff(70, re.compile(r"(?im)^\s*(Policy Group Name|PolicyGroup)\s*:"))),
+        sniff=Sniff(70, re.compile(r"(?im)^[ \t]*(Policy Group Name|PolicyGroup)[ \t]*:"))),
     Row("ios", "ccsec.formats.ios.render", ("ios",), implies="ios",
-        sniff=Sniff(80, re.compile(r"(?m)^(crypto\s+(isakmp|ikev2|ipsec|map|keyring|dynamic-map|"
-                                   r"pki)\b|interface\s+\S+|hostname\s+\S+|ip\s+access-list\s+)"))),
+        sniff=Sniff(80, re.compile(r"(?m)^(crypto[ \t]+(isakmp|ikev2|ipsec|map|keyring|"
+                                   r"dynamic-map|pki)\b|interface[ \t]+\S|hostname[ \t]+\S|"
+                                   r"ip[ \t]+access-list[ \t])"))),
     Row("strongswan", "ccsec.formats.strongswan.swanctl", ("linux", "strongswan"),
         implies="strongswan",
-        sniff=Sniff(20, re.compile(r"(?m)^\s*(connections|secrets|authorities)\s*\{"),
+        sniff=Sniff(20, re.compile(r"(?m)^[ \t]*(connections|secrets|authorities)[ \t]*\{"),
                     ("connections", "secrets", "authorities"))),
     Row("ipsec-conf", "ccsec.formats.strongswan.ipsec_conf", default=False, renders=False,
         implies="strongswan",
-        sniff=Sniff(30, re.compile(r"(?m)^(conn|config)\s+\S+\s*$"), ("conn", "config"))),
+        sniff=Sniff(30, re.compile(r"(?m)^(conn|config)[ \t]+\S+[ \t]*\r?$"), ("conn", "config"))),
     Row("windows-collector", "ccsec.formats.windows.collector", default=False, renders=False,
         implies="windows", sniff=Sniff(0, words=('"ccsec-windows-collector/',), json=True)),
     # companions: recognised so that they are read with the file they belong to, not skipped
@@ -99,8 +104,8 @@ ROWS: tuple[Row, ...] = (
         sniff=Sniff(25, re.compile(r"(?m)^\s*(charon|charon-systemd|libstrongswan|starter)\s*\{"),
                     ("charon", "libstrongswan", "starter"))),
     Row("ipsec-secrets", None, default=False, renders=False,
-        sniff=Sniff(40, re.compile(r"(?m)^[^#\n]*:\s*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|NTLM|"
-                                   r"PKCS8)\s"), _SECRET_WORDS)),
+        sniff=Sniff(40, re.compile(r"(?m)^[^#\n]*:[ \t]*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|"
+                                   r"NTLM|PKCS8)\s"), _SECRET_WORDS)),
     Row("ccsec-index", None, default=False, renders=False,
         sniff=Sniff(10, re.compile(r'"generator"\s*:\s*"ccsec '), json=True)),
 )
@@ -179,17 +184,34 @@ def _titles() -> dict[str, str]:
     return {get(name).title: name for name in names()}
 
 
-def sniff(text: str) -> str | None:
-    """The format (or companion) of a configuration text, or None when it is none ccsec
-    reads.  A file that starts with ccsec's own header names its format there (checked
-    first: one match on the first line instead of every sniffer over a 200 KB head — the
-    bulk of an audit of rendered output); otherwise the rows' sniffers run in rank order."""
-    own = _CCSEC_HEADER.match(text, 0, 400)
-    if own is not None and own.group(1) in _titles():
-        return _titles()[own.group(1)]
-    head = text[:200_000]
+#: how much of a file the sniffers look at
+HEAD = 200_000
+#: a run of comment and blank lines at the start of a file (``#``, ``!``, ``;``, ``rem``, ``::``)
+_LEADING_COMMENTS = re.compile(r"(?:[ \t]*(?:[#!;]|::|rem\b)[^\n]*\n|[ \t]*\r?\n)*", re.I)
+
+
+def _sniff_head(head: str) -> str | None:
     is_json = head.lstrip().startswith(("{", "["))
     for r in _SNIFFED:
         if r.sniff is not None and r.sniff.matches(head, is_json):
             return r.name
     return None
+
+
+def sniff(text: str) -> str | None:
+    """The format (or companion) of a configuration text, or None when it is none ccsec
+    reads.  A file that starts with ccsec's own header names its format there (checked
+    first: one match on the first line instead of every sniffer over the head — the bulk of
+    an audit of rendered output); otherwise the rows' sniffers run in rank order on the first
+    :data:`HEAD` characters — and,
+    when a file opens with a longer comment block (ccsec's own netsh script for an end with
+    thousands of rules lists every undo command first), on as much text after it."""
+    own = _CCSEC_HEADER.match(text, 0, 400)
+    if own is not None and own.group(1) in _titles():
+        return _titles()[own.group(1)]
+    found = _sniff_head(text[:HEAD])
+    if found is None and len(text) > HEAD:
+        comments = _LEADING_COMMENTS.match(text)
+        if comments is not None and comments.end() > HEAD // 2:
+            found = _sniff_head(text[comments.end():comments.end() + HEAD])
+    return found

@@ -28,10 +28,9 @@ import json
 import shlex
 import tempfile
 from collections.abc import Iterable
-from io import StringIO
 from pathlib import Path, PurePosixPath
 
-from ruamel.yaml import YAML
+import yaml
 
 from ccsec import __version__
 from ccsec.deployment.model import Deployment
@@ -368,14 +367,12 @@ def export(dep: Deployment, *, profile: str | None = None, hosts: list[str] | No
         nodes[name] = _node(topo, node, end is not None, datapath, image)
     checks = derive_checks(dep, ps, topo, {e.owner or e.name for e in ends})
     doc = {"name": lab_name, "topology": {"nodes": nodes, "links": _links(topo)}}
-    stream = StringIO()
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    stream.write(f"# {lab_name}: the ccsec lab of '{dep.deployment}' (ccsec {__version__});"
-                 " see README.md\n")
-    yaml.dump(doc, stream)
-    files[TOPOLOGY_FILE] = OutFile(stream.getvalue())
+    # PyYAML (a runtime dependency; ruamel.yaml is a test dependency only), block style, keys
+    # in the order written
+    files[TOPOLOGY_FILE] = OutFile(
+        f"# {lab_name}: the ccsec lab of '{dep.deployment}' (ccsec {__version__}); see README.md\n"
+        + yaml.safe_dump(doc, default_flow_style=False, sort_keys=False, width=4096,
+                         allow_unicode=True))
     files["verify.sh"] = OutFile(_verify_script(topo, checks, ends, starters, lab_name))
     files["Dockerfile"] = OutFile(_dockerfile())
     files["README.md"] = OutFile(_readme(lab_name, dep, len(nodes), len(topo.links),

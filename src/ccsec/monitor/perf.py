@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ccsec.errors import ParseError, Problem
+from ccsec.errors import ParseError, Problem, shown_repr
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ class PerfData:
     header_line: int
 
 
-_HEADER = re.compile(r"^\(PDH-CSV (?P<ver>[\d.]+)\)\s*\((?P<zone>[^)]*)\)\s*\((?P<bias>-?\d+)\)")
+_HEADER = re.compile(r"^\(PDH-CSV (?P<ver>[0-9.]+)\)\s*\((?P<zone>[^)]*)\)\s*"
+                     r"\((?P<bias>-?[0-9]+)\)")
 _PATH = re.compile(r"^\\\\(?P<machine>[^\\]+)\\(?P<obj>[^\\]+?)\\(?P<counter>[^\\]+)$")
 _TIME_FORMATS = ("%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S.%f",
                  "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
@@ -149,7 +150,8 @@ _GROUP_CHARS = " \u00a0\u202f'"
 def parse_column(path: str, file: str, line: int) -> Column:
     m = _PATH.match(path.strip())
     if not m:
-        raise ParseError(Problem(f"not a counter path: {path!r}", file=file, line=line,
+        raise ParseError(Problem(f"not a counter path: {shown_repr(path, 80)}", file=file,
+                                 line=line,
                                  fix="pass a typeperf/logman/relog CSV (PDH-CSV 4.0)"))
     obj, instance = m["obj"], None
     if obj.endswith(")") and "(" in obj:
@@ -206,7 +208,7 @@ def _time(cell: str, file: str, line: int) -> datetime:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise ParseError(Problem(f"bad timestamp {text!r}", file=file, line=line,
+    raise ParseError(Problem(f"bad timestamp {shown_repr(text, 60)}", file=file, line=line,
                              fix="PDH-CSV rows start with \"MM/DD/YYYY HH:MM:SS.mmm\""))
 
 
@@ -219,12 +221,20 @@ def parse_csv(text: str, file: str) -> PerfData:
         raise ParseError(Problem("no PDH-CSV header (\"(PDH-CSV 4.0) …\")", file=file, line=first,
                                  fix="pass a CSV written by typeperf -f CSV, logman -f csv or "
                                      "relog -f CSV"))
-    rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
+    reader = csv.reader(io.StringIO("\n".join(lines[start:])))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a cell over csv's field limit (128 KiB), a NUL…
+        raise ParseError(Problem(f"malformed CSV: {exc}", file=file,
+                                 line=start + reader.line_num,
+                                 fix="pass the CSV as typeperf/logman/relog wrote it")) from None
     header = rows[0]
     hm = _HEADER.match(header[0].lstrip("\ufeff"))
-    if not hm:
-        raise ParseError(Problem(f"malformed PDH-CSV header cell {header[0]!r}", file=file,
-                                 line=start + 1))
+    if not hm or len(hm["bias"]) > 6:
+        raise ParseError(Problem(f"malformed PDH-CSV header cell {shown_repr(header[0], 80)}",
+                                 file=file, line=start + 1,
+                                 fix="the first cell is \"(PDH-CSV 4.0) (<zone>)(<bias "
+                                 "minutes>)\""))
     columns = [parse_column(p, file, start + 1) for p in header[1:]]
     data_rows: list[tuple[int, list[str]]] = []
     for offset, row in enumerate(rows[1:], start + 2):

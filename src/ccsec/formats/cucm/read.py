@@ -23,8 +23,8 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
 from ccsec.crypto import DH_GROUPS, GROUP_BY_KEYWORD, Encr, EspProposal, IkeProposal, Integ
-from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, meta_str, plain_reason, read_meta
+from ccsec.errors import ParseError, Problem, shown_repr
+from ccsec.formats.base import Note, Parsed, device_name, meta_str, plain_reason, read_meta
 from ccsec.formats.cucm.scan import Block, Scan, inherit, scan_lines, select_table
 from ccsec.formats.cucm.values import (
     ASSUMED_LIFETIME_S,
@@ -75,6 +75,7 @@ def read(text: str, source: str, default: ValueTable, format_name: str, comment:
     unknown: list[CucmUnknownToken] = []
     reader = _Reader(table, kind, source, parsed)
     groups: dict[str, list[Rule]] = {}
+    names: dict[str, set[str]] = {}  # per group: a policy seen twice is found in one step
     for block in inherit(scan.blocks, parsed):
         try:
             group, rule = reader.rule(block)
@@ -85,10 +86,12 @@ def read(text: str, source: str, default: ValueTable, format_name: str, comment:
             groups.setdefault(block.fields["group"][0], [])  # read before the bad value
             continue
         rules = groups.setdefault(group, [])
-        if any(r.name == rule.name for r in rules):
+        seen = names.setdefault(group, set())
+        if rule.name in seen:
             parsed.notes.append(Note(block.line, "warning", f"policy {group}/{rule.name} "
                                      "appears twice; the first one is used"))
             continue
+        seen.add(rule.name)
         rules.append(rule)
     parsed.format_facts = CucmFacts(
         input="show ipsec information" if kind == "show" else "sheet",
@@ -103,7 +106,7 @@ def _policies(groups: dict[str, list[Rule]], meta: dict[str, object], scan: Scan
     """One EndPolicy per Policy Group Name; a ccsec sheet's meta line restores name, owner and
     description, a hand-filled one's ``# node:`` line the owner."""
     meta_name = meta_str(meta, "name")
-    owner = meta_str(meta, "owner") if meta else scan.node
+    owner = meta_str(meta, "owner") if meta else device_name(scan.node)
     platform = meta_str(meta, "platform") if meta else "cucm"
     if not groups and meta_name:
         groups = {meta_name: []}
@@ -119,7 +122,7 @@ def _policies(groups: dict[str, list[Rule]], meta: dict[str, object], scan: Scan
             out.append(EndPolicy(name=group, description=description or "", owner=owner,
                                  platform=platform, rules=tuple(rules)))
         except ValueError as exc:
-            raise ParseError(Problem(f"policy group {group[:40]!r}: "
+            raise ParseError(Problem(f"policy group {shown_repr(group, 40)}: "
                                      f"{plain_reason(exc)}", source)) from None
     return out
 

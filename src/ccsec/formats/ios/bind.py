@@ -30,6 +30,7 @@ from ccsec.formats.ios.objects import (
     TransformSet,
 )
 from ccsec.formats.ios.tree import addr, rule_of
+from ccsec.formats.names import UniqueNames
 from ccsec.policy import to_ident
 
 NOWHERE = IPv4Address("0.0.0.0")
@@ -89,7 +90,7 @@ class Binder:
             if intf.crypto_map:
                 applied.setdefault(intf.crypto_map, []).append(name)
         out: list[Binding] = []
-        used: set[str] = set()
+        used = UniqueNames()
         for name, entries in cfg.maps.items():
             intfs = applied.get(name, [])
             up = [i for i in intfs if not cfg.interfaces[i].shutdown]
@@ -121,7 +122,7 @@ class Binder:
         return out
 
     def map_bindings(self, entry: MapEntry, intf: str | None, up: bool,
-                     used: set[str]) -> list[Binding]:
+                     used: UniqueNames) -> list[Binding]:
         local = self.interface_address(self.cfg.map_local.get(entry.map) or intf)
         if entry.kind in ("manual", "gdoi"):
             return []
@@ -134,7 +135,7 @@ class Binder:
                         qos=spec.qos)]
 
     def dynamic_bindings(self, entry: MapEntry, intf: str | None, up: bool,
-                         local: IPv4Address | None, used: set[str]) -> list[Binding]:
+                         local: IPv4Address | None, used: UniqueNames) -> list[Binding]:
         assert entry.dynamic is not None  # a "dynamic" entry names its dynamic map
         specs = self.cfg.dynamic.get(entry.dynamic)
         if specs is None:
@@ -150,7 +151,7 @@ class Binder:
                                                   entry.line, tuple(b.name for b in out)))
         return out
 
-    def vti_binding(self, name: str, intf: Interface, used: set[str], own_profile: bool,
+    def vti_binding(self, name: str, intf: Interface, used: UniqueNames, own_profile: bool,
                     routes: list[IPv4Network]) -> Binding:
         """A tunnel interface; named after its ``ccsec-<rule>`` profile when it has its own."""
         assert intf.protection is not None  # only protected tunnels are bound
@@ -307,14 +308,9 @@ class Binder:
         return None
 
 
-def unique(name: str, used: set[str]) -> str:
+def unique(name: str, used: UniqueNames) -> str:
     """A rule name not used yet (``-2``, ``-3``… appended), as an identifier."""
-    base = to_ident(name)
-    out, n = base, 2
-    while out in used:
-        out, n = f"{base}-{n}", n + 1
-    used.add(out)
-    return out
+    return used.take(to_ident(name))
 
 
 def _is_ip(text: str) -> bool:

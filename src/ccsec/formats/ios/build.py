@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.formats.base import meta_str, plain_reason, read_meta
+from ccsec.formats.base import device_name, meta_str, plain_reason, read_meta
 from ccsec.formats.facts import IosAclDeny, IosIncomplete
 from ccsec.formats.ios.acl import Acl
 from ccsec.formats.ios.bind import NOWHERE, Binder
@@ -382,7 +382,7 @@ class Builder:
         return (Filter(local=ANY, remote=ANY),), acl is None
 
     def acl_filters(self, b: Binding, acl: Acl) -> list[Filter]:
-        out: list[Filter] = []
+        out: dict[Filter, None] = {}  # duplicates dropped, order kept (a list scan was n²)
         for line in acl.unread:
             self.log.note(line, f"{b.name}: ACL entry not representable (port range, object "
                                 "group or option): not imported", "warning")
@@ -395,9 +395,8 @@ class Builder:
                 continue
             f = Filter(local=ace.src, remote=ace.dst, protocol=ace.protocol,
                        local_port=ace.sport, remote_port=ace.dport)
-            if f not in out:
-                out.append(f)
-        return out
+            out.setdefault(f)
+        return list(out)
 
     def check_routes(self, b: Binding, filters: list[Filter]) -> None:
         for f in filters:
@@ -430,7 +429,7 @@ class Builder:
         return EndPolicy(
             name=meta_str(meta, "name") or to_ident(f"imported-{host or stem}"),
             description=meta_str(meta, "description", "") or "",
-            owner=meta_str(meta, "owner") if meta else host,
+            owner=meta_str(meta, "owner") if meta else device_name(host),
             platform=meta_str(meta, "platform") if meta else "ios",
             rules=tuple(rules),
             wan_interface=wan,

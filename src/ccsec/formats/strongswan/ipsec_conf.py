@@ -50,6 +50,7 @@ RC5, DES-IV32/64) go to facts ``obsolete_algorithms``.  Never raises anything bu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from ipaddress import ip_address
@@ -57,11 +58,12 @@ from pathlib import Path
 from typing import Literal
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, Reader, plain_reason
+from ccsec.errors import ParseError, Problem, shown
+from ccsec.formats.base import Note, Parsed, Reader, check_product, plain_reason
 from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.facts import DeviceFacts, SharedKey
 from ccsec.formats.strongswan.identity import parse_id
+from ccsec.formats.strongswan.include import Includer, Refused
 from ccsec.formats.strongswan.keys import best_key, decode
 from ccsec.formats.strongswan.proposals import (
     ProposalError,
@@ -70,6 +72,7 @@ from ccsec.formats.strongswan.proposals import (
     parse_esp,
     parse_ike,
     pfs_choice,
+    proposal_budget,
     shared_ike,
 )
 from ccsec.formats.strongswan.selectors import (
@@ -94,6 +97,7 @@ from ccsec.policy import (
     Security,
     to_ident,
 )
+from ccsec.secrets import literal
 
 NAME = "ipsec-conf"
 PARAM_RE = re.compile(r"^\s+([A-Za-z0-9_%-]+)\s*=\s*(.*)$")
@@ -122,11 +126,14 @@ class _SecretEntry:
     kind: str
     value: str
     line: int
+    quoted: bool = False
 
 
 def _strip_comment(line: str) -> str:
     """A line without its comment: ``#`` at the start or after white space, outside quotes
     (``leftid=@#0123…`` is a key id, not a comment)."""
+    if "#" not in line:
+        return line.rstrip()
     out, quoted = [], False
     for i, c in enumerate(line):
         if c == '"':
@@ -145,7 +152,7 @@ def _unquote(v: str) -> str:
 
 
 def _read_sections(text: str, source: str, notes: list[Note],
-                   base: Path | None, depth: int = 0) -> list[_Conn]:
+                   includer: Includer | None) -> list[_Conn]:
     """Every ``conn`` (and ``config``/``ca``) section in file order, includes expanded."""
     sections: list[_Conn] = []
     current: _Conn | None = None
@@ -161,7 +168,7 @@ def _read_sections(text: str, source: str, notes: list[Note],
                 sections.append(current)
             elif inc:
                 current = None
-                sections += _include(inc.group(1), n, source, notes, base, depth)
+                sections += _include(inc.group(1), n, notes, includer)
             elif line.strip() == "version 2" or line.startswith("version "):
                 current = None
             else:
@@ -176,47 +183,69 @@ def _read_sections(text: str, source: str, notes: list[Note],
     return sections
 
 
-def _include(pattern: str, line: int, source: str, notes: list[Note], base: Path | None,
-             depth: int) -> list[_Conn]:
-    if base is None or depth > 8:
-        notes.append(Note(line, "info", f"include {pattern}: not followed (no file context)"))
+def _include(pattern: str, line: int, notes: list[Note],
+             includer: Includer | None) -> list[_Conn]:
+    """The sections of the files ``include`` names, confined (a refusal is a warning note)."""
+    if includer is None:
+        notes.append(Note(line, "info", f"include {shown(pattern, 80)}: not followed (no file "
+                                        "context)"))
         return []
-    p = Path(pattern)
-    root = p.parent if p.is_absolute() else base / p.parent
+    where = "" if len(includer.chain) == 1 else f"{includer.chain[-1].name}: "
     out: list[_Conn] = []
     try:
-        files = sorted(root.glob(p.name))
-    except (OSError, ValueError):
-        files = []
-    if not files:
-        notes.append(Note(line, "info", f"include {pattern}: no file matches"))
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            notes.append(Note(line, "warning", f"include {f}: cannot read"))
-            continue
-        out += _read_sections(text, str(f), notes, f.parent, depth + 1)
+        files = includer.matches(pattern)
+        if not files:
+            notes.append(Note(line, "info", f"{where}include {shown(pattern, 80)}: no file "
+                                            "matches"))
+        for f in files:
+            out += _read_sections(includer.read(f), str(f), notes, includer.within(f))
+    except Refused as exc:
+        notes.append(Note(line, "warning", f"{where}{exc}; what it holds is not audited"))
     return out
 
 
 def _resolve(conns: dict[str, _Conn], name: str, default: dict[str, tuple[str, int]],
-             notes: list[Note], seen: tuple[str, ...] = ()) -> dict[str, tuple[str, int]]:
+             notes: list[Note], cache: dict[str, dict[str, tuple[str, int]]]
+             ) -> dict[str, tuple[str, int]]:
     """A conn's effective parameters: %default, then also= sections in place, then its own."""
-    conn = conns[name]
-    out: dict[str, tuple[str, int]] = dict(default) if not seen else {}
-    for key, (value, line) in conn.params.items():
-        if key == "also":
-            for other in value.split():
-                if other in seen or other == name:
-                    notes.append(Note(line, "warning", f"conn {name}: also={other} loops"))
-                elif other not in conns:
-                    notes.append(Note(line, "warning", f"conn {name}: also={other} is not defined"))
-                else:
-                    out.update(_resolve(conns, other, default, notes, (*seen, name)))
-        else:
-            out[key] = (value, line)
+    out = dict(default)
+    out.update(_expanded(conns, name, notes, cache))
     return out
+
+
+def _expanded(conns: dict[str, _Conn], name: str, notes: list[Note],
+              cache: dict[str, dict[str, tuple[str, int]]]) -> dict[str, tuple[str, int]]:
+    """A conn's own parameters with its ``also=`` conns expanded where they stand (without
+    %default), each conn expanded once (``cache``) and without recursion: a chain of thousands
+    of ``also=`` is linear, and a loop is a note."""
+    stack: list[tuple[str, bool]] = [(name, False)]
+    path: set[str] = set()  # conns being expanded (the chain from ``name``)
+    while stack:
+        cur, ready = stack.pop()
+        if cur in cache:
+            continue
+        params = conns[cur].params
+        if not ready:
+            path.add(cur)
+            stack.append((cur, True))
+            stack += [(o, False) for v, _ in (params.get("also", ("", 0)),) for o in v.split()
+                      if o in conns and o not in cache and o not in path]
+            continue
+        out: dict[str, tuple[str, int]] = {}
+        for key, (value, line) in params.items():
+            if key != "also":
+                out[key] = (value, line)
+                continue
+            for other in value.split():
+                if other not in conns:
+                    notes.append(Note(line, "warning", f"conn {cur}: also={other} is not defined"))
+                elif other not in cache:
+                    notes.append(Note(line, "warning", f"conn {cur}: also={other} loops"))
+                else:
+                    out.update(cache[other])
+        cache[cur] = out
+        path.discard(cur)
+    return cache[name]
 
 
 def parse_secrets(text: str) -> tuple[list[_SecretEntry], list[Note]]:
@@ -236,7 +265,10 @@ def parse_secrets(text: str) -> tuple[list[_SecretEntry], list[Note]]:
         if kind.upper() not in SECRET_TYPES:
             notes.append(Note(n, "info", "secrets line not read"))
             continue
-        entries.append(_SecretEntry(left.split(), kind.upper(), _unquote(value), n))
+        v = value.strip()
+        quoted = len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'"
+        # a quoted value is the key itself; 0x/0s decode only unquoted (stroke_cred.c)
+        entries.append(_SecretEntry(left.split(), kind.upper(), _unquote(v), n, quoted))
     return entries, notes
 
 
@@ -247,7 +279,8 @@ def _shared_keys(entries: list[_SecretEntry]) -> list[SharedKey]:
     out: list[SharedKey] = []
     for e in entries:
         kind = kinds.get(e.kind)
-        value = decode(e.value) if kind else None
+        value = (literal(e.value) if e.value else None) if e.quoted else \
+            decode(e.value) if kind else None
         if kind is None or value is None:
             continue
         owners = tuple(i for sel in e.selectors for i in [parse_id(sel)] if i is not None)
@@ -263,9 +296,11 @@ def _seconds(text: str | None, default: int) -> int:
     scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(t[-1:], 1)
     digits = t[:-1] if t[-1:] in "smhd" else t
     try:
-        return max(1, int(float(digits) * scale))
+        value = float(digits) * scale
     except ValueError:
         return default
+    # inf, nan and absurd values (``1e999s``) are not lifetimes charon would keep either
+    return max(1, int(value)) if math.isfinite(value) and value < 10**10 else default
 
 
 #: conn parameters ccsec reads (others: one note per parameter and file, :data:`UNMODELLED`)
@@ -346,7 +381,7 @@ class _ConnReader:
     def __init__(self, parsed: Parsed, secrets: list[_SecretEntry]) -> None:
         self.parsed = parsed
         self.secrets = secrets
-        self.keys = _shared_keys(secrets)
+        self.keys = tuple(_shared_keys(secrets))  # a tuple: best_key indexes it
         self.origins: dict[str, str] = {}
         self.not_built: dict[str, str] = {}
         self.unmodelled: dict[str, tuple[int, int]] = {}
@@ -613,7 +648,8 @@ def _side_selectors(subnet: str | None, protoport: str | None, dynamic: list[Net
 
 
 def _pair(ls: list[Selector], rs: list[Selector]) -> list[Filter]:
-    out: list[Filter] = []
+    check_product("leftsubnet × rightsubnet", len(ls), len(rs))
+    out: dict[Filter, None] = {}  # duplicates dropped, order kept (a list scan was n²)
     for a in ls:
         for b in rs:
             if a.network.version != b.network.version:
@@ -624,9 +660,8 @@ def _pair(ls: list[Selector], rs: list[Selector]) -> list[Filter]:
                        local_port=a.port, remote_port=b.port, local_port_max=a.port_max,
                        remote_port_max=b.port_max, local_dynamic=a.dynamic,
                        remote_dynamic=b.dynamic)
-            if f not in out:
-                out.append(f)
-    return out
+            out.setdefault(f)
+    return list(out)
 
 
 class IpsecConf(Reader):
@@ -637,16 +672,20 @@ class IpsecConf(Reader):
 
     def parse(self, text: str, source: str = "<text>", secrets: str | None = None) -> Parsed:
         """Read ``ipsec.conf`` text; ``secrets`` is the text of the matching ipsec.secrets (when
-        omitted and ``source`` is a file, ``ipsec.secrets`` beside it is read if present)."""
+        omitted and ``source`` is a file, ``ipsec.secrets`` beside it is read if present).
+        The proposals one file expands to are bounded (:func:`.proposals.proposal_budget`)."""
+        with proposal_budget():
+            return self._parse(text, source, secrets)
+
+    def _parse(self, text: str, source: str, secrets: str | None) -> Parsed:
         if "\x00" in text:
             raise ParseError(Problem("binary data, not an ipsec.conf", source, None,
                                      fix="point the audit at text configuration files"))
-        base = Path(source).parent if source and not source.startswith("<") else None
-        if secrets is None and base is not None:
-            candidate = base / "ipsec.secrets"
+        includer = Includer.for_file(source)
+        if secrets is None and includer is not None:
             try:
-                secrets = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                secrets = includer.read(includer.base / "ipsec.secrets")
+            except Refused:
                 secrets = None
         parsed = Parsed(policies=[], source=source, format=NAME)
         entries: list[_SecretEntry] = []
@@ -654,7 +693,7 @@ class IpsecConf(Reader):
             entries, secret_notes = parse_secrets(secrets)
             parsed.notes += [Note(n.line, n.severity, f"ipsec.secrets: {n.message}")
                              for n in secret_notes]
-        sections = _read_sections(text, source, parsed.notes, base)
+        sections = _read_sections(text, source, parsed.notes, includer)
         conns: dict[str, _Conn] = {}
         default: dict[str, tuple[str, int]] = {}
         order: list[str] = []
@@ -676,10 +715,11 @@ class IpsecConf(Reader):
         reader = _ConnReader(parsed, entries)
         rules: list[Rule] = []
         seen: set[str] = set()
+        expanded: dict[str, dict[str, tuple[str, int]]] = {}
         for name in dict.fromkeys(order):
             conn = conns[name]
             try:
-                params = _resolve(conns, name, default, parsed.notes)
+                params = _resolve(conns, name, default, parsed.notes, expanded)
                 r = reader.rule(name, conn.line, params)
             except (ValueError, TypeError) as exc:
                 msg = plain_reason(exc)

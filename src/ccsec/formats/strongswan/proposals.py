@@ -16,9 +16,13 @@ order strongSwan would prefer them (encryption, then integrity/PRF, then group).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ccsec.crypto import (
     DH_GROUPS,
@@ -31,6 +35,8 @@ from ccsec.crypto import (
     Prf,
     is_aead,
 )
+from ccsec.errors import shown_repr
+from ccsec.formats.base import MAX_PRODUCT
 from ccsec.policy import Ike
 
 #: every encryption keyword of strongSwan's table → the vocabulary (canonical names are values)
@@ -147,12 +153,61 @@ def _or_none(items: list[T]) -> list[T | None]:
     return [*items] if items else [None]
 
 
+def _bounded(text: str, *sizes: int) -> None:
+    """A proposal string expands to the product of its algorithm lists: refuse a huge one
+    before building it (a few kilobytes of keywords would be billions of proposals; the
+    largest of strongSwan's own default strings is under 2,000)."""
+    total = 1
+    for size in sizes:
+        total *= max(size, 1)
+    if total > MAX_PRODUCT:
+        raise ProposalError(f"proposal {shown_repr(text, 60)} expands to {total:,} "
+                            f"combinations, more than {MAX_PRODUCT:,}")
+
+
+#: distinct proposals one file may expand to in all (each distinct proposal list is kept
+#: once; a file of many distinct long lists would otherwise fill the memory)
+MAX_DISTINCT = 200_000
+
+
+@dataclass
+class _Budget:
+    total: int = 0
+    #: the tuples counted (kept alive, so their ``id`` is not reused while counted)
+    seen: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("ccsec_proposal_budget", default=None)
+
+
+@contextmanager
+def proposal_budget() -> Iterator[None]:
+    """Within this block (one file being read), the distinct proposals built are counted;
+    past :data:`MAX_DISTINCT` the next list is a ProposalError for its connection."""
+    token = _BUDGET.set(_Budget())
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _charge(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    budget = _BUDGET.get()
+    if budget is not None and id(result) not in budget.seen:
+        budget.seen[id(result)] = result
+        budget.total += len(result)
+        if budget.total > MAX_DISTINCT:
+            raise ProposalError(f"more than {MAX_DISTINCT:,} distinct proposals in one file")
+    return result
+
+
 def _additional(parts: _Parts) -> list[tuple[int, ...]]:
     """Every combination of the additional key exchanges, slot by slot (empty slots skipped)."""
     if not parts.additional:
         return [()]
     top = max(parts.additional)
     choices = [parts.additional.get(n, [0]) for n in range(1, top + 1)]
+    _bounded("-".join(f"ke{n}" for n in parts.additional), *(len(c) for c in choices))
     out = []
     for combo in product(*choices):
         trimmed = list(combo)
@@ -164,7 +219,7 @@ def _additional(parts: _Parts) -> list[tuple[int, ...]]:
 
 def parse_ike(text: str) -> list[IkeProposal]:
     """One strongSwan IKE proposal string (``default`` allowed) → single-algorithm proposals."""
-    return list(_parse_ike(text.strip().lower()))
+    return list(_charge(_parse_ike(text.strip().lower())))
 
 
 @lru_cache(maxsize=512)
@@ -176,6 +231,10 @@ def _parse_ike(text: str) -> tuple[IkeProposal, ...]:
         raise ProposalError(f"IKE proposal '{text}' needs an encryption algorithm and a key "
                             "exchange method")
     extra = _additional(parts)
+    aead = sum(1 for e in parts.encs if is_aead(e))
+    per_group = aead * max(len(parts.prfs), len(parts.integs)) + \
+        (len(parts.encs) - aead) * len(parts.integs) * max(len(parts.prfs), len(parts.integs), 1)
+    _bounded(text, len(parts.groups), len(extra), per_group)
     out: list[IkeProposal] = []
     for enc, group, more in product(parts.encs, parts.groups, extra):
         if is_aead(enc):
@@ -208,13 +267,17 @@ def _prfs_with(integ: Integ, parts: _Parts) -> list[Prf | None]:
     return [None if prf == own else prf for prf in derived] or [None]
 
 
-@lru_cache(maxsize=512)
 def ike_list(items: tuple[str, ...]) -> tuple[IkeProposal, ...]:
     """Several proposal strings (a ``proposals`` list) → one shared tuple, duplicates dropped.
 
     The same list gives the same tuple object, so everything judged per proposal list (the
     negotiation's key sets, the algorithm checks) is computed once for all rules that share
     it — strongSwan's default list alone expands to thousands of proposals."""
+    return _charge(_ike_list(items))
+
+
+@lru_cache(maxsize=512)
+def _ike_list(items: tuple[str, ...]) -> tuple[IkeProposal, ...]:
     out: list[IkeProposal] = []
     for text in items:
         out += _parse_ike(text.strip().lower())
@@ -232,7 +295,7 @@ def shared_ike(version: Literal[1, 2], exchange: Literal["main", "aggressive"],
 def parse_esp(text: str, ah: bool = False) -> tuple[list[EspProposal], int | None, bool]:
     """One ESP (or AH) proposal string → (proposals, KE group for PFS or None, esn)."""
     props, groups, esn = _parse_esp(text.strip().lower(), ah)
-    return list(props), groups[0] if groups and groups[0] else None, esn
+    return list(_charge(props)), groups[0] if groups and groups[0] else None, esn
 
 
 def esp_groups(text: str, ah: bool = False) -> tuple[int, ...]:
@@ -260,6 +323,7 @@ def _parse_esp(text: str, ah: bool) -> tuple[tuple[EspProposal, ...], tuple[int,
             out += _parse_esp(t, False)[0]
         return tuple(dict.fromkeys(out)), (), False
     parts = _split(text)
+    _bounded(text, len(parts.encs), len(parts.integs))
     group = tuple(dict.fromkeys(parts.groups + ([0] if parts.no_ke and parts.groups else [])))
     esn = "esn" in parts.other
     if ah:

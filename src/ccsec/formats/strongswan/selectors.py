@@ -16,14 +16,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import (
+    IPv4Address,
     IPv4Network,
     IPv6Network,
     ip_address,
     ip_network,
     summarize_address_range,
 )
+from socket import AF_INET, inet_pton
 
 from ccsec.policy import ANY_ADDRESS, Address, Network
+
+
+def fast_address(text: str) -> Address:
+    """:func:`ipaddress.ip_address`, with a C fast path for the common dotted quad: a 10 MB
+    ipsec.conf holds half a million addresses and the pure-Python octet parser was a quarter
+    of its reading time.  ``inet_pton`` accepts exactly the strict dotted-decimal form that
+    ``ipaddress`` accepts (four parts, no leading zeros); anything else takes the slow path,
+    with its errors."""
+    try:
+        return IPv4Address(inet_pton(AF_INET, text))
+    except OSError:
+        return ip_address(text)
+
+
+def fast_network(text: str) -> Network:
+    """:func:`ipaddress.ip_network` (``strict=False``) with the same fast path for
+    ``a.b.c.d/len`` (and a bare address)."""
+    addr, slash, length = text.partition("/")
+    if length.isascii() and length.isdigit() and len(length) <= 2 and int(length) <= 32:
+        try:
+            packed = inet_pton(AF_INET, addr)
+        except OSError:
+            pass
+        else:
+            return IPv4Network((int.from_bytes(packed, "big"), int(length)), strict=False)
+    elif not slash:
+        try:
+            return IPv4Network(IPv4Address(inet_pton(AF_INET, text)))
+        except OSError:
+            pass
+    return ip_network(text, strict=False)
 
 #: protocol names strongSwan resolves (``getprotobyname`` on the test systems, the common ones)
 PROTOCOLS = {"icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51,
@@ -95,13 +128,13 @@ def parse_addresses(text: str | None) -> AddressList:
             family = {"%any4": 4, "%any6": 6}.get(low, family)
             continue
         try:
-            addrs.append(ip_address(item))
+            addrs.append(fast_address(item))
             continue
         except ValueError:
             pass
         if "/" in item:
             try:
-                ranges.append(ip_network(item, strict=False))
+                ranges.append(fast_network(item))
                 continue
             except ValueError:
                 unread.append(item)
@@ -124,8 +157,8 @@ def _is_hostname(text: str) -> bool:
 def _is_range(text: str) -> bool:
     lo, _, hi = text.partition("-")
     try:
-        ip_address(lo.strip())
-        ip_address(hi.strip())
+        fast_address(lo.strip())
+        fast_address(hi.strip())
     except ValueError:
         return False
     return True
@@ -133,7 +166,7 @@ def _is_range(text: str) -> bool:
 
 def _range(text: str) -> list[Network]:
     lo, _, hi = text.partition("-")
-    a, b = ip_address(lo.strip()), ip_address(hi.strip())
+    a, b = fast_address(lo.strip()), fast_address(hi.strip())
     if a.version != b.version or int(b) < int(a):
         raise SelectorError(f"'{text}' is not an address range")
     return list(summarize_address_range(a, b))
@@ -166,7 +199,10 @@ def whole(family: int | None) -> Network:
 
 
 def host_net(address: Address) -> Network:
-    return ip_network(address)
+    """The /32 (/128) of ``address``, built from its integer (``ip_network(address)`` goes
+    through the address's text again)."""
+    cls = IPv4Network if address.version == 4 else IPv6Network
+    return cls((int(address), address.max_prefixlen))
 
 
 def parse_selectors(text: str | None, dynamic: list[Network]) -> SelectorList:
@@ -196,7 +232,7 @@ def _networks(text: str) -> list[Network]:
     if "-" in text and "/" not in text:
         return _range(text)
     try:
-        return [ip_network(text, strict=False)]
+        return [fast_network(text)]
     except ValueError:
         raise SelectorError(f"'{text}' is not a subnet, range or 'dynamic'") from None
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ccsec.errors import ParseError
 from ccsec.formats.base import Note
+from ccsec.formats.strongswan.include import Includer, Refused
 from ccsec.formats.strongswan.keys import decode
 from ccsec.formats.strongswan.proposals import ike_list, parse_esp, shared_ike
 from ccsec.formats.strongswan.swanconf import Section, file_includer, parse_conf
@@ -45,12 +46,14 @@ class CharonSettings:
 def beside(config: str) -> Path | None:
     """The strongswan.conf that belongs to a configuration file: in its directory (ipsec.conf)
     or the one above (swanctl/swanctl.conf)."""
-    if not config or config.startswith("<"):
+    top = Includer.for_file(config)
+    if top is None:
         return None
     here = Path(config).parent
     for d in (here, here.parent):
         candidate = d / "strongswan.conf"
-        if candidate.is_file():
+        # only inside what the audit reads: the directory above may be outside --configs
+        if top.allows(candidate) and candidate.is_file():
             return candidate
     return None
 
@@ -60,14 +63,19 @@ def load(config: str) -> CharonSettings | None:
     path = beside(config)
     if path is None:
         return None
+    includer = Includer.for_file(str(path))
+    assert includer is not None  # a file path
+    notes: list[Note] = []
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        root = parse_conf(text, str(path), file_includer(path.parent))
-    except (OSError, ParseError) as exc:
+        text = includer.read(path)
+        root = parse_conf(text, str(path), file_includer(includer, notes))
+    except (Refused, ParseError) as exc:
         out = CharonSettings(str(path))
         out.notes.append(Note(None, "warning", f"{path.name}: not read ({exc})"))
         return out
-    return read(root, str(path))
+    settings = read(root, str(path))
+    settings.notes[:0] = notes
+    return settings
 
 
 def read(root: Section, source: str) -> CharonSettings:

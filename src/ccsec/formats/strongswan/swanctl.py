@@ -45,7 +45,8 @@ from ccsec.formats.base import (
 from ccsec.formats.dn import encoding_order
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import render_id
-from ccsec.formats.strongswan.proposals import esp_label
+from ccsec.formats.strongswan.keys import swanctl_value
+from ccsec.formats.strongswan.proposals import esp_label, proposal_budget
 from ccsec.formats.strongswan.settings import load as load_settings
 from ccsec.formats.strongswan.swanconf import parse_conf, quote, resolve_references
 from ccsec.formats.strongswan.swanctl_read import (
@@ -327,7 +328,8 @@ class StrongSwan(Format):
         for n, ident in enumerate((rule.local_id, rule.peer_id), start=1):
             if ident is not None:
                 out.append(f"{i*2}id-{n} = {quote(_id_text(ident))}")
-        out.append(f"{i*2}secret = {quote(ctx.reveal(auth.psk, f'rule {rule.name} psk'))}")
+        key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
+        out.append(f"{i*2}secret = {quote(swanctl_value(key))}")
         out.append(f"{i}}}")
         return out
 
@@ -335,10 +337,14 @@ class StrongSwan(Format):
 
     def parse(self, text: str, source: str = "<text>") -> Parsed:
         """Read a swanctl.conf as charon loads it (:mod:`.swanctl_read`): a grammar error
-        rejects the file; a connection charon would refuse is a note."""
-        base = Path(source).parent if source and not source.startswith("<") else None
+        rejects the file; a connection charon would refuse is a note.  The proposals one
+        file expands to are bounded (:func:`.proposals.proposal_budget`)."""
+        with proposal_budget():
+            return self._parse(text, source)
+
+    def _parse(self, text: str, source: str) -> Parsed:
         parsed = Parsed(policies=[], source=source, format=self.name)
-        root = parse_conf(text, source, includer(base, parsed.notes) if base else None)
+        root = parse_conf(text, source, includer(source, parsed.notes))
         for line, problem in resolve_references(root):
             parsed.notes.append(Note(line, "warning", f"{problem}: the reference is ignored"))
         meta = read_meta(text.splitlines(), self.comment)

@@ -20,20 +20,19 @@ change for the verdict (:data:`UNMODELLED`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, ip_address
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.formats.base import Note, Parsed, plain_reason
+from ccsec.errors import shown
+from ccsec.formats.base import Note, Parsed, check_product, plain_reason
 from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.facts import SharedKey
 from ccsec.formats.strongswan.identity import parse_id
-from ccsec.formats.strongswan.keys import best_key, decode
+from ccsec.formats.strongswan.keys import best_key, decode, key_named
 from ccsec.formats.strongswan.proposals import (
     ProposalError,
     esp_groups,
@@ -51,7 +50,7 @@ from ccsec.formats.strongswan.selectors import (
     parse_selectors,
     whole,
 )
-from ccsec.formats.strongswan.swanconf import Section, Value
+from ccsec.formats.strongswan.swanconf import Include, Section, Value, file_includer
 from ccsec.policy import (
     Address,
     Auth,
@@ -209,9 +208,18 @@ class SwanctlReader:
                 continue
             owners = tuple(i for k, v in s.items.items()
                            if k.startswith("id") and isinstance(v, Value)
-                           for i in [parse_id(v.text)] if i is not None)
+                           for i in [self._owner(s, k, v)] if i is not None)
             out.append(SharedKey(kind, owners, value, s.line, s.name))
         return tuple(out)
+
+    def _owner(self, sec: Section, key: str, value: Value) -> Identity | None:
+        """One ``id*`` of a secret; an identity that cannot be one (control characters) is
+        a note, and the secret is not bound to it (charon would not match it either)."""
+        try:
+            return parse_id(value.text)
+        except ValueError as exc:
+            self.note(value.line, f"secret {sec.name}: {key}: {plain_reason(exc)}", "warning")
+            return None
 
     def _pools(self, sec: Section | None) -> dict[str, list[Network]]:
         out: dict[str, list[Network]] = {}
@@ -386,7 +394,7 @@ class SwanctlReader:
             other = peer_id or (Identity(kind="address", value=str(ra.first))
                                 if ra.concrete else None)
             # a secret named ike-<connection> is that connection's (ccsec writes them so)
-            key = next((k for k in self.out.keys if k.name == f"ike-{conn.name}"), None) or \
+            key = key_named(self.out.keys, f"ike-{conn.name}") or \
                 best_key(self.out.keys, "psk", me, other)
             if key is None:
                 self.note(conn.line, f"connection {conn.name}: no pre-shared key in this "
@@ -517,7 +525,8 @@ def family(auth: str) -> str:
 
 
 def _filters(sel_l: SelectorList, sel_r: SelectorList) -> list[Filter]:
-    out: list[Filter] = []
+    check_product("local_ts × remote_ts", len(sel_l.selectors), len(sel_r.selectors))
+    out: dict[Filter, None] = {}  # duplicates dropped, order kept (a list scan was n²)
     for lo in sel_l.selectors:
         for re in sel_r.selectors:
             if lo.network.version != re.network.version:
@@ -529,9 +538,8 @@ def _filters(sel_l: SelectorList, sel_r: SelectorList) -> list[Filter]:
                        local_port=lo.port, remote_port=re.port, local_port_max=lo.port_max,
                        remote_port_max=re.port_max, local_dynamic=lo.dynamic,
                        remote_dynamic=re.dynamic)
-            if f not in out:
-                out.append(f)
-    return out
+            out.setdefault(f)
+    return list(out)
 
 
 def _value(sec: Section | None, key: str, default: str | None) -> str:
@@ -572,22 +580,30 @@ def _seconds(text: str | None) -> int | None:
     return max(value, 1)
 
 
-def includer(base: Path, notes: list[Note]) -> Callable[[str, int], list[tuple[str, str]]]:
-    """Resolve ``include`` globs relative to ``base``; a pattern that matches no file is a note
-    (what it would have defined is missing from the audit)."""
-    from ccsec.formats.strongswan.swanconf import file_includer
+def includer(source: str, notes: list[Note]) -> Include | None:
+    """Resolve ``include`` globs relative to the including file, confined to the directory
+    the audit reads (:mod:`.include`; a refused include is a note); a pattern that matches no
+    file is a note too (what it would have defined is missing from the audit).  None for text
+    that is not a file (its includes have no directory to be relative to)."""
+    from ccsec.formats.strongswan.include import Includer
 
-    inner = file_includer(base)
+    top = Includer.for_file(source)
+    if top is None:
+        return None
 
-    def include(pattern: str, line: int) -> list[tuple[str, str]]:
-        found = inner(pattern, line)
-        if not found:
-            notes.append(Note(line, "warning", f"include {pattern}: no file matches here, so "
-                              "what it defines is not read (settings it holds take strongSwan's "
-                              "defaults in this audit)"))
-        return found
+    def noting(inner: Include) -> Include:
+        def include(pattern: str, line: int) -> list[tuple[str, str, Include]]:
+            before = len(notes)
+            found = inner(pattern, line)
+            if not found and len(notes) == before:  # nothing matched (a refusal is noted)
+                notes.append(Note(line, "warning", f"include {shown(pattern, 80)}: no file "
+                                  "matches here, so what it defines is not read (settings it "
+                                  "holds take strongSwan's defaults in this audit)"))
+            return [(text, src, noting(nested)) for text, src, nested in found]
 
-    return include
+        return include
+
+    return noting(file_includer(top, notes))
 
 
 def _ike_lifetime(conn: Section) -> int:

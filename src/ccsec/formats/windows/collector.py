@@ -230,24 +230,53 @@ def _port(values: list[str]) -> int | None:
     return None
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    i = text.find(needle)
-    return None if i < 0 else text.count("\n", 0, i) + 1
+class _Export:
+    """The export indexed once for the rules' look-ups (sets by name, main-mode rules by remote
+    address, rule names' lines found moving forward): each rule costs a few steps, not a scan
+    of the whole export — 21,000 rules took minutes that way."""
+
+    def __init__(self, ex: IpsecExport, text: str) -> None:
+        self.mm_sets = {s.name: s for s in ex.main_mode_crypto_sets}
+        self.qm_sets = {s.name: s for s in ex.quick_mode_crypto_sets}
+        self.p1_sets = {s.name: s for s in ex.phase1_auth_sets}
+        self.mm_rules = ex.main_mode_rules
+        #: remote address → position of the first main-mode rule naming it
+        self.mm_by_remote: dict[str, int] = {}
+        for i, m in enumerate(ex.main_mode_rules):
+            for address in m.remote_address:
+                self.mm_by_remote.setdefault(address, i)
+        self.text = text
+        self._pos = 0
+        self._line = 1
+
+    def main_mode_set(self, r: IpsecRule) -> str | None:
+        """The crypto set of the first main-mode rule sharing a remote address with ``r``."""
+        hits = [self.mm_by_remote[a] for a in r.remote_address if a in self.mm_by_remote]
+        return self.mm_rules[min(hits)].main_mode_crypto_set if hits else None
+
+    def line_of(self, name: str) -> int | None:
+        """The line of a rule's name, searched from the previous rule's on (rules come in file
+        order); from the start again if it is not ahead."""
+        needle = json.dumps(name)
+        i = self.text.find(needle, self._pos)
+        if i < 0:
+            i = self.text.find(needle)
+            if i < 0:
+                return None
+            return self.text.count("\n", 0, i) + 1
+        self._line += self.text.count("\n", self._pos, i)
+        self._pos = i
+        return self._line
 
 
-def _rule(r: IpsecRule, ex: IpsecExport, notes: list[Note], text: str,
-          parsed: Parsed) -> Rule | None:
+def _rule(r: IpsecRule, ex: _Export, notes: list[Note], parsed: Parsed) -> Rule | None:
     name = to_ident(r.name.strip("{}") or "rule", "conn")
-    line = _line_of(text, json.dumps(r.name))
+    line = ex.line_of(r.name)
     parsed.locations[name] = line or 0
-    mm_sets = {s.name: s for s in ex.main_mode_crypto_sets}
-    mm_name = next((m.main_mode_crypto_set for m in ex.main_mode_rules
-                    if set(m.remote_address) & set(r.remote_address)), None)
     here: list[Note] = []
-    ike, ike_life = _mm(mm_sets, mm_name, here)
-    qm_sets = {s.name: s for s in ex.quick_mode_crypto_sets}
-    esp, pfs, child_life, kb = _qm(qm_sets, r.quick_mode_crypto_set, here, ike)
-    auth = _auth({s.name: s for s in ex.phase1_auth_sets}, r.phase1_auth_set, here)
+    ike, ike_life = _mm(ex.mm_sets, ex.main_mode_set(r), here)
+    esp, pfs, child_life, kb = _qm(ex.qm_sets, r.quick_mode_crypto_set, here, ike)
+    auth = _auth(ex.p1_sets, r.phase1_auth_set, here)
     for n in here:
         notes.append(Note(line, n.severity, f"rule {r.name}: {n.message}"))
     local = _nets(r.local_address, notes, "local")
@@ -299,18 +328,21 @@ def parse(text: str, source: str = "<text>") -> Parsed:
                                  "audit its JSON output")) from None
     parsed = Parsed(policies=[], source=source, format=NAME)
     rules: list[Rule] = []
+    names: set[str] = set()
     psk_rules: list[str] = []
+    index = _Export(doc.ipsec, text)
     for r in doc.ipsec.rules:
         try:
-            rule = _rule(r, doc.ipsec, parsed.notes, text, parsed)
+            rule = _rule(r, index, parsed.notes, parsed)
         except ValueError as exc:
-            parsed.notes.append(Note(_line_of(text, json.dumps(r.name)), "warning",
+            parsed.notes.append(Note(index.line_of(r.name), "warning",
                                      f"rule {r.name} skipped: {plain_reason(exc)}"))
             continue
         if rule is None:
             continue
-        if any(rule.name == x.name for x in rules):
+        if rule.name in names:
             rule = rule.model_copy(update={"name": f"{rule.name[:70]}-{len(rules)}"})
+        names.add(rule.name)
         rules.append(rule)
         if any(a.method == "psk" for a in rule.auth):
             psk_rules.append(rule.name)

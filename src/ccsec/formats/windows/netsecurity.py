@@ -29,9 +29,10 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import ValidationError
 
 from ccsec.crypto import EspProposal, IkeProposal
-from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, meta_str
+from ccsec.errors import ParseError, Problem, shown_repr
+from ccsec.formats.base import FilterBudget, Note, Parsed, check_product, meta_str
 from ccsec.formats.facts import PowerShellFacts
+from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.vocabulary import (
     DEFAULT_MM,
     DEFAULT_MM_MINUTES,
@@ -76,6 +77,8 @@ def filter_groups(filters: tuple[Filter, ...]) -> list[tuple[Filter, ...]]:
 def expand(locals_: list[IPv4Network], remotes: list[IPv4Network], proto: int | None,
            lports: list[int | None], rports: list[int | None]) -> tuple[Filter, ...]:
     """The model filters of one Windows rule, in the canonical product order."""
+    check_product("the rule's addresses and ports", len(locals_), len(remotes), len(lports),
+                  len(rports))
     return tuple(Filter(local=lo, remote=re_, protocol=proto, local_port=lp, remote_port=rp)
                  for lo in locals_ for re_ in remotes for lp in lports for rp in rports)
 
@@ -200,6 +203,7 @@ class PolicyBuilder:
         self.meta = meta
         self.source = source
         self.mm_rule_of: dict[int, MainModeRule | None] = {}
+        self.budget = FilterBudget()
         #: (group, Windows rule name) -> index in its group's list, for folding R.2 into R
         self.index: dict[tuple[str | None, str], int] = {}
 
@@ -218,16 +222,13 @@ class PolicyBuilder:
         if not by_group:
             by_group[meta_name] = []
         stem = PurePath(self.source).stem if not self.source.startswith("<") else "ipsec"
-        used: set[str] = set()
+        used = UniqueNames(stem=76)
         for group, pairs in by_group.items():
             default = meta_name or to_ident(f"imported-{stem}", collapse=True)
             name = default if group is None else to_ident(group, collapse=True)
             is_meta = meta_name is not None and group in (None, meta_name)
             rules = self._unique(pairs)
-            base, n = name, 2
-            while name in used:
-                name, n = f"{base[:76]}-{n}", n + 1
-            used.add(name)
+            name = used.take(name)
             self.parsed.policies.append(EndPolicy(
                 name=name,
                 description=(meta_str(self.meta, "description", "") or "") if is_meta else "",
@@ -251,17 +252,12 @@ class PolicyBuilder:
 
     def _unique(self, pairs: list[tuple[WinRule, Rule]]) -> list[Rule]:
         out: list[Rule] = []
-        seen: set[str] = set()
+        seen = UniqueNames(fold=True, stem=76)
         for w, rule in pairs:
-            name = rule.name
-            n = 2
-            while name.casefold() in seen:
-                name = f"{rule.name[:76]}-{n}"
-                n += 1
+            name = seen.take(rule.name)
             if name != w.name:
-                self.note(w.line, "info", f"rule name {w.name[:80]!r} read as {name}")
+                self.note(w.line, "info", f"rule name {shown_repr(w.name, 80)} read as {name}")
                 rule = rule.model_copy(update={"name": name})
-            seen.add(name.casefold())
             out.append(rule)
             self._locate(w, name)
         return out
@@ -295,6 +291,7 @@ class PolicyBuilder:
         if w.mode == "none":
             self.note(w.line, "warning", f"rule {w.name[:80]}: -Mode None read as transport")
         try:
+            self.budget.take(len(w.locals_) * len(w.remotes) * len(w.lports) * len(w.rports))
             return Rule(
                 name=to_ident(w.name, collapse=True),
                 description=w.description,
@@ -320,6 +317,9 @@ class PolicyBuilder:
             where = ".".join(str(x) for x in first.get("loc", ()))
             raise ParseError(Problem(f"rule {w.name[:80]}: {where}: {first.get('msg', '')}",
                                      self.source, w.line)) from None
+        except ValueError as exc:  # a product of addresses and ports too large to build
+            raise ParseError(Problem(f"rule {w.name[:80]}: {exc}", self.source, w.line,
+                                     fix="split the rule")) from None
 
     def _main_mode_rule(self, w: WinRule) -> MainModeRule | None:
         """The main-mode rule for ``w``: ccsec's name for it, else the first whose scope

@@ -16,8 +16,9 @@ from typing import Literal
 
 from ccsec.crypto import EspProposal
 from ccsec.errors import ParseError, Problem
-from ccsec.formats.base import Note, Parsed, meta_str
+from ccsec.formats.base import FilterBudget, Note, Parsed, meta_str
 from ccsec.formats.facts import NetshFacts
+from ccsec.formats.names import UniqueNames
 from ccsec.formats.windows.netsh_grammar import BadLine, reason
 from ccsec.formats.windows.netsh_store import NetshStore, NFilterAction, NFilterList, NPolicy, NRule
 from ccsec.formats.windows.vocabulary import (
@@ -56,10 +57,11 @@ class NetshBuilder:
         self.parsed = parsed
         self.meta = meta
         self.notes = parsed.notes
+        self.budget = FilterBudget()
 
     def build(self) -> None:
         store = self.store
-        used: set[str] = set()
+        used = UniqueNames(fold=True)
         assigned = [p.name for p in store.policies.values() if p.assigned]
         for p in store.policies.values():
             name = _unique(to_ident(p.name, "policy"), used)
@@ -90,7 +92,7 @@ class NetshBuilder:
                                    "not given; netsh's default (yes) is assumed [V]"))
         ike = Ike(version=1, exchange="main", proposals=mm, lifetime_s=p.mmlifetime * 60)
         rules = []
-        used: set[str] = set()
+        used = UniqueNames(fold=True)
         for view in self.views(p):
             rule = self.rule(view, ike, _unique(to_ident(view.name, "rule"), used))
             rules.append(rule)
@@ -169,6 +171,7 @@ class NetshBuilder:
         nfilters = r.filterlist.filters
         if not nfilters:
             raise BadLine(f"filter list {r.filterlist.name} holds no filter ccsec can read")
+        self.budget.take(len(nfilters))  # rules sharing one list multiply it
         mode: Literal["transport", "tunnel"]
         if view.back is not None:
             filters = [Filter(local=f.src, remote=f.dst, protocol=f.protocol,
@@ -266,12 +269,6 @@ def _mirror(out: NRule, back: NRule) -> bool:
     )
 
 
-def _unique(name: str, used: set[str]) -> str:
-    base, n = name, 1
-    while name.casefold() in used:
-        n += 1
-        suffix = f"-{n}"
-        name = base[: 80 - len(suffix)] + suffix
-    used.add(name.casefold())
-    return name
+def _unique(name: str, used: UniqueNames) -> str:
+    return used.take(name)
 

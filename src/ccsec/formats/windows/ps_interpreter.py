@@ -132,16 +132,16 @@ class Interpreter:
                                      "NetSecurity module)")) from None
 
     def _statement(self, stmt: list[Tok]) -> None:
+        start = 0
+        while stmt[start].kind == "op" and stmt[start].text == "[":
+            start = group_end(stmt, start) + 1  # [void](…), [CmdletBinding()] param(…)
+            if start >= len(stmt):
+                return
+        stmt = stmt[start:] if start else stmt
         first = stmt[0]
         low = first.text.lower() if first.kind == "word" else ""
         if low == "param" and len(stmt) > 1 and stmt[1].text == "(":
             self._param_block(stmt[2:group_end(stmt, 1)])
-            return
-        if first.kind == "op" and first.text == "[":
-            end = group_end(stmt, 0)
-            rest = stmt[end + 1:]
-            if rest:
-                self._statement(rest)  # [void](…), [CmdletBinding()] param(…)
             return
         if first.kind == "var" and len(stmt) > 1 and stmt[1].kind == "op" and stmt[1].text == "=":
             self.vars[first.text.lower()] = self.expression(stmt[2:])
@@ -200,6 +200,13 @@ class Interpreter:
         return flatten(values), i
 
     def element(self, toks: list[Tok], i: int) -> tuple[Value, int]:
+        # casts ([int]480, [string][int]'x'…) are skipped in a loop: a chain of thousands of
+        # them is one value, not thousands of nested calls
+        while toks[i].kind == "op" and toks[i].text == "[":
+            end = group_end(toks, i)
+            if end + 1 >= len(toks) or toks[end + 1].space:
+                break
+            i = end + 1
         t = toks[i]
         value: Value
         if t.kind in ("str", "word"):
@@ -224,10 +231,7 @@ class Interpreter:
         elif t.kind == "op" and t.text == "{":
             value, i = Dyn("a script block"), group_end(toks, i) + 1
         elif t.kind == "op" and t.text == "[":
-            end = group_end(toks, i)
-            if end + 1 < len(toks) and not toks[end + 1].space:
-                return self.element(toks, end + 1)  # a cast: [int]480, [string]'x'
-            value, i = Dyn("a type literal"), end + 1
+            value, i = Dyn("a type literal"), group_end(toks, i) + 1
         else:
             raise BadStatement(f"unexpected '{t.text}' where a value belongs", t.line)
         while i < len(toks) and toks[i].kind == "member" and not toks[i].space:

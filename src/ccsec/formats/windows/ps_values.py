@@ -112,13 +112,23 @@ def member_of(value: Value, name: str) -> Value:
     return Dyn(f"the property .{name[:40]} is read at run time")
 
 
+#: the longest list a script may build (``$b = @($a, $a)`` repeated doubles it each line: 30
+#: lines would be a billion values)
+MAX_VALUES = 100_000
+
+
 def flatten(values: Iterable[Value]) -> list[Value]:
+    """A list of values with nested lists spliced in; refused past :data:`MAX_VALUES`."""
     out: list[Value] = []
     for v in values:
         if isinstance(v, list):
+            if len(out) + len(v) > MAX_VALUES:
+                raise BadStatement(f"a list of more than {MAX_VALUES:,} values")
             out += flatten(v)
         elif v is not None:
             out.append(v)
+    if len(out) > MAX_VALUES:
+        raise BadStatement(f"a list of more than {MAX_VALUES:,} values")
     return out
 
 

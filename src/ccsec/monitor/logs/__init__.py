@@ -7,13 +7,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ccsec.errors import ParseError, Problem
 from ccsec.monitor.logs import charon, oakley, winevents
 from ccsec.monitor.logs.model import ParsedLog
-from ccsec.textio import read_text
+from ccsec.textio import load_json, read_text
 
 
 def _collector_events(doc: dict[str, object], text: str, file: str) -> ParsedLog:
@@ -32,11 +31,7 @@ def parse_text(text: str, file: str) -> ParsedLog:
     if stripped.startswith("<"):
         return winevents.parse_xml(text, file)
     if stripped[0] in "[{":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError(Problem(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno,
-                                     fix="export the events again")) from None
+        doc = load_json(text, file, "export the events again")
         if isinstance(doc, dict) and "schema" in doc and "ipsec_events" in doc:
             return _collector_events(doc, text, file)
         return winevents.parse_json(text, file)

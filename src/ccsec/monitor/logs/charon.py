@@ -46,7 +46,8 @@ _TIME_FORMATS = ("%b %d %H:%M:%S", "%b %d %H:%M:%S.%f", "%H:%M:%S", "%Y-%m-%d %H
 
 _ADDR = r"(?P<{}>[0-9A-Fa-f:.%]+)"
 _PACKET = re.compile(r"^(?P<dir>received|sending) packet: from " + _ADDR.format("src")
-                     + r"\[(?P<sport>\d+)\] to " + _ADDR.format("dst") + r"\[(?P<dport>\d+)\]")
+                     + r"\[(?P<sport>[0-9]{1,5})\] to " + _ADDR.format("dst")
+                     + r"\[(?P<dport>[0-9]{1,5})\]")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ diagnosis class is ccsec's (the facts file's suggested classification, own mappi
 from __future__ import annotations
 
 from ccsec.monitor.logs.model import Kind
+from ccsec.textio import ascii_int
 
 #: code → (English FormatMessage text, diagnosis kind)
 IKE_ERRORS: dict[int, tuple[str, Kind]] = {
@@ -67,10 +68,10 @@ def lookup(value: str) -> tuple[int | None, str, Kind]:
     code: int | None = None
     digits = v.lstrip("%")
     if digits.isdigit():
-        code = int(digits)
+        code = ascii_int(digits)
     elif v.lower().startswith("0x"):
         try:
-            code = int(v, 16)
+            code = int(v[:18], 16)
         except ValueError:
             code = None
     else:

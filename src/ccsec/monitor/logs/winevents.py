@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ccsec.errors import ParseError, Problem
+from ccsec.errors import ParseError, Problem, shown_repr
 from ccsec.monitor.logs.ikeerrors import lookup
 from ccsec.monitor.logs.model import IkeEvent, Kind, ParsedLog
+from ccsec.textio import ascii_int, load_json
 
 FMT_XML = "windows-events-wevtutil-xml"
 FMT_JSON = "windows-events-get-winevent-json"
@@ -153,7 +153,7 @@ def to_events(records: list[Record], file: str, fmt: str) -> ParsedLog:
 
 # ------------------------------------------------------------------ wevtutil XML
 
-_MSDATE = re.compile(r"^[\\/]*Date\((-?\d+)(?:[+-]\d{4})?\)[\\/]*$")
+_MSDATE = re.compile(r"^[\\/]*Date\((-?[0-9]{1,15})(?:[+-][0-9]{4})?\)[\\/]*$")
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -163,7 +163,10 @@ def _parse_iso(text: str) -> datetime | None:
         return None
     m = _MSDATE.match(text)
     if m:
-        return datetime.fromtimestamp(int(m[1]) / 1000, tz=UTC)
+        try:
+            return datetime.fromtimestamp(int(m[1]) / 1000, tz=UTC)
+        except (ValueError, OverflowError, OSError):  # beyond the years datetime holds
+            return None
     t = text[:-1] + "+00:00" if text.endswith("Z") else text
     if "." in t:  # Windows writes 7 fractional digits; Python reads at most 6
         head, frac = t.split(".", 1)
@@ -201,7 +204,7 @@ class _XmlReader:
         local = self.path.pop() if self.path else ""
         value = "".join(self.text).strip()
         if self.cur is not None:
-            if local == "EventID" and value.isdigit():
+            if local == "EventID" and ascii_int(value, 10) is not None:
                 self.cur.id = int(value)
             elif local == "Computer":
                 self.cur.computer = value
@@ -241,7 +244,7 @@ def parse_xml(text: str, file: str) -> ParsedLog:
 def _id_lines(text: str) -> list[tuple[int, int]]:
     """(event id, line) of every ``"Id": n`` key, in order (ConvertTo-Json gives no positions)."""
     out = []
-    for m in re.finditer(r'"Id"\s*:\s*(\d+)', text):
+    for m in re.finditer(r'"Id"\s*:\s*([0-9]{1,18})(?![0-9])', text):
         out.append((int(m[1]), text.count("\n", 0, m.start()) + 1))
     return out
 
@@ -257,7 +260,8 @@ def parse_json_records(items: list[Any], text: str, file: str) -> ParsedLog:
     records = []
     pos = 0
     for n, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("Id"), int):
+        eid = item.get("Id") if isinstance(item, dict) else None
+        if not isinstance(eid, int) or isinstance(eid, bool) or not 0 <= eid < 2**32:
             raise ParseError(Problem(f"record {n} has no numeric Id", file=file,
                                      fix="export with `Get-WinEvent … | ConvertTo-Json`"))
         line = 1
@@ -268,8 +272,10 @@ def parse_json_records(items: list[Any], text: str, file: str) -> ParsedLog:
                 line = ln
                 break
         message = item.get("Message") or ""
-        records.append(Record(item["Id"], line, _json_time(item.get("TimeCreated")),
-                              item.get("MachineName"), message_fields(str(message))))
+        machine = item.get("MachineName")
+        records.append(Record(eid, line, _json_time(item.get("TimeCreated")),
+                              machine if isinstance(machine, str) else None,
+                              message_fields(str(message))))
     return to_events(records, file, FMT_JSON)
 
 
@@ -302,8 +308,9 @@ def parse_csv(text: str, file: str) -> ParsedLog:
                 raise ParseError(Problem(f"{len(row)} fields, the header has {len(header)}",
                                          file=file, line=start))
             eid = row[cols["Id"]].strip()
-            if not eid.isdigit():
-                raise ParseError(Problem(f"Id {eid!r} is not a number", file=file, line=start))
+            if ascii_int(eid, 10) is None:
+                raise ParseError(Problem(f"Id {shown_repr(eid, 40)} is not a number", file=file,
+                                         line=start, fix="export again with Export-Csv"))
             t = row[cols["TimeCreated"]] if "TimeCreated" in cols else ""
             computer = row[cols["MachineName"]] if "MachineName" in cols else None
             records.append(Record(int(eid), start, _csv_time(t), computer,
@@ -327,11 +334,7 @@ def _csv_time(text: str) -> datetime | None:
 
 
 def parse_json(text: str, file: str) -> ParsedLog:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(Problem(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno,
-                                 fix="export again with ConvertTo-Json -Depth 4")) from None
+    doc = load_json(text, file, "export again with ConvertTo-Json -Depth 4")
     if isinstance(doc, dict) and "Id" in doc:
         doc = [doc]
     if not isinstance(doc, list):
