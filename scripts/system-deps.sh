@@ -15,6 +15,12 @@
 #               font is there (the report quotes the Japanese source guide); the Node.js
 #               runtime inside the playwright wheel (its driver) finds libatomic.so.1, and
 #               starts when the project's venv is there already (`make test` makes it first)
+#   libreswan   the lab's second IKE implementation (ccsec lab witness).  Its package conflicts
+#               with strongSwan's, so it is downloaded (apt-get download) and unpacked into a
+#               root of its own ($CCSEC_LIBRESWAN_ROOT, default /opt/ccsec/libreswan); its
+#               libraries that strongSwan does not conflict with are installed.  Checked: pluto
+#               starts from that root in a throwaway network and mount namespace and answers
+#               whack; certutil makes an NSS database; openssl exports a PKCS#12 file
 #
 # usage: scripts/system-deps.sh   (as root; `make test` runs it)
 set -euo pipefail
@@ -23,7 +29,10 @@ cd "$(dirname "$0")/.."
 PKGS=(strongswan-swanctl charon-systemd strongswan-charon strongswan-pki
       libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
       iproute2 nftables tcpdump conntrack iperf3 iputils-ping netcat-openbsd procps netbase
-      chromium fonts-ipafont-gothic libatomic1)
+      chromium fonts-ipafont-gothic libatomic1
+      libldns3 libevent-pthreads-2.1-7 libnss3-tools openssl)
+LIBRESWAN_PKG=libreswan
+LIBRESWAN_ROOT=${CCSEC_LIBRESWAN_ROOT:-/opt/ccsec/libreswan}
 
 # which package ships each charon plugin the lab loads (Debian 12); the rest are built into
 # libstrongswan or strongswan-libcharon, which strongswan-charon pulls in
@@ -172,7 +181,65 @@ check_browser() {
   fi
 }
 
+unpack_libreswan() {
+  # libreswan conflicts with strongSwan as a package: unpacked, never installed
+  local pluto="$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" dl
+  [ -x "$pluto" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "system-deps: libreswan is not unpacked at $LIBRESWAN_ROOT: run 'make system-deps' as root" >&2
+    exit 1
+  fi
+  dl=$(mktemp -d "${TMPDIR:-/tmp}/ccsec-libreswan.XXXXXX")
+  chmod 755 "$dl"  # apt-get download drops privileges to _apt for the fetch
+  say "unpacking $LIBRESWAN_PKG into $LIBRESWAN_ROOT (it cannot be installed beside strongSwan)"
+  if ! (cd "$dl" && apt-get download -q "$LIBRESWAN_PKG" >/dev/null 2>&1); then
+    apt-get update -q >/dev/null
+    (cd "$dl" && apt-get download -q "$LIBRESWAN_PKG" >/dev/null)
+  fi
+  mkdir -p "$LIBRESWAN_ROOT"
+  dpkg -x "$dl"/"$LIBRESWAN_PKG"_*.deb "$LIBRESWAN_ROOT"
+  dpkg-deb -f "$dl"/"$LIBRESWAN_PKG"_*.deb Version > "$LIBRESWAN_ROOT/.ccsec-version"
+  rm -rf "$dl"
+}
+
+check_libreswan() {
+  local tmp=$1 pluto="$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" pid
+  local whack="$LIBRESWAN_ROOT/usr/libexec/ipsec/whack" pkg="$LIBRESWAN_PKG (unpacked: make system-deps)"
+  [ -x "$pluto" ] || { fail "pluto is missing at $pluto" "$pkg"; return; }
+  check "pluto runs from $LIBRESWAN_ROOT" "$pkg / libldns3 libevent-pthreads-2.1-7" \
+    sh -c "'$pluto' --version | grep -q '^Libreswan 4\.'"
+  check "certutil makes an NSS database" libnss3-tools \
+    sh -c "mkdir -p '$tmp/nss' && certutil -N -d 'sql:$tmp/nss' --empty-password"
+  check "openssl starts" openssl openssl version
+  mkdir -p "$tmp/ls/run"
+  printf 'config setup\n    dnssec-enable=no\n    logfile=%s\n' "$tmp/ls/pluto.log" \
+    > "$tmp/ls/ipsec.conf"
+  : > "$tmp/ls/ipsec.secrets"
+  # its own network and mount namespaces: the unpacked /usr/libexec is bound over the host's
+  # there only (pluto runs its helpers from the compiled-in /usr/libexec/ipsec)
+  unshare --net --mount --propagation private sh -c \
+    'mount --bind "$1" /usr/libexec && shift && exec "$@"' sh "$LIBRESWAN_ROOT/usr/libexec" \
+    "$pluto" --nofork --config "$tmp/ls/ipsec.conf" --nssdir "$tmp/nss" \
+    --rundir "$tmp/ls/run" --secretsfile "$tmp/ls/ipsec.secrets" --ipsecdir "$tmp/ls" \
+    --logfile "$tmp/ls/pluto.log" --no-dnssec >"$tmp/ls/pluto.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q "listening for IKE messages" "$tmp/ls/pluto.log" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if ! grep -q "listening for IKE messages" "$tmp/ls/pluto.log" 2>/dev/null; then
+    fail "pluto did not start in a namespace ($(tail -n 2 "$tmp/ls/pluto.out" \
+      "$tmp/ls/pluto.log" 2>/dev/null | tr '\n' ' '))" "$pkg"
+  elif ! "$whack" --rundir "$tmp/ls/run" --status >/dev/null 2>&1; then
+    fail "pluto does not answer whack" "$pkg"
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 install_missing
+unpack_libreswan
 if [ "$(id -u)" -ne 0 ]; then
   say "not root: packages are installed; the checks need root (namespaces), as the lab does"
   exit 0
@@ -183,6 +250,7 @@ trap 'rm -rf "$tmp"' EXIT
 check_strongswan "$tmp"
 check_network
 check_browser "$tmp"
+check_libreswan "$tmp"
 ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
 if [ "$failures" -ne 0 ]; then
   echo "system-deps: $failures check(s) failed: install the package(s) named above" >&2

@@ -154,7 +154,7 @@ def test_own_example_certificate_sheet() -> None:
     assert r.filters == (Filter(local=IPv4Network("10.10.30.21/32"),
                                 remote=IPv4Network("10.10.40.11/32")),)
     assert r.auth == (Auth(method="certificate"),)
-    assert r.peer_id == Identity(kind="fqdn", value="pg1a")
+    assert r.peer_id == Identity(kind="dn", value="CN=pg1a")  # the certificate's subject
     assert r.ike.version == 1 and r.ike.lifetime_s == 28800
     assert r.ike.proposals == (IkeProposal(encryption=Encr.AES256, integrity=Integ.SHA256,
                                            group=14),)
@@ -290,7 +290,7 @@ def test_project_documents_the_losses(cucm1) -> None:
     p = FORMAT.project(cucm1, CTX)
     r, original = p.rules[0], cucm1.rules[0]
     assert original.local_id is not None and r.local_id is None
-    assert r.peer_id == original.peer_id  # an FQDN survives as <fqdn>.pem
+    assert r.peer_id == original.peer_id  # a subject CN=<fqdn> survives as <fqdn>.pem
     assert original.auth[0].ca and r.auth[0].ca is None
     assert (r.lifetime_kb, r.initiate, r.dpd_s) == (None, False, None)
     assert (r.ike, r.esp, r.pfs_group, r.filters) == (original.ike, original.esp,
@@ -561,7 +561,8 @@ def test_certificate_names() -> None:
     assert cert_name(Identity(kind="fqdn", value="pg1.example"), peer) == "pg1.example.pem"
     assert cert_identity("10.0.0.9.pem") == Identity(kind="address", value="10.0.0.9")
     assert cert_identity("CN=pg1") == Identity(kind="dn", value="CN=pg1")
-    assert cert_identity(".pem") == Identity(kind="fqdn", value=".pem")
+    assert cert_identity(".pem") == Identity(kind="dn", value="CN=.pem")
+    assert cert_identity("pg1.example.pem") == Identity(kind="dn", value="CN=pg1.example")
     assert cert_identity('a"b.pem') is None
 
 

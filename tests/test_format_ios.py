@@ -527,8 +527,6 @@ REFUSALS = [
      {"peer_id": Identity(kind="fqdn", value="gw.example")}),
     ({"local_id": Identity(kind="dn", value="CN=gw")}, "needs certificate",
      {"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT}),
-    ({"local_id": Identity(kind="dn", value="CN=gw"), "auth": CERT, "ike": V1},
-     "cannot send a DN", {"local_id": Identity(kind="fqdn", value="gw"), "ike": V1}),
     ({"peer_id": Identity(kind="keyid", value="k1"), "ike": V1}, "key-id",
      {"peer_id": Identity(kind="keyid", value="k1")}),
     ({"local_id": Identity(kind="address", value="192.0.2.1"), "ike": V1},

@@ -225,8 +225,9 @@ def test_psk_appears_exactly_once(linux_lab) -> None:
 
 
 def test_gateway_behind_nat_initiates_and_traps(demo_ps) -> None:
-    text = FORMAT.render(demo_ps.end("rtr-osaka"), RenderContext())
+    text = FORMAT.render(demo_ps.end("rtr-osaka"), RenderContext(strongswan_version="5.9.6"))
     assert "start_action = trap|start" in text and "keyingtries = 0" in text
+    assert "# needs: strongSwan 5.9.6 or later (written for 5.9.6)" in text
     assert "mobike = no" in text
     central = FORMAT.render(demo_ps.end("rtr-east"), RenderContext())
     assert "start_action = trap\n" in central and "remote_addrs = 203.0.113.7" in central

@@ -142,7 +142,7 @@ def test_worked_example_3_3() -> None:
     assert r.pfs_group is None and r.action == "negotiate"
     assert (r.inbound, r.outbound) == ("require", "require")
     assert [a.method for a in r.auth] == ["kerberos", "certificate", "psk"]
-    assert r.auth[1].ca == "C=US, O=Example CC, CN=CC Root CA"
+    assert r.auth[1].ca == "CN=CC Root CA, O=Example CC, C=US"  # encoding order → RFC 4514
     assert r.auth[2].psk is not None and r.auth[2].psk.reveal() == "<psk>"
     assert r.connection_type == "all" and r.enabled
     assert parsed.format_facts.assigned == "CC-IPSEC"

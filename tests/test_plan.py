@@ -30,7 +30,7 @@ def test_linux_end_gets_certificates_even_in_one_domain() -> None:
                 host("pg", ["pg"], "10.2.1.1", site="rs", os="linux")])
     a, b = rule_pair(plan(dep), "p4-r-pg")
     assert a.auth[0].method == "certificate"
-    assert a.local_id == Identity(kind="fqdn", value="r.icm.t.example")
+    assert a.local_id == Identity(kind="dn", value="CN=r.icm.t.example")  # its cert subject
     assert a.peer_id == b.local_id
 
 

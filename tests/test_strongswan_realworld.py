@@ -219,7 +219,7 @@ def test_ipsec_conf_hash_inside_a_value_is_not_a_comment() -> None:
 @pytest.mark.parametrize("text, kind, value", [
     ("@moon.example.com", "fqdn", "moon.example.com"),
     ("carol@example.com", "email", "carol@example.com"),
-    ("C=CH, O=ACME, CN=moon", "dn", "C=CH, O=ACME, CN=moon"),
+    ("C=CH, O=ACME, CN=moon", "dn", "CN=moon, O=ACME, C=CH"),  # model: RFC 4514 order
     ("@#0123abcd", "keyid", "0123abcd"),
     ("keyid:0123", "keyid", "0123"),
     ("192.0.2.1", "address", "192.0.2.1"),

@@ -60,13 +60,16 @@ def plan(dep: Deployment, profile: str | None = None) -> PolicySet:
 
 
 def render(policy_set: PolicySet, format: str | None = None, *, base: str | FsPath | None = None,
-           env: dict[str, str] | None = None, redact_keys: bool = False) -> RenderResult:
+           env: dict[str, str] | None = None, redact_keys: bool = False,
+           strongswan_version: str | None = None) -> RenderResult:
     """Render every end in ``format`` (None: each end's platform formats, as ``ccsec render``).
 
     Keys are resolved from ``env`` (default: the process environment) and ``file:`` references
     relative to ``base``; with ``redact_keys=True`` no key is read and every key shows as
-    ``<redacted>`` (for reports and reviews).  Returns the files in memory (``.files`` with
-    ``end``, ``format``, ``path``, ``text``, ``proof``; ``.skipped`` with the reason)."""
+    ``<redacted>`` (for reports and reviews).  ``strongswan_version``: the oldest strongSwan
+    release the swanctl.conf files must load on (default 5.9.5).  Returns the files in
+    memory (``.files`` with ``end``, ``format``, ``path``, ``text``, ``proof``; ``.skipped``
+    with the reason)."""
     if redact_keys:
         from ccsec.report.policies import redact, redacted_context
 
@@ -77,7 +80,8 @@ def render(policy_set: PolicySet, format: str | None = None, *, base: str | FsPa
                                 f.proof) for f in result.files]
         return result
     resolver = SecretResolver(FsPath(base) if base else None, env=env)
-    ctx = RenderContext(policy_set.deployment, policy_set.profile, resolver)
+    ctx = RenderContext(policy_set.deployment, policy_set.profile, resolver,
+                        strongswan_version=strongswan_version)
     return render_policy_set(policy_set, ctx, [format] if format else None)
 
 

@@ -567,3 +567,32 @@ CAPABILITIES["linux"] = CAPABILITIES["strongswan"]
 def dh_label(group: int) -> str:
     info = DH_GROUPS.get(group)
     return f"group {group} ({info.kind.upper()} {info.bits})" if info else f"group {group}"
+
+
+# ------------------------------------------------------------------ strongSwan releases
+
+#: the strongSwan release ccsec writes swanctl.conf for unless told otherwise: the oldest of the
+#: releases the common server distributions ship — Debian 12 5.9.8, Ubuntu 22.04 5.9.5
+#: (packages.ubuntu.com, jammy), RHEL 9 through EPEL 9 5.9.11 (packages.fedoraproject.org)
+STRONGSWAN_DEFAULT = "5.9.5"
+#: the oldest release ccsec writes for (every key it writes exists from then on)
+STRONGSWAN_OLDEST = "5.9.0"
+STRONGSWAN_VERSION_PATTERN = r"^\d+\.\d+\.\d+$"
+
+
+def version_tuple(text: str) -> tuple[int, int, int]:
+    """``"5.9.5"`` → ``(5, 9, 5)``; anything else is a :class:`ValueError` naming the form."""
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"'{text}' is not a release number such as {STRONGSWAN_DEFAULT}")
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def strongswan_target(text: str | None) -> tuple[int, int, int]:
+    """The strongSwan release to write for (None: :data:`STRONGSWAN_DEFAULT`); older than
+    :data:`STRONGSWAN_OLDEST` is a :class:`ValueError`."""
+    version = version_tuple(text or STRONGSWAN_DEFAULT)
+    if version < version_tuple(STRONGSWAN_OLDEST):
+        raise ValueError(f"strongSwan {text} is older than {STRONGSWAN_OLDEST}, the oldest "
+                         "release ccsec writes swanctl.conf for")
+    return version

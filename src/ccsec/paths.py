@@ -35,9 +35,6 @@ CATALOG_TITLES: dict[int | str, str] = {
     "tunnel": "site-to-site tunnel between gateways",
 }
 
-SEED_SECTION = "000 「転送モードでの IPSec のサポート」 supported communication paths"
-
-
 @dataclass(frozen=True)
 class PathEnd:
     """One end: a host interface, or a gateway's WAN address for a site tunnel."""

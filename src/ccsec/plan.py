@@ -37,6 +37,9 @@ from ccsec.policy import (
 from ccsec.secrets import Secret
 
 TUNNEL_DPD_S = 10
+#: host paths detect a dead peer too: a strongSwan end's dpd_action/close_action only act when
+#: DPD runs (``dpd_delay``); Windows and Communications Manager keep their own liveness checks
+HOST_DPD_S = 30
 
 
 @dataclass(frozen=True)
@@ -140,18 +143,45 @@ class _Shared:
         return found
 
 
-def _identity(dep: Deployment, path: Path, i: int, shared: _Shared | None = None
-              ) -> Identity | None:
+def certificate_subject(dep: Deployment, name: str) -> str:
+    """The subject ccsec expects an end's certificate to carry: ``CN=<FQDN>`` for a host with
+    a domain (what an AD CS machine certificate names [V]), ``CN=<name>`` otherwise."""
+    try:
+        domain = dep.host(name).domain
+    except KeyError:  # a gateway: the deployment gives it no domain
+        domain = None
+    return f"CN={name}.{domain}" if domain else f"CN={name}"
+
+
+def _identity(dep: Deployment, path: Path, i: int, version: IkeVersion,
+              shared: _Shared | None = None) -> Identity | None:
+    """The one identity an end sends, of a kind its platform can send as it is written, so
+    that the peer can require exactly it:
+
+    * pre-shared keys: the end's address — what Windows, IOS and Communications Manager send
+      for a PSK (and an IKEv2 gateway tunnel keeps its name, strongSwan and IOS send any);
+    * a host with a certificate: the certificate's subject, ``CN=<host FQDN>`` — Windows sends
+      its certificate's subject DN as its IKE identity (no setting changes it [V]),
+      Communications Manager's Openswan/Libreswan the ``ipsec`` certificate's subject [U], and
+      a Linux end is told to send the same (``id =``);
+    * a gateway tunnel over IKEv2: the gateway's name as an FQDN (``identity local fqdn``);
+      over IKEv1 with certificates the certificate's subject ``CN=<gateway>`` — an IOS isakmp
+      profile can only send its address, ``hostname.domain`` (``self-identity fqdn``: the
+      domain is the router's, not ccsec's) or, device-wide, its certificate's DN.
+    """
     end = path.ends[i]
     make = (shared or _Shared()).identity
     if path.auth == "kerberos":
         return None
     if path.mode == "tunnel":
-        return make("fqdn", end.host)
+        if version == 2:
+            return make("fqdn", end.host)
+        if path.auth == "certificate":
+            return make("dn", certificate_subject(dep, end.host))
+        return make("address", str(end.address))
     if path.auth == "psk":
         return make("address", str(end.address))
-    domain = dep.host(end.host).domain
-    return make("fqdn", f"{end.host}.{domain}" if domain else end.host)
+    return make("dn", certificate_subject(dep, end.host))
 
 
 def _auth(dep: Deployment, path: Path, shared: _Shared | None = None) -> Auth:
@@ -188,8 +218,8 @@ def _rule(dep: Deployment, prof: Profile, path: Path, n: Negotiated, i: int,
         mode=path.mode,
         local_address=path.ends[i].address,
         peer_address=path.peer_address[i],
-        local_id=_identity(dep, path, i, shared),
-        peer_id=_identity(dep, path, 1 - i, shared),
+        local_id=_identity(dep, path, i, n.version, shared),
+        peer_id=_identity(dep, path, 1 - i, n.version, shared),
         filters=_filters(path, i),
         auth=(_auth(dep, path, shared),),
         ike=(shared or _Shared()).ike(n, prof.ike_lifetime_s),
@@ -199,7 +229,7 @@ def _rule(dep: Deployment, prof: Profile, path: Path, n: Negotiated, i: int,
         lifetime_kb=prof.child_lifetime_kb,
         nat_keepalive_s=keepalive,
         qos_preclassify=path.mode == "tunnel",
-        dpd_s=TUNNEL_DPD_S if path.mode == "tunnel" else None,
+        dpd_s=TUNNEL_DPD_S if path.mode == "tunnel" else HOST_DPD_S,
         initiate=i == starter,
     )
 

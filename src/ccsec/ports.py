@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass
 from ccsec.deployment.model import Deployment, Host, Role
 from ccsec.paths import Path, derive
 
-S_PORTS = "Cisco Port Utilization Guide CCE 12.6(1)/15.0(1) [S32][S33]"
-SEED_FW = "001 「ファイアウォールと IPSec」"
+S_PORTS = "Cisco, Port Utilization Guide for Unified CCE, 12.6(1) and 15.0(1)"
+#: the note of the IPCC security chapter (Securing IPCC / Securing Unified CCE) this cites
+SEED_FW = "Cisco Unified CCE SRND, Securing Unified CCE: Firewalls and IPsec"
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ def _ipsec(b: _Builder, path: Path) -> None:
         b.out.append(PortEntry(path.id, str(path.catalog), f"{a.host} ↔ {z.host}",
                                f"{path.peer_address[1]} ↔ {path.peer_address[0]}",
                                "both ends", proto, port, purpose,
-                               "RFC 7296 §2.23, RFC 3948; 000 「IPSec と NAT の透過性」", note))
+                               "RFC 7296 §2.23, RFC 3948; Cisco CCE Security Guide: IPsec and "
+                               "NAT Transparency", note))
 
 
 def matrix(dep: Deployment, instance: int = 0, secure: bool = False,

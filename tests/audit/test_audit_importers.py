@@ -95,7 +95,7 @@ def test_ipsec_conf_non_strict_proposals_get_defaults_and_any_version() -> None:
     assert len(lazy.ike.proposals) > 1  # default proposals appended (no "!")
     assert lazy.mode == "transport" and lazy.outbound == "request"
     assert lazy.auth[0].method == "certificate"
-    assert lazy.auth[0].ca == "C=JP, O=Example, CN=Example Root"
+    assert lazy.auth[0].ca == "CN=Example Root, O=Example, C=JP"  # RFC 4514 (ccsec.formats.dn)
     assert p.facts.auth_constraints["lazy"] == ("rsa-1024-sha1",)
     assert p.facts.obsolete_algorithms["lazy"] == ("3idea",)
     assert any(e.integrity is Integ.SHA256 for e in lazy.esp)

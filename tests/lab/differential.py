@@ -22,7 +22,9 @@ shape what is generated, and nothing else is left out:
 
 - mode pairs are host-to-host only: with other selectors a transport rule is not testable on
   kernel-libipsec (:func:`pairlab.untestable`: it fakes a NAT);
-- a rule keeps one strongSwan child (:func:`one_child`): the pair lab initiates one child.
+- a rule keeps one local x remote product with one protocol/port set (:func:`one_child`):
+  the renderer writes one child per subnet pair, all alike, and the pair lab initiates the
+  first.
 """
 
 from __future__ import annotations
@@ -442,7 +444,8 @@ MUTATIONS: tuple[Mutation, ...] = (
 
 def one_child(filters: tuple[Filter, ...]) -> bool:
     """The filters form a full local x remote product with one protocol/port set, so the
-    strongswan renderer writes one child (the pair lab initiates one child per connection)."""
+    strongswan renderer writes alike children, one per subnet pair (the pair lab initiates the
+    first child of each connection)."""
     locals_ = list(dict.fromkeys(f.local for f in filters))
     remotes = list(dict.fromkeys(f.remote for f in filters))
     same = {(f.protocol, f.local_port, f.remote_port) for f in filters}

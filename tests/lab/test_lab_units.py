@@ -107,10 +107,11 @@ def test_kerberos_becomes_a_certificate_from_the_deployment_ca(demo_ps: PolicySe
     cas = {a.ca for e in ends for r in e.rules for a in r.auth}
     assert cas == {"CN=ACME Root CA, O=ACME"}
     assert any("Kerberos" in s.change for s in subs)
-    # every substituted end renders, and the rendered ca_id is the deployment's root CA
+    # every substituted end renders, and the rendered ca_id is the deployment's root CA, its
+    # RDNs in the order the certificate encodes them (strongSwan's order)
     text = FORMAT.render(next(e for e in ends if e.owner == "rgr-a"),
                          RenderContext("t", "recommended"))
-    assert 'ca_id = "CN=ACME Root CA, O=ACME"' in text
+    assert 'ca_id = "O=ACME, CN=ACME Root CA"' in text
 
 
 def test_transport_becomes_host_to_host_tunnel_only_without_kernel_esp(

@@ -58,7 +58,8 @@ def test_central_and_admin_ports(demo) -> None:
 def test_do_not_segment_callouts(demo) -> None:
     assert do_not_segment(demo) == [{"host": "cucm-1", "role": "cucm", "reason":
                                      "Communications Manager: do not segment with a firewall "
-                                     "(001 「ファイアウォールと IPSec」 note)"}]
+                                     "(Cisco Unified CCE SRND, Securing Unified CCE: "
+                                     "Firewalls and IPsec note)"}]
     text = demo_text().replace("roles: [aw, hds]", "roles: [aw, hds, dialer]")
     hosts = {c["host"] for c in do_not_segment(loads(text, "d.yaml"))}
     assert hosts == {"cucm-1", "aw-hds-1"}

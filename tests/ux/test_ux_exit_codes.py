@@ -100,6 +100,8 @@ def _cases(tmp: Path, rendered: Path) -> list[tuple[list[str], int]]:
         (["lab", "status", "--lab", "no-such-lab-ux"], 2),
         (["lab", "verify", "--lab", "no-such-lab-ux"], 2),
         (["lab", "faults", "--lab", "no-such-lab-ux"], 2),
+        (["lab", "witness", missing], 2),
+        (["lab", "witness", "demo", "--path", "no-such-path"], 2),  # refused before any netns
         (["lab", "export", "demo", "--containerlab", str(tmp / "clab")], 0),
         (["lab", "export", missing, "--containerlab", str(tmp / "clab2")], 2),
         (["probe", "no.such.host.invalid"], 2),  # never sends: the name does not resolve

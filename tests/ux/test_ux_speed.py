@@ -168,7 +168,8 @@ def test_fast_bind_reads_golden_scripts_as_the_general_binder(path: Path) -> Non
 
 _BIND_PARTS = ["-Encryption", "AES256", "-Hash", "SHA256", "-KeyExchange", "DH19", "DH14", "-Enc",
                "-E", "-Encryption:", "$x", "$x.Name", "'AES128'", '"DH$y"', ",", "-WhatIf",
-               "-Verbose", "-ea", "Stop", "(", ")", "-Hash:$true", "-KeyExchange DH14"]
+               "-Verbose", "-ea", "Stop", "(", ")", "-Hash:$true", "-KeyExchange DH14", "@s",
+               "@t"]
 
 
 @given(st.lists(st.sampled_from(_BIND_PARTS), max_size=10))
@@ -176,7 +177,8 @@ def test_fast_bind_equals_the_general_binder(parts: list[str]) -> None:
     """Every binding outcome — values, the line of each, duplicates, missing values,
     ambiguous or unknown names, notes — is the same with and without the shortcut."""
     text = ("$x = New-NetIPsecMainModeCryptoProposal -Encryption AES256 -Hash SHA256 "
-            "-KeyExchange DH14\n$p = New-NetIPsecMainModeCryptoProposal `\n  "
+            "-KeyExchange DH14\n$s = @{ Hash = 'SHA1'; KeyExchange = 'DH19' }\n"
+            "$p = New-NetIPsecMainModeCryptoProposal `\n  "
             + " ".join(parts) + "\n")
     fast, general = _parse_both_ways(text)
     assert fast == general

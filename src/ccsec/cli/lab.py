@@ -1,4 +1,5 @@
-"""ccsec lab up | status | verify | faults | down | run — prove the policy on real strongSwan."""
+"""ccsec lab up | status | verify | faults | down | run | witness | export — prove the policy
+on real strongSwan."""
 
 from __future__ import annotations
 
@@ -261,6 +262,49 @@ def run(deployment: DeploymentArg, profile: ProfileOpt = None, hosts: HostsOpt =
             console.print(f"  substitution: {s['change']}: {s['reason']} "
                           f"({len(s['where'])} ends/rules)", soft_wrap=True)
     _finish(doc, json_out)
+
+
+PathOpt = Annotated[
+    list[str] | None,
+    typer.Option("--path", help="a path or site tunnel id (repeatable; default: the first "
+                 "site tunnel and the first host path)"),
+]
+
+
+@lab_app.command()
+def witness(deployment: DeploymentArg, path: PathOpt = None, profile: ProfileOpt = None,
+            json_out: JsonOpt = False) -> None:
+    """A second IKE implementation as witness: libreswan's pluto negotiates each path, both
+    ways, with the strongSwan end ccsec rendered; exit 1 if one does not negotiate."""
+    from ccsec.lab import witness as lab_witness
+    from ccsec.plan import plan as make_plan
+
+    _check(profile, "auto")
+    dep = load_deployment(deployment)
+    paths = path or lab_witness.default_paths(dep, profile)
+    lab_witness.check_paths(make_plan(dep, profile), paths)  # before the spinner starts
+    with progress(INTERRUPTED_DOWN) as step:
+        found = lab_witness.run_witness(dep, paths, profile=profile, base=_base(deployment),
+                                        step=step)
+    doc = lab_witness.document(found)
+    if json_out:
+        print_json(doc)
+    else:
+        for r in found.runs:
+            pluto = r.libreswan
+            console.print(
+                f"{r.path}: {r.initiator} initiates, IKEv{r.ike_version} — "
+                f"strongSwan ({r.strongswan_end}) IKE SA {'up' if r.strongswan_ike else 'NO'}, "
+                f"libreswan ({r.libreswan_end}) IKE SA "
+                f"{'up' if pluto and pluto.ike else 'NO'}, CHILD SA "
+                f"{'negotiated' if r.negotiated else 'NOT negotiated'}"
+                + (" (pluto's kernel has no ESP to install it)"
+                   if pluto and pluto.kernel_refused else ""), soft_wrap=True)
+            if not r.negotiated:
+                for line in r.evidence:
+                    console.print(f"  {line}", soft_wrap=True, markup=False)
+    if not found.ok:
+        raise typer.Exit(1)
 
 
 @lab_app.command()

@@ -25,7 +25,7 @@ from ccsec.cli.common import (
     stages,
 )
 from ccsec.cli.complete import complete_profile, complete_render_format
-from ccsec.crypto import PROFILES
+from ccsec.crypto import PROFILES, STRONGSWAN_DEFAULT, STRONGSWAN_OLDEST, strongswan_target
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
@@ -145,13 +145,30 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
         f"{sum(len(e.rules) for e in ps.ends):,} rules").print(console)
 
 
+def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
+    """``--strongswan-version``, else the deployment's; a release ccsec cannot write for is a
+    clear error (exit 2)."""
+    if given is None:
+        return dep.strongswan_version
+    try:
+        strongswan_target(given)
+    except ValueError as exc:
+        raise UserError(Problem(str(exc), field="--strongswan-version",
+                                fix=f"give a release such as {STRONGSWAN_DEFAULT}, "
+                                f"{STRONGSWAN_OLDEST} or later")) from None
+    return given
+
+
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
-            base: Path) -> tuple[PolicySet, RenderResult, RenderContext]:
+            base: Path, strongswan_version: str | None = None
+            ) -> tuple[PolicySet, RenderResult, RenderContext]:
     selection(formats)  # an unknown --format fails before the plan is made
+    target = _strongswan_version(strongswan_version, dep)
     with stages(f"planning {len(dep.hosts):,} hosts") as step:
         ps = make_plan(dep, profile)
         step("rendering")
-    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base))
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
+                        strongswan_version=target)
     with progress(len(ps.ends), "rendering") as advance:
         result = render_policy_set(ps, ctx, formats or None, on_end=advance,
                                    on_refused=_refusal_details)
@@ -205,6 +222,13 @@ def render(
                      "every format of each end's platform"),
     ] = None,
     profile: ProfileOpt = None,
+    strongswan_version: Annotated[
+        str | None,
+        typer.Option("--strongswan-version", metavar="RELEASE",
+                     help="the oldest strongSwan release the swanctl.conf files must load on "
+                     f"(default: the deployment's strongswan_version, else {STRONGSWAN_DEFAULT}"
+                     "); keys of later releases are not written"),
+    ] = None,
     json_out: JsonOpt = False,
     force: ForceOpt = False,
 ) -> None:
@@ -218,7 +242,7 @@ def render(
     check_target(out, force)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
-    ps, result, ctx = _render(dep, profile, fmt, base)
+    ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version)
     with stages(f"writing {len(result.files):,} files into {out}"):
         files = output_files(ps, result, ctx)
         write_tree(out, files, force)

@@ -20,7 +20,7 @@ from __future__ import annotations
 #: [U] every name is from general knowledge of the vendors' installers, not checked against a
 #: vendor document in this pass — confirm with `Get-Service` on a host that runs the product.
 HIPS_SERVICES: dict[str, str] = {
-    "CSAgent": "Cisco Security Agent (the seed's HIPS, end of life) [U]",
+    "CSAgent": "Cisco Security Agent (the HIPS of Cisco's IPCC security guide, end of life) [U]",
     "CiscoAMP": "Cisco Secure Endpoint (AMP for Endpoints) [U]",
     "enterceptAgent": "McAfee Host Intrusion Prevention [U]",
     "SepMasterService": "Symantec Endpoint Protection (IPS component) [U]",
@@ -90,7 +90,7 @@ $hostInfo = Get-CcsecObject 'host' {
 }
 if ($null -eq $hostInfo) { $hostInfo = [pscustomobject]@{ ComputerName = $env:COMPUTERNAME } }
 
-# ---------------------------------------------- IPsec (platform-syntax.md 4.5)
+# ---------------------------------------------- IPsec (Get-NetIPsecRule and its filters)
 $rules = Get-CcsecItems 'ipsec.rules' {
   Get-NetIPsecRule -PolicyStore ActiveStore -TracePolicyStore | ForEach-Object {
     $r = $_

@@ -14,8 +14,16 @@ from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+from ccsec.crypto import STRONGSWAN_DEFAULT, STRONGSWAN_VERSION_PATTERN, strongswan_target
 from ccsec.errors import has_unsafe
 
 #: host, gateway and site names become directory names and config object names
@@ -233,6 +241,19 @@ class Deployment(_Model):
     sites: list[Site] = Field(min_length=1)
     hosts: list[Host] = Field(default_factory=list)
     agent_networks: list[AgentNetwork] = Field(default_factory=list)
+    strongswan_version: str | None = Field(
+        default=None, pattern=STRONGSWAN_VERSION_PATTERN,
+        description="the oldest strongSwan release the swanctl.conf files must load on "
+        f"(default {STRONGSWAN_DEFAULT}: the oldest of Debian 12, Ubuntu 22.04 and RHEL 9); "
+        "keys of later releases are not written",
+    )
+
+    @field_validator("strongswan_version")
+    @classmethod
+    def _known_release(cls, v: str | None) -> str | None:
+        if v is not None:
+            strongswan_target(v)  # older than ccsec writes for: a clear error
+        return v
 
     @cached_property
     def _sites_by_name(self) -> dict[str, tuple[int, Site]]:

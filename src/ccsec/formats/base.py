@@ -91,6 +91,9 @@ class RenderContext:
     deployment: str = ""
     profile: str = ""
     resolver: SecretResolver | None = None
+    #: the oldest strongSwan release the swanctl.conf files must load on (None: the default of
+    #: :data:`ccsec.crypto.STRONGSWAN_DEFAULT`); later releases' keys are not written
+    strongswan_version: str | None = None
 
     def reveal(self, secret: Secret | None, where: str) -> str:
         """The key for a config that must contain it (resolving ``env:``/``file:`` now)."""

@@ -1,4 +1,5 @@
-"""``lab up``: deployment → plan → lab policy → rendered swanctl.conf → namespaces + charons.
+"""``lab up``: deployment → plan → each end's own platform file, read back as its platform runs
+it → lab policy → rendered swanctl.conf → namespaces + charons.
 
 Order matters and is chosen for fail-fast and fail-closed:
 
@@ -21,16 +22,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Network
 from pathlib import Path
+from typing import NamedTuple
 
 import vici
 
 from ccsec.deployment.model import Deployment
 from ccsec.formats.base import RenderContext
-from ccsec.formats.strongswan.swanctl import FORMAT
+from ccsec.formats.strongswan.swanctl import FORMAT, starts_at_load
 from ccsec.lab import charon, firewall, netns, pki
 from ccsec.lab.capture import clear_host_ipsec, clear_in_tunnel, encrypted
 from ccsec.lab.datapath import detect
 from ccsec.lab.errors import lab_error
+from ccsec.lab.platforms import IOS_LAB_DOMAIN, Played, play
 from ccsec.lab.sas import check_up, end_up, instance, snapshot, wait_up
 from ccsec.lab.state import (
     CharonRecord,
@@ -44,9 +47,9 @@ from ccsec.lab.state import (
 )
 from ccsec.lab.topology import Topology, select_hosts
 from ccsec.lab.topology import build as build_topology
-from ccsec.lab.transform import Datapath, lab_ca_name, lab_ends
+from ccsec.lab.transform import Datapath, Substitution, lab_ca_name, lab_ends
 from ccsec.paths import Path as CcPath
-from ccsec.plan import plan
+from ccsec.plan import certificate_subject, plan
 from ccsec.policy import EndPolicy, PolicySet, v4net
 from ccsec.secrets import SecretResolver
 
@@ -120,7 +123,9 @@ def derive_checks(dep: Deployment, ps: PolicySet, topo: Topology,
 
 
 def _record(end: EndPolicy, topo: Topology, workdir: Path, n: int,
-            paths: dict[str, CcPath], gateways: set[str]) -> CharonRecord:
+            paths: dict[str, CcPath], gateways: set[str], starters: set[str],
+            ctx: RenderContext) -> CharonRecord:
+    """``starters``: the connections this end is planned to start (the end behind NAT)."""
     owner = end.owner or end.name
     behind = []
     for r in end.rules:
@@ -132,7 +137,8 @@ def _record(end: EndPolicy, topo: Topology, workdir: Path, n: int,
         owner=owner, ns=topo.ns_of(owner), dir=str(workdir / f"c{n:02d}-{owner[:20]}"),
         kind="gateway" if owner in gateways else "host",
         keep_alive_s=min(keep) if keep else None,
-        initiates=[r.name for r in end.rules if r.initiate],
+        initiates=[r.name for r in end.rules if r.name in starters],
+        starts_itself=[r.name for r in end.rules if starts_at_load(r, ctx)],
         peer_behind_nat=behind,
     )
 
@@ -200,6 +206,15 @@ def _initiate(rec: CharonRecord, conn: str, child: str, timeout_ms: int) -> bool
     return True
 
 
+def start_waiting(state: LabState, checks: list[CheckSpec]) -> list[str]:
+    """Initiate, right after loading, what the planned initiator's platform would start on
+    its first packet (a trap policy, a crypto map): kernel-libipsec raises no acquire."""
+    waiting = [c for c in checks
+               if any(c.id in state.charon(o).initiates
+                      and c.id not in state.charon(o).starts_itself for o in c.ends)]
+    return kick(state, waiting) if waiting else []
+
+
 def kick(state: LabState, checks: list[CheckSpec], timeout_ms: int = 3000) -> list[str]:
     """Initiate, from the rule's initiating end, every check that is not up (an operator's
     ``swanctl --initiate``); returns the ids that were kicked."""
@@ -222,19 +237,81 @@ def initiate_waiting(state: LabState, rec: CharonRecord, timeout_ms: int = 3000)
     """Initiate the children that are down and that this end only *traps*.
 
     libipsec sends no acquire when a trap policy matches (lab recipe pitfall 5), so a restarted
-    responder would never renegotiate on traffic as a kernel data path would; the lab does
-    that acquire's job.  Skipped where the peer is behind NAT (unreachable for initiation)
-    and where the SA is already up.  Returns the children that were initiated.
+    end would never renegotiate on traffic as a kernel data path would; the lab does that
+    acquire's job.  Skipped where the configuration starts the SA by itself, where the peer
+    is behind NAT (unreachable for initiation) and where the SA is already up.  Returns the
+    children that were initiated.
     """
     sas = snapshot(state, [rec.owner]).get(rec.owner) or []
     done = []
     for conn, children in rec.children.items():
-        if conn in rec.initiates or conn in rec.peer_behind_nat or end_up(rec, conn, sas):
+        if conn in rec.starts_itself or conn in rec.peer_behind_nat or end_up(rec, conn, sas):
             continue
         for child in children:
             _initiate(rec, conn, child, timeout_ms)
             done.append(child)
     return done
+
+
+# ----------------------------------------------------------------------------- ends
+
+
+def play_all(dep: Deployment, ps: PolicySet, owners: set[str],
+             ctx: RenderContext) -> list[Played]:
+    """Every end the lab runs, as its platform runs its own file (:mod:`.platforms`)."""
+    domain = dep.domains[0] if dep.domains else IOS_LAB_DOMAIN
+    return [play(e, ctx, certificate_subject(dep, e.owner or e.name), domain)
+            for e in ps.ends if e.owner in owners]
+
+
+STARTED = ("SA started by the lab (swanctl --initiate), and restarted after a dead peer or a "
+           "DELETE, where the platform starts it on the first packet",
+           "kernel-libipsec raises no acquire for a trap policy or crypto map (strongSwan "
+           "documentation: kernel-libipsec plugin); the planned initiator starts it and starts "
+           "it again, as its traffic would")
+
+
+def _lab_starts(ends: list[EndPolicy], starters: set[tuple[str | None, str]]
+                ) -> tuple[list[EndPolicy], list[Substitution]]:
+    """The planned initiator's rules that its platform starts on traffic only, made to
+    initiate (charon restarts them after DPD or a DELETE: ``dpd_action = restart``,
+    ``close_action = start``; the first start is :func:`start_waiting`'s), one substitution
+    each."""
+    out, subs = [], []
+    for e in ends:
+        rules = []
+        for r in e.rules:
+            if (e.owner, r.name) in starters and not r.initiate:
+                subs.append(Substitution(end=e.owner or e.name, rule=r.name, change=STARTED[0],
+                                         reason=STARTED[1]))
+                r = r.model_copy(update={"initiate": True})
+            rules.append(r)
+        out.append(e.model_copy(update={"rules": tuple(rules)}))
+    return out, subs
+
+
+class LabPolicy(NamedTuple):
+    """What the lab's charons run: the ends strongSwan plays, every change made to get there,
+    and the planned initiator of each rule as ``(owner, rule)``."""
+
+    ends: list[EndPolicy]
+    subs: list[Substitution]
+    starters: set[tuple[str | None, str]]
+
+
+def lab_policy(dep: Deployment, ps: PolicySet, owners: set[str], dp: Datapath, ca_dn: str,
+               ctx: RenderContext) -> LabPolicy:
+    """Each end as its platform runs its own file, then changed where this lab cannot run it;
+    one function so that ``lab up`` and ``lab export`` run the same lab."""
+    played = play_all(dep, ps, owners, ctx)
+    by_owner = {p.end.owner: p.end for p in played}
+    # the ends the lab does not run stay in the set: lab_ends names them as missing peers
+    ends, subs = lab_ends(PolicySet(ps.deployment, ps.profile,
+                                    [by_owner.get(e.owner, e) for e in ps.ends], ps.paths),
+                          owners, dp, ca_dn)
+    starters = {(e.owner, r.name) for e in ps.ends for r in e.rules if r.initiate}
+    ends, started = _lab_starts(ends, starters)
+    return LabPolicy(ends, [s for p in played for s in p.subs] + subs + started, starters)
 
 
 # ----------------------------------------------------------------------------- up
@@ -311,14 +388,18 @@ def _build(state: LabState, dep: Deployment, ps: PolicySet, hosts: list[str] | N
     gateways = {s.gateway for s in topo.sites.values() if s.gateway}
     owners = gateways | set(topo.hosts)
     ca_dn = lab_ca_name(dep.pki.root_ca if dep.pki else None)
-    ends, subs = lab_ends(ps, owners, dp, ca_dn)
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
+                        strongswan_version=dep.strongswan_version)
+    say("rendering every end's own platform file and reading it back")
+    ends, subs, starters = lab_policy(dep, ps, owners, dp, ca_dn, ctx)
     state.substitutions = subs
     say("rendering every end's swanctl.conf with the strongswan renderer")
-    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base))
     texts = {(e.owner or e.name): FORMAT.render(e, ctx) for e in ends}
     work = Path(state.workdir)
     paths = {p.id: p for p in ps.paths}
-    state.charons = [_record(e, topo, work, n, paths, gateways) for n, e in enumerate(ends)]
+    state.charons = [_record(e, topo, work, n, paths, gateways,
+                             {r for o, r in starters if o == e.owner}, ctx)
+                     for n, e in enumerate(ends)]
     running = {c.owner for c in state.charons}
     state.checks = derive_checks(dep, ps, topo, running)
     state.topology = topo
@@ -353,12 +434,14 @@ def _build(state: LabState, dep: Deployment, ps: PolicySet, hosts: list[str] | N
     if gw_recs:
         say(f"starting {len(gw_recs)} gateway charons")
         start_all(state, gw_recs)
+        start_waiting(state, tunnels)
         say(f"waiting for {len(tunnels)} site tunnels")
         _, waited = wait_up(state, tunnels, TUNNEL_WAIT_S)
         state.timings["tunnels_up_s"] = round(waited, 3)
     if host_recs:
         say(f"starting {len(host_recs)} host charons")
         start_all(state, host_recs)
+        start_waiting(state, [c for c in state.checks if c.kind == "path"])
     state.timings["charons_s"] = round(time.monotonic() - t, 3)
     t = time.monotonic()
     say(f"waiting for {len(state.checks)} paths and tunnels to establish")

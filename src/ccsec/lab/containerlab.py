@@ -3,7 +3,8 @@ addresses, routes, NAT, fail-closed rules, rendered swanctl.conf files and check
 
 ``ccsec lab up`` builds the deployment as network namespaces on one machine; this module writes
 the *same* lab (it calls the lab's own planners: :func:`ccsec.lab.topology.build`,
-:func:`ccsec.lab.transform.lab_ends`, the strongswan renderer, the lab's daemon settings and
+:func:`ccsec.lab.build.lab_policy` (each end played from its own platform file, then the lab's
+substitutions), the strongswan renderer, the lab's daemon settings and
 firewall rulesets, :func:`ccsec.lab.build.derive_checks`) as files a container engine runs: a
 containerlab topology (``ccsec.clab.yml``) that runs on any host with containerlab and, through
 clabernetes, unchanged on a Kubernetes cluster.
@@ -27,10 +28,9 @@ import json
 import shlex
 import tempfile
 from collections.abc import Iterable
-from io import StringIO
 from pathlib import Path, PurePosixPath
 
-from ruamel.yaml import YAML
+import yaml
 
 from ccsec import __version__
 from ccsec.deployment.model import Deployment
@@ -38,11 +38,11 @@ from ccsec.fileio import MARKER, OutFile
 from ccsec.formats.base import RenderContext
 from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab import charon, firewall, pki
-from ccsec.lab.build import derive_checks
+from ccsec.lab.build import derive_checks, lab_policy
 from ccsec.lab.state import CheckSpec
 from ccsec.lab.topology import Node, Topology, select_hosts
 from ccsec.lab.topology import build as build_topology
-from ccsec.lab.transform import Datapath, Substitution, lab_ca_name, lab_ends
+from ccsec.lab.transform import Datapath, Substitution, lab_ca_name
 from ccsec.plan import plan
 from ccsec.policy import EndPolicy, v4net
 from ccsec.secrets import SecretResolver
@@ -183,9 +183,11 @@ def _node(topo: Topology, node: Node, is_end: bool, datapath: Datapath,
     return spec
 
 
-def _initiators(ends: list[EndPolicy]) -> dict[str, str]:
-    """Check (rule) id → the end that initiates it."""
-    return {r.name: (e.owner or e.name) for e in ends for r in e.rules if r.initiate}
+def _initiators(ends: list[EndPolicy], starters: set[tuple[str | None, str]]) -> dict[str, str]:
+    """Check (rule) id → the end planned to initiate it (as ``lab up`` starts it: a trap policy
+    or crypto map waits for a packet, and kernel-libipsec raises no acquire)."""
+    return {r.name: (e.owner or e.name) for e in ends for r in e.rules
+            if (e.owner, r.name) in starters}
 
 
 def _captures(topo: Topology, c: CheckSpec) -> list[tuple[str, str, str]]:
@@ -200,13 +202,13 @@ def _captures(topo: Topology, c: CheckSpec) -> list[tuple[str, str, str]]:
 
 
 def _verify_script(topo: Topology, checks: list[CheckSpec], ends: list[EndPolicy],
-                   lab_name: str) -> str:
+                   starters: set[tuple[str | None, str]], lab_name: str) -> str:
     """The lab's checks, run from the host through the container engine (see the README).
 
     NAT-T is judged as the lab judges it: ``nat-local=yes`` at an end proves a real NAT
     (kernel-libipsec always encapsulates and reports a NAT at the peer)."""
     node_of = {(e.owner or e.name): _name(topo, topo.ns_of(e.owner or e.name)) for e in ends}
-    starts = _initiators(ends)
+    starts = _initiators(ends, starters)
     vici = f"unix://{RUN / 'charon.vici'}"
     lines = [
         "#!/bin/sh",
@@ -331,8 +333,9 @@ def export(dep: Deployment, *, profile: str | None = None, hosts: list[str] | No
     gateways = {s.gateway for s in topo.sites.values() if s.gateway}
     owners = gateways | set(topo.hosts)
     ca_dn = lab_ca_name(dep.pki.root_ca if dep.pki else None)
-    ends, subs = lab_ends(ps, owners, datapath, ca_dn)
-    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base or Path.cwd()))
+    ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base or Path.cwd()),
+                        strongswan_version=dep.strongswan_version)
+    ends, subs, starters = lab_policy(dep, ps, owners, datapath, ca_dn, ctx)
     texts = {(e.owner or e.name): FORMAT.render(e, ctx) for e in ends}
     creds: dict[str, pki.Credential] = {}
     ca_pem = None
@@ -364,15 +367,13 @@ def export(dep: Deployment, *, profile: str | None = None, hosts: list[str] | No
         nodes[name] = _node(topo, node, end is not None, datapath, image)
     checks = derive_checks(dep, ps, topo, {e.owner or e.name for e in ends})
     doc = {"name": lab_name, "topology": {"nodes": nodes, "links": _links(topo)}}
-    stream = StringIO()
-    yaml = YAML()
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    stream.write(f"# {lab_name}: the ccsec lab of '{dep.deployment}' (ccsec {__version__});"
-                 " see README.md\n")
-    yaml.dump(doc, stream)
-    files[TOPOLOGY_FILE] = OutFile(stream.getvalue())
-    files["verify.sh"] = OutFile(_verify_script(topo, checks, ends, lab_name))
+    # PyYAML (a runtime dependency; ruamel.yaml is a test dependency only), block style, keys
+    # in the order written
+    files[TOPOLOGY_FILE] = OutFile(
+        f"# {lab_name}: the ccsec lab of '{dep.deployment}' (ccsec {__version__}); see README.md\n"
+        + yaml.safe_dump(doc, default_flow_style=False, sort_keys=False, width=4096,
+                         allow_unicode=True))
+    files["verify.sh"] = OutFile(_verify_script(topo, checks, ends, starters, lab_name))
     files["Dockerfile"] = OutFile(_dockerfile())
     files["README.md"] = OutFile(_readme(lab_name, dep, len(nodes), len(topo.links),
                                          len(checks), subs, datapath, image))

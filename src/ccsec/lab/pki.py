@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccsec.errors import Problem, UnsupportedError
+from ccsec.formats.dn import encoding_order
 from ccsec.lab.proc import run
 from ccsec.policy import EndPolicy, Identity
 
 LIFETIME_DAYS = "30"
+#: key types the lab makes: ECDSA P-256 (the lab's own), RSA 2048 (IKEv1 peers that sign with
+#: RSA only, e.g. libreswan: its IKEv1 has no ECDSA)
+KEYS = {"ecdsa": ("ecdsa", "256"), "rsa": ("rsa", "2048")}
 
 
 @dataclass(frozen=True)
@@ -42,18 +46,20 @@ def _write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _genkey() -> str:
-    return run(["pki", "--gen", "--type", "ecdsa", "--size", "256", "--outform", "pem"]).stdout
+def _genkey(kind: str = "ecdsa") -> str:
+    key_type, size = KEYS[kind]
+    return run(["pki", "--gen", "--type", key_type, "--size", size, "--outform", "pem"]).stdout
 
 
-def make_ca(directory: Path, dn: str) -> LabCA:
-    """A self-signed lab CA with subject ``dn`` (files in ``directory``)."""
+def make_ca(directory: Path, dn: str, kind: str = "ecdsa") -> LabCA:
+    """A self-signed lab CA with subject ``dn`` (RFC 4514 order, as the deployment names it;
+    ``pki`` takes the RDNs in encoding order, see :mod:`ccsec.formats.dn`)."""
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / "ca.key"
     cert = directory / "ca.pem"
-    _write_private(key, _genkey())
+    _write_private(key, _genkey(kind))
     out = run(["pki", "--self", "--ca", "--lifetime", LIFETIME_DAYS, "--in", str(key),
-               "--type", "ecdsa", "--dn", dn, "--outform", "pem"]).stdout
+               "--type", KEYS[kind][0], "--dn", encoding_order(dn), "--outform", "pem"]).stdout
     cert.write_text(out, encoding="ascii")
     return LabCA(dn, key, cert)
 
@@ -81,17 +87,17 @@ def subject_and_sans(end: EndPolicy) -> tuple[str, list[str]]:
             field=f"lab end {owner}", fix="use one DN identity per end, or FQDN identities"))
     sans = [i.value for i in ids if i.kind in ("fqdn", "address")]
     if dns:
-        return dns[0], sans
+        return encoding_order(dns[0]), sans
     return f"CN={sans[0] if sans else owner}", sans
 
 
-def issue(ca: LabCA, end: EndPolicy, directory: Path) -> Credential:
+def issue(ca: LabCA, end: EndPolicy, directory: Path, kind: str = "ecdsa") -> Credential:
     """A key and a certificate for ``end`` signed by the lab CA."""
     owner = end.owner or end.name
     subject, sans = subject_and_sans(end)
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / f"{owner}.key"
-    _write_private(key, _genkey())
+    _write_private(key, _genkey(kind))
     args = ["pki", "--issue", "--lifetime", LIFETIME_DAYS, "--cacert", str(ca.cert_path),
             "--cakey", str(ca.key_path), "--in", str(key), "--type", "priv", "--dn", subject]
     for san in sans:

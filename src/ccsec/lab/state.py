@@ -59,8 +59,10 @@ class CharonRecord(_M):
     keep_alive_s: int | None = None
     #: connection → child names, as charon loaded them
     children: dict[str, list[str]] = Field(default_factory=dict)
-    #: connections this end starts itself (rule.initiate)
+    #: connections this end is planned to start (rule.initiate of the planned policy)
     initiates: list[str] = Field(default_factory=list)
+    #: of those and others, the connections its configuration starts by itself (trap|start)
+    starts_itself: list[str] = Field(default_factory=list)
     #: connections whose peer sits behind a NAT (this end cannot initiate those)
     peer_behind_nat: list[str] = Field(default_factory=list)
 

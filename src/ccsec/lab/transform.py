@@ -1,10 +1,11 @@
 """Explicit, reported changes that let strongSwan play an end it cannot be.
 
 The lab never writes its own swanctl.conf: every charon gets ``strongswan.FORMAT.render`` of its
-end's policy.  Where the policy asks for something this lab cannot run, the *policy* is changed
+end's policy as its platform runs it (:mod:`ccsec.lab.platforms`: the end's own rendered file,
+read back).  Where that policy asks for something this lab cannot run, the *policy* is changed
 here, before rendering, and every change is returned as a :class:`Substitution` so that the
 command output and the JSON report state it.  Nothing else is changed: proposals, DH and PFS
-groups, lifetimes, identities, traffic selectors and start actions are the planned ones.
+groups, lifetimes, identities and traffic selectors are the platform file's.
 
 - Kerberos (Windows in one AD domain) → a certificate from the lab CA.  The lab CA carries the
   deployment's own root CA name, so the rendered ``ca_id`` is the planned one.
@@ -50,9 +51,11 @@ class Substitution(BaseModel):
 KERBEROS = ("Kerberos -> certificate from the lab CA '{ca}'",
             "strongSwan has no Kerberos (AuthIP); identities and proposals unchanged")
 TRANSPORT = ("transport mode -> host-to-host tunnel mode between the same /32 selectors",
-             "this kernel has no ESP; kernel-libipsec does tunnel mode only (lab recipe §4)")
+             "this kernel has no ESP; kernel-libipsec does tunnel mode only (strongSwan "
+             "documentation: kernel-libipsec plugin)")
 PLAYED = ("{platform} end played by strongSwan",
-          "same proposals, DH/PFS groups, lifetimes and authentication as its policy")
+          "same proposals, DH/PFS groups, lifetimes, identities and selectors as its own "
+          "file reads back")
 OMITTED = ("rule left out: peer {peer} is not in the lab", "--hosts did not select it")
 VTI = ("IOS route-based VTI played as a policy-based strongSwan tunnel",
        "same proposals and selectors; strongSwan's swanctl.conf here has no VTI interface")

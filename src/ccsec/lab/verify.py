@@ -95,6 +95,29 @@ def _esp_packets(state: LabState, check: CheckSpec, snap: Snapshot) -> int:
                if s.name == check.id for c in s.children)
 
 
+#: charon log text that says why an IKE or CHILD SA did not come up
+_WHY = ("no matching peer config", "no peer config found", "constraint check failed",
+        "AUTHENTICATION_FAILED", "NO_PROPOSAL_CHOSEN", "no acceptable proposal",
+        "TS_UNACCEPTABLE", "not authenticated",
+        "no trusted", "no private key", "failed to establish", "no IKE config found",
+        "INVALID_ID_INFORMATION", "peer requested")
+WHY_LINES = 3
+
+
+def why_not_up(state: LabState, check: CheckSpec) -> list[str]:
+    """The last charon log lines of the check's two ends that say why its SAs failed."""
+    out = []
+    for owner in check.ends:
+        log = Path(state.charon(owner).dir) / "charon.log"
+        try:
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        hits = [ln for ln in lines if any(w in ln for w in _WHY)]
+        out += [f"{owner}: {ln.strip()}" for ln in hits[-WHY_LINES:]]
+    return out
+
+
 def _result(state: LabState, check: CheckSpec, before: Snapshot, after: Snapshot,
             traffic: Traffic, caps: list[Capture]) -> dict[str, object]:
     established = check_up(state, check, after)
@@ -107,6 +130,7 @@ def _result(state: LabState, check: CheckSpec, before: Snapshot, after: Snapshot
     problems = []
     if not established:
         problems.append("SA not established at both ends")
+        problems += why_not_up(state, check)
     if traffic.received < PINGS:
         problems.append(f"ICMP: {traffic.received}/{PINGS} replies")
     if not traffic.tcp:

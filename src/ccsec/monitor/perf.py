@@ -74,8 +74,9 @@ def collector_commands(interval_s: int, samples: int) -> str:
     hh, mm, ss = interval_s // 3600, interval_s % 3600 // 60, interval_s % 60
     lines = [
         "@echo off",
-        "rem ccsec perf collector — counter paths per windows-and-cce-facts.md §2.1/§2.2",
-        "rem Cisco's list (000 「システム モニタリング」) with the real Windows names:",
+        "rem ccsec perf collector: counter paths as Windows names them (PDH paths, typeperf)",
+        "rem Cisco's list (CCE Security Guide, IPsec and NAT Support: System Monitoring)",
+        "rem with the real Windows names:",
     ]
     for c in COUNTERS:
         if c.guide and c.guide.replace("\\", "") != c.path.replace("\\", ""):

@@ -43,7 +43,11 @@ class Cucm(Format):
     comment = "#"
     proof = "syntax"
     proof_note = ("Unified CM has no command or file to load a policy from; the values follow "
-                  "Cisco's OS-administration guides (cucm-ipsec.md) and are entered by hand")
+                  "Cisco's guides (Administration Guide for Cisco Unified Communications Manager: "
+                  "Manage IPSec Policies; Cisco Unified Communications Operating System "
+                  "Administration Guide) and are entered by hand; "
+                  "the sheet as read back is played by strongSwan in ccsec lab run and by "
+                  "libreswan in ccsec lab witness")
 
     END_REFUSALS = END_REFUSALS
     LOSSES = LOSSES
@@ -95,6 +99,7 @@ class Cucm(Format):
         if any(a.method == "psk" for r in end.rules for a in r.auth):
             lines += ["# this sheet holds pre-shared keys in clear (file mode 0600); UCCE allows "
                       "them", "#   for testing only; delete the sheet once the keys are entered"]
+        lines += _own_certificate(end)
         return lines
 
     def _block(self, end: EndPolicy, rule: Rule, position: str,
@@ -160,6 +165,27 @@ class Cucm(Format):
         """A sheet or ``show ipsec information`` output, checked against this format's table
         unless the text names another (:func:`ccsec.formats.cucm.read.read`)."""
         return read(text, source, self.table, self.name, self.comment)
+
+
+def _own_certificate(end: EndPolicy) -> list[str]:
+    """Once per node, before any certificate policy: the node's own ``ipsec`` certificate is
+    self-signed from installation, and a peer that trusts the deployment's root CA (a Windows
+    rule names it with -Authority) refuses it — it must be replaced by one that CA signs.
+    Cisco: Unified OS Administration guide, Security > Certificate Management (Generate CSR,
+    purpose ipsec; upload as ipsec); tech note 118886 (CA-signed ipsec certificate); release
+    14 and later need ``utils ipsec restart`` after the change (cucm-ipsec.md §6.1)."""
+    cas = list(dict.fromkeys(a.ca for r in end.rules for a in r.auth
+                             if a.method == "certificate" and a.ca))
+    if not any(a.method == "certificate" for r in end.rules for a in r.auth):
+        return []
+    signer = " or ".join(json_comment(ca) for ca in cas) or "the CA your peers trust"
+    return [
+        "# FIRST, once per node: this node's own 'ipsec' certificate is self-signed from",
+        f"#   installation, and the peers trust only certificates signed by {signer}:",
+        "#   Security > Certificate Management > Generate CSR (purpose ipsec), have that CA",
+        "#   sign it, Upload Certificate (purpose ipsec), upload the CA as ipsec-trust, then",
+        "#   'utils ipsec restart' on this node; until then no certificate policy comes up",
+    ]
 
 
 def with_table(key: str) -> Cucm:

@@ -289,7 +289,8 @@ LOSSES: tuple[Loss, ...] = (
          "ipsec-trust store, not named on the page", _auth_read_back),
     Loss("rule.local_id", "the page has no local identity"),
     Loss("rule.peer_id", "the peer identity survives only as the Certificate Name "
-         "(<peer id>.pem [U]), and only with certificates", _peer_id),
+         "(<peer id>.pem [U]), read back as that certificate's subject CN=<peer id>, and only "
+         "with certificates", _peer_id),
     Loss("rule.local_address", "transport mode: Source Address is both the protected host "
          "and the IKE peer", _local_address),
     Loss("rule.peer_address", "transport mode: Destination Address is both the protected host "

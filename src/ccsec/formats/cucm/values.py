@@ -239,13 +239,17 @@ def cert_name(peer_id: Identity | None, peer: IPv4Address) -> str:
 
 
 def cert_identity(name: str) -> Identity | None:
-    """The peer identity a Certificate Name stands for (the inverse of :func:`cert_name`)."""
+    """The peer identity a Certificate Name stands for (the inverse of :func:`cert_name`).
+
+    The name picks the peer's certificate in ``ipsec-trust``, and the identity Unified CM's
+    IKE daemon then requires is that certificate's subject [U]: ``<name>.pem`` is read as the
+    subject ``CN=<name>`` (the subject ccsec's convention gives a certificate), an address
+    stays an address."""
     stem = name[:-4] if name.lower().endswith(".pem") and len(name) > 4 else name
     if not stem or not one_line(stem) or '"' in stem or any(ord(c) < 32 for c in stem):
         return None
     try:
         IPv4Address(stem)
     except ValueError:
-        kind: Literal["dn", "fqdn"] = "dn" if "=" in stem else "fqdn"
-        return Identity(kind=kind, value=stem)
+        return Identity(kind="dn", value=stem if "=" in stem else f"CN={stem}")
     return Identity(kind="address", value=stem)

@@ -280,7 +280,9 @@ class Binder:
         return index
 
     def cert_field(self, maps: list[str], name: str) -> str | None:
-        """The value a certificate map requires of a field (``… eq VALUE``)."""
+        """The value a certificate map requires of a field: ``… eq VALUE``, else the DN its
+        ``co`` lines name RDN by RDN (``co CN=…``, ``co O=…``: how ccsec pins a CA whatever
+        order IOS prints its DN in)."""
         for m in maps:
             rows = self.cfg.cert_maps.get(m)
             if rows is None:
@@ -289,6 +291,9 @@ class Binder:
             for fld, op, value in rows:
                 if fld == name and op == "eq":
                     return value
+            parts = [value for fld, op, value in rows if fld == name and op == "co"]
+            if parts and all("=" in p for p in parts):
+                return ", ".join(parts)
         return None
 
     def trustpoint(self, name: str) -> IosTrustpoint | None:

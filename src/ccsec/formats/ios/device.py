@@ -34,6 +34,15 @@ def local_dn(rule: Rule) -> str | None:
     return rule.local_id.value if rule.local_id and rule.local_id.kind == "dn" else None
 
 
+def local_subject(rule: Rule) -> str | None:
+    """The subject the router enrolls its certificate with for a rule: its DN identity, or
+    ``CN=<FQDN>`` for an FQDN identity (the subject its peers' certificate maps require)."""
+    ident = rule.local_id
+    if ident is None or ident.kind not in ("dn", "fqdn"):
+        return None
+    return ident.value if ident.kind == "dn" else f"CN={ident.value}"
+
+
 @dataclass
 class Device:
     """What a gateway's rules become device-wide (IOS keeps these outside any one tunnel)."""
@@ -46,6 +55,9 @@ class Device:
     nat_t_off: bool = False
     transform_sets: dict[EspProposal, str] = field(default_factory=dict)
     trustpoints: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
+    #: an IKEv1 rule sends its certificate's DN: ``crypto isakmp identity dn`` (device-wide;
+    #: every other isakmp profile says its own ``self-identity``)
+    v1_dn_identity: bool = False
 
     @classmethod
     def of(cls, end: EndPolicy) -> Device:
@@ -73,6 +85,7 @@ class Device:
                 d.transform_sets.setdefault(
                     esp, obj(esp.label().replace(":", "-").replace("+", "-")))
             if r.auth[0].method == "certificate":
-                ca_dn = (r.auth[0].ca, local_dn(r))
+                ca_dn = (r.auth[0].ca, local_subject(r))
                 d.trustpoints.setdefault(ca_dn, f"ccsec-tp{len(d.trustpoints) + 1}")
+        d.v1_dn_identity = any(local_dn(r) is not None for r in v1)
         return d

@@ -8,16 +8,21 @@ configuration mode:
 * IKEv2 (``rule.ike.version 2``): ``crypto ikev2 proposal`` per distinct proposal (an AEAD
   proposal names a ``prf`` and no integrity), one ``crypto ikev2 policy`` per local address
   (``match address local``), and per rule a keyring (PSK) or a trust point plus a certificate
-  map restricting the peer's issuer to the rule's CA, and a ``crypto ikev2 profile``.  The
+  map restricting the peer's issuer to the rule's CA (one ``co`` line per RDN) and its subject
+  to the peer's (a map naming the issuer alone matches every peer of the CA, and a profile's
+  ``match identity``/``match certificate`` are ORed), and a ``crypto ikev2 profile``.  A trust
+  point enrolls with the subject (and subjectAltName) the router's peers check.  The
   built-in smart defaults are switched off (``no crypto ikev2 policy|proposal default`` [V]).
 * IKEv1: ``crypto isakmp policy`` per distinct (proposal, authentication method) with every
   attribute written out (IOS hides defaults, §7.1), ``no crypto isakmp default policy``,
-  ``crypto isakmp aggressive-mode disable``, ``crypto isakmp identity address``, and per rule
-  a ``crypto keyring`` (PSK) and a ``crypto isakmp profile`` (``self-identity``, ``match
-  identity``, ``local-address`` [V: some images take an interface only], ``keepalive``).  IKEv1
-  can only send the router's own hostname as an FQDN identity: the wanted value is stated in
-  a ``! ccsec-self-identity <profile> fqdn <name>`` comment (read back from ccsec's file; from
-  a device the importer uses ``hostname``/``ip domain name``).
+  ``crypto isakmp aggressive-mode disable``, ``crypto isakmp identity address`` (``dn`` when a
+  rule sends its certificate's DN: an isakmp profile cannot choose it), and per rule a ``crypto
+  keyring`` (PSK) and a ``crypto isakmp profile`` (``self-identity``, ``match identity``,
+  ``local-address`` [V: some images take an interface only], ``keepalive``).  IKEv1 can only
+  send the router's own hostname.domain as an FQDN identity, so ccsec plans an address or the
+  certificate's DN for it; a policy that still asks for an FQDN gets it in a ``!
+  ccsec-self-identity <profile> fqdn <name>`` comment (read back from ccsec's file; a router
+  drops comments, and the lab reads it as the router holds it).
 * ``crypto ipsec transform-set`` per distinct ESP proposal, ``mode tunnel`` explicit.
 * tunnel_style ``crypto-map``: an extended ACL per rule (the filter list, mirror image of the
   peer's), one ``crypto map ccsec`` entry per rule (``qos pre-classify``: classify before
@@ -48,8 +53,9 @@ from __future__ import annotations
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal
 from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import Format, Parsed, RenderContext
+from ccsec.formats.dn import rdns
 from ccsec.formats.ios import losses, support
-from ccsec.formats.ios.device import Device, local_dn
+from ccsec.formats.ios.device import Device, local_subject
 from ccsec.formats.ios.tree import (
     AH_INTEG,
     ESP_ENCR,
@@ -111,8 +117,10 @@ class Ios(Format):
     comment = "!"
     proof = "syntax"
     # ASCII and no '?': these lines are pasted into the IOS CLI, where '?' opens context help
-    proof_note = ("IOS keywords per platform-syntax.md section 5; image-dependent commands are "
-                  "marked [V] in comments: check them with the CLI help on the target release")
+    proof_note = ("IOS keywords per the Cisco IOS Security Command Reference; image-dependent "
+                  "commands are marked [V] in comments: check them with the CLI help on the "
+                  "target release; this file as the router holds it is played by strongSwan in "
+                  "ccsec lab run and by libreswan in ccsec lab witness")
 
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
@@ -131,7 +139,8 @@ class Ios(Format):
         lines = [
             "!",
             "! Paste in configuration mode. Every security attribute is written out: IOS hides",
-            "! defaults from show running-config (platform-syntax.md section 7.1).",
+            "! defaults from show running-config (Cisco IOS Configuration Fundamentals",
+            "! Command Reference, show running-config).",
             "! E7: run IPsec on a hardware crypto engine that supports NGE (AES-GCM, SHA-2,",
             "! ECDH; Cisco technote 116055 [V]); never 'no crypto engine accelerator'.",
         ]
@@ -178,6 +187,7 @@ class Ios(Format):
     def _ikev1_globals(self, dev: Device) -> list[str]:
         if not dev.v1_policies:
             return []
+        identity = "dn" if dev.v1_dn_identity else "address"
         out = ["!"]
         legacy = False
         for n, (method, p) in enumerate(dev.v1_policies, start=1):
@@ -197,7 +207,7 @@ class Ios(Format):
                     "! 'crypto engine compliance shield disable' is set (the audit flags both)"]
         out += ["! [V] remove the built-in suites 65507-65514; refuse aggressive mode",
                 "no crypto isakmp default policy", "crypto isakmp aggressive-mode disable",
-                "crypto isakmp identity address",
+                f"crypto isakmp identity {identity}",
                 "! [V] 'local-address <ip>' in keyrings and isakmp profiles (older images take",
                 "! an interface name only)"]
         if dev.keepalive.get(1):
@@ -207,8 +217,10 @@ class Ios(Format):
     def _trustpoints(self, dev: Device) -> list[str]:
         out: list[str] = []
         if dev.trustpoints:
-            out += ["!", "! [V] a certificate map's 'eq' compares the DN as IOS prints it",
-                    "! (case-insensitive): check with 'show crypto pki certificates'"]
+            out += ["!", "! [V] certificate maps compare with the DN as IOS prints it, case-",
+                    "! insensitively ('show crypto pki certificates'): the CA is matched RDN by",
+                    "! RDN ('co', any order), the peer's one-RDN subject with 'eq'.  Each",
+                    "! router enrolls with the subject (and subjectAltName) its peers check."]
         for (ca, subject), name in dev.trustpoints.items():
             out += ["!", f"crypto pki trustpoint {name}"]
             if ca:
@@ -216,6 +228,9 @@ class Ios(Format):
             out.append(" enrollment terminal")
             if subject:
                 out.append(f" subject-name {subject}")
+                alt = subject_alt_name(subject)
+                if alt:
+                    out.append(f" subject-alt-name {alt}")
             out += [" revocation-check crl", f" rsakeypair {KEYPAIR} 2048"]
         return out
 
@@ -243,15 +258,22 @@ class Ios(Format):
         return out
 
     def _cert_map(self, rule: Rule) -> list[str]:
+        """The certificate map of a certificate rule: its CA, and the peer's certificate
+        subject.  Both are needed: an IKEv2 profile's ``match identity`` and ``match
+        certificate`` statements are ORed (Cisco FlexVPN and IKEv2 Configuration Guide,
+        "Configuring the IKEv2 Profile" [V]), so a map naming the issuer alone matches every
+        peer of that CA and a hub's profiles become ambiguous."""
         auth = rule.auth[0]
-        peer_dn = rule.peer_id.value if rule.peer_id and rule.peer_id.kind == "dn" else None
-        if auth.method != "certificate" or not (auth.ca or peer_dn):
+        subject = peer_subject(rule)
+        if auth.method != "certificate" or not (auth.ca or subject):
             return []
         out = [f"crypto pki certificate map {obj(rule.name)} 10"]
         if auth.ca:
-            out.append(f" issuer-name eq {auth.ca}")
-        if peer_dn:
-            out.append(f" subject-name eq {peer_dn}")
+            out += [f" issuer-name co {rdn}" for rdn in rdns(auth.ca)]
+        if subject:
+            parts = rdns(subject)
+            out += ([f" subject-name eq {subject}"] if len(parts) == 1
+                    else [f" subject-name co {rdn}" for rdn in parts])
         return out
 
     def _ikev2_rule(self, rule: Rule, dev: Device, ctx: RenderContext) -> list[str]:
@@ -282,7 +304,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring local {name}")
         else:
-            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, local_dn(rule))]}")
+            out.append(f" pki trustpoint {dev.trustpoints[(auth.ca, local_subject(rule))]}")
         if rule.dpd_s:
             out.append(f" dpd {rule.dpd_s} {DPD_RETRY} periodic")
         out.append(f" lifetime {rule.ike.lifetime_s}")
@@ -305,7 +327,7 @@ class Ios(Format):
         if auth.method == "psk":
             out.append(f" keyring {name}")
         else:
-            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, local_dn(rule))]}")
+            out.append(f" ca trust-point {dev.trustpoints[(auth.ca, local_subject(rule))]}")
         peer = rule.peer_id
         if peer is None or peer.kind == "address":
             value = peer.value if peer else str(rule.peer_address)
@@ -314,8 +336,8 @@ class Ios(Format):
             out.append(f" match identity host {peer.value}")
         if self._cert_map(rule):
             out.append(f" match certificate {name}")
-        if local is not None:
-            out.append(f" self-identity {'fqdn' if local.kind == 'fqdn' else 'address'}")
+        if local is None or local.kind != "dn":  # a DN is 'crypto isakmp identity dn'
+            out.append(f" self-identity {'fqdn' if local and local.kind == 'fqdn' else 'address'}")
         out.append(f" local-address {rule.local_address}")
         if rule.dpd_s:
             out.append(f" keepalive {rule.dpd_s} retry {DPD_RETRY}")
@@ -398,6 +420,27 @@ class Ios(Format):
         from ccsec.formats.ios.importer import parse
 
         return parse(text, source)
+
+
+def peer_subject(rule: Rule) -> str | None:
+    """The subject the peer's certificate must carry: its DN identity, or ``CN=<its FQDN>``
+    (the subject each end enrolls with, see :func:`~.device.local_subject`)."""
+    peer = rule.peer_id
+    if rule.auth[0].method != "certificate" or peer is None:
+        return None
+    if peer.kind == "dn":
+        return peer.value
+    return f"CN={peer.value}" if peer.kind == "fqdn" else None
+
+
+def subject_alt_name(subject: str) -> str | None:
+    """The FQDN of a ``CN=<fqdn>`` subject ccsec enrolls a router with: strongSwan checks an
+    FQDN identity against the certificate's subjectAltName, not its CN [V: 'subject-alt-name'
+    needs IOS 15.x or IOS XE 3.x and later]."""
+    parts = rdns(subject)
+    if len(parts) == 1 and parts[0].upper().startswith("CN="):
+        return parts[0][3:]
+    return None
 
 
 def _psk(rule: Rule, ctx: RenderContext) -> str:

@@ -10,7 +10,7 @@ transport, platform-syntax §1), permit/block actions, clear-text fallback (requ
 disabled rules, aggressive mode, more than one authentication method, AEAD in IKEv1, an IKEv1
 PRF other than the hash's, algorithms/groups outside ``crypto.CAPABILITIES["ios"]``, more than 6
 transform sets, one-way filters, ports without TCP/UDP, protocol 0, identities IOS cannot send
-(IKEv1 DN or key-id, a DN without certificates), text IOS cannot read (non-ASCII, ``?``, blanks
+(IKEv1 key-id, a DN without certificates), text IOS cannot read (non-ASCII, ``?``, blanks
 in a key or name), values outside IOS's ranges (lifetimes, DPD, NAT keepalive), ends without
 gateway facts or rules, duplicate rule names.
 
@@ -307,7 +307,7 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal("one-auth", when(lambda r: len(r.auth) != 1),
             "{rule}: IOS takes one authentication method per tunnel"),
     Refusal("transport", when(lambda r: r.mode != "tunnel"),
-            "{rule}: a router cannot enforce a host-to-host transport rule (platform-syntax §1); "
+            "{rule}: a router cannot enforce a host-to-host transport rule; "
             "IOS renders tunnel mode only"),
     Refusal("action", lambda r: [{"action": r.action}] if r.action != "negotiate" else [],
             "{rule}: action {action} has no IOS crypto form (crypto ACL permit = protect)"),
@@ -334,9 +334,6 @@ REFUSALS: tuple[Refusal, ...] = (
          label=_filter_label),
     each("identity", _identities, IDENTITY_ROWS, reason="{rule}: {message}",
          label=_identity_label),
-    Refusal("ikev1-local-dn", when(lambda r: _v1_local(r, "dn") is not None),
-            "{rule}: an IKEv1 isakmp profile cannot send a DN identity per tunnel (only "
-            "'crypto isakmp identity dn' device-wide)"),
     Refusal("ikev1-local-address", when(_v1_other_address),
             "{rule}: IKEv1 on IOS sends its own address as an address identity"),
     Refusal("ike-lifetime", outside(lambda r: r.ike.lifetime_s, _ike_lifetime_range),

@@ -7,6 +7,10 @@ address (``user@fqdn``); text with ``=`` = a distinguished name; anything else a
 a type prefix (``fqdn:``, ``email:``/``rfc822:``/``userfqdn:``, ``keyid:``, ``asn1dn:``,
 ``ipv4:``/``ipv6:``…) says it.  ccsec writes the prefix exactly when the guess would be wrong.
 
+A distinguished name is written and read in strongSwan's RDN order, the certificate's encoding
+order (``C=CH, O=…, CN=…``); the policy model holds it as RFC 4514 writes it (``CN=…, O=…,
+C=CH``), so :func:`render_id` and :func:`parse_id` turn it round (:mod:`ccsec.formats.dn`).
+
 Wildcards: ``%any`` (and an absent identity) match anything; ``*`` in an FQDN or RFC 822
 address matches any run of characters, and a DN matches when each RDN matches in order, ``*``
 matching any value (``identification_t.matches``).
@@ -19,6 +23,7 @@ from functools import lru_cache
 from ipaddress import ip_address
 from typing import Literal
 
+from ccsec.formats.dn import encoding_order, from_encoding_order
 from ccsec.policy import Identity
 
 Kind = Literal["fqdn", "email", "keyid", "dn", "address"]
@@ -42,6 +47,8 @@ def render_id(ident: Identity) -> str:
         return v if "@" in v and "=" not in v and not v.startswith("@") else f"email:{v}"
     if ident.kind == "dn" and "=" not in ident.value:
         return f"asn1dn:{ident.value}"
+    if ident.kind == "dn":
+        return encoding_order(ident.value)
     return ident.value
 
 
@@ -69,7 +76,7 @@ def parse_id(text: str | None) -> Identity | None:
     if is_ip(text):
         return Identity(kind="address", value=text)
     if "=" in text:
-        return Identity(kind="dn", value=text)
+        return Identity(kind="dn", value=from_encoding_order(text))
     if "@" in text:
         return Identity(kind="email", value=text)
     return Identity(kind="fqdn", value=text)

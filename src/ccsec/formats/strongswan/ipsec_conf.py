@@ -60,6 +60,7 @@ from typing import Literal
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import ParseError, Problem, shown
 from ccsec.formats.base import Note, Parsed, Reader, check_product, plain_reason
+from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.facts import DeviceFacts, SharedKey
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.include import Includer, Refused
@@ -581,7 +582,8 @@ class _ConnReader:
             ca = get("rightca")
             if ca == "%same":
                 ca = get("leftca")
-            first = Auth(method="certificate", ca=ca or None)
+            # strongSwan's RDN order → the model's (RFC 4514, ccsec.formats.dn)
+            first = Auth(method="certificate", ca=from_encoding_order(ca) if ca else None)
         if la2:
             la.append(la2)
         if ra2:

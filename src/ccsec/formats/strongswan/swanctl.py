@@ -1,12 +1,18 @@
 """strongSwan ``swanctl.conf``: the format the ccsec lab runs for real (``FORMAT``).
 
-Render: one connection (and one child) per rule; transport mode for Linux hosts, tunnel mode for
-gateways; ``trap`` start actions so nothing leaves in clear text while no SA exists (the end that
-must initiate — behind NAT — uses ``trap|start``); pre-shared keys in a ``secrets`` section (the
-file is then written 0600).  Parse: the same files and real-world ones, read as charon loads them
-(:mod:`.swanctl_read`: ``include``, connection references, the defaults strongSwan applies when
-a key is missing, dynamic selectors, IPv6, virtual IPs and pools, authentication rounds, every
-proposal keyword; one rule per child) with the strongswan.conf beside them (:mod:`.settings`).
+Render: one connection per rule with one child per filter (pair of subnets: IKEv1 and IOS
+negotiate one pair per SA); transport mode for Linux hosts, tunnel mode for gateways; ``trap``
+start actions so nothing leaves in clear text while no SA exists (the end that must initiate —
+behind NAT — uses ``trap|start`` when the target release has it, 5.9.6 and later, else traps and
+starts with its first packet); ``rekey_bytes`` below ``life_bytes`` (volume rekeying is off
+otherwise); an IKEv1 SA lifetime offered exactly as planned (``rekey_time`` + ``over_time``);
+DNs in strongSwan's RDN order (:mod:`ccsec.formats.dn`); the certificate always sent;
+pre-shared keys in a ``secrets`` section (the file is then written 0600).  The header states
+the release the file needs (:mod:`.versions`).  Parse: the same files and real-world ones, read
+as charon loads them (:mod:`.swanctl_read`: ``include``, connection references, the defaults
+strongSwan applies when a key is missing, dynamic selectors, IPv6, virtual IPs and pools,
+authentication rounds, every proposal keyword; one rule per child) with the strongswan.conf
+beside them (:mod:`.settings`).
 
 Lost on the way (``LOSSES``, applied by ``project``): connection type, QoS pre-classification
 and the NAT keepalive interval (charon-wide settings, not per connection); the IPsec mode of a
@@ -36,6 +42,7 @@ from ccsec.formats.base import (
     resolved_auth,
     when,
 )
+from ccsec.formats.dn import encoding_order
 from ccsec.formats.facts import DeviceFacts
 from ccsec.formats.strongswan.identity import render_id
 from ccsec.formats.strongswan.keys import swanctl_value
@@ -49,10 +56,12 @@ from ccsec.formats.strongswan.swanctl_read import (
     SwanctlReader,
     includer,
 )
+from ccsec.formats.strongswan.versions import TRAP_START, Feature, Target, release
 from ccsec.policy import (
     Auth,
     EndPolicy,
     Filter,
+    Identity,
     Network,
     Rule,
     to_ident,
@@ -74,11 +83,12 @@ def _ts(net: Network, proto: int | None, port: int | None, port_max: int | None 
     return f"{net}[{name}/{port}]" if port else f"{net}[{name}]"
 
 
-def _start(rule: Rule) -> tuple[str, str, str]:
-    """start_action, dpd_action, close_action for a rule."""
+def _start(rule: Rule, target: Target) -> tuple[str, str, str]:
+    """start_action, dpd_action, close_action for a rule.  Before 5.9.6 (no ``trap|start``)
+    an initiating end that never talks in clear text traps: it initiates on its first packet."""
     if rule.outbound == "require":
         if rule.initiate:
-            return "trap|start", "restart", "start"
+            return ("trap|start" if target.has(TRAP_START) else "trap"), "restart", "start"
         return "trap", "trap", "trap"
     if rule.initiate:
         return "start", "restart", "start"
@@ -86,23 +96,53 @@ def _start(rule: Rule) -> tuple[str, str, str]:
 
 
 def _filter_groups(rule: Rule) -> list[list[Filter]]:
-    """Filters as children: one child when they form a full local×remote product."""
-    fs = list(rule.filters)
-    locals_ = list(dict.fromkeys(f.local for f in fs))
-    remotes = list(dict.fromkeys(f.remote for f in fs))
-    same = {(f.protocol, f.local_port, f.remote_port) for f in fs}
-    if len(same) == 1:
-        proto, lp, rp = same.pop()
-        product = [
-            Filter(local=lo, remote=re, protocol=proto, local_port=lp, remote_port=rp)
-            for lo in locals_ for re in remotes
-        ]
-        if product == fs:
-            return [fs]
-    return [[f] for f in fs]
+    """One child per filter, i.e. per pair of subnets: IKEv1 negotiates only the first pair of
+    a child's selector lists (swanctl.conf(5), ``local_ts``), IOS builds one SA per crypto-ACL
+    line and expects one pair per CHILD_SA [V], so a child with several subnets would leave
+    all but one pair unprotected against those peers."""
+    return [[f] for f in rule.filters]
+
+
+def _ike_times(rule: Rule) -> list[str]:
+    """The IKE SA's rekey time (and for IKEv1 its over_time).
+
+    IKEv1 offers ``reauth_time`` (or ``rekey_time``) + ``over_time`` as the SA lifetime in Main
+    Mode (strongSwan ``main_mode.c``), ``over_time`` defaulting to 10 % more; IOS accepts a
+    proposal only if its lifetime is at most its own (Cisco IOS Security Configuration Guide,
+    "Configuring Internet Key Exchange for IPsec VPNs": a match needs the remote peer's lifetime
+    to be less than or equal to the policy's).  So the planned lifetime is split into rekey +
+    over time and offered exactly."""
+    life = rule.ike.lifetime_s
+    if rule.ike.version != 1:
+        return [f"rekey_time = {life}s"]
+    rekey = life * 9 // 10
+    return [f"rekey_time = {rekey}s", f"over_time = {life - rekey}s"]
+
+
+def features(end: EndPolicy, target: Target) -> list[Feature]:
+    """The release-bound values a file for ``end`` uses when written for ``target``."""
+    used = []
+    if target.has(TRAP_START) and any(_start(r, target)[0] == "trap|start" for r in end.rules):
+        used.append(TRAP_START)
+    return used
 
 
 # ------------------------------------------------ what swanctl cannot say, what it loses
+
+
+def starts_at_load(rule: Rule, ctx: RenderContext) -> bool:
+    """Whether the rendered child starts its SA as soon as charon loads it (``start`` or
+    ``trap|start``), not on its first packet only."""
+    return "start" in _start(rule, Target.of(ctx.strongswan_version))[0]
+
+
+def _initiate_as_read(at: Projecting) -> bool:
+    """Written for a release before 5.9.6, an end that never talks in clear text traps and
+    initiates on its first packet: read back, it does not start by itself."""
+    assert at.rule is not None
+    if not at.rule.initiate:
+        return False
+    return "start" in _start(at.rule, Target.of(at.ctx.strongswan_version))[0]
 
 
 def _shunt_mode(at: Projecting) -> str:
@@ -149,6 +189,9 @@ LOSSES: tuple[Loss, ...] = (
          "connection"),
     Loss("rule.mode", "a pass/drop shunt has no IPsec mode; strongSwan's default is read back",
          _shunt_mode),
+    Loss("rule.initiate", "start_action = trap|start needs strongSwan 5.9.6: for an older "
+         "target an end that never talks in clear text traps (initiates on its first packet)",
+         _initiate_as_read),
 )
 
 
@@ -164,6 +207,13 @@ class StrongSwan(Format):
     MODEL_REFUSALS = READ_ONLY_REFUSALS
 
     # ------------------------------------------------------------------ render
+
+    def header(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
+        """The common header, and the strongSwan release the file needs."""
+        target = Target.of(ctx.strongswan_version)
+        need = release(target.needs(features(end, target)))
+        return [*super().header(end, ctx),
+                f"# needs: strongSwan {need} or later (written for {release(target.version)})"]
 
     def render_body(self, end: EndPolicy, ctx: RenderContext) -> list[str]:
         lines = ["connections {"]
@@ -189,7 +239,7 @@ class StrongSwan(Format):
             f"{i*2}local_addrs = {rule.local_address}",
             f"{i*2}remote_addrs = {rule.peer_address}",
             f"{i*2}proposals = {', '.join(p.label() for p in rule.ike.proposals)}",
-            f"{i*2}rekey_time = {rule.ike.lifetime_s}s",
+            *(f"{i*2}{line}" for line in _ike_times(rule)),
         ]
         if rule.ike.version == 1:
             out.append(f"{i*2}aggressive = {'yes' if rule.ike.exchange == 'aggressive' else 'no'}")
@@ -197,26 +247,38 @@ class StrongSwan(Format):
             out.append(f"{i*2}mobike = no")  # lab-recipe pitfall 8: MOBIKE breaks NAT rebinding
         if rule.dpd_s:
             out.append(f"{i*2}dpd_delay = {rule.dpd_s}s")
+        if auth.method != "psk":
+            # every peer checks the certificate in the exchange; a peer that does not ask for
+            # it (libreswan without rightca: the lab's witness found it) never gets it with
+            # the default 'ifasked' (swanctl.conf(5), send_cert)
+            out.append(f"{i*2}send_cert = always")
         if rule.initiate:
             out.append(f"{i*2}keyingtries = 0")
         kind = "psk" if auth.method == "psk" else "pubkey"
         out += [f"{i*2}local {{", f"{i*3}auth = {kind}"]
         if kind == "pubkey":
-            out.append(f"{i*3}certs = {quote((end.owner or end.name) + '.pem')}")
+            cert = (end.owner or end.name) + ".pem"
+            if rule.local_id is not None:
+                out.append(f"{i*3}# {cert}: {certificate_names(rule.local_id)} (what the "
+                           "peer checks)")
+            out.append(f"{i*3}certs = {quote(cert)}")
         if rule.local_id:
-            out.append(f"{i*3}id = {quote(render_id(rule.local_id))}")
+            out.append(f"{i*3}id = {quote(_id_text(rule.local_id))}")
         out += [f"{i*2}}}", f"{i*2}remote {{", f"{i*3}auth = {kind}"]
-        out.append(f"{i*3}id = {quote(render_id(rule.peer_id)) if rule.peer_id else '%any'}")
+        out.append(f"{i*3}id = {quote(_id_text(rule.peer_id)) if rule.peer_id else '%any'}")
         if auth.ca:
-            out.append(f"{i*3}ca_id = {quote(auth.ca)}")
+            out.append(f"{i*3}ca_id = {quote(encoding_order(auth.ca))}")
         out += [f"{i*2}}}", f"{i*2}children {{"]
         groups = _filter_groups(rule)
+        target = Target.of(ctx.strongswan_version)
         for n, filters in enumerate(groups):
-            out += self._child(rule, filters, rule.name if n == 0 else f"{rule.name}-{n + 1}")
+            out += self._child(rule, filters, rule.name if n == 0 else f"{rule.name}-{n + 1}",
+                               target)
         out += [f"{i*2}}}", f"{i}}}"]
         return out
 
-    def _child(self, rule: Rule, filters: list[Filter], name: str) -> list[str]:
+    def _child(self, rule: Rule, filters: list[Filter], name: str,
+               target: Target) -> list[str]:
         i = "    "
         mode = {"permit": "pass", "block": "drop"}.get(rule.action, rule.mode)
         locals_ = list(dict.fromkeys(_ts(f.local, f.protocol, f.local_port, f.local_port_max)
@@ -225,9 +287,13 @@ class StrongSwan(Format):
                                      for f in filters))
         esp = [p for p in rule.esp if p.encryption is not None]
         ah = [p for p in rule.esp if p.encryption is None]
-        start, dpd, close = _start(rule)
-        out = [
-            f"{i*3}{name} {{",
+        start, dpd, close = _start(rule, target)
+        out = [f"{i*3}{name} {{"]
+        if rule.initiate and start == "trap":
+            out += [f"{i*4}# start_action = trap|start needs strongSwan "
+                    f"{release(TRAP_START.since)}: this end starts the SA with its first packet",
+                    f"{i*4}# (or at once: swanctl --initiate --child {name})"]
+        out += [
             f"{i*4}mode = {mode}",
             f"{i*4}local_ts = {', '.join(locals_)}",
             f"{i*4}remote_ts = {', '.join(remotes)}",
@@ -243,7 +309,11 @@ class StrongSwan(Format):
             f"{i*4}rekey_time = {rule.lifetime_s * 9 // 10}s",
         ]
         if rule.lifetime_kb:
-            out.append(f"{i*4}life_bytes = {rule.lifetime_kb * 1024}")
+            # volume rekeying is off unless rekey_bytes is set: life_bytes alone closes the
+            # CHILD_SA at the limit instead of renewing it (swanctl.conf(5), rekey_bytes)
+            life_bytes = rule.lifetime_kb * 1024
+            out += [f"{i*4}rekey_bytes = {life_bytes * 9 // 10}",
+                    f"{i*4}life_bytes = {life_bytes}"]
         out += [
             f"{i*4}start_action = {start}",
             f"{i*4}dpd_action = {dpd}",
@@ -257,7 +327,7 @@ class StrongSwan(Format):
         out = [f"{i}ike-{rule.name} {{"]
         for n, ident in enumerate((rule.local_id, rule.peer_id), start=1):
             if ident is not None:
-                out.append(f"{i*2}id-{n} = {quote(render_id(ident))}")
+                out.append(f"{i*2}id-{n} = {quote(_id_text(ident))}")
         key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
         out.append(f"{i*2}secret = {quote(swanctl_value(key))}")
         out.append(f"{i}}}")
@@ -305,6 +375,23 @@ class StrongSwan(Format):
             rules=tuple(read.rules),
         ))
         return parsed
+
+
+
+def _id_text(ident: Identity) -> str:
+    """An identity as swanctl.conf writes it (a DN in strongSwan's RDN order: :func:`render_id`)."""
+    return render_id(ident)
+
+
+def certificate_names(ident: Identity) -> str:
+    """What the end's certificate must carry for its identity to be believed: strongSwan (and
+    the other platforms) check an FQDN or address against the subjectAltName, a DN against the
+    subject; ccsec's convention gives an FQDN end the subject ``CN=<fqdn>`` as well."""
+    if ident.kind == "dn":
+        return f"subject {encoding_order(ident.value)}"
+    if ident.kind == "fqdn":
+        return f"subject CN={ident.value}, subjectAltName {ident.value}"
+    return f"subjectAltName {ident.value}"
 
 
 FORMAT = StrongSwan()

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from ccsec.crypto import EspProposal, IkeProposal
 from ccsec.errors import shown
 from ccsec.formats.base import Note, Parsed, check_product, plain_reason
+from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.facts import SharedKey
 from ccsec.formats.strongswan.identity import parse_id
 from ccsec.formats.strongswan.keys import best_key, decode, key_named
@@ -70,8 +71,8 @@ SHUNT_ACTIONS: dict[str, Literal["permit", "block"]] = {"pass": "permit", "drop"
 
 #: settings charon knows and ccsec reads (anything else is reported by :data:`UNMODELLED`)
 READ_CONN = frozenset({"version", "local_addrs", "remote_addrs", "proposals", "rekey_time",
-                       "aggressive", "dpd_delay", "vips", "pools", "children", "mediation",
-                       "mediated_by"})
+                       "over_time", "aggressive", "dpd_delay", "vips", "pools", "children",
+                       "mediation", "mediated_by"})
 READ_AUTH = frozenset({"auth", "id", "eap_id", "xauth_id", "ca_id", "round"})
 READ_CHILD = frozenset({"local_ts", "remote_ts", "mode", "esp_proposals", "ah_proposals",
                         "start_action", "life_time", "rekey_time", "life_bytes"})
@@ -96,7 +97,7 @@ UNMODELLED: dict[str, str] = {
     "encap": "NAT-T is always on in strongSwan; forced UDP encapsulation changes no verdict",
     "keyingtries": "retries change no verdict", "unique": "duplicate-SA handling is not "
     "modelled (a second client with the same identity may replace the first)",
-    "reauth_time": "reauthentication is not modelled", "over_time": "no effect on the verdict",
+    "reauth_time": "reauthentication is not modelled",
     "rand_time": "no effect on the verdict", "pull": "mode-config push/pull is not modelled",
     "dscp": "not modelled", "childless": "childless IKE SAs are not modelled",
     "ppk_id": "post-quantum preshared keys are not compared",
@@ -280,7 +281,7 @@ class SwanctlReader:
             auth_rounds=auth_rounds,
             ike=shared_ike(1 if version == 1 else 2,
                            "aggressive" if conn.value("aggressive") == "yes" else "main",
-                           ike, _seconds(conn.value("rekey_time")) or IKE_REKEY_DEFAULT),
+                           ike, _ike_lifetime(conn)),
             dpd_s=_seconds(conn.value("dpd_delay")) or None,
             virtual_ips=vips,
             pools=tuple(pools),
@@ -400,7 +401,9 @@ class SwanctlReader:
                           "file's secrets for its identities", "warning")
             auth = Auth(method="psk", psk=key.secret if key else None)
         else:
-            auth = Auth(method="certificate", ca=_value(first.remote, "ca_id", None) or None)
+            ca = _value(first.remote, "ca_id", None)
+            # strongSwan's RDN order → the model's (RFC 4514, ccsec.formats.dn)
+            auth = Auth(method="certificate", ca=from_encoding_order(ca) if ca else None)
         simple = len(rounds) == 1 and family(local_auth) == family(remote_auth) \
             and family(local_auth) in ("psk", "pubkey") and not any(
                 _value(s, k, None) for s in (first.local, first.remote)
@@ -602,3 +605,9 @@ def includer(source: str, notes: list[Note]) -> Include | None:
 
     return noting(file_includer(top, notes))
 
+
+def _ike_lifetime(conn: Section) -> int:
+    """The IKE SA lifetime: ``rekey_time``, plus ``over_time`` where the file sets it (the hard
+    limit; IKEv1 offers exactly that sum to its peer, strongSwan ``main_mode.c``)."""
+    rekey = _seconds(conn.value("rekey_time")) or IKE_REKEY_DEFAULT
+    return rekey + (_seconds(conn.value("over_time")) or 0)

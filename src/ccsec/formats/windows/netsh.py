@@ -84,6 +84,7 @@ from ccsec.formats.base import (
     RenderContext,
     read_meta,
 )
+from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import netsh_support as support
 from ccsec.formats.windows.netsh_builder import IN, OUT, NetshBuilder
 from ccsec.formats.windows.netsh_store import NetshStore
@@ -142,8 +143,8 @@ class WindowsNetsh(Format):
     file_name = "ipsec.netsh"
     comment = "#"
     proof = "syntax"
-    proof_note = ("pinned to the built-in netsh help grammar (platform-syntax.md §3); not run on "
-                  "Windows here")
+    proof_note = ("pinned to the built-in netsh help grammar (Microsoft Learn: Netsh commands "
+                  "for Internet Protocol security, netsh ipsec static); not run on Windows here")
     # what it cannot express and what it loses: the tables of .netsh_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
@@ -261,7 +262,7 @@ class WindowsNetsh(Format):
             if a.method == "kerberos":
                 tags.append("kerberos=yes")
             elif a.method == "certificate":
-                tags.append(f"rootca={rootca_value(a.ca or '')}")
+                tags.append(f"rootca={rootca_value(encoding_order(a.ca or ''))}")
             else:
                 key = ctx.reveal(a.psk, f"rule {rule.name} psk")
                 problem = netsh_psk_problem(key)

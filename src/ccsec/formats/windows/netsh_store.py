@@ -18,6 +18,7 @@ from typing import Literal, TypeVar
 from ccsec.crypto import IkeProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note
+from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.windows.netsh_grammar import (
     AUTH_TAGS,
     OBJECTS,
@@ -484,7 +485,8 @@ class NetshStore:
         if tag == "kerberos":
             return [Auth(method="kerberos")] if yes_no(value, tag) else []
         if tag == "rootca":
-            return [Auth(method="certificate", ca=parse_rootca(value, self.line, self.notes))]
+            ca = from_encoding_order(parse_rootca(value, self.line, self.notes))
+            return [Auth(method="certificate", ca=ca)]
         if not value:
             raise BadLine("psk= is empty")
         if value.startswith(("<", "%")) and value.endswith((">", "%")):

@@ -7,11 +7,15 @@ values: ``shared/reference/platform-syntax.md`` §4 (cmdlet reference [D]; marks
 
 Render — one reviewable, idempotent script per Windows end:
 
-* ``#Requires -Modules NetSecurity``, a ``param()`` whose ``-PolicyStore`` defaults to
-  ``PersistentStore`` (pass ``'domain.fqdn\\GPO name'`` to write into a GPO instead), strict mode
-  and ``$ErrorActionPreference = 'Stop'`` (a failing cmdlet stops the script);
-* first every object of this policy's group (``-Group`` = the policy name) is removed from the
-  store, rules before the sets they reference, so a re-run replaces instead of duplicating;
+* ``#Requires -Modules NetSecurity``, a ``param()`` whose ``-Store`` is splatted into every
+  cmdlet: ``@{ PolicyStore = 'PersistentStore' }`` by default, or ``@{ GPOSession = $s }`` for
+  a GPO opened once with ``Open-NetGPO`` and saved once with ``Save-NetGPO`` (naming the GPO on
+  each cmdlet would load and save the whole GPO per cmdlet, as the ``-GPOSession`` reference
+  says); strict mode and ``$ErrorActionPreference = 'Stop'`` (a failing cmdlet stops the script);
+* first every object of this policy's group is removed with the cmdlets' own ``-Group``
+  parameter (no object property to name under ``Set-StrictMode``: the rule objects' property
+  is ``RuleGroup``), rules before the sets they reference, so a re-run replaces instead of
+  duplicating;
 * then per rule: main-mode crypto proposals + set, authentication proposals + phase-1 auth set
   (several methods = one ordered proposal list), quick-mode proposals + set (PFS group),
   a main-mode rule scoped to the rule's IKE addresses, and the connection security rule —
@@ -87,6 +91,7 @@ from ccsec.formats.base import (
     RenderContext,
     read_meta,
 )
+from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
@@ -125,8 +130,9 @@ class WindowsPowerShell(Format):
     file_name = "ipsec.ps1"
     comment = "#"
     proof = "syntax"
-    proof_note = ("pinned to the NetSecurity cmdlet reference (platform-syntax.md §4); not run "
-                  "on Windows here")
+    proof_note = ("pinned to the cmdlet reference (Microsoft Learn: NetSecurity module); not "
+                  "run on Windows here; the script as read back is played by strongSwan in ccsec "
+                  "lab run, with Windows' identity rules")
     # what it cannot express and what it loses: the tables of .ps_support
     END_REFUSALS = support.END_REFUSALS
     RULE_IN_END_REFUSALS = support.RULE_IN_END_REFUSALS
@@ -153,10 +159,12 @@ class WindowsPowerShell(Format):
             f"# Connection security rules of policy {end.name}, one group in the policy store.",
             "# Apply from an elevated PowerShell prompt on this end:",
             "#     .\\ipsec.ps1",
-            "# or write the rules into a Group Policy object instead of this computer's own",
-            "# store (one GPO per end: the rules name this end's addresses; every cmdlet loads",
-            "# and saves the GPO):",
-            "#     .\\ipsec.ps1 -PolicyStore 'corp.example.net\\CC IPsec <this host>'",
+            "# or write the rules into a Group Policy object (one GPO per end: the rules name",
+            "# this end's addresses), in one GPO session so that the GPO is loaded and saved",
+            "# once, not by every cmdlet (Open-NetGPO / Save-NetGPO, NetSecurity reference):",
+            "#     $s = Open-NetGPO -PolicyStore 'corp.example.net\\CC IPsec <this host>'",
+            "#     .\\ipsec.ps1 -Store @{ GPOSession = $s }",
+            "#     Save-NetGPO -GPOSession $s",
             f"# Re-running is safe: everything of group {end.name} in the store is removed",
             "# first, then created again.  Rule R is the connection security rule R; its objects",
             "# are R.MainModeCrypto, R.Phase1Auth, R.QuickModeCrypto and R.MainModeRule.",
@@ -169,22 +177,24 @@ class WindowsPowerShell(Format):
         out += [
             "[CmdletBinding()]",
             "param(",
-            "    # 'PersistentStore' (this computer) or 'domain.fqdn\\GPO name'",
-            "    [string] $PolicyStore = 'PersistentStore'",
+            "    # the store every cmdlet writes to: this computer's own, or a GPO session",
+            "    [hashtable] $Store = @{ PolicyStore = 'PersistentStore' }",
             ")",
             "Set-StrictMode -Version 3.0",
             "$ErrorActionPreference = 'Stop'",
             "",
-            f"# remove what an earlier run created (group {end.name}), rules before their sets",
+            f"# remove what an earlier run created (group {end.name}), rules before their sets,",
+            "# selected by the cmdlets' own -Group; none yet is no error (a removal that fails",
+            "# otherwise stops the script at the New- cmdlet that meets the old object)",
         ]
         for noun in ("Rule", "MainModeRule", "Phase1AuthSet", "QuickModeCryptoSet",
                      "MainModeCryptoSet"):
-            out.append(f"Get-NetIPsec{noun} -PolicyStore $PolicyStore | "
-                       f"Where-Object Group -CEQ {group} | Remove-NetIPsec{noun}")
+            out.append(f"Remove-NetIPsec{noun} @Store -Group {group} "
+                       "-ErrorAction SilentlyContinue")
         return out
 
     def _rule_lines(self, policy: str, rule: Rule, ctx: RenderContext) -> list[str]:
-        target = f"-PolicyStore $PolicyStore -Group {ps_literal(policy)}"
+        target = f"@Store -Group {ps_literal(policy)}"
         mm_name, auth_name, qm_name, mmrule_name = object_names(rule.name)
         out = ["", f"# --- rule {rule.name}: IKEv{rule.ike.version}, {rule.mode} mode"]
         if rule.ike.version == 2 and rule.mode == "tunnel":
@@ -263,7 +273,10 @@ class WindowsPowerShell(Format):
         if auth.method == "kerberos":
             return "-Kerberos"
         if auth.method == "certificate":
-            return f"-Cert -Authority {ps_literal(auth.ca or '')} -AuthorityType Root"
+            # the CA's DN in encoding order, as Microsoft's -Authority examples write it
+            # (ccsec.formats.dn) [V]
+            return (f"-Cert -Authority {ps_literal(encoding_order(auth.ca or ''))} "
+                    "-AuthorityType Root")
         key = ctx.reveal(auth.psk, f"rule {rule.name} psk")
         problem = ps_psk_problem(key)
         if problem:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from ccsec.crypto import IkeProposal
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.base import Note, Parsed
+from ccsec.formats.dn import from_encoding_order
 from ccsec.formats.windows.netsecurity import (
     KIND_NAMES,
     AuthProposal,
@@ -59,6 +60,7 @@ from ccsec.formats.windows.ps_values import (
     BadStatement,
     Dyn,
     GpoSession,
+    Splat,
     Value,
     as_bool,
     as_enum,
@@ -130,8 +132,8 @@ class Interpreter:
         except BadStatement as exc:
             line = exc.line if exc.line is not None else self.line
             raise ParseError(Problem(exc.message, self.source, line,
-                                     fix="see the NetSecurity cmdlet reference "
-                                     "(platform-syntax.md §4)")) from None
+                                     fix="see the cmdlet reference (Microsoft Learn: "
+                                     "NetSecurity module)")) from None
 
     def _statement(self, stmt: list[Tok]) -> None:
         start = 0
@@ -227,8 +229,11 @@ class Interpreter:
             else:
                 value = flatten([self.expression(s) for s in split_at(inner, ";")])
             i = end + 1
-        elif t.kind == "op" and t.text in ("{", "@{"):
-            value, i = Dyn("a script block or hash table"), group_end(toks, i) + 1
+        elif t.kind == "op" and t.text == "@{":
+            end = group_end(toks, i)
+            value, i = self._hashtable(toks[i + 1:end]), end + 1
+        elif t.kind == "op" and t.text == "{":
+            value, i = Dyn("a script block"), group_end(toks, i) + 1
         elif t.kind == "op" and t.text == "[":
             value, i = Dyn("a type literal"), group_end(toks, i) + 1
         else:
@@ -237,6 +242,35 @@ class Interpreter:
             value = member_of(value, toks[i].text)
             i += 1
         return value, i
+
+    def _hashtable(self, inner: list[Tok]) -> Value:
+        """``@{ Name = value; … }``: parameter names and values to splat (``@name``); any
+        other hash table is only known at run time."""
+        params: list[tuple[str, Value]] = []
+        for entry in split_at(inner, ";"):
+            if (len(entry) < 3 or entry[0].kind not in ("word", "str")
+                    or entry[1].kind != "op" or entry[1].text != "="):
+                return Dyn("a hash table ccsec does not evaluate")
+            value, k = self.unit(entry, 2)
+            if k < len(entry):
+                return Dyn("a hash table ccsec does not evaluate")
+            params.append((entry[0].text, value))
+        return Splat(tuple(params))
+
+    def _splat(self, spec: CmdletSpec, cmdlet: str, tok: Tok, named: dict[str, Value],
+               lines: dict[str, int]) -> None:
+        """``@name``: the parameters of a hash table, as if each were written out."""
+        table = self.lookup(tok.text[1:])
+        if not isinstance(table, Splat):
+            self.note("info", f"the parameters splatted from {safe_name(tok.text)} are only "
+                      "known at run time")
+            return
+        for key, value in table.params:
+            name = resolve_param(spec, cmdlet, Tok("param", key, tok.line))
+            if name in named:
+                raise BadStatement(f"{cmdlet} -{name} is given twice", tok.line)
+            named[name] = value
+            lines[name] = tok.line
 
     def lookup(self, name: str) -> Value:
         low = name.lower()
@@ -309,6 +343,10 @@ class Interpreter:
         i, n = 0, len(toks)
         while i < n:
             t = toks[i]
+            if t.kind == "word" and t.text.startswith("@") and len(t.text) > 1:
+                self._splat(spec, cmdlet, t, named, lines)
+                i += 1
+                continue
             if self.fast_bind and t.kind == "param" and i + 1 < n:
                 # the common shape, ``-Name value`` with one plain value before the next
                 # parameter or the end: what unit() would return, without the calls
@@ -498,7 +536,7 @@ class Interpreter:
             self.note("info", f"certificate criteria {', '.join('-' + e for e in extra)} are "
                       "not part of the policy model")
         try:
-            return Auth(method="certificate", ca=ca)
+            return Auth(method="certificate", ca=from_encoding_order(ca))
         except ValidationError:
             raise BadStatement("the -Authority value holds a control character or a double "
                                "quote, which the policy model refuses in a CA name") from None

@@ -69,9 +69,17 @@ class GpoSession:
     store: str
 
 
+@dataclass(frozen=True)
+class Splat:
+    """A hash table of parameter names and values (``@{ PolicyStore = 'x' }``), passed to a
+    cmdlet as ``@name``."""
+
+    params: tuple[tuple[str, Value], ...]
+
+
 #: what a variable, a parameter or a list element can hold
-Value: TypeAlias = (str | int | bool | Dyn | GpoSession | MmProposal | QmProposal | AuthProposal
-                    | ObjSet[Any] | MainModeRule | WinRule | list["Value"] | None)
+Value: TypeAlias = (str | int | bool | Dyn | GpoSession | Splat | MmProposal | QmProposal
+                    | AuthProposal | ObjSet[Any] | MainModeRule | WinRule | list["Value"] | None)
 
 NUMBER = re.compile(r"^[0-9]{1,18}$")
 
