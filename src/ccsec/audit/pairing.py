@@ -304,7 +304,9 @@ class Pairer:
         """The responder end's choice among its rules for this initiator."""
         _, r = key
         res_end = items[0][0]
-        scored = sorted(items, key=lambda it: -self._score(key, it, target))
+        # one candidate (the usual case) needs no score: _score is pure, only the order uses it
+        scored = items if len(items) == 1 else \
+            sorted(items, key=lambda it: -self._score(key, it, target))
         if isinstance(res_end.format_facts, IosFacts) and len(scored) > 1:
             ordered = ios_order(res_end.format_facts, r, [it[1] for it in scored])
             return [Candidate((res_end, rule), target, why=why) for rule, why in ordered]

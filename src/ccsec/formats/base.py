@@ -133,6 +133,10 @@ class Refusal:
         return [self.reason.format(rule=f"rule {rule.name}", name=rule.name, **s)
                 for s in self.find(rule)]
 
+    def fires(self, rule: Rule) -> bool:
+        """Whether :meth:`messages` would say anything about ``rule``, without formatting."""
+        return _fires(self.find(rule))
+
 
 @dataclass(frozen=True)
 class EndRefusal:
@@ -191,6 +195,13 @@ class ItemGroup(Refusal):
     items: Callable[[Rule], Iterable[Any]] = field(kw_only=True)
     label: Callable[[Any], Subst] | None = field(default=None, kw_only=True)
     first: bool = field(default=False, kw_only=True)
+
+    def fires(self, rule: Rule) -> bool:
+        """Whether any item row refuses any item: what :meth:`occurrences` would yield
+        something for (with ``first`` too — it keeps the first row that fires), without
+        formatting a message per item and row."""
+        return any(_fires(row.find(rule, item)) for item in self.items(rule)
+                   for row in self.rows)
 
     def occurrences(self, rule: Rule) -> Iterator[tuple[str, str]]:
         """(item row id, message) for every item of ``rule`` in turn."""
@@ -377,7 +388,7 @@ class Format(Reader):
             if any(_fires(found) for found in in_end.find(end)):
                 return False
         for rule in end.rules:
-            if any(_fires(row.find(rule)) for row in self.REFUSALS):
+            if any(row.fires(rule) for row in self.REFUSALS):
                 return False
         return not any(_fires(row.find(end)) for row in self.LATE_END_REFUSALS)
 

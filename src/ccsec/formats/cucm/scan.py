@@ -59,6 +59,10 @@ class Scan:
     sheet_labels: int = 0
 
 
+#: the characters of a ruler line (``-----``, ``=====``…), which carries nothing
+_RULER = frozenset("-=*_ ")
+
+
 def scan_lines(lines: list[str], parsed: Parsed) -> Scan:
     """Group the ``Label : value`` lines into blocks (a repeated label starts the next one)."""
     scan = Scan()
@@ -66,7 +70,7 @@ def scan_lines(lines: list[str], parsed: Parsed) -> Scan:
     description: str | None = None
     for n, raw in enumerate(lines, start=1):
         s = raw.strip()
-        if not s or set(s) <= set("-=*_ "):
+        if not s or _RULER.issuperset(s):
             continue
         if s.startswith("#"):
             description = _comment(s, n, scan, parsed, description)

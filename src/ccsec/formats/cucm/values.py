@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from ipaddress import IPv4Address
 from typing import Literal
 
@@ -132,9 +133,17 @@ LABEL_WIDTH = max(len(label) for _, label in FIELDS)
 FIELD_LABEL = dict(FIELDS)
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case ASCII letters and digits only: how labels and tokens are compared."""
-    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
+    """Lower-case ASCII letters and digits only: how labels and tokens are compared.
+
+    Lower-cased first (a few non-ASCII letters lower-case to ASCII ones, the Kelvin sign to
+    ``k``), then every character but ``a-z0-9`` dropped.  Cached: a sheet repeats the same
+    labels and tokens block after block."""
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 SHEET_LABELS: dict[str, str] = {fold(label): key for key, label in FIELDS}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias
 
 from pydantic import ValidationError
 
@@ -101,6 +101,10 @@ _ADDRESS_KEYWORDS = ("localsubnet", "dns", "dhcp", "wins", "defaultgateway", "in
 class Interpreter:
     """Runs the statements of a script against a model of the policy store (no side effects)."""
 
+    #: :meth:`bind` takes ``-Name value`` (one plain value) without the general value reader;
+    #: a test turns this off to compare both ways on the same scripts
+    fast_bind: ClassVar[bool] = True
+
     def __init__(self, source: str, parsed: Parsed) -> None:
         self.source = source
         self.parsed = parsed
@@ -154,7 +158,7 @@ class Interpreter:
             self.note("warning", f"the '{low}' statement is not evaluated (ccsec reads "
                       "straight-line scripts)")
             return
-        self.pipeline(split_at(stmt, "|"))
+        self.pipeline(_stages(stmt))
 
     def _param_block(self, tokens: list[Tok]) -> None:
         for part in split_at(tokens, ","):
@@ -173,7 +177,7 @@ class Interpreter:
     def expression(self, tokens: list[Tok]) -> Value:
         if not tokens:
             return None
-        stages = split_at(tokens, "|")
+        stages = _stages(tokens)
         head = tokens[0]
         if len(stages) > 1 or (head.kind == "word" and not NUMBER.match(head.text)) \
                 or (head.kind == "op" and head.text in ("&", ".")):
@@ -336,13 +340,27 @@ class Interpreter:
         named: dict[str, Value] = {}
         lines: dict[str, int] = {}
         positional: list[Value] = []
-        i = 0
-        while i < len(toks):
+        i, n = 0, len(toks)
+        while i < n:
             t = toks[i]
             if t.kind == "word" and t.text.startswith("@") and len(t.text) > 1:
                 self._splat(spec, cmdlet, t, named, lines)
                 i += 1
                 continue
+            if self.fast_bind and t.kind == "param" and i + 1 < n:
+                # the common shape, ``-Name value`` with one plain value before the next
+                # parameter or the end: what unit() would return, without the calls
+                v = toks[i + 1]
+                if (v.kind == "str" or v.kind == "word" or v.kind == "var") and not v.dynamic \
+                        and (i + 2 == n or toks[i + 2].kind == "param"):
+                    name = resolve_param(spec, cmdlet, t)
+                    if name.lower() not in spec.switches or t.colon:
+                        if name in named:
+                            raise BadStatement(f"{cmdlet} -{name} is given twice", t.line)
+                        named[name] = self.lookup(v.text) if v.kind == "var" else v.text
+                        lines[name] = t.line
+                        i += 2
+                        continue
             if t.kind != "param":
                 value, i = self.unit(toks, i)
                 if len(positional) >= len(spec.positional):
@@ -707,3 +725,11 @@ class Interpreter:
     def _save_gpo(self, named: dict[str, Value], lines: dict[str, int], _: list[Value]) -> None:
         return None
 
+
+def _stages(tokens: list[Tok]) -> list[list[Tok]]:
+    """``split_at(tokens, "|")`` — most statements hold no pipe and no line end, and are then
+    one stage as they are."""
+    for t in tokens:
+        if t.kind == "nl" or (t.kind == "op" and t.text == "|"):
+            return split_at(tokens, "|")
+    return [tokens]

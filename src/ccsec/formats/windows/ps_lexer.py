@@ -332,12 +332,94 @@ class _Lexer:
 
 #: a here-string or block comment makes lines depend on the lines before them
 _MULTILINE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]|<#")
+#: one token of a cached line, without its line number: (kind, text, dynamic, colon, space)
+_Proto = tuple[str, str, bool, bool, bool]
+#: what the line cache keeps of a line: its tokens, and whether the line is *plain* — no
+#: bracket and no ``;``, a line end only as its last token — so that splitting statements
+#: needs to look at nothing but its last token (:func:`script_statements`)
+_Line = tuple[tuple[_Proto, ...], bool]
 #: the tokens of each line met before, without its line number: 71 % of the bytes of a
 #: rendered 1,000-site tree are lines seen earlier (the same proposals, the same
 #: ``-PolicyStore … -Group …`` line per object).  Bounded; per process.
-_LINES: dict[str, tuple[tuple[str, str, bool, bool, bool], ...]] = {}
+_LINES: dict[str, _Line] = {}
 _LINES_MAX = 200_000
 _new = tuple.__new__
+#: operators that open or close a bracket or end a statement: a line holding one is not plain
+_STRUCTURE = frozenset({"(", "@(", "$(", "{", "@{", "[", ")", "}", "]", ";"})
+
+
+def _fast_line(line: str) -> tuple[_Proto, ...] | None:
+    """The tokens of one line when :data:`_FAST` takes all of it — what :meth:`_Lexer._fast`
+    would append, without a lexer object or line numbers; ``None`` when the character rules
+    must read some of it (then the lexer reads the line)."""
+    out: list[_Proto] = []
+    append = out.append
+    space = True
+    scan = _FAST.scanner(line).match  # type: ignore[attr-defined]
+    while (f := scan()) is not None:
+        kind = f.lastgroup
+        if kind is None or kind == "sp":
+            return tuple(out) if f.end() >= len(line) else None
+        if f.start(kind) != f.start():
+            space = True
+        if kind == "word" or kind == "op":
+            append((kind, f.group(kind), False, False, space))
+        elif kind == "param":
+            value = f.group(kind)
+            if not (value[1].isalpha() or value[1] == "_"):
+                return None
+            colon = value[-1] == ":"
+            append(("param", value[1:-1] if colon else value[1:], False, colon, space))
+        elif kind == "nl":
+            append(("nl", "\n", False, False, space))
+            space = True
+            continue
+        elif kind == "var":
+            append(("var", f.group(kind)[1:], False, False, space))
+        elif kind == "cm":
+            space = True
+            continue
+        else:  # sq, dq
+            append(("str", f.group(kind)[1:-1], False, False, space))
+        space = False
+    return None
+
+
+def _lex_line(piece: str, last: bool, source: str) -> _Line:
+    """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
+    piece, which has none).  A :class:`ParseError` goes to the caller."""
+    line = piece if last else piece + "\n"
+    toks = _fast_line(line)
+    if toks is None:
+        toks = tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
+                     for t in _Lexer(line, source).run())
+    plain = not any(kind == "op" and text in _STRUCTURE for kind, text, *_ in toks) and \
+        all(kind != "nl" for kind, *_ in toks[:-1])
+    return toks, plain
+
+
+def _cached_lines(text: str, source: str) -> list[_Line] | None:
+    """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
+    the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
+    text lexer then names with its line)."""
+    if _MULTILINE.search(text) or text.count("\r") != text.count("\r\n"):
+        return None
+    pieces = text.split("\n")
+    out: list[_Line] = []
+    last = len(pieces)
+    for n, piece in enumerate(pieces, 1):
+        rec = _LINES.get(piece) if n < last else None
+        if rec is None:
+            try:
+                rec = _lex_line(piece, n == last, source)
+            except ParseError:
+                return None
+            if n < last:  # keyed without its "\n": no new string per line
+                if len(_LINES) >= _LINES_MAX:
+                    _LINES.clear()
+                _LINES[piece] = rec
+        out.append(rec)
+    return out
 
 
 def tokenize(text: str, source: str = "<text>") -> list[Tok]:
@@ -346,27 +428,52 @@ def tokenize(text: str, source: str = "<text>") -> list[Tok]:
     Line by line through :data:`_LINES` when no construct spans lines (here-strings, block
     comments, a quoted string running over a line end: those, and any error, take the whole
     text through the lexer at once — which also names the error's line); the tokens are the
-    same either way (``tests/test_format_windows_ps.py`` compares them)."""
-    if _MULTILINE.search(text) or text.count("\r") != text.count("\r\n"):
+    same either way (``tests/ux/test_ux_speed.py`` compares them)."""
+    lines = _cached_lines(text, source)
+    if lines is None:
         return _Lexer(text, source).run()
     out: list[Tok] = []
-    pieces = text.split("\n")
-    for n, piece in enumerate(pieces, 1):
-        toks = _LINES.get(piece) if n < len(pieces) else None
-        if toks is None:
-            line = piece + "\n" if n < len(pieces) else piece
-            try:
-                toks = tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
-                             for t in _Lexer(line, source).run())
-            except ParseError:
-                return _Lexer(text, source).run()
-            if n < len(pieces):  # keyed without its "\n": no new string per line
-                if len(_LINES) >= _LINES_MAX:
-                    _LINES.clear()
-                _LINES[piece] = toks
+    for n, (toks, _) in enumerate(lines, 1):
         out.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                     for kind, value, dyn, colon, space in toks])
     return out
+
+
+def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
+    """``statements(tokenize(text, source), source)``, the same statements and errors in the
+    same order, faster: a plain line (no bracket, no ``;``) outside any bracket is split by
+    its last token alone instead of token by token (``tests/ux/test_ux_speed.py`` compares
+    the two ways)."""
+    lines = _cached_lines(text, source)
+    if lines is None:
+        yield from statements(_Lexer(text, source).run(), source)
+        return
+    stack: list[Tok] = []
+    current: list[Tok] = []
+    for n, (protos, plain) in enumerate(lines, 1):
+        if plain and not stack:
+            if protos and protos[-1][0] == "nl":
+                current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
+                                for kind, value, dyn, colon, space in protos[:-1]])
+                if current and not _continues(current[-1]):
+                    yield current
+                    current = []
+            else:
+                current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
+                                for kind, value, dyn, colon, space in protos])
+            continue
+        for kind, value, dyn, colon, space in protos:
+            tok = _new(Tok, (kind, value, n, dyn, colon, space))
+            if _split(tok, stack, source):
+                if current and not _continues(current[-1]):
+                    yield current
+                    current = []
+                continue
+            current.append(tok)
+    if stack:
+        raise _never_closed(stack, source)
+    if current:
+        yield current
 
 
 _OPEN = {"(": ")", "@(": ")", "$(": ")", "{": "}", "@{": "}", "[": "]"}
@@ -378,27 +485,37 @@ def statements(tokens: list[Tok], source: str) -> Iterator[list[Tok]]:
     stack: list[Tok] = []
     current: list[Tok] = []
     for tok in tokens:
-        if tok.kind == "op" and tok.text in _OPEN:
-            stack.append(tok)
-            if len(stack) > MAX_DEPTH:
-                raise ParseError(Problem(f"brackets nested deeper than {MAX_DEPTH}", source,
-                                         tok.line))
-        elif tok.kind == "op" and tok.text in (")", "}", "]"):
-            if not stack or _OPEN[stack[-1].text] != tok.text:
-                raise ParseError(Problem(f"unexpected '{tok.text}'", source, tok.line,
-                                         fix="check the brackets of this statement"))
-            stack.pop()
-        if not stack and (tok.kind == "nl" or (tok.kind == "op" and tok.text == ";")):
+        if _split(tok, stack, source):
             if current and not _continues(current[-1]):
                 yield current
                 current = []
             continue
         current.append(tok)  # line ends inside brackets separate statements of @( ) / $( )
     if stack:
-        raise ParseError(Problem(f"'{stack[-1].text}' is never closed", source, stack[-1].line,
-                                 fix="check the brackets of this statement"))
+        raise _never_closed(stack, source)
     if current:
         yield current
+
+
+def _split(tok: Tok, stack: list[Tok], source: str) -> bool:
+    """Track the brackets ``tok`` opens or closes on ``stack``; whether ``tok`` is a line end
+    or ``;`` outside every bracket (a place where a statement may end)."""
+    if tok.kind == "op" and tok.text in _OPEN:
+        stack.append(tok)
+        if len(stack) > MAX_DEPTH:
+            raise ParseError(Problem(f"brackets nested deeper than {MAX_DEPTH}", source,
+                                     tok.line))
+    elif tok.kind == "op" and tok.text in (")", "}", "]"):
+        if not stack or _OPEN[stack[-1].text] != tok.text:
+            raise ParseError(Problem(f"unexpected '{tok.text}'", source, tok.line,
+                                     fix="check the brackets of this statement"))
+        stack.pop()
+    return not stack and (tok.kind == "nl" or (tok.kind == "op" and tok.text == ";"))
+
+
+def _never_closed(stack: list[Tok], source: str) -> ParseError:
+    return ParseError(Problem(f"'{stack[-1].text}' is never closed", source, stack[-1].line,
+                              fix="check the brackets of this statement"))
 
 
 def _continues(tok: Tok) -> bool:
