@@ -91,6 +91,23 @@ def test_expressible_is_unsupported_being_empty(name: str, policy_sets) -> None:
     assert checked >= 16
 
 
+@pytest.mark.parametrize("name", registry.names())
+def test_expressible_asks_the_model_refusals_too(name: str, policy_sets) -> None:
+    """What the model holds only from real configurations (an IPv6 selector here) is refused
+    by unsupported() before the format's own rows; expressible() must say the same (it once
+    skipped those rows, and the demo has no such rule to show it)."""
+    from ipaddress import ip_network
+
+    fmt = registry.get(name)
+    for end in policy_sets[0].ends:
+        rule = end.rules[0]
+        v6 = rule.model_copy(update={"filters": tuple(
+            f.model_copy(update={"local": ip_network("fd00::/64"),
+                                 "remote": ip_network("fd01::/64")}) for f in rule.filters)})
+        changed = end.model_copy(update={"rules": (v6, *end.rules[1:])})
+        assert fmt.expressible(changed) == (not fmt.unsupported(changed)), (name, end.owner)
+
+
 # ------------------------------------------------------- PowerShell statements and binding
 
 def _statements_long(text: str) -> object:

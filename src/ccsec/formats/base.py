@@ -369,9 +369,12 @@ class Format(Reader):
         """Why this format cannot express ``end`` (empty when it can): every row of the
         support tables — what the model holds only from real configurations (IPv6…) first,
         the end's rows; per rule its rule-in-end rows then its own rows (item groups item by
-        item); then the rows about conflicts between rules."""
-        out = self.model_refusals(end) + [m for row in self.END_REFUSALS
-                                          for m in row.messages(end)]
+        item); then the rows about conflicts between rules.  When the model rows refuse,
+        they are the answer: the format's own rows may assume what they rule out (IPv4)."""
+        model = self.model_refusals(end)
+        if model:
+            return model
+        out = [m for row in self.END_REFUSALS for m in row.messages(end)]
         before = [row.messages(end) for row in self.RULE_IN_END_REFUSALS]
         for i, rule in enumerate(end.rules):
             out += [m for per_rule in before for m in per_rule[i]]
@@ -382,6 +385,10 @@ class Format(Reader):
         """Whether :meth:`unsupported` would find nothing, stopping at the first refusal: a
         render asks it for every end of a best-effort format, and formatting every message
         of a thousand refused ends only to skip them costs seconds."""
+        if type(self).unsupported is not Format.unsupported:  # its own reasons: ask them
+            return not self.unsupported(end)
+        if any(row.fires(rule) for rule in end.rules for row in self.MODEL_REFUSALS):
+            return False
         if any(_fires(row.find(end)) for row in self.END_REFUSALS):
             return False
         for in_end in self.RULE_IN_END_REFUSALS:
