@@ -392,3 +392,13 @@ def test_swanctl_secret_id_with_control_characters_is_a_note() -> None:
     parsed = registry.reader("strongswan").parse(text, "x.conf")
     assert any("ike-1: id:" in n.message and n.line == 11 for n in parsed.notes), parsed.notes
     assert "\x07" not in " ".join(n.message for n in parsed.notes)
+
+
+@pytest.mark.parametrize("value", ["1" * 15_000, "[" * 100_000])
+def test_a_json_comment_that_is_no_string_is_ignored(value: str) -> None:
+    """Found by ``make fuzz`` in a CUCM sheet's comment (kept in tests/fuzz/crashes/cucm/):
+    a huge number (ValueError) or deep nesting (RecursionError) escaped unjson_comment."""
+    from ccsec.formats.base import unjson_comment
+
+    assert unjson_comment(value) is None
+    assert unjson_comment('"a b"') == "a b"

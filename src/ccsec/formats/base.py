@@ -590,8 +590,11 @@ def json_comment_obj(value: object) -> str:
 
 
 def unjson_comment(text: str) -> str | None:
+    """The string a :func:`json_comment` wrote, or None for anything else — including what
+    Python's JSON reader raises on besides malformed text (a 15,000-digit number: ValueError;
+    deep nesting: RecursionError; found by ``make fuzz``)."""
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, str) else None
