@@ -30,7 +30,7 @@ PKGS=(strongswan-swanctl charon-systemd strongswan-charon strongswan-pki
       libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins
       iproute2 nftables tcpdump conntrack iperf3 iputils-ping netcat-openbsd procps netbase
       chromium fonts-ipafont-gothic libatomic1
-      libldns3 libevent-pthreads-2.1-7 libnss3-tools openssl)
+      libnss3-tools openssl)
 LIBRESWAN_PKG=libreswan
 LIBRESWAN_ROOT=${CCSEC_LIBRESWAN_ROOT:-/opt/ccsec/libreswan}
 
@@ -202,11 +202,41 @@ unpack_libreswan() {
   rm -rf "$dl"
 }
 
+libreswan_depends() {
+  # the package's own Depends (first alternative of each, versions dropped): its libraries do
+  # not conflict with strongSwan, only the package itself does
+  apt-cache show --no-all-versions "$LIBRESWAN_PKG" 2>/dev/null | sed -n 's/^Depends: //p' \
+    | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' | tr -d ' ' | grep -v '^$' || true
+}
+
+install_libreswan_depends() {
+  local deps=() missing=() p
+  mapfile -t deps < <(libreswan_depends)
+  if [ ${#deps[@]} -eq 0 ] && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -q >/dev/null
+    mapfile -t deps < <(libreswan_depends)
+  fi
+  for p in "${deps[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "system-deps: libreswan needs ${missing[*]}: run 'make system-deps' as root" >&2
+    exit 1
+  fi
+  say "installing libreswan's libraries: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
 check_libreswan() {
   local tmp=$1 pluto="$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" pid
   local whack="$LIBRESWAN_ROOT/usr/libexec/ipsec/whack" pkg="$LIBRESWAN_PKG (unpacked: make system-deps)"
   [ -x "$pluto" ] || { fail "pluto is missing at $pluto" "$pkg"; return; }
-  check "pluto runs from $LIBRESWAN_ROOT" "$pkg / libldns3 libevent-pthreads-2.1-7" \
+  check "pluto finds every shared library it links" \
+    "the Depends of $LIBRESWAN_PKG (apt-cache show $LIBRESWAN_PKG)" \
+    sh -c "! ldd '$pluto' | grep 'not found'"
+  check "pluto runs from $LIBRESWAN_ROOT" "$pkg" \
     sh -c "'$pluto' --version | grep -q '^Libreswan 4\.'"
   check "certutil makes an NSS database" libnss3-tools \
     sh -c "mkdir -p '$tmp/nss' && certutil -N -d 'sql:$tmp/nss' --empty-password"
@@ -240,6 +270,7 @@ check_libreswan() {
 
 install_missing
 unpack_libreswan
+install_libreswan_depends
 if [ "$(id -u)" -ne 0 ]; then
   say "not root: packages are installed; the checks need root (namespaces), as the lab does"
   exit 0
