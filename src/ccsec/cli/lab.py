@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ccsec.cli.common import ForceOpt, console, err, load_deployment, print_json
+from ccsec.cli.common import STATE, ForceOpt, console, err, load_deployment, print_json
 from ccsec.crypto import PROFILES
 from ccsec.lab import FAULTS
 
@@ -114,7 +114,7 @@ def _finish(doc: dict[str, Any], json_out: bool) -> None:
     if json_out:
         print_json(doc)
     else:
-        print_report(console, doc)
+        print_report(console, doc, STATE.wide)
     if not doc["ok"]:
         raise typer.Exit(1)
 
@@ -166,7 +166,7 @@ def status(lab: LabOpt = None, json_out: JsonOpt = False) -> None:
     if json_out:
         print_json({**describe(state), "sas": rows})
         return
-    print_status(console, state, rows)
+    print_status(console, state, rows, STATE.wide)
 
 
 @lab_app.command()

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.lab.charon import IkeSa
 from ccsec.lab.sas import Snapshot
 from ccsec.lab.state import LabState, describe
@@ -61,40 +62,59 @@ def print_substitutions(console: Console, state: LabState) -> None:
         console.print(f"  - {s['change']}: {s['reason']}\n      {shown}", soft_wrap=True)
 
 
-def print_report(console: Console, doc: dict[str, Any]) -> None:
+#: the tables fit the terminal without cutting ids, names or addresses (the most expendable
+#: columns are left out and named; ``--wide`` keeps them all)
+_RESULT_COLUMNS = (Column("id", atomic=True), Column("kind", atomic=True, drop=4),
+                   Column("ends"), Column("established", atomic=True, drop=2),
+                   Column("traffic", atomic=True, drop=3), Column("clear text", justify="right"),
+                   Column("NAT-T", drop=1), Column("ESP in captures", justify="right", drop=5),
+                   Column("result"))
+_LINK_COLUMNS = (Column("link", atomic=True), Column("kind", atomic=True),
+                 Column("packets", justify="right"), Column("IKE / ESP-in-UDP", justify="right"),
+                 Column("other"))
+_FAULT_COLUMNS = (Column("fault", atomic=True), Column("target"),
+                  Column("recovery s", justify="right"), Column("clear text", justify="right"),
+                  Column("lost pings", justify="right", drop=2), Column("notes", drop=1),
+                  Column("result", atomic=True))
+_SA_COLUMNS = (Column("end", atomic=True), Column("connection", atomic=True),
+               Column("IKE", drop=4), Column("local -> remote"),
+               Column("NAT local/remote", drop=3), Column("child"), Column("ESP", drop=5),
+               Column("bytes in/out", atomic=True, drop=2),
+               Column("packets in/out", atomic=True, drop=1))
+
+
+def _table(console: Console, columns: tuple[Column, ...], rows: list[list[str]], title: str,
+           wide: bool) -> None:
+    """Rows from the lab (charon's names, the deployment's) shown literally, fitted."""
+    fit(columns, [[escape(c) for c in r] for r in rows], terminal_width(console), wide,
+        title=escape(title)).print(console)
+
+
+def print_report(console: Console, doc: dict[str, Any], wide: bool = False) -> None:
     """The text report: results, WAN links, faults, timings, verdict."""
     if doc["results"]:
-        t = Table(title=f"lab {doc['lab']['lab']}: {doc['lab']['deployment']} "
-                  f"(profile {doc['lab']['profile']})")
-        for col in ("id", "kind", "ends", "established", "traffic", "clear text", "NAT-T",
-                    "ESP in captures", "result"):
-            t.add_column(col)
+        rows = []
         for r in doc["results"]:
             nat = f"{_yes(r['nat_t'])} (NAT {'present' if r['nat_expected'] else 'absent'})"
-            t.add_row(r["id"], r["kind"], " <-> ".join(r["ends"]), _yes(r["established"]),
-                      _yes(r["traffic"]), str(r["cleartext_packets"]), nat,
-                      str(r["esp_in_udp_captured"]),
-                      "ok" if r["ok"] else "FAIL: " + "; ".join(r["problems"]))
-        console.print(t)
+            rows.append([r["id"], r["kind"], " <-> ".join(r["ends"]), _yes(r["established"]),
+                         _yes(r["traffic"]), str(r["cleartext_packets"]), nat,
+                         str(r["esp_in_udp_captured"]),
+                         "ok" if r["ok"] else "FAIL: " + "; ".join(r["problems"])])
+        _table(console, _RESULT_COLUMNS, rows, f"lab {doc['lab']['lab']}: "
+               f"{doc['lab']['deployment']} (profile {doc['lab']['profile']})", wide)
     if doc["links"]:
-        t = Table(title="what each captured link carried")
-        for col in ("link", "kind", "packets", "IKE / ESP-in-UDP", "other"):
-            t.add_column(col)
-        for lk in doc["links"]:
-            t.add_row(lk["link"], lk["kind"], str(lk["packets"]), str(lk["ike_or_esp_in_udp"]),
-                      str(lk["other"]) + (" (LAN: probes' clear text by design)"
-                                          if lk["kind"] == "lan" and lk["other"] else ""))
-        console.print(t)
+        _table(console, _LINK_COLUMNS,
+               [[lk["link"], lk["kind"], str(lk["packets"]), str(lk["ike_or_esp_in_udp"]),
+                 str(lk["other"]) + (" (LAN: probes' clear text by design)"
+                                     if lk["kind"] == "lan" and lk["other"] else "")]
+                for lk in doc["links"]], "what each captured link carried", wide)
     if doc["faults"]:
-        t = Table(title="faults (under traffic)")
-        for col in ("fault", "target", "recovery s", "clear text", "lost pings", "notes",
-                    "result"):
-            t.add_column(col)
-        for f in doc["faults"]:
-            rec = "not recovered" if f["recovery_s"] is None else f"{f['recovery_s']:.2f}"
-            t.add_row(f["fault"], str(f["target"]), rec, str(f["cleartext_packets"]),
-                      str(f["lost_pings"]), "; ".join(f["notes"]), "ok" if f["ok"] else "FAIL")
-        console.print(t)
+        _table(console, _FAULT_COLUMNS,
+               [[f["fault"], str(f["target"]),
+                 "not recovered" if f["recovery_s"] is None else f"{f['recovery_s']:.2f}",
+                 str(f["cleartext_packets"]), str(f["lost_pings"]), "; ".join(f["notes"]),
+                 "ok" if f["ok"] else "FAIL"] for f in doc["faults"]],
+               "faults (under traffic)", wide)
     timings = ", ".join(f"{k} {v:g}" for k, v in doc["timings_s"].items())
     console.print(f"timings (s): {timings}")
     verdict = "[green]PASS[/]" if doc["ok"] else "[red]FAIL[/]"
@@ -134,25 +154,24 @@ def sa_rows(state: LabState, snap: Snapshot) -> list[dict[str, Any]]:
     return rows
 
 
-def print_status(console: Console, state: LabState, rows: list[dict[str, Any]]) -> None:
+def print_status(console: Console, state: LabState, rows: list[dict[str, Any]],
+                 wide: bool = False) -> None:
     d = describe(state)
-    console.print(f"[bold]lab {d['lab']}[/] ({d['status']}): {d['deployment']}, profile "
-                  f"{d['profile']}, data path {d['datapath']}, {d['namespaces']} namespaces, "
+    lab, deployment = escape(str(d["lab"])), escape(str(d["deployment"]))
+    console.print(f"[bold]lab {lab}[/] ({d['status']}): {deployment}, profile {d['profile']}, "
+                  f"data path {d['datapath']}, {d['namespaces']} namespaces, "
                   f"{d['charons']} charons")
-    t = Table(title="SAs per namespace (vici)")
-    for col in ("end", "connection", "IKE", "local -> remote", "NAT local/remote", "child",
-                "ESP", "bytes in/out", "packets in/out"):
-        t.add_column(col)
+    table: list[list[str]] = []
     for r in rows:
         if "conn" not in r:
-            t.add_row(r["owner"], "-", r["daemon"], "", "", "", "", "", "")
+            table.append([r["owner"], "-", r["daemon"], "", "", "", "", "", ""])
             continue
-        t.add_row(
+        table.append([
             r["owner"], r["conn"], f"{r['ike_state']} v{r['ike_version']}",
             f"{r['local']} -> {r['remote']}",
             f"{_yes(r['nat_local'])}/{_yes(r['nat_remote'])}",
             f"{r.get('child', '-')} {r.get('child_state', '')} {r.get('mode', '')}",
             r.get("esp", ""), f"{r.get('bytes_in', 0)}/{r.get('bytes_out', 0)}",
             f"{r.get('packets_in', 0)}/{r.get('packets_out', 0)}",
-        )
-    console.print(t)
+        ])
+    _table(console, _SA_COLUMNS, table, "SAs per namespace (vici)", wide)
