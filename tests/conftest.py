@@ -42,6 +42,16 @@ def linux_lab() -> Deployment:
     return load(EXAMPLES / "linux-test.yaml")
 
 
+#: the bundled deployments every format and profile is checked on (demo and examples/)
+DEPLOYMENTS: dict[str, Callable[[], Deployment]] = {
+    "demo": lambda: loads(demo_text(), "demo.yaml"),
+    "linux-test": lambda: load(EXAMPLES / "linux-test.yaml"),
+    "multi-site": lambda: load(EXAMPLES / "multi-site.yaml"),
+    "ios-vti": lambda: load(EXAMPLES / "ios-vti.yaml"),
+}
+PROFILES = ("legacy", "recommended")
+
+
 def lab_context(ps: PolicySet) -> RenderContext:
     """A render context whose env holds the example deployments' test keys."""
     env = {"CCSEC_LAB_PSK": LAB_PSK}

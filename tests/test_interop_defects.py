@@ -16,8 +16,6 @@ from typing import Any
 
 import pytest
 
-from ccsec.deployment import load, loads
-from ccsec.deployment.demo import demo_text
 from ccsec.formats.base import RenderContext
 from ccsec.formats.dn import encoding_order, from_encoding_order, rdns
 from ccsec.formats.ios.render import FORMAT as IOS
@@ -28,15 +26,8 @@ from ccsec.formats.windows.powershell import FORMAT as POWERSHELL
 from ccsec.lab.platforms import play
 from ccsec.plan import certificate_subject, plan
 from ccsec.policy import Filter, PolicySet
-from conftest import EXAMPLES, lab_context
+from conftest import DEPLOYMENTS, EXAMPLES, PROFILES, lab_context
 
-DEPLOYMENTS = {
-    "demo": lambda: loads(demo_text(), "demo.yaml"),
-    "linux-test": lambda: load(EXAMPLES / "linux-test.yaml"),
-    "multi-site": lambda: load(EXAMPLES / "multi-site.yaml"),
-    "ios-vti": lambda: load(EXAMPLES / "ios-vti.yaml"),
-}
-PROFILES = ("legacy", "recommended")
 #: the examples with strongSwan ends (Linux hosts, strongSwan gateways)
 SWANCTL_ENDS = ("linux-test", "multi-site")
 

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from ccsec.deployment import load, loads
-from ccsec.deployment.demo import demo_text
 from ccsec.formats.registry import get
 from ccsec.plan import plan
 from ccsec.policy import PolicySet, Rule
 from ccsec.render import render_policy_set
-from conftest import EXAMPLES, lab_context
-
-DEPLOYMENTS = {
-    "demo": lambda: loads(demo_text(), "demo.yaml"),
-    "linux-test": lambda: load(EXAMPLES / "linux-test.yaml"),
-    "multi-site": lambda: load(EXAMPLES / "multi-site.yaml"),
-    "ios-vti": lambda: load(EXAMPLES / "ios-vti.yaml"),
-}
-PROFILES = ("legacy", "recommended")
+from conftest import DEPLOYMENTS, PROFILES, lab_context
 
 
 def disagreements(a: Rule, b: Rule, ids: bool = True) -> list[str]:

@@ -39,7 +39,7 @@ from ccsec.errors import Problem, UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.formats.strongswan.swanctl import FORMAT
 from ccsec.lab import charon, netns, pki
-from ccsec.lab.build import play_all, preflight
+from ccsec.lab.build import play_all, preflight, start_charon
 from ccsec.lab.errors import lab_error
 from ccsec.lab.libreswan import (
     TOOLS,
@@ -269,12 +269,7 @@ def _negotiate(sw: EndPolicy, ls: EndPolicy, path_id: str, initiator: Initiator,
         inst = instance(rec)
         charon.prepare(inst, "libipsec", None, FORMAT.render(sw, ctx), ca.cert,
                        cred.key if cred else None, cred.cert if cred else None)
-        ref = charon.launch(inst)
-        rec.pid, rec.started = ref.pid, ref.started
-        save(state)
-        charon.wait_ready(inst, ref)
-        charon.load(inst)
-        rec.children = charon.list_children(inst)
+        start_charon(state, rec)
         # libreswan: the peer's rule as pluto's connection
         ls_dir = work / "ls"
         _pluto_files(ls_dir, ls, rule_ls, ca, initiator == "libreswan", ctx)
