@@ -51,22 +51,26 @@ say() { echo "system-deps: $*"; }
 failures=0
 fail() { echo "system-deps: FAILED: $1 -> package $2" >&2; failures=$((failures + 1)); }
 
-install_missing() {
-  local missing=() p
-  for p in "${PKGS[@]}"; do
+# install the packages of "$@" that are not installed yet ($1: what they are for, in messages)
+install_packages() {
+  local what=$1 missing=() p
+  shift
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    echo "system-deps: missing ${missing[*]}: run 'make system-deps' as root" >&2
+    echo "system-deps: $what needs ${missing[*]}: run 'make system-deps' as root" >&2
     exit 1
   fi
-  say "installing ${missing[*]}"
+  say "installing for $what: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
+
+install_missing() { install_packages "the tests" "${PKGS[@]}"; }
 
 # run CMD quietly; on failure name PACKAGE and show the command's last lines (never stops)
 check() {
@@ -203,30 +207,22 @@ unpack_libreswan() {
 }
 
 libreswan_depends() {
-  # the package's own Depends (first alternative of each, versions dropped): its libraries do
-  # not conflict with strongSwan, only the package itself does
+  # the libraries among the package's own Depends (first alternative of each, versions
+  # dropped): they do not conflict with strongSwan, only the package itself does; pluto, as the
+  # witness runs it, needs its shared libraries, not the tools (host, iptables) it may call
   apt-cache show --no-all-versions "$LIBRESWAN_PKG" 2>/dev/null | sed -n 's/^Depends: //p' \
-    | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' | tr -d ' ' | grep -v '^$' || true
+    | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' | tr -d ' ' | grep '^lib' \
+    || true
 }
 
 install_libreswan_depends() {
-  local deps=() missing=() p
+  local deps=()
   mapfile -t deps < <(libreswan_depends)
   if [ ${#deps[@]} -eq 0 ] && [ "$(id -u)" -eq 0 ]; then
     apt-get update -q >/dev/null
     mapfile -t deps < <(libreswan_depends)
   fi
-  for p in "${deps[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
-      || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "system-deps: libreswan needs ${missing[*]}: run 'make system-deps' as root" >&2
-    exit 1
-  fi
-  say "installing libreswan's libraries: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  install_packages "libreswan's libraries" "${deps[@]}"
 }
 
 check_libreswan() {
