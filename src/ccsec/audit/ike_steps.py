@@ -15,6 +15,7 @@ from ccsec.audit.exchange import (
     is_strongswan,
 )
 from ccsec.crypto import IkeProposal, is_aead
+from ccsec.formats.dn import compared_rdns
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.formats.strongswan.keys import best_key
 from ccsec.policy import (
@@ -207,34 +208,16 @@ def normalize_dn(dn: str) -> tuple[tuple[str, str], ...]:
     """A DN as a sorted set of (TYPE, value) — Windows and strongSwan print RDNs in different
     orders and spacing; values compare case-insensitively."""
     parts: list[tuple[str, str]] = []
-    for rdn in _split_dn(dn):
+    for rdn in compared_rdns(dn):
         key, _, value = rdn.partition("=")
         parts.append((key.strip().upper(), value.strip().casefold()))
     return tuple(sorted(parts))
 
 
-def _split_dn(dn: str) -> list[str]:
-    out, cur, esc = [], [], False
-    for c in dn:
-        if esc:
-            cur.append(c)
-            esc = False
-        elif c == "\\":
-            esc = True
-        elif c in ",/" and cur:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    if cur:
-        out.append("".join(cur))
-    return [p for p in (s.strip() for s in out) if p]
-
-
 @lru_cache(maxsize=4096)
 def ordered_dn(dn: str) -> tuple[tuple[str, str], ...]:
     """A DN as strongSwan compares it: RDN by RDN in order, values case-insensitive."""
-    parts = (rdn.partition("=") for rdn in _split_dn(dn))
+    parts = (rdn.partition("=") for rdn in compared_rdns(dn))
     return tuple((k.strip().upper(), v.strip().casefold()) for k, _, v in parts)
 
 

@@ -46,6 +46,29 @@ def rdns(dn: str) -> list[str]:
     return [r for r in out if r]
 
 
+def compared_rdns(dn: str) -> list[str]:
+    """The RDNs of a DN as strongSwan compares identities: ``,`` and ``/`` (OpenSSL's
+    one-line form) separate them, ``\\`` escapes the next character and is dropped — the text
+    to compare, not to write back (:func:`rdns` keeps escapes and quotes for that)."""
+    out: list[str] = []
+    cur: list[str] = []
+    esc = False
+    for c in dn:
+        if esc:
+            cur.append(c)
+            esc = False
+        elif c == "\\":
+            esc = True
+        elif c in ",/" and cur:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+    if cur:
+        out.append("".join(cur))
+    return [p for p in (s.strip() for s in out) if p]
+
+
 def _reversed(dn: str) -> str:
     parts = rdns(dn)
     return dn if len(parts) < 2 else ", ".join(reversed(parts))

@@ -23,7 +23,7 @@ from functools import lru_cache
 from ipaddress import ip_address
 from typing import Literal
 
-from ccsec.formats.dn import encoding_order, from_encoding_order
+from ccsec.formats.dn import compared_rdns, encoding_order, from_encoding_order
 from ccsec.policy import Identity
 
 Kind = Literal["fqdn", "email", "keyid", "dn", "address"]
@@ -121,26 +121,8 @@ def _matches(pkind: str, pvalue: str, kind: str, value: str) -> bool:
 def dn_rdns(dn: str) -> tuple[tuple[str, str], ...]:
     """A DN's RDNs in order as (TYPE, value), values case-folded (strongSwan compares them
     case-insensitively); ``,`` and ``/`` separate RDNs, ``\\`` escapes."""
-    out: list[str] = []
-    cur: list[str] = []
-    esc = False
-    for c in dn:
-        if esc:
-            cur.append(c)
-            esc = False
-        elif c == "\\":
-            esc = True
-        elif c in ",/" and cur:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-    if cur:
-        out.append("".join(cur))
     rdns = []
-    for part in (s.strip() for s in out):
-        if not part:
-            continue
+    for part in compared_rdns(dn):
         key, _, value = part.partition("=")
         key = {"E": "EMAIL", "EMAILADDRESS": "EMAIL"}.get(key.strip().upper(), key.strip().upper())
         rdns.append((key, value.strip().casefold()))
