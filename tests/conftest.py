@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import pty
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,3 +89,24 @@ def write_yaml(tmp_path: Path) -> Callable[[str, str], Path]:
         return p
 
     return write
+
+
+def run_on_pty(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
+    """Run ``python -m ccsec ARGS`` on a pseudo-terminal (what a user's terminal sees:
+    colour, spinners, fitted tables); its exit code and everything it wrote."""
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "ccsec", *args], stdin=sub, stdout=sub,
+                            stderr=sub, env=env, cwd=cwd, close_fds=True)
+    os.close(sub)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    code = proc.wait(timeout=120)
+    os.close(main)
+    return code, out

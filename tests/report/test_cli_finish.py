@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -18,29 +17,14 @@ import typer.main
 from ccsec import __version__
 from ccsec.deployment import load
 from ccsec.deployment.model import Role
-from conftest import ROOT
+from conftest import ROOT, run_on_pty
 
 SGR = re.compile(rb"\x1b\[[0-9;]*m")  # colour and style escapes
 
 
 def _pty(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, bytes]:
     """Run ``python -m ccsec ARGS`` on a pseudo-terminal; everything it wrote."""
-    main, sub = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "ccsec", *args], stdin=sub, stdout=sub,
-                            stderr=sub, env=env, cwd=cwd, close_fds=True)
-    os.close(sub)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    code = proc.wait(timeout=120)
-    os.close(main)
-    return code, out
+    return run_on_pty(args, env, cwd)
 
 
 def _env(**extra: str) -> dict[str, str]:

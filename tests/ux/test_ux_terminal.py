@@ -4,7 +4,6 @@ items 8 and 9)."""
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from ccsec import api
 from ccsec.ports import matrix
+from conftest import run_on_pty
 
 ROOT = Path(__file__).resolve().parents[2]
 #: every end address the demo's paths print
@@ -91,23 +91,10 @@ def test_piped_tables_are_plain_columns(cli) -> None:
 
 
 def _pty(args: list[str], cwd: Path) -> bytes:
-    main, sub = pty.openpty()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="120")
     env.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "ccsec", *args], stdin=sub, stdout=sub,
-                            stderr=sub, env=env, cwd=cwd, close_fds=True)
-    os.close(sub)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    assert proc.wait(timeout=120) in (0, 1), out[-2000:]
-    os.close(main)
+    code, out = run_on_pty(args, env, cwd)
+    assert code in (0, 1), out[-2000:]
     return out
 
 
