@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,7 +21,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.console import Console
 from rich.errors import MarkupError
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,7 +31,7 @@ from rich.progress import (
 )
 
 from ccsec.deployment import Deployment
-from ccsec.errors import shown
+from ccsec.findings.columns import literal, terminal_safe
 
 if TYPE_CHECKING:
     from ccsec.audit.inventory import Skipped
@@ -46,12 +44,6 @@ def _width(stream: object) -> int | None:
     return None if isatty or "COLUMNS" in os.environ else 200
 
 
-#: what may not reach a terminal from a file's text: C0 controls but newline and tab (ESC
-#: sequences could move the cursor, retitle the window…), DEL, C1, bidi overrides
-_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
-                              "\u2066-\u2069]")
-
-
 class _Console(Console):
     """A console that shows text from files safely: control characters become visible
     escapes, and text that is not valid rich markup (a log line with ``[/IKE]``, a file named
@@ -60,7 +52,7 @@ class _Console(Console):
     broken pipe goes to the CLI's exit-code contract instead (quiet, 141)."""
 
     def render_str(self, text: str, **kwargs: Any) -> Any:
-        text = _TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text)
+        text = terminal_safe(text)
         try:
             return super().render_str(text, **kwargs)
         except MarkupError:
@@ -69,12 +61,6 @@ class _Console(Console):
     def on_broken_pipe(self) -> None:
         self.quiet = True
         raise BrokenPipeError
-
-
-def literal(text: str) -> str:
-    """Text shown through rich markup (progress labels, spinners) as it is: markup escaped,
-    control characters made visible (labels name files and devices)."""
-    return escape(_TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text))
 
 
 _NO_COLOR = bool(os.environ.get("NO_COLOR")) or None

@@ -19,12 +19,11 @@ from ccsec.cli.common import (
     ForceOpt,
     console,
     err,
-    literal,
     load_deployment,
     print_json,
     say,
 )
-from ccsec.findings.columns import Column, fit, terminal_width
+from ccsec.findings.columns import Column, print_literal
 from ccsec.findings.model import Finding, Severity
 from ccsec.findings.text import exit_code, findings_json, print_findings
 
@@ -105,11 +104,7 @@ _PORT_COLUMNS = (Column("path", atomic=True), Column("listener"), Column("addres
 
 def _table(out: Console, columns: tuple[Column, ...], rows: list[list[str]],
            title: str) -> None:
-    """Print ``rows`` on ``out`` fitted to its width (:func:`ccsec.findings.columns.fit`).
-    Cells and title are text from files (log lines, host names): shown literally — markup
-    escaped, control characters made visible — never as rich markup."""
-    cells = [[literal(c) for c in r] for r in rows]
-    fit(columns, cells, terminal_width(out), STATE.wide, title=literal(title)).print(out)
+    print_literal(out, columns, rows, title, STATE.wide)
 
 
 def _severity(value: str | None) -> Severity | None:

@@ -12,12 +12,33 @@ builds it here, so the rule is the same everywhere.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from ccsec.errors import shown
+
+#: what may not reach a terminal from a file's text: C0 controls but newline and tab (ESC
+#: sequences could move the cursor, retitle the window…), DEL, C1, bidi overrides
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+                              "\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that may not reach a terminal made a visible escape."""
+    return _TERMINAL_UNSAFE.sub(lambda m: shown(m.group(), None), text)
+
+
+def literal(text: str) -> str:
+    """Text shown through rich markup as it is: markup escaped, control characters made
+    visible (labels and cells name files, devices and log lines)."""
+    return escape(terminal_safe(text))
+
 
 #: rich's default box: a border and a space each side of every cell, a line between columns
 _PER_COLUMN = 3
@@ -173,3 +194,11 @@ def terminal_width(console: Console) -> int | None:
     """The width to fit: the terminal's (or ``COLUMNS``), or None when the output goes to a
     file or pipe — those get every column, uncut (scripts should use ``--json``)."""
     return console.width if console.is_terminal or "COLUMNS" in os.environ else None
+
+
+def print_literal(console: Console, columns: Sequence[Column], rows: Sequence[Sequence[str]],
+                  title: str, wide: bool) -> None:
+    """A table of text from files and daemons (log lines, host and connection names), every
+    cell and the title shown literally (:func:`literal`), fitted to ``console``."""
+    cells = [[literal(c) for c in r] for r in rows]
+    fit(columns, cells, terminal_width(console), wide, title=literal(title)).print(console)

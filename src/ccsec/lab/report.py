@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ccsec.findings.columns import Column, fit, terminal_width
+from ccsec.findings.columns import Column, print_literal
 from ccsec.lab.charon import IkeSa
 from ccsec.lab.sas import Snapshot
 from ccsec.lab.state import LabState, describe
@@ -83,13 +83,6 @@ _SA_COLUMNS = (Column("end", atomic=True), Column("connection", atomic=True),
                Column("packets in/out", atomic=True, drop=1))
 
 
-def _table(console: Console, columns: tuple[Column, ...], rows: list[list[str]], title: str,
-           wide: bool) -> None:
-    """Rows from the lab (charon's names, the deployment's) shown literally, fitted."""
-    fit(columns, [[escape(c) for c in r] for r in rows], terminal_width(console), wide,
-        title=escape(title)).print(console)
-
-
 def print_report(console: Console, doc: dict[str, Any], wide: bool = False) -> None:
     """The text report: results, WAN links, faults, timings, verdict."""
     if doc["results"]:
@@ -100,21 +93,21 @@ def print_report(console: Console, doc: dict[str, Any], wide: bool = False) -> N
                          _yes(r["traffic"]), str(r["cleartext_packets"]), nat,
                          str(r["esp_in_udp_captured"]),
                          "ok" if r["ok"] else "FAIL: " + "; ".join(r["problems"])])
-        _table(console, _RESULT_COLUMNS, rows, f"lab {doc['lab']['lab']}: "
-               f"{doc['lab']['deployment']} (profile {doc['lab']['profile']})", wide)
+        print_literal(console, _RESULT_COLUMNS, rows, f"lab {doc['lab']['lab']}: "
+                      f"{doc['lab']['deployment']} (profile {doc['lab']['profile']})", wide)
     if doc["links"]:
-        _table(console, _LINK_COLUMNS,
-               [[lk["link"], lk["kind"], str(lk["packets"]), str(lk["ike_or_esp_in_udp"]),
-                 str(lk["other"]) + (" (LAN: probes' clear text by design)"
-                                     if lk["kind"] == "lan" and lk["other"] else "")]
-                for lk in doc["links"]], "what each captured link carried", wide)
+        print_literal(console, _LINK_COLUMNS,
+                      [[lk["link"], lk["kind"], str(lk["packets"]), str(lk["ike_or_esp_in_udp"]),
+                        str(lk["other"]) + (" (LAN: probes' clear text by design)"
+                                            if lk["kind"] == "lan" and lk["other"] else "")]
+                       for lk in doc["links"]], "what each captured link carried", wide)
     if doc["faults"]:
-        _table(console, _FAULT_COLUMNS,
-               [[f["fault"], str(f["target"]),
-                 "not recovered" if f["recovery_s"] is None else f"{f['recovery_s']:.2f}",
-                 str(f["cleartext_packets"]), str(f["lost_pings"]), "; ".join(f["notes"]),
-                 "ok" if f["ok"] else "FAIL"] for f in doc["faults"]],
-               "faults (under traffic)", wide)
+        print_literal(console, _FAULT_COLUMNS,
+                      [[f["fault"], str(f["target"]),
+                        "not recovered" if f["recovery_s"] is None else f"{f['recovery_s']:.2f}",
+                        str(f["cleartext_packets"]), str(f["lost_pings"]), "; ".join(f["notes"]),
+                        "ok" if f["ok"] else "FAIL"] for f in doc["faults"]],
+                      "faults (under traffic)", wide)
     timings = ", ".join(f"{k} {v:g}" for k, v in doc["timings_s"].items())
     console.print(f"timings (s): {timings}")
     verdict = "[green]PASS[/]" if doc["ok"] else "[red]FAIL[/]"
@@ -174,4 +167,4 @@ def print_status(console: Console, state: LabState, rows: list[dict[str, Any]],
             r.get("esp", ""), f"{r.get('bytes_in', 0)}/{r.get('bytes_out', 0)}",
             f"{r.get('packets_in', 0)}/{r.get('packets_out', 0)}",
         ])
-    _table(console, _SA_COLUMNS, table, "SAs per namespace (vici)", wide)
+    print_literal(console, _SA_COLUMNS, table, "SAs per namespace (vici)", wide)
