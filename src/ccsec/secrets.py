@@ -58,20 +58,25 @@ class Secret(BaseModel):
         if not isinstance(other, Secret):
             return NotImplemented
         if self.value is not None and other.value is not None:
-            return hmac.compare_digest(
-                self.value.get_secret_value().encode(), other.value.get_secret_value().encode()
-            )
+            return hmac.compare_digest(self._bytes(), other._bytes())
         return self.ref == other.ref
 
     def __hash__(self) -> int:
         # Equality may compare by reference or by value, so only a constant hash is consistent.
         return hash("ccsec.Secret")
 
+    def _bytes(self) -> bytes:
+        """The key's bytes.  A key read from a config may be binary (strongSwan's ``0x``/``0s``
+        forms): its readers keep the bytes that are not UTF-8 as surrogate escapes, which only
+        ``surrogateescape`` turns back into those bytes (strict encoding raised)."""
+        assert self.value is not None
+        return self.value.get_secret_value().encode("utf-8", errors="surrogateescape")
+
     def fingerprint(self) -> str:
         """A short, salted digest: lets two configs be compared without showing either key."""
         if self.value is None:
             return f"ref:{self.ref}"
-        digest = hashlib.sha256(b"ccsec-psk-v1:" + self.value.get_secret_value().encode())
+        digest = hashlib.sha256(b"ccsec-psk-v1:" + self._bytes())
         return "sha256:" + digest.hexdigest()[:16]
 
     def reveal(self) -> str:

@@ -95,3 +95,17 @@ def test_strongswan_decodes_prefixed_values_like_charon() -> None:
         assert decoded is not None and decoded.reveal() == key
     assert _stroke_key(": PSK 0x41424344\n") == "ABCD"
     assert _stroke_key(': PSK "0x41424344"\n') == "0x41424344"  # quoted: the key itself
+
+
+def test_binary_keys_compare_and_fingerprint() -> None:
+    """strongSwan's corpus holds ``0s…`` keys that are not UTF-8 (``0sFpZAZqEN6Ti9sqt4ZP5EWcqx``):
+    comparing two such keys raised UnicodeEncodeError in the audit (found by the corpus
+    evaluation after the keys were kept byte for byte)."""
+    from ccsec.secrets import Secret
+
+    a, b, c = (decode(v) for v in ("0sFpZAZqEN6Ti9sqt4ZP5EWcqx",  # the same bytes, two forms
+                                   "0x16964066a10de938bdb2ab7864fe4459cab1",
+                                   "0sFpZAZqEN6Ti9sqt4ZP5EWcqy"))
+    assert isinstance(a, Secret) and isinstance(b, Secret) and isinstance(c, Secret)
+    assert a == b and a.fingerprint() == b.fingerprint()
+    assert a != c and a.fingerprint() != c.fingerprint()
