@@ -16,8 +16,9 @@ The result is a :class:`~ccsec.formats.windows.netsecurity.NetSecurityStore`, wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias, cast
 
 from pydantic import ValidationError
 
@@ -48,7 +49,8 @@ from ccsec.formats.windows.ps_cmdlets import (
     resolve_param,
     safe_name,
 )
-from ccsec.formats.windows.ps_lexer import Tok, group_end, split_at
+from ccsec.formats.windows.ps_lexer import Line, LineRun, Tok, group_end, split_at
+from ccsec.formats.windows.ps_plan import NO_PLAN, Plan, Source, plan_for
 from ccsec.formats.windows.ps_values import (
     DH_IN,
     ENCR_WORDS,
@@ -98,12 +100,33 @@ _ADDRESS_KEYWORDS = ("localsubnet", "dns", "dhcp", "wins", "defaultgateway", "in
                      "localhost")
 
 
+#: the proposal cmdlets: their result, notes and errors depend on their values alone
+_PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
+#: value types a proposal's outcome is remembered for (hashable, compared by value)
+_KEYABLE = frozenset({str, bool, Dyn})
+#: (cmdlet, its values) → (result, notes as (severity, message), error message): a
+#: deployment's scripts repeat a few proposals thousands of times.  Bounded; per process.
+_OUTCOMES: dict[tuple[object, ...], tuple[Any, tuple[tuple[Any, str], ...], str | None]] = {}
+_OUTCOMES_MAX = 50_000
+
+
+def _remember(key: tuple[object, ...],
+              outcome: tuple[Any, tuple[tuple[Any, str], ...], str | None]) -> None:
+    if len(_OUTCOMES) >= _OUTCOMES_MAX:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = outcome
+
+
 class Interpreter:
     """Runs the statements of a script against a model of the policy store (no side effects)."""
 
     #: :meth:`bind` takes ``-Name value`` (one plain value) without the general value reader;
     #: a test turns this off to compare both ways on the same scripts
     fast_bind: ClassVar[bool] = True
+    #: a statement of whole plain lines follows the plan of its shape (:mod:`.ps_plan`), and a
+    #: proposal cmdlet given the same values as before repeats that outcome
+    #: (:data:`_OUTCOMES`); a test turns this off to compare both ways on the same scripts
+    plans: ClassVar[bool] = True
 
     def __init__(self, source: str, parsed: Parsed) -> None:
         self.source = source
@@ -125,15 +148,99 @@ class Interpreter:
              line: int | None = None) -> None:
         self.parsed.notes.append(Note(line or self.line, severity, message))
 
-    def run(self, stmt: list[Tok]) -> None:
-        self.line = stmt[0].line
+    def run(self, stmt: list[Tok] | LineRun) -> None:
         try:
+            if isinstance(stmt, LineRun):
+                plan = plan_for(stmt.lines) if self.plans else NO_PLAN
+                self.line = stmt.line
+                if plan is not NO_PLAN:
+                    self._run_plan(plan, stmt)
+                    return
+                stmt = stmt.tokens()
+            self.line = stmt[0].line
             self._statement(stmt)
         except BadStatement as exc:
             line = exc.line if exc.line is not None else self.line
             raise ParseError(Problem(exc.message, self.source, line,
                                      fix="see the cmdlet reference (Microsoft Learn: "
                                      "NetSecurity module)")) from None
+
+    def _run_plan(self, plan: Plan, stmt: LineRun) -> None:
+        """What :meth:`_statement` does with a statement of this plan's shape: bind as
+        :meth:`bind` does (values, duplicates, splats, the store, in its order), then call the
+        cmdlet and assign its result."""
+        if plan.remove_kind:
+            if self.store.objects[plan.remove_kind]:
+                self._statement(stmt.tokens())  # objects to remove: the general way
+            elif plan.target is not None:
+                self.vars[plan.target] = None
+            return
+        spec = plan.spec
+        assert spec is not None
+        named: dict[str, Value] = {}
+        lines: dict[str, int] = {}
+        recs, base = stmt.lines, stmt.line
+        for step in plan.steps:
+            line = base + step.line
+            if step.splat:
+                self._splat(spec, plan.cmdlet, Tok("word", step.splat, line), named, lines)
+                continue
+            value: Value
+            if step.many:
+                value = flatten([self._source(s, recs) for s in step.sources])
+            else:
+                value = self._source(step.sources[0], recs)
+            if step.name in named:
+                raise BadStatement(f"{plan.cmdlet} -{step.name} is given twice", line)
+            named[step.name] = value
+            lines[step.name] = line
+        store = named.get("PolicyStore")
+        if isinstance(store, str):
+            self._store(store)
+        if spec.handler in _PURE:
+            result = self._pure(spec.handler, named, lines)
+        else:
+            result = self.handlers[spec.handler](named, lines, [])
+        if plan.target is not None:
+            self.vars[plan.target] = result
+
+    def _source(self, source: Source, lines: list[Line]) -> Value:
+        kind, a, b = source
+        if kind == "slot":
+            return lines[a].literals[b]
+        if kind == "const":
+            return cast(Value, a)
+        value = self.lookup(a)
+        for member in b:
+            value = member_of(value, member)
+        return value
+
+    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int]) -> Value:
+        """A proposal cmdlet's result, notes or error — which depend on its values alone —
+        repeated from :data:`_OUTCOMES` when it met the same values before (with this
+        statement's line)."""
+        if not all(type(v) in _KEYABLE for v in named.values()):
+            return self.handlers[handler](named, lines, [])
+        key = (handler, *named.items())
+        known = _OUTCOMES.get(key)
+        if known is not None:
+            result, notes, error = known
+            if error is not None:
+                raise BadStatement(error)
+            for severity, message in notes:
+                self.parsed.notes.append(Note(self.line, severity, message))
+            return replace(result, line=self.line)
+        before = len(self.parsed.notes)
+        try:
+            result = self.handlers[handler](named, lines, [])
+        except BadStatement as exc:
+            if exc.line is None:
+                _remember(key, (None, (), exc.message))
+            raise
+        made = self.parsed.notes[before:]
+        if all(note.line == self.line for note in made):
+            _remember(key, (result, tuple((n.severity, n.message) for n in made), None))
+        return result
 
     def _statement(self, stmt: list[Tok]) -> None:
         start = 0

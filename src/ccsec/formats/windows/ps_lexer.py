@@ -15,6 +15,7 @@ The scan is linear (no backtracking regexes, no recursion): one regex takes the 
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -334,15 +335,37 @@ class _Lexer:
 _MULTILINE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]|<#")
 #: one token of a cached line, without its line number: (kind, text, dynamic, colon, space)
 _Proto = tuple[str, str, bool, bool, bool]
-#: what the line cache keeps of a line: its tokens, and whether the line is *plain* — no
-#: bracket and no ``;``, a line end only as its last token — so that splitting statements
-#: needs to look at nothing but its last token (:func:`script_statements`)
-_Line = tuple[tuple[_Proto, ...], bool]
+#: a token of a line's *shape*: a :data:`_Proto`, or — for a plain value right after a
+#: ``-Param`` (a *slot*) — the same with ``None`` for its text
+_ShapeTok = tuple[str, str | None, bool, bool, bool]
+
+
+class Line(NamedTuple):
+    """What the line cache keeps of a line.
+
+    ``protos``: its tokens; ``plain``: no bracket and no ``;``, a line end only as its last
+    token — so that splitting statements needs to look at nothing but its last token
+    (:func:`script_units`); ``shape``: the tokens with each slot's text left out, and
+    ``shape_id`` a number for it (lines of one shape have one number); ``literals``: the
+    slots' texts, in order.  Statements of lines of the same shapes bind their parameters the
+    same way (:mod:`.ps_plan`)."""
+
+    protos: tuple[_Proto, ...]
+    plain: bool
+    shape_id: int
+    literals: tuple[str, ...]
+    shape: tuple[_ShapeTok, ...]
+
+
 #: the tokens of each line met before, without its line number: 71 % of the bytes of a
 #: rendered 1,000-site tree are lines seen earlier (the same proposals, the same
 #: ``-PolicyStore … -Group …`` line per object).  Bounded; per process.
-_LINES: dict[str, _Line] = {}
+_LINES: dict[str, Line] = {}
 _LINES_MAX = 200_000
+#: shape → its number; numbers are never reused (a cleared table starts new ones), so a
+#: number kept elsewhere never names another shape
+_SHAPES: dict[tuple[_ShapeTok, ...], int] = {}
+_SHAPE_IDS = itertools.count()
 _new = tuple.__new__
 #: operators that open or close a bracket or end a statement: a line holding one is not plain
 _STRUCTURE = frozenset({"(", "@(", "$(", "{", "@{", "[", ")", "}", "]", ";"})
@@ -385,7 +408,7 @@ def _fast_line(line: str) -> tuple[_Proto, ...] | None:
     return None
 
 
-def _lex_line(piece: str, last: bool, source: str) -> _Line:
+def _lex_line(piece: str, last: bool, source: str) -> Line:
     """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
     piece, which has none).  A :class:`ParseError` goes to the caller."""
     line = piece if last else piece + "\n"
@@ -395,17 +418,40 @@ def _lex_line(piece: str, last: bool, source: str) -> _Line:
                      for t in _Lexer(line, source).run())
     plain = not any(kind == "op" and text in _STRUCTURE for kind, text, *_ in toks) and \
         all(kind != "nl" for kind, *_ in toks[:-1])
-    return toks, plain
+    shape, literals = _shape(toks)
+    shape_id = _SHAPES.get(shape)
+    if shape_id is None:
+        if len(_SHAPES) >= _LINES_MAX:
+            _SHAPES.clear()
+        shape_id = _SHAPES[shape] = next(_SHAPE_IDS)
+    return Line(toks, plain, shape_id, literals, shape)
 
 
-def _cached_lines(text: str, source: str) -> list[_Line] | None:
+def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, ...]]:
+    """The shape of a line and the texts of its slots: a quoted string or a bare word (not
+    ``@name``), not expanded at run time, right after a ``-Param`` on the same line."""
+    shape: list[_ShapeTok] = []
+    literals: list[str] = []
+    after_param = False
+    for kind, text, dyn, colon, space in toks:
+        if after_param and not dyn and (kind == "str" or
+                                        (kind == "word" and not text.startswith("@"))):
+            shape.append((kind, None, dyn, colon, space))
+            literals.append(text)
+        else:
+            shape.append((kind, text, dyn, colon, space))
+        after_param = kind == "param"
+    return tuple(shape), tuple(literals)
+
+
+def _cached_lines(text: str, source: str) -> list[Line] | None:
     """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
     the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
     text lexer then names with its line)."""
     if _MULTILINE.search(text) or text.count("\r") != text.count("\r\n"):
         return None
     pieces = text.split("\n")
-    out: list[_Line] = []
+    out: list[Line] = []
     last = len(pieces)
     for n, piece in enumerate(pieces, 1):
         rec = _LINES.get(piece) if n < last else None
@@ -433,25 +479,70 @@ def tokenize(text: str, source: str = "<text>") -> list[Tok]:
     if lines is None:
         return _Lexer(text, source).run()
     out: list[Tok] = []
-    for n, (toks, _) in enumerate(lines, 1):
+    for n, (toks, *_) in enumerate(lines, 1):
         out.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                     for kind, value, dyn, colon, space in toks])
     return out
 
 
+class LineRun(NamedTuple):
+    """A statement made of whole plain lines outside any bracket: its first line and the
+    cached :class:`Line` of each of its lines (a line with no token of its own included)."""
+
+    line: int
+    lines: list[Line]
+
+    def tokens(self) -> list[Tok]:
+        """The statement's tokens (what :func:`statements` gives for it)."""
+        out: list[Tok] = []
+        for n, rec in enumerate(self.lines, self.line):
+            protos = rec.protos
+            if protos and protos[-1][0] == "nl":
+                protos = protos[:-1]
+            out.extend([_new(Tok, (kind, value, n, dyn, colon, space))
+                        for kind, value, dyn, colon, space in protos])
+        return out
+
+
 def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
     """``statements(tokenize(text, source), source)``, the same statements and errors in the
-    same order, faster: a plain line (no bracket, no ``;``) outside any bracket is split by
-    its last token alone instead of token by token (``tests/ux/test_ux_speed.py`` compares
-    the two ways)."""
+    same order, faster (``tests/ux/test_ux_speed.py`` compares the two ways)."""
+    for stmt in script_units(text, source):
+        yield stmt.tokens() if isinstance(stmt, LineRun) else stmt
+
+
+def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | LineRun]:
+    """The statements of :func:`script_statements`; one made of whole plain lines (no
+    bracket, no ``;``) outside any bracket comes as a :class:`LineRun` — split by each line's
+    last token alone, its tokens made only if asked for — the others as tokens."""
     lines = _cached_lines(text, source)
     if lines is None:
         yield from statements(_Lexer(text, source).run(), source)
         return
     stack: list[Tok] = []
-    current: list[Tok] = []
-    for n, (protos, plain) in enumerate(lines, 1):
-        if plain and not stack:
+    current: list[Tok] = []  # a statement split token by token
+    run: list[Line] = []  # a statement of whole plain lines, from line ``start``
+    start = 0
+    continues = False  # whether the run's last token continues the statement
+    for n, rec in enumerate(lines, 1):
+        protos = rec.protos
+        if rec.plain and not stack and not current:
+            ends = bool(protos) and protos[-1][0] == "nl"
+            if len(protos) > ends:  # a token besides the line end
+                if not run:
+                    start = n
+                continues = _continues_proto(protos[-1 - ends])
+            elif not run:
+                continue  # no statement yet: an empty line, a comment, a lone continuation
+            run.append(rec)
+            if ends and not continues:
+                yield LineRun(start, run)
+                run = []
+            continue
+        if run:
+            current = LineRun(start, run).tokens()
+            run = []
+        if rec.plain and not stack:
             if protos and protos[-1][0] == "nl":
                 current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                                 for kind, value, dyn, colon, space in protos[:-1]])
@@ -474,6 +565,13 @@ def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
         raise _never_closed(stack, source)
     if current:
         yield current
+    if run:
+        yield LineRun(start, run)
+
+
+def _continues_proto(proto: _Proto) -> bool:
+    """:func:`_continues` of a cached token."""
+    return proto[0] == "op" and proto[1] in ("|", ",", "=")
 
 
 _OPEN = {"(": ")", "@(": ")", "$(": ")", "{": "}", "@{": "}", "[": "]"}
