@@ -16,7 +16,7 @@ The result is a :class:`~ccsec.formats.windows.netsecurity.NetSecurityStore`, wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any, ClassVar, Literal, TypeAlias, cast
 
@@ -50,7 +50,16 @@ from ccsec.formats.windows.ps_cmdlets import (
     safe_name,
 )
 from ccsec.formats.windows.ps_lexer import Line, LineRun, Tok, group_end, split_at
-from ccsec.formats.windows.ps_plan import NO_PLAN, Plan, Source, plan_for
+from ccsec.formats.windows.ps_plan import (
+    CONST,
+    LIST,
+    NO_PLAN,
+    SLOT,
+    VAR,
+    Plan,
+    Source,
+    plan_for,
+)
 from ccsec.formats.windows.ps_values import (
     DH_IN,
     ENCR_WORDS,
@@ -117,6 +126,11 @@ def _remember(key: tuple[object, ...],
     _OUTCOMES[key] = outcome
 
 
+#: -KeyExchange / -PerfectForwardSecrecyGroup words; -InboundSecurity / -OutboundSecurity words
+_GROUP_WORDS = (*DH_IN, "none", "sameasmainmode")
+_SECURITY_WORDS = tuple(SECURITY)
+
+
 class Interpreter:
     """Runs the statements of a script against a model of the policy store (no side effects)."""
 
@@ -181,15 +195,21 @@ class Interpreter:
         lines: dict[str, int] = {}
         recs, base = stmt.lines, stmt.line
         for step in plan.steps:
-            line = base + step.line
-            if step.splat:
-                self._splat(spec, plan.cmdlet, Tok("word", step.splat, line), named, lines)
-                continue
+            kind, line = step.kind, base + step.line
             value: Value
-            if step.many:
+            if kind == SLOT:
+                value = recs[step.a].literals[step.b]
+            elif kind == CONST:
+                value = step.a
+            elif kind == VAR:
+                value = self.lookup(step.a)
+                for member in step.b:
+                    value = member_of(value, member)
+            elif kind == LIST:
                 value = flatten([self._source(s, recs) for s in step.sources])
             else:
-                value = self._source(step.sources[0], recs)
+                self._splat(spec, plan.cmdlet, Tok("word", step.a, line), named, lines)
+                continue
             if step.name in named:
                 raise BadStatement(f"{plan.cmdlet} -{step.name} is given twice", line)
             named[step.name] = value
@@ -229,7 +249,7 @@ class Interpreter:
                 raise BadStatement(error)
             for severity, message in notes:
                 self.parsed.notes.append(Note(self.line, severity, message))
-            return replace(result, line=self.line)
+            return result.at(self.line)
         before = len(self.parsed.notes)
         try:
             result = self.handlers[handler](named, lines, [])
@@ -553,7 +573,7 @@ class Interpreter:
                      _: list[Value]) -> MmProposal:
         enc = as_enum(named.get("Encryption", "AES256"), ENCR_WORDS, "Encryption")
         hsh = as_enum(named.get("Hash", "SHA384"), HASH_WORDS, "Hash")
-        group = as_enum(named.get("KeyExchange", "None"), (*DH_IN, "none", "sameasmainmode"),
+        group = as_enum(named.get("KeyExchange", "None"), _GROUP_WORDS,
                         "KeyExchange")
         for param, default in (("Encryption", "AES256"), ("Hash", "SHA384")):
             if param not in named:
@@ -691,8 +711,8 @@ class Interpreter:
     def _qm_set(self, named: dict[str, Value], lines: dict[str, int],
                 _: list[Value]) -> ObjSet[QmProposal]:
         obj = self._set("qmcrypto", named, QmProposal, "New-NetIPsecQuickModeCryptoProposal")
-        pfs = as_enum(named.get("PerfectForwardSecrecyGroup", "None"),
-                      (*DH_IN, "none", "sameasmainmode"), "PerfectForwardSecrecyGroup")
+        pfs = as_enum(named.get("PerfectForwardSecrecyGroup", "None"), _GROUP_WORDS,
+                      "PerfectForwardSecrecyGroup")
         same: Literal["mm"] | None = "mm" if pfs == "sameasmainmode" else None
         obj.pfs = DH_IN.get(pfs, same)
         return obj
@@ -737,9 +757,9 @@ class Interpreter:
                       "(read as empty)")
         w.enabled = as_bool(named.get("Enabled", True), "Enabled")
         w.mode = as_enum(named.get("Mode", "Transport"), ("transport", "tunnel", "none"), "Mode")
-        w.inbound = SECURITY_IN[as_enum(named.get("InboundSecurity", "None"), tuple(SECURITY),
+        w.inbound = SECURITY_IN[as_enum(named.get("InboundSecurity", "None"), _SECURITY_WORDS,
                                         "InboundSecurity")]
-        w.outbound = SECURITY_IN[as_enum(named.get("OutboundSecurity", "None"), tuple(SECURITY),
+        w.outbound = SECURITY_IN[as_enum(named.get("OutboundSecurity", "None"), _SECURITY_WORDS,
                                          "OutboundSecurity")]
         w.key_modules = tuple(
             as_enum(v, ("default", "ikev1", "ikev2", "authip"), "KeyModule")
@@ -789,22 +809,15 @@ class Interpreter:
                     list(dict.fromkeys(ports)))
 
     def _nets(self, value: Value, param: str) -> list[IPv4Network]:
-        out: list[IPv4Network] = []
-        for item in as_strings(value, param):
-            low = item.lower()
-            if low == "any":
-                out.append(IPv4Network("0.0.0.0/0"))
-            elif low in _ADDRESS_KEYWORDS:
-                raise BadStatement(f"-{param} {item}: address keywords are resolved by Windows "
-                                   "at run time; ccsec needs explicit addresses")
-            elif ":" in item:
-                self.note("warning", f"-{param}: IPv6 address skipped (the policy model is "
-                          "IPv4)")
-            else:
-                out += as_ipv4(item, param)
-        if not out:
+        if isinstance(value, str):
+            nets, ipv6 = _text_nets(value, param)
+        else:
+            nets, ipv6 = _nets_of(as_strings(value, param), param)
+        for _ in range(ipv6):
+            self.note("warning", f"-{param}: IPv6 address skipped (the policy model is IPv4)")
+        if not nets:
             raise BadStatement(f"-{param} names no IPv4 address")
-        return list(dict.fromkeys(out))
+        return list(nets)
 
     def _endpoint(self, value: Value, param: str, allow_any: bool) -> IPv4Address:
         if value is None:
@@ -831,6 +844,30 @@ class Interpreter:
 
     def _save_gpo(self, named: dict[str, Value], lines: dict[str, int], _: list[Value]) -> None:
         return None
+
+
+def _nets_of(items: list[str], param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    """The IPv4 networks of an address parameter's items, without repeats, and how many
+    IPv6 items it skipped."""
+    out: list[IPv4Network] = []
+    ipv6 = 0
+    for item in items:
+        low = item.lower()
+        if low == "any":
+            out.append(IPv4Network("0.0.0.0/0"))
+        elif low in _ADDRESS_KEYWORDS:
+            raise BadStatement(f"-{param} {item}: address keywords are resolved by Windows "
+                               "at run time; ccsec needs explicit addresses")
+        elif ":" in item:
+            ipv6 += 1
+        else:
+            out += as_ipv4(item, param)
+    return tuple(dict.fromkeys(out)), ipv6
+
+
+@lru_cache(maxsize=65536)  # a deployment's scripts name the same addresses again and again
+def _text_nets(value: str, param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    return _nets_of(as_strings(value, param), param)
 
 
 def _stages(tokens: list[Tok]) -> list[list[Tok]]:

@@ -19,7 +19,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.windows.text import DASHES, DOUBLE_QUOTES, SINGLE_QUOTES
@@ -331,8 +331,8 @@ class _Lexer:
         return end.end()
 
 
-#: a here-string or block comment makes lines depend on the lines before them
-_MULTILINE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]|<#")
+#: a here-string (or a block comment, ``<#``) makes lines depend on the lines before them
+_HERE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]")
 #: one token of a cached line, without its line number: (kind, text, dynamic, colon, space)
 _Proto = tuple[str, str, bool, bool, bool]
 #: a token of a line's *shape*: a :data:`_Proto`, or — for a plain value right after a
@@ -345,13 +345,18 @@ class Line(NamedTuple):
 
     ``protos``: its tokens; ``plain``: no bracket and no ``;``, a line end only as its last
     token — so that splitting statements needs to look at nothing but its last token
-    (:func:`script_units`); ``shape``: the tokens with each slot's text left out, and
-    ``shape_id`` a number for it (lines of one shape have one number); ``literals``: the
-    slots' texts, in order.  Statements of lines of the same shapes bind their parameters the
-    same way (:mod:`.ps_plan`)."""
+    (:func:`script_units`), which ``ends`` (whether the line has a line end token), ``has``
+    (whether it has any other token) and ``continues`` (whether that last other token
+    continues the statement onto the next line) say; ``shape``: the tokens with each slot's
+    text left out, and ``shape_id`` a number for it (lines of one shape have one number);
+    ``literals``: the slots' texts, in order.  Statements of lines of the same shapes bind
+    their parameters the same way (:mod:`.ps_plan`)."""
 
     protos: tuple[_Proto, ...]
     plain: bool
+    ends: bool
+    has: bool
+    continues: bool
     shape_id: int
     literals: tuple[str, ...]
     shape: tuple[_ShapeTok, ...]
@@ -412,60 +417,104 @@ def _lex_line(piece: str, last: bool, source: str) -> Line:
     """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
     piece, which has none).  A :class:`ParseError` goes to the caller."""
     line = piece if last else piece + "\n"
-    toks = _fast_line(line)
+    toks = _simple_line(line)
+    if toks is None:
+        toks = _fast_line(line)
     if toks is None:
         toks = tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
                      for t in _Lexer(line, source).run())
-    plain = not any(kind == "op" and text in _STRUCTURE for kind, text, *_ in toks) and \
-        all(kind != "nl" for kind, *_ in toks[:-1])
-    shape, literals = _shape(toks)
+    shape, literals, plain = _shape(toks)
     shape_id = _SHAPES.get(shape)
     if shape_id is None:
         if len(_SHAPES) >= _LINES_MAX:
             _SHAPES.clear()
         shape_id = _SHAPES[shape] = next(_SHAPE_IDS)
-    return Line(toks, plain, shape_id, literals, shape)
+    ends = bool(toks) and toks[-1][0] == "nl"
+    has = len(toks) > ends
+    continues = has and _continues_proto(toks[-1 - ends])
+    return Line(toks, plain, ends, has, continues, shape_id, literals, shape)
 
 
-def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, ...]]:
-    """The shape of a line and the texts of its slots: a quoted string or a bare word (not
-    ``@name``), not expanded at run time, right after a ``-Param`` on the same line."""
+def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, ...], bool]:
+    """The shape of a line, the texts of its slots — a quoted string or a bare word (not
+    ``@name``), not expanded at run time, right after a ``-Param`` on the same line — and
+    whether the line is plain (:class:`Line`)."""
     shape: list[_ShapeTok] = []
     literals: list[str] = []
     after_param = False
-    for kind, text, dyn, colon, space in toks:
+    plain = True
+    last = len(toks) - 1
+    for k, (kind, text, dyn, colon, space) in enumerate(toks):
         if after_param and not dyn and (kind == "str" or
                                         (kind == "word" and not text.startswith("@"))):
             shape.append((kind, None, dyn, colon, space))
             literals.append(text)
         else:
             shape.append((kind, text, dyn, colon, space))
+            if (kind == "op" and text in _STRUCTURE) or (kind == "nl" and k < last):
+                plain = False
         after_param = kind == "param"
-    return tuple(shape), tuple(literals)
+    return tuple(shape), tuple(literals), plain
+
+
+#: a token of a *simple* line: ``-Param``, a '…' string on one line, or a bare word of the
+#: characters rendered names, numbers and addresses are made of
+_SIMPLE_TOK = r"(?:-[A-Za-z][A-Za-z0-9]*|'[^\r\n" + _SQ + r"]*'|[A-Za-z0-9][A-Za-z0-9._:/-]*)"
+#: a simple line: such tokens, each after spaces, then a backtick continuation or the line end
+#: — most of the lines a renderer writes (``-Name '…' -DisplayName '…' `` and a backtick)
+_SIMPLE = re.compile(r" *" + _SIMPLE_TOK + r"(?: +" + _SIMPLE_TOK + r")*(?P<tail> +`\n| *\n)")
+_SIMPLE_PART = re.compile(r" *(" + _SIMPLE_TOK + ")")
+
+
+def _simple_line(line: str) -> tuple[_Proto, ...] | None:
+    """The tokens of a simple line (:data:`_SIMPLE`) — what :func:`_fast_line` gives for it,
+    without a match per token; ``None`` for any other line."""
+    m = _SIMPLE.fullmatch(line)
+    if m is None:
+        return None
+    out: list[_Proto] = []
+    for tok in _SIMPLE_PART.findall(line, 0, m.start("tail")):
+        c = tok[0]
+        if c == "-":
+            out.append(("param", tok[1:], False, False, True))
+        elif c == "'":
+            out.append(("str", tok[1:-1], False, False, True))
+        else:
+            out.append(("word", tok, False, False, True))
+    tail = m.group("tail")
+    if tail[-2:] != "`\n":
+        out.append(("nl", "\n", False, False, len(tail) > 1))
+    return tuple(out)
 
 
 def _cached_lines(text: str, source: str) -> list[Line] | None:
     """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
     the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
     text lexer then names with its line)."""
-    if _MULTILINE.search(text) or text.count("\r") != text.count("\r\n"):
+    if _HERE.search(text) or "<#" in text or text.count("\r") != text.count("\r\n"):
         return None
     pieces = text.split("\n")
-    out: list[Line] = []
-    last = len(pieces)
-    for n, piece in enumerate(pieces, 1):
-        rec = _LINES.get(piece) if n < last else None
-        if rec is None:
-            try:
-                rec = _lex_line(piece, n == last, source)
-            except ParseError:
-                return None
-            if n < last:  # keyed without its "\n": no new string per line
-                if len(_LINES) >= _LINES_MAX:
-                    _LINES.clear()
-                _LINES[piece] = rec
-        out.append(rec)
-    return out
+    last = pieces.pop()
+    out: list[Line | None] = list(map(_LINES.get, pieces))  # keyed without their "\n"
+    if None in out:
+        for k, rec in enumerate(out):
+            if rec is None:
+                piece = pieces[k]
+                rec = _LINES.get(piece)  # met earlier in this text
+                if rec is None:
+                    try:
+                        rec = _lex_line(piece, False, source)
+                    except ParseError:
+                        return None
+                    if len(_LINES) >= _LINES_MAX:
+                        _LINES.clear()
+                    _LINES[piece] = rec
+                out[k] = rec
+    try:
+        out.append(_lex_line(last, True, source))
+    except ParseError:
+        return None
+    return cast(list[Line], out)
 
 
 def tokenize(text: str, source: str = "<text>") -> list[Tok]:
@@ -521,27 +570,24 @@ def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | Line
         return
     stack: list[Tok] = []
     current: list[Tok] = []  # a statement split token by token
-    run: list[Line] = []  # a statement of whole plain lines, from line ``start``
-    start = 0
-    continues = False  # whether the run's last token continues the statement
+    start = 0  # the first line of a statement of whole plain lines (0: none)
+    continues = False  # whether that statement's last token continues it
     for n, rec in enumerate(lines, 1):
-        protos = rec.protos
         if rec.plain and not stack and not current:
-            ends = bool(protos) and protos[-1][0] == "nl"
-            if len(protos) > ends:  # a token besides the line end
-                if not run:
+            if rec.has:
+                if not start:
                     start = n
-                continues = _continues_proto(protos[-1 - ends])
-            elif not run:
+                continues = rec.continues
+            elif not start:
                 continue  # no statement yet: an empty line, a comment, a lone continuation
-            run.append(rec)
-            if ends and not continues:
-                yield LineRun(start, run)
-                run = []
+            if rec.ends and not continues:
+                yield LineRun(start, lines[start - 1:n])
+                start = 0
             continue
-        if run:
-            current = LineRun(start, run).tokens()
-            run = []
+        if start:
+            current = LineRun(start, lines[start - 1:n - 1]).tokens()
+            start = 0
+        protos = rec.protos
         if rec.plain and not stack:
             if protos and protos[-1][0] == "nl":
                 current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
@@ -565,8 +611,8 @@ def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | Line
         raise _never_closed(stack, source)
     if current:
         yield current
-    if run:
-        yield LineRun(start, run)
+    if start:
+        yield LineRun(start, lines[start - 1:])
 
 
 def _continues_proto(proto: _Proto) -> bool:

@@ -44,16 +44,32 @@ from ccsec.formats.windows.ps_values import NUMBER, BadStatement, Dyn
 Source = tuple[str, Any, Any]
 
 
-@dataclass(frozen=True)
-class Step:
-    """One parameter as the binder takes it: ``-Name value`` (``sources``: one value, or
-    ``many`` — a comma list, flattened), or ``@table`` (``splat``: the token's text)."""
+#: the kinds of :class:`Step`
+SLOT, CONST, VAR, LIST, SPLAT = range(5)
 
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One parameter as the binder takes it.
+
+    ``kind`` :data:`SLOT`: ``-Name`` takes slot ``b`` of the statement's line ``a``;
+    :data:`CONST`: the value ``a``; :data:`VAR`: variable ``a`` with the members ``b`` read
+    after it; :data:`LIST`: a comma list of ``sources``, flattened; :data:`SPLAT`: ``@a``.
+    ``line``: the parameter's line, relative to the statement's first."""
+
+    kind: int
     name: str
-    line: int  # relative to the statement's first line
+    line: int
+    a: Any = None
+    b: Any = None
     sources: tuple[Source, ...] = ()
-    many: bool = False
-    splat: str = ""
+
+
+def _step(name: str, line: int, sources: list[Source]) -> Step:
+    if len(sources) > 1:
+        return Step(LIST, name, line, sources=tuple(sources))
+    kind, a, b = sources[0]
+    return Step({"slot": SLOT, "const": CONST, "var": VAR}[kind], name, line, a, b)
 
 
 @dataclass(frozen=True)
@@ -146,14 +162,14 @@ def _bind_steps(spec: CmdletSpec, cmdlet: str, toks: list[_Shaped]) -> list[Step
     while i < n:
         t, slot = toks[i]
         if t.kind == "word" and slot is None and t.text.startswith("@") and len(t.text) > 1:
-            steps.append(Step("", t.line, splat=t.text))
+            steps.append(Step(SPLAT, "", t.line, t.text))
             i += 1
             continue
         if t.kind != "param":
             return None  # a positional value
         name = resolve_param(spec, cmdlet, t)
         if name.lower() in spec.switches and not t.colon:
-            steps.append(Step(name, t.line, (("const", True, None),)))
+            steps.append(Step(CONST, name, t.line, True))
             i += 1
             continue
         if i + 1 >= n or (toks[i + 1][0].kind == "param" and not t.colon):
@@ -162,7 +178,7 @@ def _bind_steps(spec: CmdletSpec, cmdlet: str, toks: list[_Shaped]) -> list[Step
         if unit is None:
             return None
         sources, i = unit
-        steps.append(Step(name, t.line, tuple(sources), many=len(sources) > 1))
+        steps.append(_step(name, t.line, sources))
     return steps
 
 
