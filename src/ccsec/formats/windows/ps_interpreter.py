@@ -194,26 +194,26 @@ class Interpreter:
         named: dict[str, Value] = {}
         lines: dict[str, int] = {}
         recs, base = stmt.lines, stmt.line
-        for step in plan.steps:
-            kind, line = step.kind, base + step.line
-            value: Value
+        value: Value
+        for kind, name, offset, a, b, sources in plan.rows:
+            line = base + offset
             if kind == SLOT:
-                value = recs[step.a].literals[step.b]
+                value = recs[a].literals[b]
             elif kind == CONST:
-                value = step.a
+                value = a
             elif kind == VAR:
-                value = self.lookup(step.a)
-                for member in step.b:
+                value = self.lookup(a)
+                for member in b:
                     value = member_of(value, member)
             elif kind == LIST:
-                value = flatten([self._source(s, recs) for s in step.sources])
+                value = flatten([self._source(s, recs) for s in sources])
             else:
-                self._splat(spec, plan.cmdlet, Tok("word", step.a, line), named, lines)
+                self._splat(spec, plan.cmdlet, Tok("word", a, line), named, lines)
                 continue
-            if step.name in named:
-                raise BadStatement(f"{plan.cmdlet} -{step.name} is given twice", line)
-            named[step.name] = value
-            lines[step.name] = line
+            if name in named:
+                raise BadStatement(f"{plan.cmdlet} -{name} is given twice", line)
+            named[name] = value
+            lines[name] = line
         store = named.get("PolicyStore")
         if isinstance(store, str):
             self._store(store)

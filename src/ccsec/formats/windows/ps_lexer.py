@@ -417,13 +417,15 @@ def _lex_line(piece: str, last: bool, source: str) -> Line:
     """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
     piece, which has none).  A :class:`ParseError` goes to the caller."""
     line = piece if last else piece + "\n"
-    toks = _simple_line(line)
-    if toks is None:
-        toks = _fast_line(line)
-    if toks is None:
-        toks = tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
-                     for t in _Lexer(line, source).run())
-    shape, literals, plain = _shape(toks)
+    simple = _simple_line(line)
+    if simple is not None:
+        toks, shape, literals = simple
+        plain = True
+    else:
+        fast = _fast_line(line)
+        toks = fast if fast is not None else tuple(
+            (t.kind, t.text, t.dynamic, t.colon, t.space) for t in _Lexer(line, source).run())
+        shape, literals, plain = _shape(toks)
     shape_id = _SHAPES.get(shape)
     if shape_id is None:
         if len(_SHAPES) >= _LINES_MAX:
@@ -457,34 +459,53 @@ def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, 
     return tuple(shape), tuple(literals), plain
 
 
-#: a token of a *simple* line: ``-Param``, a '…' string on one line, or a bare word of the
-#: characters rendered names, numbers and addresses are made of
-_SIMPLE_TOK = r"(?:-[A-Za-z][A-Za-z0-9]*|'[^\r\n" + _SQ + r"]*'|[A-Za-z0-9][A-Za-z0-9._:/-]*)"
+#: a token of a *simple* line: ``-Param``, ``@name``, a '…' string on one line, or a bare word
+#: of the characters rendered names, numbers and addresses are made of
+_SIMPLE_TOK = (r"(?:-[A-Za-z][A-Za-z0-9]*|@[A-Za-z][A-Za-z0-9]*|'[^\r\n" + _SQ + r"]*'"
+               r"|[A-Za-z0-9][A-Za-z0-9._:/-]*)")
 #: a simple line: such tokens, each after spaces, then a backtick continuation or the line end
 #: — most of the lines a renderer writes (``-Name '…' -DisplayName '…' `` and a backtick)
 _SIMPLE = re.compile(r" *" + _SIMPLE_TOK + r"(?: +" + _SIMPLE_TOK + r")*(?P<tail> +`\n| *\n)")
 _SIMPLE_PART = re.compile(r" *(" + _SIMPLE_TOK + ")")
+_SimpleLine = tuple[tuple[_Proto, ...], tuple[_ShapeTok, ...], tuple[str, ...]]
 
 
-def _simple_line(line: str) -> tuple[_Proto, ...] | None:
+def _simple_line(line: str) -> _SimpleLine | None:
     """The tokens of a simple line (:data:`_SIMPLE`) — what :func:`_fast_line` gives for it,
-    without a match per token; ``None`` for any other line."""
+    without a match per token — with its shape and slots (:func:`_shape`; a simple line is
+    plain); ``None`` for any other line."""
     m = _SIMPLE.fullmatch(line)
     if m is None:
         return None
     out: list[_Proto] = []
+    shape: list[_ShapeTok] = []
+    literals: list[str] = []
+    after_param = False
     for tok in _SIMPLE_PART.findall(line, 0, m.start("tail")):
         c = tok[0]
         if c == "-":
-            out.append(("param", tok[1:], False, False, True))
-        elif c == "'":
-            out.append(("str", tok[1:-1], False, False, True))
+            proto: _Proto = ("param", tok[1:], False, False, True)
+            shape.append(proto)
+            out.append(proto)
+            after_param = True
+            continue
+        if c == "'":
+            proto = ("str", tok[1:-1], False, False, True)
         else:
-            out.append(("word", tok, False, False, True))
+            proto = ("word", tok, False, False, True)
+        out.append(proto)
+        if after_param and c != "@":
+            shape.append((proto[0], None, False, False, True))
+            literals.append(proto[1])
+        else:
+            shape.append(proto)
+        after_param = False
     tail = m.group("tail")
     if tail[-2:] != "`\n":
-        out.append(("nl", "\n", False, False, len(tail) > 1))
-    return tuple(out)
+        proto = ("nl", "\n", False, False, len(tail) > 1)
+        out.append(proto)
+        shape.append(proto)
+    return tuple(out), tuple(shape), tuple(literals)
 
 
 def _cached_lines(text: str, source: str) -> list[Line] | None:

@@ -24,7 +24,8 @@ test can compare both ways.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from ccsec.formats.windows.ps_cmdlets import (
@@ -83,6 +84,12 @@ class Plan:
     spec: CmdletSpec | None
     steps: tuple[Step, ...]
     remove_kind: str = ""
+    #: the steps as tuples (kind, name, line, a, b, sources), for the loop that runs them
+    rows: tuple[tuple[int, str, int, Any, Any, tuple[Source, ...]], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple((s.kind, s.name, s.line, s.a, s.b, s.sources)
+                                               for s in self.steps))
 
 
 #: a shape that gets no plan: the interpreter reads its statements token by token
@@ -92,9 +99,12 @@ PLANS: dict[tuple[int, ...], Plan] = {}
 PLANS_MAX = 50_000
 
 
+_SHAPE_ID = attrgetter("shape_id")
+
+
 def plan_for(lines: list[Line]) -> Plan:
     """The plan of a statement of these lines (made the first time its shape is met)."""
-    key = tuple([rec.shape_id for rec in lines])
+    key = tuple(map(_SHAPE_ID, lines))
     plan = PLANS.get(key)
     if plan is None:
         if len(PLANS) >= PLANS_MAX:
