@@ -279,16 +279,19 @@ def test_plans_on_generated_scripts(lines: list[str], base: bool) -> None:
 
 _PIECES = ["-Name", "-A", "-a1", "-", "'x y'", "''", "'it''s'", "'a", "b'", "10.0.0.1",
            "a-b", "a:b", "x.y", "$x", "@Store", "`", "#c", "\u2013Name", "\u2018q\u2019",
-           "\"q\"", "1", "(", ")", ",", "-²", "ü", "a`b", "\t", "@", "@1", "@a-b", "-a:"]
+           "\"q\"", "1", "(", ")", ",", "-²", "ü", "a`b", "\t", "@", "@1", "@a-b", "-a:", "a'b'",
+           "'a''b'", "x-", "-x.y"]
 
 
-@given(st.lists(st.sampled_from(_PIECES), max_size=8),
-       st.sampled_from(["", " ", "    "]), st.sampled_from(["\n", " \n", " `\n", "`\n", ""]))
-def test_simple_line_is_the_fast_line_or_nothing(parts: list[str], lead: str,
-                                                  end: str) -> None:
+@settings(max_examples=600)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8), st.sampled_from(["", " ", "    "]),
+       st.sampled_from(["\n", " \n", " `\n", "`\n", "", "  `\n", "\r\n", " ` \n"]),
+       st.sampled_from([" ", "  ", "", "\t"]))
+def test_simple_line_is_the_fast_line_or_nothing(parts: list[str], lead: str, end: str,
+                                                  sep: str) -> None:
     """A line the one-regex reader of simple lines takes gives the general lexer's tokens,
     and the shape and slots the general rule gives them (a simple line is plain)."""
-    line = lead + " ".join(parts) + end
+    line = lead + sep.join(parts) + end
     simple = ps_lexer._simple_line(line)
     if simple is not None:
         toks, shape, literals = simple

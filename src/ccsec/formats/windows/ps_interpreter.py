@@ -126,6 +126,7 @@ def _remember(key: tuple[object, ...],
     _OUTCOMES[key] = outcome
 
 
+_new = tuple.__new__
 #: -KeyExchange / -PerfectForwardSecrecyGroup words; -InboundSecurity / -OutboundSecurity words
 _GROUP_WORDS = (*DH_IN, "none", "sameasmainmode")
 _SECURITY_WORDS = tuple(SECURITY)
@@ -208,7 +209,8 @@ class Interpreter:
             elif kind == LIST:
                 value = flatten([self._source(s, recs) for s in sources])
             else:
-                self._splat(spec, plan.cmdlet, Tok("word", a, line), named, lines)
+                self._splat(spec, plan.cmdlet, _new(Tok, ("word", a, line, False, False, True)),
+                            named, lines)
                 continue
             if name in named:
                 raise BadStatement(f"{plan.cmdlet} -{name} is given twice", line)
@@ -393,7 +395,7 @@ class Interpreter:
                       "known at run time")
             return
         for key, value in table.params:
-            name = resolve_param(spec, cmdlet, Tok("param", key, tok.line))
+            name = spec.bound.get(key) or resolve_param(spec, cmdlet, Tok("param", key, tok.line))
             if name in named:
                 raise BadStatement(f"{cmdlet} -{name} is given twice", tok.line)
             named[name] = value

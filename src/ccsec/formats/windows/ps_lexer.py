@@ -434,7 +434,7 @@ def _lex_line(piece: str, last: bool, source: str) -> Line:
     ends = bool(toks) and toks[-1][0] == "nl"
     has = len(toks) > ends
     continues = has and _continues_proto(toks[-1 - ends])
-    return Line(toks, plain, ends, has, continues, shape_id, literals, shape)
+    return _new(Line, (toks, plain, ends, has, continues, shape_id, literals, shape))
 
 
 def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, ...], bool]:
@@ -463,25 +463,34 @@ def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, 
 #: of the characters rendered names, numbers and addresses are made of
 _SIMPLE_TOK = (r"(?:-[A-Za-z][A-Za-z0-9]*|@[A-Za-z][A-Za-z0-9]*|'[^\r\n" + _SQ + r"]*'"
                r"|[A-Za-z0-9][A-Za-z0-9._:/-]*)")
-#: a simple line: such tokens, each after spaces, then a backtick continuation or the line end
-#: — most of the lines a renderer writes (``-Name '…' -DisplayName '…' `` and a backtick)
-_SIMPLE = re.compile(r" *" + _SIMPLE_TOK + r"(?: +" + _SIMPLE_TOK + r")*(?P<tail> +`\n| *\n)")
-_SIMPLE_PART = re.compile(r" *(" + _SIMPLE_TOK + ")")
+#: a simple line: such tokens, each after spaces, then a backtick continuation (after a space)
+#: or the line end — most of the lines a renderer writes (``-Name '…' -DisplayName '…' ``)
+_SIMPLE_PART = re.compile(r"( *)(" + _SIMPLE_TOK + ")")
 _SimpleLine = tuple[tuple[_Proto, ...], tuple[_ShapeTok, ...], tuple[str, ...]]
 
 
 def _simple_line(line: str) -> _SimpleLine | None:
-    """The tokens of a simple line (:data:`_SIMPLE`) — what :func:`_fast_line` gives for it,
-    without a match per token — with its shape and slots (:func:`_shape`; a simple line is
-    plain); ``None`` for any other line."""
-    m = _SIMPLE.fullmatch(line)
-    if m is None:
+    """The tokens of a simple line — what :func:`_fast_line` gives for it, without a match
+    per token — with its shape and slots (:func:`_shape`; a simple line is plain); ``None``
+    for any other line.  One scan: the tokens found must cover the line up to its tail, each
+    after at least one space (the first after any)."""
+    if line.endswith(" `\n"):
+        body = line[:-2].rstrip(" ")
+        end: _Proto | None = None
+    elif line.endswith("\n"):
+        body = line[:-1].rstrip(" ")
+        end = ("nl", "\n", False, False, len(line) - 1 > len(body))
+    else:
         return None
     out: list[_Proto] = []
     shape: list[_ShapeTok] = []
     literals: list[str] = []
     after_param = False
-    for tok in _SIMPLE_PART.findall(line, 0, m.start("tail")):
+    covered = 0
+    for spaces, tok in _SIMPLE_PART.findall(body):
+        if not spaces and out:
+            return None  # two tokens without a space between them
+        covered += len(spaces) + len(tok)
         c = tok[0]
         if c == "-":
             proto: _Proto = ("param", tok[1:], False, False, True)
@@ -500,11 +509,11 @@ def _simple_line(line: str) -> _SimpleLine | None:
         else:
             shape.append(proto)
         after_param = False
-    tail = m.group("tail")
-    if tail[-2:] != "`\n":
-        proto = ("nl", "\n", False, False, len(tail) > 1)
-        out.append(proto)
-        shape.append(proto)
+    if not out or covered != len(body):
+        return None  # no token, or something between them no token rule takes
+    if end is not None:
+        out.append(end)
+        shape.append(end)
     return tuple(out), tuple(shape), tuple(literals)
 
 
@@ -512,7 +521,8 @@ def _cached_lines(text: str, source: str) -> list[Line] | None:
     """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
     the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
     text lexer then names with its line)."""
-    if _HERE.search(text) or "<#" in text or text.count("\r") != text.count("\r\n"):
+    if _HERE.search(text) or "<#" in text or \
+            ("\r" in text and text.count("\r") != text.count("\r\n")):
         return None
     pieces = text.split("\n")
     last = pieces.pop()
@@ -602,7 +612,7 @@ def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | Line
             elif not start:
                 continue  # no statement yet: an empty line, a comment, a lone continuation
             if rec.ends and not continues:
-                yield LineRun(start, lines[start - 1:n])
+                yield _new(LineRun, (start, lines[start - 1:n]))
                 start = 0
             continue
         if start:
