@@ -241,7 +241,7 @@ class Interpreter:
         """A proposal cmdlet's result, notes or error — which depend on its values alone —
         repeated from :data:`_OUTCOMES` when it met the same values before (with this
         statement's line)."""
-        if not all(type(v) in _KEYABLE for v in named.values()):
+        if not _KEYABLE.issuperset(map(type, named.values())):
             return self.handlers[handler](named, lines, [])
         key = (handler, *named.items())
         known = _OUTCOMES.get(key)
