@@ -137,6 +137,11 @@ def test_the_ccsec_process_runs_without_the_cyclic_collector(monkeypatch) -> Non
 
     seen: list[bool] = []
     monkeypatch.setattr(cli, "main", lambda argv=None: seen.append(gc.isenabled()) or 0)
+
+    def leave(code: int) -> None:  # run() ends the process: end only this call
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", leave)
     assert gc.isenabled()
     try:
         with pytest.raises(SystemExit):
