@@ -322,19 +322,3 @@ def test_line_shape_leaves_out_only_values_after_parameters(line: str) -> None:
     assert [s for k, s in enumerate(rec.shape) if k not in slots] == \
         [p for k, p in enumerate(rec.protos) if k not in slots]
 
-
-# ----------------------------------------------------------------------------- CUCM sheets
-
-@settings(max_examples=500)
-@given(st.lists(st.sampled_from(["#", " ", "\t", ":", "value table", "VALUE TABLE", "Release",
-                                 "relea\u017fe", "node", "NODE", "enter on", "Fips Mode",
-                                 "fip\u017f mode", "\u212aey", "x", "12", "yes", "a-b.c", "ü",
-                                 "release: 12.5 FIPS mode", "noDe"]),
-                max_size=8).map("".join))
-def test_cucm_comment_prefilter_skips_only_comments_no_expression_matches(line: str) -> None:
-    from ccsec.formats.cucm.scan import says_nothing
-    from ccsec.formats.cucm.values import FIPS_RE, NODE_RE, RELEASE_RE, TABLE_RE
-
-    line = "#" + line
-    if says_nothing(line):
-        assert not any(r.match(line) for r in (TABLE_RE, RELEASE_RE, NODE_RE, FIPS_RE))

@@ -19,7 +19,6 @@ hand-filled ``# release: 12.5(1)SU5  FIPS mode: yes`` line also selects one, via
 
 from __future__ import annotations
 
-from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
@@ -50,17 +49,6 @@ from ccsec.formats.cucm.values import (
 from ccsec.formats.facts import CucmFacts, CucmUnknownToken
 from ccsec.policy import IDENT_RE, Auth, EndPolicy, Filter, Identity, Ike, Rule
 from ccsec.secrets import Secret, literal
-
-
-@lru_cache(maxsize=65536)  # a deployment's sheets name the same addresses again and again
-def _ipv4(text: str) -> IPv4Address:
-    return IPv4Address(text)
-
-
-@lru_cache(maxsize=65536)
-def _host(address: IPv4Address) -> IPv4Network:
-    return IPv4Network(address)
-
 
 #: what the text is: a sheet, or the output of ``show ipsec information``
 Kind = Literal["sheet", "show"]
@@ -245,7 +233,7 @@ class _Reader:
                                      fix=f"give every policy a '{label} : <IPv4 address>' line"))
         value, line = got
         try:
-            return _ipv4(value)
+            return IPv4Address(value)
         except ValueError:
             fqdn = any(c.isalpha() for c in value)
             raise _Bad(key, line, value, "FQDN addresses are not supported on 12.x pages: use "
@@ -450,7 +438,7 @@ class _Reader:
                            "Destination Port [U: the guides describe both alike]")
         if proto is None and (src_port or dst_port):
             self._note(self._line(b, "protocol"), "a port with Protocol Any")
-        return Filter(local=_host(src), remote=_host(dst), protocol=proto,
+        return Filter(local=IPv4Network(src), remote=IPv4Network(dst), protocol=proto,
                       local_port=src_port, remote_port=dst_port)
 
     def _protocol(self, b: Block) -> int | None:

@@ -63,18 +63,6 @@ class Scan:
 _RULER = frozenset("-=*_ ")
 
 
-#: a word each of TABLE_RE, RELEASE_RE, NODE_RE and FIPS_RE needs (lower case); they match
-#: case-insensitively, which for ASCII text is what ``str.lower`` gives (beyond ASCII, ``ſ``
-#: matches ``s`` and ``K`` ``k``: such lines go through the expressions)
-_COMMENT_WORDS = ("value table", "release", "node", "enter on", "fips mode")
-
-
-def says_nothing(comment: str) -> bool:
-    """Whether none of TABLE_RE, RELEASE_RE, NODE_RE and FIPS_RE can match ``comment`` (it
-    holds no word of theirs) — half a rendered sheet's lines are such comments."""
-    return comment.isascii() and not any(word in comment.lower() for word in _COMMENT_WORDS)
-
-
 def scan_lines(lines: list[str], parsed: Parsed) -> Scan:
     """Group the ``Label : value`` lines into blocks (a repeated label starts the next one)."""
     scan = Scan()
@@ -128,8 +116,6 @@ def _comment(s: str, n: int, scan: Scan, parsed: Parsed,
         if value is None:
             parsed.notes.append(Note(n, "warning", "unreadable ccsec-rule description"))
         return value if value is not None else description
-    if says_nothing(s):
-        return description
     if m := TABLE_RE.match(s):
         scan.table, scan.table_line = m.group(1), n
     elif m := RELEASE_RE.match(s):
