@@ -99,42 +99,6 @@ def _covers(r: Rule, path: Path, i: int) -> bool:
     return True
 
 
-#: a prefix as integers: (prefix length, network address >> host bits)
-_Bits = tuple[int, int]
-
-
-def _bits(net: Network) -> _Bits:
-    plen = net.prefixlen
-    return plen, int(net.network_address) >> (32 - plen)
-
-
-def _filter_bits(r: Rule) -> tuple[tuple[_Bits, _Bits], ...] | None:
-    """A negotiating rule's IPv4 filters as integer prefixes (None: the rule covers nothing; a
-    filter with an IPv6 side never covers an IPv4 path)."""
-    if r.action != "negotiate":
-        return None
-    return tuple((_bits(f.local), _bits(f.remote)) for f in r.filters
-                 if f.local.version == 4 and f.remote.version == 4)
-
-
-def _inside(inner: tuple[int, int], outer: _Bits) -> bool:
-    """:func:`_within` on integers: ``inner`` is (prefix length, network address)."""
-    plen, key = outer
-    return plen <= inner[0] and inner[1] >> (32 - plen) == key
-
-
-def _covers_bits(bits: tuple[tuple[_Bits, _Bits], ...] | None,
-                 mine: list[tuple[int, int]], theirs: list[tuple[int, int]]) -> bool:
-    """:func:`_covers` on the integer forms (the shortcut; equal by the speed tests)."""
-    if bits is None:
-        return False
-    for m in mine:
-        for t in theirs:
-            if not any(_inside(m, lo) and _inside(t, re) for lo, re in bits):
-                return False
-    return True
-
-
 class _Rules:
     """The rules of each attached device, indexed by (device, peer address) so finding a
     path's rule does not scan every rule of a central device (1,000-site deployments)."""
@@ -142,8 +106,6 @@ class _Rules:
     def __init__(self, ends: list[ImportedEnd]) -> None:
         self.by_host: dict[str, list[ImportedEnd]] = {}
         self.by_peer: dict[tuple[str, object], list[tuple[ImportedEnd, Rule]]] = {}
-        #: id(rule) → its filters as integer prefixes (shortcut), computed on first use
-        self._bits: dict[int, tuple[tuple[_Bits, _Bits], ...] | None] = {}
         for end in ends:
             if not end.host:
                 continue
@@ -151,28 +113,13 @@ class _Rules:
             for r in end.policy.rules:
                 self.by_peer.setdefault((end.host, r.peer_address), []).append((end, r))
 
-    def _covering(self, keys: list[tuple[ImportedEnd, Rule]], path: Path, i: int
-                  ) -> list[tuple[ImportedEnd, Rule]]:
-        """The rules among ``keys`` whose filters cover the path from end ``i``."""
-        if not shortcuts.FAST:
-            return [k for k in keys if _covers(k[1], path, i)]
-        mine = [(n.prefixlen, int(n.network_address)) for n in path.protects[i]]
-        theirs = [(n.prefixlen, int(n.network_address)) for n in path.protects[1 - i]]
-        out = []
-        for k in keys:
-            bits = self._bits.get(id(k[1]), ())
-            if bits == ():
-                bits = self._bits[id(k[1])] = _filter_bits(k[1])
-            if _covers_bits(bits, mine, theirs):
-                out.append(k)
-        return out
-
     def find(self, path: Path, i: int) -> tuple[ImportedEnd, Rule] | None:
         host = path.ends[i].host
-        cands = self._covering(self.by_peer.get((host, path.peer_address[i]), []), path, i)
+        cands = [k for k in self.by_peer.get((host, path.peer_address[i]), [])
+                 if _covers(k[1], path, i)]
         if not cands:  # a rule aiming elsewhere (wrong peer, NAT) still protects the path
-            cands = self._covering([(e, r) for e in self.by_host.get(host, [])
-                                    for r in e.policy.rules], path, i)
+            cands = [(e, r) for e in self.by_host.get(host, []) for r in e.policy.rules
+                     if _covers(r, path, i)]
         cands.sort(key=lambda k: (k[1].mode != path.mode,
                                   k[1].peer_address != path.peer_address[i]))
         return cands[0] if cands else None
