@@ -5,7 +5,7 @@ Layers, lowest first (a unit may import only from its own layer's unit or lower 
 in one layer may not import each other):
 
     errors     errors (UserError and its file:line:field problems)
-    base       textio, fileio, gcpause, secrets, yamlsafe, ccsec (version), synth
+    base       textio, fileio, gcpause, secrets, yamlsafe, ccsec (version), synth, workers
     crypto     crypto, collector (the Windows collector's schema and readers)
     deployment deployment
     paths      paths
@@ -42,7 +42,7 @@ SRC = ROOT / "src" / "ccsec"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("textio", "fileio", "gcpause", "secrets", "yamlsafe", "ccsec", "synth"),
+    ("textio", "fileio", "gcpause", "secrets", "yamlsafe", "ccsec", "synth", "workers"),
     ("crypto", "collector"),
     ("deployment",),
     ("paths",),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ccsec import __version__
@@ -22,6 +22,7 @@ from ccsec.formats.base import RenderContext
 from ccsec.gcpause import gc_paused
 from ccsec.policy import EndPolicy, PolicySet
 from ccsec.secrets import REDACTED
+from ccsec.workers import default_workers, fork_map
 
 PROOF = {
     "lab": "run on real strongSwan (charon, kernel-libipsec) in network namespaces by "
@@ -160,48 +161,134 @@ class _Refusals:
                 for s in self.skipped()]
 
 
+@dataclass
+class _EndOutcome:
+    """What rendering one end gave: its files, the formats that refused it (``reasons`` None:
+    a best-effort format whose causes an earlier end of the same batch gave already), the
+    problems of its files, and whether no selected format is for its platform."""
+
+    owner: str
+    files: list[Rendered] = field(default_factory=list)
+    refusals: list[tuple[str, bool, list[str] | None]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unselected: bool = False
+
+
+def _render_end(end: EndPolicy, chosen: tuple[str, ...] | None, ctx: RenderContext,
+                known: set[str]) -> _EndOutcome:
+    """One end in each of its chosen formats.  ``known``: best-effort formats whose causes
+    were collected from an earlier end (only whether this end is refused is asked, not why)."""
+    out = _EndOutcome(end.owner or end.name)
+    pairs = choose(end, chosen)
+    out.unselected = chosen is not None and not pairs
+    for name, required in pairs:
+        fmt = registry.get(name)
+        # the cheap test first: most ends render, and the messages of the refused ones
+        # are formatted once per format, not once per end
+        if not fmt.expressible(end):
+            if not required and name in known:
+                out.refusals.append((name, required, None))
+                continue
+            reasons = fmt.unsupported(end)
+            if reasons:
+                out.refusals.append((name, required, reasons))
+                if not required:
+                    known.add(name)
+                continue
+        try:
+            text = fmt.render(end, ctx, checked=True)
+        except UserError as exc:
+            out.problems += exc.problems
+            continue
+        out.files.append(Rendered(out.owner, name, f"{out.owner}/{fmt.file_name}", text,
+                                  fmt.may_hold_secrets and _holds_secret(end), fmt.proof))
+    return out
+
+
+#: batches per worker: enough for the workers to finish together and the progress bar to
+#: move, few enough to amortise the transfer
+BATCHES_PER_WORKER = 16
+#: below this many ends a second process costs more than it saves
+PARALLEL_MIN_ENDS = 400
+#: what the forked workers render: (ends, chosen formats, context), set just before the fork
+_JOB: tuple[Sequence[EndPolicy], tuple[str, ...] | None, RenderContext] | None = None
+
+
+@gc_paused
+def _render_batch(bounds: tuple[int, int]) -> list[_EndOutcome]:
+    assert _JOB is not None
+    ends, chosen, ctx = _JOB
+    known: set[str] = set()
+    return [_render_end(end, chosen, ctx, known) for end in ends[bounds[0]:bounds[1]]]
+
+
+def _outcomes(ends: Sequence[EndPolicy], chosen: tuple[str, ...] | None, ctx: RenderContext,
+              workers: int | None) -> Iterator[list[_EndOutcome]]:
+    """Every end's outcome in end order, batch by batch; over worker processes when there are
+    many ends (rendering one end is a pure function of the end and the context)."""
+    global _JOB
+    n = default_workers() if workers is None else workers
+    if n <= 1 or len(ends) < PARALLEL_MIN_ENDS:
+        known: set[str] = set()
+        yield from ([_render_end(end, chosen, ctx, known)] for end in ends)
+        return
+    _JOB = (ends, chosen, ctx)
+    try:
+        yield from fork_map(_render_batch, _bounds(ends, n * BATCHES_PER_WORKER), n)
+    finally:
+        _JOB = None
+
+
+def _bounds(ends: Sequence[EndPolicy], batches: int) -> list[tuple[int, int]]:
+    """``ends`` cut into about ``batches`` runs of equal work: an end's work grows with its
+    rules, and the central servers' ends hold thousands (a count of ends would give the
+    first worker most of the work)."""
+    total = sum(len(e.rules) + 1 for e in ends)
+    share = max(1, total // batches)
+    out: list[tuple[int, int]] = []
+    start = weight = 0
+    for i, end in enumerate(ends):
+        weight += len(end.rules) + 1
+        if weight >= share:
+            out.append((start, i + 1))
+            start, weight = i + 1, 0
+    if start < len(ends):
+        out.append((start, len(ends)))
+    return out
+
+
 @gc_paused
 def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str] | None = None,
                       on_end: Callable[[str], None] | None = None,
-                      on_refused: Callable[[Skipped], None] | None = None) -> RenderResult:
+                      on_refused: Callable[[Skipped], None] | None = None,
+                      workers: int | None = None) -> RenderResult:
     """Every end in its formats; all ends' problems are collected before one error is raised,
     so nothing is written unless everything renders.  ``on_end(owner)`` follows progress.
 
     ``requested``: the formats to render (None or ``["all"]``: every format of each end's
     platform).  A required format that cannot express an end is an error; a best-effort one is
     skipped — in both cases one line per format, naming the ends and the first cause;
-    ``on_refused`` receives each such format with all its causes (``--verbose``)."""
+    ``on_refused`` receives each such format with all its causes (``--verbose``).
+    ``workers``: processes (default :func:`ccsec.workers.default_workers`); the result is the
+    same for any number."""
     chosen = selection(requested)
     result = RenderResult(selected=chosen)
     problems: list[Problem] = []
     refused, skipped = _Refusals(), _Refusals(first_only=True)
-    for end in ps.ends:
-        owner = end.owner or end.name
-        pairs = choose(end, chosen)
-        if chosen is not None and not pairs:
-            result.unselected.append(owner)
-        for name, required in pairs:
-            fmt = registry.get(name)
-            # the cheap test first: most ends render, and the messages of the refused ones
-            # are formatted once per format, not once per end
-            reasons: list[str] | None = [] if fmt.expressible(end) else None
-            if reasons is None and not required and skipped.known(name):
-                skipped.add(name, [], owner)  # causes known from the first end
-                continue
-            if reasons is None:
-                reasons = fmt.unsupported(end)
-            if reasons:
-                (refused if required else skipped).add(name, reasons, owner)
-                continue
-            try:
-                text = fmt.render(end, ctx, checked=True)
-            except UserError as exc:
-                problems += exc.problems
-                continue
-            result.files.append(Rendered(owner, name, f"{owner}/{fmt.file_name}", text,
-                                         fmt.may_hold_secrets and _holds_secret(end), fmt.proof))
-        if on_end is not None:
-            on_end(owner)
+    for batch in _outcomes(ps.ends, chosen, ctx, workers):
+        for outcome in batch:
+            if outcome.unselected:
+                result.unselected.append(outcome.owner)
+            for name, required, reasons in outcome.refusals:
+                if required:
+                    refused.add(name, reasons or [], outcome.owner)
+                else:  # the causes of the first end only (another batch may have met it)
+                    skipped.add(name, [] if skipped.known(name) else reasons or [],
+                                outcome.owner)
+            problems += outcome.problems
+            result.files += outcome.files
+            if on_end is not None:
+                on_end(outcome.owner)
     if on_refused is not None:
         for group in refused.skipped() + skipped.skipped():
             on_refused(group)

@@ -19,15 +19,14 @@ format's own record): the importers fill them, so nothing here knows a format's 
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import TypeVar
 
 from ccsec.audit.model import ImportedEnd
 from ccsec.deployment.model import Deployment
@@ -39,6 +38,9 @@ from ccsec.formats.strongswan.include import Includer, Refused, confined
 from ccsec.gcpause import gc_paused
 from ccsec.policy import Address
 from ccsec.textio import max_bytes, read_bytes
+from ccsec.workers import default_workers, fork_map
+
+T = TypeVar("T")
 
 
 def _read_with(name: str) -> Callable[[str, str], Parsed]:
@@ -165,27 +167,17 @@ def _scan_batch(paths: list[Path]) -> list[_Scan]:
     return [_scan(p) for p in paths]
 
 
-def _batches(paths: list[Path], sizes: list[int]) -> list[list[Path]]:
-    out: list[list[Path]] = [[]]
+def _batches(items: Sequence[T], sizes: list[int]) -> list[list[T]]:
+    """``items`` in runs of about :data:`BATCH_BYTES` (one item over it is a run alone)."""
+    out: list[list[T]] = [[]]
     total = 0
-    for path, size in zip(paths, sizes, strict=True):
+    for item, size in zip(items, sizes, strict=True):
         if out[-1] and total + size > BATCH_BYTES:
             out.append([])
             total = 0
-        out[-1].append(path)
+        out[-1].append(item)
         total += size
     return out
-
-
-def default_workers() -> int:
-    """Processes for a large import: ``CCSEC_JOBS`` if set, else the CPUs this process may use."""
-    env = os.environ.get("CCSEC_JOBS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def scan_all(paths: list[Path], workers: int | None = None) -> list[_Scan]:
@@ -194,13 +186,9 @@ def scan_all(paths: list[Path], workers: int | None = None) -> list[_Scan]:
     re-import) in batches; the results are the objects a sequential run makes, in its order."""
     n = default_workers() if workers is None else workers
     sizes = [_size(p) for p in paths]
-    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(paths) < 2 \
-            or "fork" not in mp.get_all_start_methods():
+    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(paths) < 2:
         return [_scan(p) for p in paths]
-    batches = _batches(paths, sizes)
-    with ProcessPoolExecutor(max_workers=min(n, len(batches)),
-                             mp_context=mp.get_context("fork")) as pool:
-        return [s for scans in pool.map(_scan_batch, batches) for s in scans]
+    return [s for scans in fork_map(_scan_batch, _batches(paths, sizes), n) for s in scans]
 
 
 def _size(path: Path) -> int:
@@ -230,7 +218,7 @@ def load_directory(root: Path, dep: Deployment | None = None,
     readable = [p for p in paths if p not in links_out]
     with confined((top, *include_dirs)):
         scans = dict(zip(readable, scan_all(readable, workers), strict=True))
-        _parse_contextual(readable, [scans[p] for p in readable], scans)
+        _parse_contextual(readable, [scans[p] for p in readable], scans, workers)
     for p in links_out:
         scans[p] = _Scan(skip="a link to a file outside the configuration directory (not read)")
     inv = Inventory(files=len(paths))
@@ -246,11 +234,12 @@ def load_directory(root: Path, dep: Deployment | None = None,
     return inv
 
 
-def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path, _Scan]) -> None:
+def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path, _Scan],
+                      workers: int | None = None) -> None:
     """Second pass over the files whose reading depends on their neighbours (results go into
     ``by_path``): strongSwan files another one includes are read as part of it (dropped here),
     an ipsec.conf takes the ipsec.secrets beside it, and the index ccsec writes is not a
-    config."""
+    config.  The files that remain are parsed like the first pass's, over the workers."""
     texts = {p: (s.fmt, s.text) for p, s in zip(paths, scans, strict=True)
              if s.text is not None and s.fmt is not None}
     if not texts:
@@ -261,6 +250,8 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path,
     config_dirs = {d for p, (f, _) in texts.items() if f in ("ipsec-conf", "strongswan")
                    for d in (p.parent, p.parent.parent)}
     included = _included(texts)
+    jobs: list[_Job] = []
+    owners: list[Path] = []
     for path in paths:
         if path not in texts:
             continue
@@ -275,7 +266,30 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path,
         elif fmt == "ipsec-secrets":
             by_path[path] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
         else:
-            by_path[path] = _parse(fmt, text, str(path), secrets_by_dir.get(path.parent))
+            jobs.append((fmt, text, str(path), secrets_by_dir.get(path.parent)))
+            owners.append(path)
+    by_path.update(zip(owners, _parse_jobs(jobs, workers), strict=True))
+
+
+#: one file of the second pass: format, text, path, the ipsec.secrets beside it
+_Job = tuple[str, str, str, str | None]
+
+
+@gc_paused
+def _parse_batch(jobs: list[_Job]) -> list[_Scan]:
+    return [_parse(*job) for job in jobs]
+
+
+def _parse_jobs(jobs: list[_Job], workers: int | None) -> list[_Scan]:
+    """Every job's parse, in order; over worker processes when there is much text (the
+    workers are forked inside :func:`~ccsec.formats.strongswan.include.confined`, so they
+    follow includes exactly as far as this process would)."""
+    n = default_workers() if workers is None else workers
+    sizes = [len(job[1]) for job in jobs]
+    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(jobs) < 2:
+        return _parse_batch(jobs)
+    batches: list[list[_Job]] = [list(b) for b in _batches(jobs, sizes)]
+    return [s for scans in fork_map(_parse_batch, batches, n) for s in scans]
 
 
 def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:

@@ -1,0 +1,154 @@
+"""The process-level speed work of issue 16 changes no answer: rendering over worker processes
+gives the result one process gives (files, refusals, the ends no format is for, errors); the
+second reading pass (strongSwan files and what they include) over workers follows includes
+exactly as far as one process does; and the ``ccsec`` process runs without the cyclic
+collector while in-process callers keep theirs."""
+
+from __future__ import annotations
+
+import gc
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from ccsec import render as render_mod
+from ccsec.audit import inventory
+from ccsec.audit.inventory import load_directory
+from ccsec.deployment import loads
+from ccsec.errors import UnsupportedError
+from ccsec.formats.base import RenderContext
+from ccsec.plan import plan
+from ccsec.render import render_policy_set
+from ccsec.secrets import SecretResolver
+from ccsec.synth import SynthOptions, generate
+from ccsec.workers import fork_map
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_fork_map_keeps_item_order() -> None:
+    items = list(range(50))
+    assert list(fork_map(_square, items, 2)) == [n * n for n in items]
+    assert list(fork_map(_square, items, 1)) == [n * n for n in items]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, RenderContext]:
+    dep = loads(generate(SynthOptions(sites=12, nat_fraction=0.5, strongswan_fraction=0.4,
+                                      seed=5)).text, "synth.yaml")
+    ps = plan(dep, None)
+    ctx = RenderContext(ps.deployment, ps.profile,
+                        SecretResolver(tmp_path_factory.mktemp("keys")))
+    return ps, ctx
+
+
+def _view(result: render_mod.RenderResult) -> tuple[object, ...]:
+    return (result.files, result.skipped, result.selected, result.unselected)
+
+
+@pytest.mark.parametrize("formats", [None, ["strongswan"], ["windows-powershell", "cucm"]])
+def test_render_over_workers_equals_one_process(synthetic, monkeypatch, formats) -> None:
+    ps, ctx = synthetic
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    monkeypatch.setattr(render_mod, "BATCHES_PER_WORKER", 7)  # many hand-offs
+    one = render_policy_set(ps, ctx, formats, workers=1)
+    progress: list[str] = []
+    two = render_policy_set(ps, ctx, formats, workers=2, on_end=progress.append)
+    assert len(one.files) >= 8
+    assert _view(two) == _view(one)
+    assert progress == [e.owner or e.name for e in ps.ends]  # every end, in order
+
+
+def test_render_over_workers_keeps_the_first_ends_causes(synthetic, monkeypatch) -> None:
+    """A best-effort format refused on many ends names the first end's causes, whichever
+    worker met which end first."""
+    ps, ctx = synthetic
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    monkeypatch.setattr(render_mod, "BATCHES_PER_WORKER", 9)
+    one = render_policy_set(ps, ctx, None, workers=1)
+    two = render_policy_set(ps, ctx, None, workers=2)
+    assert one.skipped, "the recommended profile refuses netsh on Windows ends"
+    assert two.skipped == one.skipped
+    assert two.skipped[0].example == one.skipped[0].ends[0]
+
+
+def test_render_errors_over_workers_equal_one_process(synthetic, monkeypatch) -> None:
+    ps, ctx = synthetic
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(UnsupportedError) as info:
+            render_policy_set(ps, ctx, ["windows-netsh"], workers=workers)
+        errors.append([str(p) for p in info.value.problems])
+    assert errors[0] and errors[1] == errors[0]
+
+
+def test_batches_balance_work_not_ends(synthetic) -> None:
+    ps, _ = synthetic
+    bounds = render_mod._bounds(ps.ends, 8)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(ps.ends)
+    assert all(a[1] == b[0] for a, b in pairwise(bounds))  # no gap, no overlap
+    # the central ends hold most rules: the first batch is not an eighth of the ends
+    assert bounds[0][1] < len(ps.ends) // 8
+
+
+def _tree(root: Path, outside: Path) -> Path:
+    """swanctl.conf files including a file beside them (followed) and one outside the
+    configuration directory (refused), plus enough other text to go over the threshold."""
+    configs = root / "configs"
+    for n in range(6):
+        d = configs / f"gw{n}"
+        d.mkdir(parents=True)
+        (d / "conns.conf").write_text(
+            f"conn{n} {{\n  remote_addrs = 192.0.2.{n + 1}\n  children {{\n    c {{\n"
+            f"      local_ts = 10.{n}.0.0/16\n    }}\n  }}\n}}\n", encoding="utf-8")
+        (d / "swanctl.conf").write_text(
+            "connections {\n  include conns.conf\n"
+            f"  include {outside}\n}}\n", encoding="utf-8")
+    return configs
+
+
+def test_second_pass_over_workers_equals_one_process(tmp_path: Path, monkeypatch) -> None:
+    outside = tmp_path / "elsewhere.conf"
+    outside.write_text("leak { remote_addrs = 198.51.100.9 }\n", encoding="utf-8")
+    configs = _tree(tmp_path, outside)
+    monkeypatch.setattr(inventory, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(inventory, "BATCH_BYTES", 1)
+    one = load_directory(configs, workers=1)
+    two = load_directory(configs, workers=2)
+
+    def view(inv: inventory.Inventory) -> list[object]:
+        return [(e.source, e.format, e.policy, e.notes) for e in inv.ends]
+
+    assert len(one.ends) == 6
+    assert view(two) == view(one)
+    assert two.skipped == one.skipped
+    names = {r.name for e in two.ends for r in e.policy.rules}
+    assert not any("leak" in n for n in names)  # the outside file was not followed
+    assert any("refused" in n.message or "outside" in n.message
+               for e in two.ends for n in e.notes)
+
+
+def test_the_ccsec_process_runs_without_the_cyclic_collector(monkeypatch) -> None:
+    import ccsec.cli as cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(cli, "main", lambda argv=None: seen.append(gc.isenabled()) or 0)
+    assert gc.isenabled()
+    try:
+        with pytest.raises(SystemExit):
+            cli.run()
+    finally:
+        gc.enable()
+    assert seen == [False]
+
+
+def test_in_process_callers_keep_their_collector() -> None:
+    from ccsec.cli import main
+
+    assert gc.isenabled()
+    assert main(["rules", "--json"]) == 0
+    assert gc.isenabled()
