@@ -69,9 +69,8 @@ def inputs() -> tuple[Path, Path]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     if not dep.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        text = subprocess.run([*ccsec, "synth", *SYNTH], env=env, check=True,
-                              capture_output=True, text=True).stdout
-        dep.write_text(text, encoding="utf-8")
+        subprocess.run([*ccsec, "synth", *SYNTH, "-o", str(dep)], env=env, check=True,
+                       capture_output=True)
     if not tree.exists():
         subprocess.run([*ccsec, "render", str(dep), "-o", str(tree)], env=env, check=True,
                        capture_output=True)
