@@ -25,7 +25,7 @@ from ccsec.deployment.model import Deployment
 from ccsec.paths import load_deployment
 from ccsec.plan import plan
 from ccsec.policy import EndPolicy
-from tests.strategies import any_end_policy
+from strategies import any_end_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
