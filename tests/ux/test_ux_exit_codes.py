@@ -155,3 +155,57 @@ def test_a_reader_that_goes_away_is_a_quiet_141(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
     assert err == ""
+
+
+# ----------------------------------------------------------- the process entry point (run)
+
+_RUN = ("import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('exit handler ran\\n'))\n"
+        "from ccsec.cli import run\n"
+        "sys.argv[0] = 'ccsec'\n"
+        "run()\n")
+
+
+def _run(args: list[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
+    env = dict(os.environ, COLUMNS="80")
+    return subprocess.run([sys.executable, "-c", _RUN, *args], env=env, timeout=120,
+                          check=False, **kw)  # type: ignore[call-overload]
+
+
+def test_the_process_flushes_its_output_and_runs_exit_handlers(tmp_path: Path) -> None:
+    """``run`` ends the process without tearing objects down: the whole output still
+    arrives, and exit handlers still run."""
+    out = tmp_path / "rules.json"
+    with out.open("wb") as fh:
+        proc = _run(["rules", "--json"], stdout=fh, stderr=subprocess.PIPE)
+    assert proc.returncode == 0
+    import json
+
+    assert len(json.loads(out.read_text(encoding="utf-8"))) > 50
+    assert proc.stderr.decode() == "exit handler ran\n"
+
+
+def test_the_process_keeps_its_exit_code(tmp_path: Path) -> None:
+    proc = _run(["paths", str(tmp_path / "missing.yaml")], capture_output=True)
+    assert proc.returncode == 2
+    assert b"missing.yaml" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_the_process_on_a_closed_pipe_is_a_quiet_141() -> None:
+    env = dict(os.environ, COLUMNS="80")
+    proc = subprocess.Popen([sys.executable, "-c", _RUN, "rules"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert err == "exit handler ran\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_the_process_on_a_full_disk_is_one_line_and_exit_2() -> None:
+    with open("/dev/full", "wb") as full:
+        proc = _run(["rules", "--json"], stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "No space left on device" in err and "Traceback" not in err

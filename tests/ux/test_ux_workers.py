@@ -137,6 +137,11 @@ def test_the_ccsec_process_runs_without_the_cyclic_collector(monkeypatch) -> Non
 
     seen: list[bool] = []
     monkeypatch.setattr(cli, "main", lambda argv=None: seen.append(gc.isenabled()) or 0)
+
+    def leave(code: int) -> None:  # run() ends the process: end only this call
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli.os, "_exit", leave)
     assert gc.isenabled()
     try:
         with pytest.raises(SystemExit):
@@ -152,3 +157,20 @@ def test_in_process_callers_keep_their_collector() -> None:
     assert gc.isenabled()
     assert main(["rules", "--json"]) == 0
     assert gc.isenabled()
+
+
+def test_host_paths_are_remembered_for_the_same_deployment_only() -> None:
+    from ccsec import paths as paths_mod
+
+    text = generate(SynthOptions(sites=5, seed=2)).text
+    dep = loads(text, "a.yaml")
+    first = paths_mod.host_paths(dep)
+    assert first == paths_mod._host_paths(dep)  # what the cache holds is the computation
+    first.clear()  # the caller's list is the caller's
+    again = paths_mod.host_paths(dep)
+    assert again == paths_mod._host_paths(dep) and again
+    other = loads(text.replace("10.", "10.", 1), "b.yaml")  # equal content, another object
+    assert paths_mod.host_paths(other) == again
+    assert paths_mod._LAST is not None and paths_mod._LAST[0] is other
+    changed = dep.model_copy(update={"hosts": dep.hosts[: len(dep.hosts) // 2]})
+    assert paths_mod.host_paths(changed) == paths_mod._host_paths(changed) != again

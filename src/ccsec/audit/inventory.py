@@ -106,8 +106,10 @@ def _read(path: Path) -> str | None:
     return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-#: below this much input a second process costs more than it saves (fork + result transfer)
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+#: below this much input a second process costs more than it saves (fork + result transfer:
+#: tens of milliseconds; a megabyte of swanctl.conf or PowerShell takes a few tenths of a
+#: second to read)
+PARALLEL_MIN_BYTES = 1024 * 1024
 #: files handed to one worker at a time: big enough to amortise the transfer, small enough
 #: that the workers finish together
 BATCH_BYTES = 1024 * 1024

@@ -13,6 +13,8 @@ Exit codes are a contract (README, "Exit codes"), the same for every command:
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -191,6 +193,35 @@ def run() -> None:
     is not in a cycle at once, and the few cycles left go with the process.  Measured on
     render + audit of 1,000 sites: 3 s of 16 s (bench/RESULTS.md).  In-process callers
     (:func:`main`, the API, the tests) keep their collector; the bulk steps pause it
-    themselves (:mod:`ccsec.gcpause`)."""
+    themselves (:mod:`ccsec.gcpause`).
+
+    For the same reason the process ends without tearing its objects down one by one (1 s
+    after a 1,000-site audit): the output is flushed and the exit handlers run
+    (multiprocessing, temporary directories, logging) — then the process exits."""
     gc.disable()
-    sys.exit(main())
+    code = main()
+    os._exit(_flush(code))
+
+
+def _flush(code: int) -> int:
+    """Flush stdout and stderr before the process exits: a closed pipe is the quiet 141 as
+    anywhere else, another OS error (a full disk) one line and exit 2; then the exit
+    handlers the interpreter would run on its way out."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = EXIT_BROKEN_PIPE
+    except (OSError, ValueError) as exc:
+        code = _flush_failed(exc)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    atexit._run_exitfuncs()  # what Py_Finalize runs first; the object teardown is skipped
+    return code
+
+
+def _flush_failed(exc: Exception) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        err.print(f"ccsec: error: cannot write the output: {exc}", markup=False,
+                  soft_wrap=True)
+    return UserError.exit_code
