@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from ccsec.audit import shortcuts
 from ccsec.audit.auth_rounds import kind, rounds_of
 from ccsec.audit.context import SessionRecord
 from ccsec.audit.ios_choice import ios_order
@@ -56,6 +57,8 @@ class NatMap:
         self._prefix_at: dict[tuple[int, int], int] = {}
         self._lengths: list[int] = []
         self._site_nat: dict[str, bool] = {}
+        #: address → :meth:`site` (shortcut: a rule's address is asked once per session)
+        self._site_of: dict[Address, tuple[str, bool] | None] = {}
         if dep is None:
             return
         for s in dep.sites:
@@ -87,8 +90,17 @@ class NatMap:
         _, name, nat = self.sites[min(hits)]
         return name, nat
 
+    def _site(self, addr: Address) -> tuple[str, bool] | None:
+        if not shortcuts.FAST:
+            return self.site(addr)
+        try:
+            return self._site_of[addr]
+        except KeyError:
+            found = self._site_of[addr] = self.site(addr)
+            return found
+
     def crosses_nat(self, a: Rule, b: Rule) -> bool:
-        sa, sb = self.site(a.local_address), self.site(b.local_address)
+        sa, sb = self._site(a.local_address), self._site(b.local_address)
         if sa is None or sb is None or sa[0] == sb[0] or not (sa[1] or sb[1]):
             return False
         # host-to-host IKE rides inside the site tunnel, which is exempt from NAT
@@ -191,6 +203,9 @@ class Pairer:
                 self.holders[a].append(end)
             if not held:
                 self.floating.append(end)
+        #: (end, rule, public, domain, address) → its Side (shortcut: a central rule takes part
+        #: in many sessions, and a Side is immutable)
+        self._sides: dict[tuple[int, int, Address | None, str | None, Address | None], Side] = {}
         self._hosts: dict[str, Host] = {}
         self._host_at: dict[Address, str] = {}
         self._gateway_at: dict[Address, str] = {}
@@ -380,8 +395,19 @@ class Pairer:
         nat = inferred_nat or bool(pub_a or pub_b) or self.nat.crosses_nat(ra, rb)
         addr_a = _where(ra, rb)
         addr_b = address_b if address_b is not None else _where(rb, ra)
-        return Context(a=side_facts(ea, ra, pub_a, self._domain(ea), addr_a),
-                       b=side_facts(eb, rb, pub_b, self._domain(eb), addr_b), nat=nat)
+        return Context(a=self._side(ea, ra, pub_a, addr_a), b=self._side(eb, rb, pub_b, addr_b),
+                       nat=nat)
+
+    def _side(self, end: ImportedEnd, r: Rule, public: Address | None,
+              address: Address | None) -> Side:
+        domain = self._domain(end)
+        if not shortcuts.FAST:
+            return side_facts(end, r, public, domain, address)
+        key = (id(end), id(r), public, domain, address)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = side_facts(end, r, public, domain, address)
+        return found
 
     def _domain(self, end: ImportedEnd) -> str | None:
         if self.dep is None or end.host is None:
