@@ -41,6 +41,7 @@ from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
+from ccsec.workers import default_workers, fork_map
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -472,14 +473,29 @@ def _with_platform(end: ImportedEnd) -> EndPolicy:
     return end.policy.model_copy(update={"platform": end.platform})
 
 
-def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[SessionRecord]:
+@dataclass
+class _Pending:
+    """A pair of rules to negotiate, met first in walk order; ``whys``: what each direction
+    learnt of the device's choice (added to the reason once negotiated)."""
+
+    key: Key
+    other: Key
+    ctx: Context
+    whys: list[str]
+    #: the first of ``whys`` is the direction that found the pair
+    first_why: bool = False
+
+
+def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
+         workers: int | None = None) -> list[SessionRecord]:
     """One session per initiating rule and the rule that answers it (IOS: each rule that
     could), plus one MISSING_END_POINT session for each negotiating rule that nothing
-    answers."""
+    answers.  The pairs are found first, then negotiated — over ``workers`` processes when
+    there are many (a negotiation is a pure function of its two rules and their context)."""
     p = Pairer(ends, dep)
-    done: dict[tuple[int, int], SessionRecord] = {}
+    done: dict[tuple[int, int], int] = {}
     involved: set[int] = set()
-    out: list[SessionRecord] = []
+    slots: list[SessionRecord | _Pending] = []
     lonely: list[tuple[Key, str]] = []
     for end in ends:
         for r in end.policy.rules:
@@ -487,7 +503,8 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
             if r.peer_name is not None and r.action == "negotiate":
                 why = (f"its peer {r.peer_name} is a host name that is not resolved (give "
                        "--hosts): no configuration can be paired with it")
-                out.append(SessionRecord(missing(end.subject(r), r.peer_name, why), key, None))
+                slots.append(SessionRecord(missing(end.subject(r), r.peer_name, why), key,
+                                           None))
                 continue
             cands = p.candidates(key)
             if not cands:
@@ -499,18 +516,17 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
                 ids = (min(id(r), id(other[1])), max(id(r), id(other[1])))
                 if ids in done:
                     if c.why:  # the device's choice, learnt from this direction too
-                        rec = done[ids]
-                        if c.why not in rec.session.reason:
-                            rec.session = _with_reason(rec.session, c.why)
+                        met = slots[done[ids]]
+                        assert isinstance(met, _Pending)
+                        met.whys.append(c.why)
                     continue
                 involved.update({id(r), id(other[1])})
-                ctx = p.context(key, other, c.nat, c.address)
-                session = negotiate_keys(key, other, ctx)
-                if c.why:
-                    session = _with_reason(session, c.why)
-                record = SessionRecord(session, key, other, ctx)
-                done[ids] = record
-                out.append(record)
+                done[ids] = len(slots)
+                slots.append(_Pending(key, other, p.context(key, other, c.nat, c.address),
+                                      [c.why] if c.why else [], first_why=bool(c.why)))
+    pending = [s for s in slots if isinstance(s, _Pending)]
+    sessions = iter(_negotiate_all(pending, workers))
+    out = [s if isinstance(s, SessionRecord) else _record(s, next(sessions)) for s in slots]
     for key, where in lonely:
         end, r = key
         if id(r) in involved:
@@ -519,6 +535,39 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
             f"{r.local_address if not r.local_address.is_unspecified else end.label}"
         out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
     return out
+
+
+def _record(pending: _Pending, session: Session) -> SessionRecord:
+    """The session with what the directions learnt: the first direction's always, the
+    others' unless the reason says it already."""
+    for n, why in enumerate(pending.whys):
+        if (n == 0 and pending.first_why) or why not in session.reason:
+            session = _with_reason(session, why)
+    return SessionRecord(session, pending.key, pending.other, pending.ctx)
+
+
+#: below this many pairs a second process costs more than it saves
+PARALLEL_MIN_PAIRS = 2000
+#: the pairs the forked workers negotiate (set just before the fork)
+_JOB: list[_Pending] = []
+
+
+def _negotiate_range(bounds: tuple[int, int]) -> list[Session]:
+    return [negotiate_keys(j.key, j.other, j.ctx) for j in _JOB[bounds[0]:bounds[1]]]
+
+
+def _negotiate_all(pending: list[_Pending], workers: int | None) -> list[Session]:
+    global _JOB
+    n = default_workers() if workers is None else workers
+    if n <= 1 or len(pending) < PARALLEL_MIN_PAIRS:
+        return [negotiate_keys(j.key, j.other, j.ctx) for j in pending]
+    step = max(1, len(pending) // (n * 4))
+    bounds = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
+    _JOB = pending
+    try:
+        return [s for part in fork_map(_negotiate_range, bounds, n) for s in part]
+    finally:
+        _JOB = []
 
 
 def _with_reason(s: Session, why: str) -> Session:
