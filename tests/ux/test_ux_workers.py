@@ -174,3 +174,34 @@ def test_host_paths_are_remembered_for_the_same_deployment_only() -> None:
     assert paths_mod._LAST is not None and paths_mod._LAST[0] is other
     changed = dep.model_copy(update={"hosts": dep.hosts[: len(dep.hosts) // 2]})
     assert paths_mod.host_paths(changed) == paths_mod._host_paths(changed) != again
+
+
+def _sessions(records: list[object]) -> list[object]:
+    return [(r.session, r.a[0].subject(r.a[1]),  # type: ignore[attr-defined]
+             r.b[0].subject(r.b[1]) if r.b else None, r.context)  # type: ignore[attr-defined]
+            for r in records]
+
+
+@pytest.mark.parametrize("source", ["synthetic", "brownfield"])
+def test_pairs_negotiated_over_workers_equal_one_process(synthetic, monkeypatch,
+                                                         source) -> None:
+    """Sessions, their order, reasons (the device's choice learnt from both directions),
+    the rules behind them and their contexts: the same with negotiation over workers."""
+    from ccsec.audit import pairing
+    from ccsec.audit.engine import planned_ends
+    from ccsec.deployment import load
+    from conftest import ROOT
+
+    if source == "synthetic":
+        ps, _ = synthetic
+        dep = None
+        ends = planned_ends(ps)
+    else:
+        configs = ROOT / "tests" / "data" / "audit-brownfield" / "configs"
+        dep = load(configs.parent / "deployment.yaml")
+        ends = load_directory(configs, dep, workers=1).ends
+    monkeypatch.setattr(pairing, "PARALLEL_MIN_PAIRS", 0)
+    one = pairing.pair(ends, dep, workers=1)
+    two = pairing.pair(ends, dep, workers=2)
+    assert len(one) > (5 if source == "synthetic" else 2)
+    assert _sessions(two) == _sessions(one)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
+from ccsec.audit import shortcuts
 from ccsec.audit.context import AuditContext, CoverageRow, SessionRecord
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.negotiate import missing
@@ -130,6 +131,35 @@ class _Found:
     b: tuple[ImportedEnd, Rule] | None
 
 
+class _Plans:
+    """What the plan asks for a path, and how a session falls below it, each answered once
+    per distinct question (shortcut): the plan depends on the profile, the path's mode and
+    method and the two platforms only (as :meth:`ccsec.plan._Shared.negotiate` keys it)."""
+
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        self._planned: dict[tuple[str, ...], Negotiated | None] = {}
+        self._weaker: dict[tuple[object, ...], list[str]] = {}
+
+    def planned(self, path: Path) -> Negotiated | None:
+        if not shortcuts.FAST:
+            return _planned(path, self.profile)
+        key = (path.mode, path.auth, path.ends[0].platform, path.ends[1].platform)
+        if key not in self._planned:
+            self._planned[key] = _planned(path, self.profile)
+        return self._planned[key]
+
+    def weaker(self, planned: Negotiated, version: int | None, ike: IkeProposal | None,
+               esp: EspProposal | None, pfs: int | None) -> list[str]:
+        if not shortcuts.FAST:
+            return weaker_than(planned, version, ike, esp, pfs)
+        key = (id(planned), version, ike, esp, pfs)
+        found = self._weaker.get(key)
+        if found is None:
+            found = self._weaker[key] = weaker_than(planned, version, ike, esp, pfs)
+        return list(found)
+
+
 def _planned(path: Path, profile: str) -> Negotiated | None:
     caps = [CAPABILITIES.get(e.platform) for e in path.ends]
     if caps[0] is None or caps[1] is None:
@@ -160,11 +190,11 @@ class _Sessions:
             self.seen.add(id(rec.b[1]))
             self.pairs.setdefault(frozenset({id(rec.a[1]), id(rec.b[1])}), rec)
 
-    def between(self, pairer: Pairer, a: tuple[ImportedEnd, Rule],
+    def between(self, pairer: _LazyPairer, a: tuple[ImportedEnd, Rule],
                 b: tuple[ImportedEnd, Rule], path: Path) -> SessionRecord:
         rec = self.pairs.get(frozenset({id(a[1]), id(b[1])}))
         if rec is None:
-            c = pairer.context(a, b, False)
+            c = pairer.get().context(a, b, False)
             rec = SessionRecord(negotiate_keys(a, b, c), a, b, c, path.id)
             # the pairing did not see these two as peers: what it reported for either rule
             # alone is superseded by this session
@@ -194,6 +224,22 @@ class _Sessions:
                                     if id(s) not in self.superseded]
 
 
+class _LazyPairer:
+    """The pairer coverage needs only for rules the pairing did not pair (rare): built on
+    first use instead of for every audit (shortcut; the long way builds it at once)."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        self._pairer: Pairer | None = None
+        if not shortcuts.FAST:
+            self.get()
+
+    def get(self) -> Pairer:
+        if self._pairer is None:
+            self._pairer = Pairer(self.ctx.ends, self.ctx.deployment)
+        return self._pairer
+
+
 def compute(ctx: AuditContext) -> None:
     """Fill ``ctx.coverage`` (and add sessions the pairing did not find)."""
     dep = ctx.deployment
@@ -201,7 +247,8 @@ def compute(ctx: AuditContext) -> None:
         return
     rules = _Rules(ctx.ends)
     sessions = _Sessions(ctx)
-    pairer = Pairer(ctx.ends, dep)
+    pairer = _LazyPairer(ctx)
+    plans = _Plans(dep.profile)
     for path in derive(dep):
         found = _Found(rules.find(path, 0), rules.find(path, 1))
         a, b = path.ends[0].host, path.ends[1].host
@@ -225,8 +272,8 @@ def compute(ctx: AuditContext) -> None:
             ctx.coverage.append(CoverageRow(path.id, cat, a, b, "failed", s.status.value,
                                             s.reason))
             continue
-        planned = _planned(path, dep.profile)
-        below = weaker_than(planned, s.ike_version, s.ike, s.esp, s.pfs) if planned else []
+        planned = plans.planned(path)
+        below = plans.weaker(planned, s.ike_version, s.ike, s.esp, s.pfs) if planned else []
         if below:
             ctx.weaker[path.id] = "; ".join(below)
             ctx.coverage.append(CoverageRow(path.id, cat, a, b, "weaker", s.status.value,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ccsec.audit import shortcuts
 from ccsec.audit.exchange import (
     Peer,
     Status,
@@ -88,28 +89,33 @@ def _ike_key(p: IkeProposal, version: int) -> tuple[object, ...]:
     return (p.encryption, p.integrity, p.effective_prf, p.group, p.additional_ke)
 
 
-#: id(proposals) → (proposals, keys in order): strongSwan's default list expands to thousands
-#: of single-algorithm proposals that many rules share, so their keys are computed once
-_KEYS: dict[tuple[int, int], tuple[tuple[IkeProposal, ...], list[tuple[object, ...]],
-                                   frozenset[tuple[object, ...]]]] = {}
+#: id(proposals) → (proposals, usable proposals, their keys in order, the keys as a set):
+#: strongSwan's default list expands to thousands of single-algorithm proposals that many rules
+#: share, and a 1,000-site audit negotiates every rule's list in each direction, so the keys
+#: are computed once per list (the list is kept, so its id is not reused while cached)
+_KEYS: dict[tuple[int, int], tuple[tuple[IkeProposal, ...], list[IkeProposal],
+                                   list[tuple[object, ...]], frozenset[tuple[object, ...]]]] = {}
+#: entries kept before the table starts again (above the rules of a 1,000-site tree)
+_KEYS_MAX = 1 << 16
 
 
-def _ike_keys(props: tuple[IkeProposal, ...], version: int
-              ) -> tuple[list[tuple[object, ...]], frozenset[tuple[object, ...]]]:
-    hit = _KEYS.get((id(props), version))
+def _ike_table(props: tuple[IkeProposal, ...], version: int
+               ) -> tuple[list[IkeProposal], list[tuple[object, ...]],
+                          frozenset[tuple[object, ...]]]:
+    hit = _KEYS.get((id(props), version)) if shortcuts.FAST else None
     if hit is None or hit[0] is not props:
-        keys = [_ike_key(x, version) for x in props if version == 2 or not is_aead(x.encryption)]
-        if len(_KEYS) > 4096:
+        usable = [x for x in props if version == 2 or not is_aead(x.encryption)]
+        keys = [_ike_key(x, version) for x in usable]
+        if len(_KEYS) > _KEYS_MAX:
             _KEYS.clear()
-        hit = (props, keys, frozenset(keys))
+        hit = (props, usable, keys, frozenset(keys))
         _KEYS[(id(props), version)] = hit
-    return hit[1], hit[2]
+    return hit[1], hit[2], hit[3]
 
 
 def check_ike(ini: Peer, res: Peer, version: int) -> IkeProposal:
-    _, offered = _ike_keys(ini.rule.ike.proposals, version)
-    mine_keys, _ = _ike_keys(res.rule.ike.proposals, version)
-    usable = [x for x in res.rule.ike.proposals if version == 2 or not is_aead(x.encryption)]
+    _, _, offered = _ike_table(ini.rule.ike.proposals, version)
+    usable, mine_keys, _ = _ike_table(res.rule.ike.proposals, version)
     for mine, key in zip(usable, mine_keys, strict=True):
         if key in offered:
             return mine
@@ -139,7 +145,10 @@ def _methods(p: Peer) -> list[str]:
 def _auth_of(p: Peer, method: AuthMethod) -> Auth:
     """The rule's auth entry of ``method`` (a strongSwan end that proves itself one way and
     requires another has only its own method here: an empty entry stands for the other)."""
-    return next((a for a in p.rule.auth if a.method == method), Auth(method=method))
+    for a in p.rule.auth:
+        if a.method == method:
+            return a
+    return Auth(method=method)
 
 
 def check_auth(ini: Peer, res: Peer, version: int) -> str:

@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from ccsec.audit import shortcuts
 from ccsec.audit.auth_rounds import kind, rounds_of
 from ccsec.audit.context import SessionRecord
 from ccsec.audit.ios_choice import ios_order
@@ -40,6 +41,7 @@ from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
+from ccsec.workers import default_workers, fork_map
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -56,6 +58,8 @@ class NatMap:
         self._prefix_at: dict[tuple[int, int], int] = {}
         self._lengths: list[int] = []
         self._site_nat: dict[str, bool] = {}
+        #: address → :meth:`site` (shortcut: a rule's address is asked once per session)
+        self._site_of: dict[Address, tuple[str, bool] | None] = {}
         if dep is None:
             return
         for s in dep.sites:
@@ -87,8 +91,17 @@ class NatMap:
         _, name, nat = self.sites[min(hits)]
         return name, nat
 
+    def _site(self, addr: Address) -> tuple[str, bool] | None:
+        if not shortcuts.FAST:
+            return self.site(addr)
+        try:
+            return self._site_of[addr]
+        except KeyError:
+            found = self._site_of[addr] = self.site(addr)
+            return found
+
     def crosses_nat(self, a: Rule, b: Rule) -> bool:
-        sa, sb = self.site(a.local_address), self.site(b.local_address)
+        sa, sb = self._site(a.local_address), self._site(b.local_address)
         if sa is None or sb is None or sa[0] == sb[0] or not (sa[1] or sb[1]):
             return False
         # host-to-host IKE rides inside the site tunnel, which is exempt from NAT
@@ -191,6 +204,9 @@ class Pairer:
                 self.holders[a].append(end)
             if not held:
                 self.floating.append(end)
+        #: (end, rule, public, domain, address) → its Side (shortcut: a central rule takes part
+        #: in many sessions, and a Side is immutable)
+        self._sides: dict[tuple[int, int, Address | None, str | None, Address | None], Side] = {}
         self._hosts: dict[str, Host] = {}
         self._host_at: dict[Address, str] = {}
         self._gateway_at: dict[Address, str] = {}
@@ -380,8 +396,19 @@ class Pairer:
         nat = inferred_nat or bool(pub_a or pub_b) or self.nat.crosses_nat(ra, rb)
         addr_a = _where(ra, rb)
         addr_b = address_b if address_b is not None else _where(rb, ra)
-        return Context(a=side_facts(ea, ra, pub_a, self._domain(ea), addr_a),
-                       b=side_facts(eb, rb, pub_b, self._domain(eb), addr_b), nat=nat)
+        return Context(a=self._side(ea, ra, pub_a, addr_a), b=self._side(eb, rb, pub_b, addr_b),
+                       nat=nat)
+
+    def _side(self, end: ImportedEnd, r: Rule, public: Address | None,
+              address: Address | None) -> Side:
+        domain = self._domain(end)
+        if not shortcuts.FAST:
+            return side_facts(end, r, public, domain, address)
+        key = (id(end), id(r), public, domain, address)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = side_facts(end, r, public, domain, address)
+        return found
 
     def _domain(self, end: ImportedEnd) -> str | None:
         if self.dep is None or end.host is None:
@@ -446,14 +473,29 @@ def _with_platform(end: ImportedEnd) -> EndPolicy:
     return end.policy.model_copy(update={"platform": end.platform})
 
 
-def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[SessionRecord]:
+@dataclass
+class _Pending:
+    """A pair of rules to negotiate, met first in walk order; ``whys``: what each direction
+    learnt of the device's choice (added to the reason once negotiated)."""
+
+    key: Key
+    other: Key
+    ctx: Context
+    whys: list[str]
+    #: the first of ``whys`` is the direction that found the pair
+    first_why: bool = False
+
+
+def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
+         workers: int | None = None) -> list[SessionRecord]:
     """One session per initiating rule and the rule that answers it (IOS: each rule that
     could), plus one MISSING_END_POINT session for each negotiating rule that nothing
-    answers."""
+    answers.  The pairs are found first, then negotiated — over ``workers`` processes when
+    there are many (a negotiation is a pure function of its two rules and their context)."""
     p = Pairer(ends, dep)
-    done: dict[tuple[int, int], SessionRecord] = {}
+    done: dict[tuple[int, int], int] = {}
     involved: set[int] = set()
-    out: list[SessionRecord] = []
+    slots: list[SessionRecord | _Pending] = []
     lonely: list[tuple[Key, str]] = []
     for end in ends:
         for r in end.policy.rules:
@@ -461,7 +503,8 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
             if r.peer_name is not None and r.action == "negotiate":
                 why = (f"its peer {r.peer_name} is a host name that is not resolved (give "
                        "--hosts): no configuration can be paired with it")
-                out.append(SessionRecord(missing(end.subject(r), r.peer_name, why), key, None))
+                slots.append(SessionRecord(missing(end.subject(r), r.peer_name, why), key,
+                                           None))
                 continue
             cands = p.candidates(key)
             if not cands:
@@ -473,18 +516,17 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
                 ids = (min(id(r), id(other[1])), max(id(r), id(other[1])))
                 if ids in done:
                     if c.why:  # the device's choice, learnt from this direction too
-                        rec = done[ids]
-                        if c.why not in rec.session.reason:
-                            rec.session = _with_reason(rec.session, c.why)
+                        met = slots[done[ids]]
+                        assert isinstance(met, _Pending)
+                        met.whys.append(c.why)
                     continue
                 involved.update({id(r), id(other[1])})
-                ctx = p.context(key, other, c.nat, c.address)
-                session = negotiate_keys(key, other, ctx)
-                if c.why:
-                    session = _with_reason(session, c.why)
-                record = SessionRecord(session, key, other, ctx)
-                done[ids] = record
-                out.append(record)
+                done[ids] = len(slots)
+                slots.append(_Pending(key, other, p.context(key, other, c.nat, c.address),
+                                      [c.why] if c.why else [], first_why=bool(c.why)))
+    pending = [s for s in slots if isinstance(s, _Pending)]
+    sessions = iter(_negotiate_all(pending, workers))
+    out = [s if isinstance(s, SessionRecord) else _record(s, next(sessions)) for s in slots]
     for key, where in lonely:
         end, r = key
         if id(r) in involved:
@@ -493,6 +535,39 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None) -> list[Session
             f"{r.local_address if not r.local_address.is_unspecified else end.label}"
         out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
     return out
+
+
+def _record(pending: _Pending, session: Session) -> SessionRecord:
+    """The session with what the directions learnt: the first direction's always, the
+    others' unless the reason says it already."""
+    for n, why in enumerate(pending.whys):
+        if (n == 0 and pending.first_why) or why not in session.reason:
+            session = _with_reason(session, why)
+    return SessionRecord(session, pending.key, pending.other, pending.ctx)
+
+
+#: below this many pairs a second process costs more than it saves
+PARALLEL_MIN_PAIRS = 2000
+#: the pairs the forked workers negotiate (set just before the fork)
+_JOB: list[_Pending] = []
+
+
+def _negotiate_range(bounds: tuple[int, int]) -> list[Session]:
+    return [negotiate_keys(j.key, j.other, j.ctx) for j in _JOB[bounds[0]:bounds[1]]]
+
+
+def _negotiate_all(pending: list[_Pending], workers: int | None) -> list[Session]:
+    global _JOB
+    n = default_workers() if workers is None else workers
+    if n <= 1 or len(pending) < PARALLEL_MIN_PAIRS:
+        return [negotiate_keys(j.key, j.other, j.ctx) for j in pending]
+    step = max(1, len(pending) // (n * 4))
+    bounds = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
+    _JOB = pending
+    try:
+        return [s for part in fork_map(_negotiate_range, bounds, n) for s in part]
+    finally:
+        _JOB = []
 
 
 def _with_reason(s: Session, why: str) -> Session:
