@@ -97,6 +97,10 @@ class MmProposal:
     line: int
     proposal: IkeProposal | None  # None: not usable (a note says why)
 
+    def at(self, line: int) -> MmProposal:
+        """The same proposal made on ``line``."""
+        return MmProposal(line, self.proposal)
+
 
 @dataclass(eq=False)
 class QmProposal:
@@ -105,11 +109,19 @@ class QmProposal:
     minutes: int
     kb: int
 
+    def at(self, line: int) -> QmProposal:
+        """The same proposal made on ``line``."""
+        return QmProposal(line, self.proposal, self.minutes, self.kb)
+
 
 @dataclass(eq=False)
 class AuthProposal:
     line: int
     auth: Auth | None
+
+    def at(self, line: int) -> AuthProposal:
+        """The same proposal made on ``line``."""
+        return AuthProposal(line, self.auth)
 
 
 P = TypeVar("P", MmProposal, QmProposal, AuthProposal)

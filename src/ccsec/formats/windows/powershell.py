@@ -95,7 +95,7 @@ from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
-from ccsec.formats.windows.ps_lexer import script_statements
+from ccsec.formats.windows.ps_lexer import script_units
 from ccsec.formats.windows.text import (
     ps_literal,
     ps_psk_problem,
@@ -292,7 +292,7 @@ class WindowsPowerShell(Format):
         parsed = Parsed(policies=[], source=source, format=self.name)
         meta = read_meta(text.split("\n", 25)[:25], self.comment)
         interpreter = Interpreter(source, parsed)
-        for stmt in script_statements(text, source):
+        for stmt in script_units(text, source):
             interpreter.run(stmt)
         PolicyBuilder(interpreter.store, parsed, meta, source).build()
         return parsed

@@ -10,7 +10,7 @@ does not evaluate: removals, read-only and output commands, language keywords.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ccsec.formats.windows.ps_lexer import Tok
 from ccsec.formats.windows.ps_values import BadStatement
@@ -25,6 +25,8 @@ class CmdletSpec:
     switches: frozenset[str]
     aliases: dict[str, str]
     positional: tuple[str, ...] = ()
+    #: parameter names as written → the parameter :func:`resolve_param` bound them to
+    bound: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 _COMMON_VALUES = ("ErrorAction WarningAction InformationAction ErrorVariable WarningVariable "
@@ -116,6 +118,16 @@ def safe_name(word: str) -> str:
 
 def resolve_param(spec: CmdletSpec, cmdlet: str, tok: Tok) -> str:
     """A parameter as PowerShell binds it: exact name or alias, else a unique prefix."""
+    known = spec.bound.get(tok.text)
+    if known is not None:
+        return known
+    name = _resolve(spec, cmdlet, tok)
+    if len(spec.bound) < 4096:
+        spec.bound[tok.text] = name
+    return name
+
+
+def _resolve(spec: CmdletSpec, cmdlet: str, tok: Tok) -> str:
     given = tok.text.lower()
     if given in spec.params:
         return spec.params[given]

@@ -16,8 +16,9 @@ The result is a :class:`~ccsec.formats.windows.netsecurity.NetSecurityStore`, wh
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias, cast
 
 from pydantic import ValidationError
 
@@ -48,7 +49,17 @@ from ccsec.formats.windows.ps_cmdlets import (
     resolve_param,
     safe_name,
 )
-from ccsec.formats.windows.ps_lexer import Tok, group_end, split_at
+from ccsec.formats.windows.ps_lexer import Line, LineRun, Tok, group_end, split_at
+from ccsec.formats.windows.ps_plan import (
+    CONST,
+    LIST,
+    NO_PLAN,
+    SLOT,
+    VAR,
+    Plan,
+    Source,
+    plan_for,
+)
 from ccsec.formats.windows.ps_values import (
     DH_IN,
     ENCR_WORDS,
@@ -98,12 +109,39 @@ _ADDRESS_KEYWORDS = ("localsubnet", "dns", "dhcp", "wins", "defaultgateway", "in
                      "localhost")
 
 
+#: the proposal cmdlets: their result, notes and errors depend on their values alone
+_PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
+#: value types a proposal's outcome is remembered for (hashable, compared by value)
+_KEYABLE = frozenset({str, bool, Dyn})
+#: (cmdlet, its values) → (result, notes as (severity, message), error message): a
+#: deployment's scripts repeat a few proposals thousands of times.  Bounded; per process.
+_OUTCOMES: dict[tuple[object, ...], tuple[Any, tuple[tuple[Any, str], ...], str | None]] = {}
+_OUTCOMES_MAX = 50_000
+
+
+def _remember(key: tuple[object, ...],
+              outcome: tuple[Any, tuple[tuple[Any, str], ...], str | None]) -> None:
+    if len(_OUTCOMES) >= _OUTCOMES_MAX:
+        _OUTCOMES.clear()
+    _OUTCOMES[key] = outcome
+
+
+_new = tuple.__new__
+#: -KeyExchange / -PerfectForwardSecrecyGroup words; -InboundSecurity / -OutboundSecurity words
+_GROUP_WORDS = (*DH_IN, "none", "sameasmainmode")
+_SECURITY_WORDS = tuple(SECURITY)
+
+
 class Interpreter:
     """Runs the statements of a script against a model of the policy store (no side effects)."""
 
     #: :meth:`bind` takes ``-Name value`` (one plain value) without the general value reader;
     #: a test turns this off to compare both ways on the same scripts
     fast_bind: ClassVar[bool] = True
+    #: a statement of whole plain lines follows the plan of its shape (:mod:`.ps_plan`), and a
+    #: proposal cmdlet given the same values as before repeats that outcome
+    #: (:data:`_OUTCOMES`); a test turns this off to compare both ways on the same scripts
+    plans: ClassVar[bool] = True
 
     def __init__(self, source: str, parsed: Parsed) -> None:
         self.source = source
@@ -125,15 +163,106 @@ class Interpreter:
              line: int | None = None) -> None:
         self.parsed.notes.append(Note(line or self.line, severity, message))
 
-    def run(self, stmt: list[Tok]) -> None:
-        self.line = stmt[0].line
+    def run(self, stmt: list[Tok] | LineRun) -> None:
         try:
+            if isinstance(stmt, LineRun):
+                plan = plan_for(stmt.lines) if self.plans else NO_PLAN
+                self.line = stmt.line
+                if plan is not NO_PLAN:
+                    self._run_plan(plan, stmt)
+                    return
+                stmt = stmt.tokens()
+            self.line = stmt[0].line
             self._statement(stmt)
         except BadStatement as exc:
             line = exc.line if exc.line is not None else self.line
             raise ParseError(Problem(exc.message, self.source, line,
                                      fix="see the cmdlet reference (Microsoft Learn: "
                                      "NetSecurity module)")) from None
+
+    def _run_plan(self, plan: Plan, stmt: LineRun) -> None:
+        """What :meth:`_statement` does with a statement of this plan's shape: bind as
+        :meth:`bind` does (values, duplicates, splats, the store, in its order), then call the
+        cmdlet and assign its result."""
+        if plan.remove_kind:
+            if self.store.objects[plan.remove_kind]:
+                self._statement(stmt.tokens())  # objects to remove: the general way
+            elif plan.target is not None:
+                self.vars[plan.target] = None
+            return
+        spec = plan.spec
+        assert spec is not None
+        named: dict[str, Value] = {}
+        lines: dict[str, int] = {}
+        recs, base = stmt.lines, stmt.line
+        value: Value
+        for kind, name, offset, a, b, sources in plan.rows:
+            line = base + offset
+            if kind == SLOT:
+                value = recs[a].literals[b]
+            elif kind == CONST:
+                value = a
+            elif kind == VAR:
+                value = self.lookup(a)
+                for member in b:
+                    value = member_of(value, member)
+            elif kind == LIST:
+                value = flatten([self._source(s, recs) for s in sources])
+            else:
+                self._splat(spec, plan.cmdlet, _new(Tok, ("word", a, line, False, False, True)),
+                            named, lines)
+                continue
+            if name in named:
+                raise BadStatement(f"{plan.cmdlet} -{name} is given twice", line)
+            named[name] = value
+            lines[name] = line
+        store = named.get("PolicyStore")
+        if isinstance(store, str):
+            self._store(store)
+        if spec.handler in _PURE:
+            result = self._pure(spec.handler, named, lines)
+        else:
+            result = self.handlers[spec.handler](named, lines, [])
+        if plan.target is not None:
+            self.vars[plan.target] = result
+
+    def _source(self, source: Source, lines: list[Line]) -> Value:
+        kind, a, b = source
+        if kind == "slot":
+            return lines[a].literals[b]
+        if kind == "const":
+            return cast(Value, a)
+        value = self.lookup(a)
+        for member in b:
+            value = member_of(value, member)
+        return value
+
+    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int]) -> Value:
+        """A proposal cmdlet's result, notes or error — which depend on its values alone —
+        repeated from :data:`_OUTCOMES` when it met the same values before (with this
+        statement's line)."""
+        if not _KEYABLE.issuperset(map(type, named.values())):
+            return self.handlers[handler](named, lines, [])
+        key = (handler, *named.items())
+        known = _OUTCOMES.get(key)
+        if known is not None:
+            result, notes, error = known
+            if error is not None:
+                raise BadStatement(error)
+            for severity, message in notes:
+                self.parsed.notes.append(Note(self.line, severity, message))
+            return result.at(self.line)
+        before = len(self.parsed.notes)
+        try:
+            result = self.handlers[handler](named, lines, [])
+        except BadStatement as exc:
+            if exc.line is None:
+                _remember(key, (None, (), exc.message))
+            raise
+        made = self.parsed.notes[before:]
+        if all(note.line == self.line for note in made):
+            _remember(key, (result, tuple((n.severity, n.message) for n in made), None))
+        return result
 
     def _statement(self, stmt: list[Tok]) -> None:
         start = 0
@@ -266,7 +395,7 @@ class Interpreter:
                       "known at run time")
             return
         for key, value in table.params:
-            name = resolve_param(spec, cmdlet, Tok("param", key, tok.line))
+            name = spec.bound.get(key) or resolve_param(spec, cmdlet, Tok("param", key, tok.line))
             if name in named:
                 raise BadStatement(f"{cmdlet} -{name} is given twice", tok.line)
             named[name] = value
@@ -446,7 +575,7 @@ class Interpreter:
                      _: list[Value]) -> MmProposal:
         enc = as_enum(named.get("Encryption", "AES256"), ENCR_WORDS, "Encryption")
         hsh = as_enum(named.get("Hash", "SHA384"), HASH_WORDS, "Hash")
-        group = as_enum(named.get("KeyExchange", "None"), (*DH_IN, "none", "sameasmainmode"),
+        group = as_enum(named.get("KeyExchange", "None"), _GROUP_WORDS,
                         "KeyExchange")
         for param, default in (("Encryption", "AES256"), ("Hash", "SHA384")):
             if param not in named:
@@ -584,8 +713,8 @@ class Interpreter:
     def _qm_set(self, named: dict[str, Value], lines: dict[str, int],
                 _: list[Value]) -> ObjSet[QmProposal]:
         obj = self._set("qmcrypto", named, QmProposal, "New-NetIPsecQuickModeCryptoProposal")
-        pfs = as_enum(named.get("PerfectForwardSecrecyGroup", "None"),
-                      (*DH_IN, "none", "sameasmainmode"), "PerfectForwardSecrecyGroup")
+        pfs = as_enum(named.get("PerfectForwardSecrecyGroup", "None"), _GROUP_WORDS,
+                      "PerfectForwardSecrecyGroup")
         same: Literal["mm"] | None = "mm" if pfs == "sameasmainmode" else None
         obj.pfs = DH_IN.get(pfs, same)
         return obj
@@ -630,9 +759,9 @@ class Interpreter:
                       "(read as empty)")
         w.enabled = as_bool(named.get("Enabled", True), "Enabled")
         w.mode = as_enum(named.get("Mode", "Transport"), ("transport", "tunnel", "none"), "Mode")
-        w.inbound = SECURITY_IN[as_enum(named.get("InboundSecurity", "None"), tuple(SECURITY),
+        w.inbound = SECURITY_IN[as_enum(named.get("InboundSecurity", "None"), _SECURITY_WORDS,
                                         "InboundSecurity")]
-        w.outbound = SECURITY_IN[as_enum(named.get("OutboundSecurity", "None"), tuple(SECURITY),
+        w.outbound = SECURITY_IN[as_enum(named.get("OutboundSecurity", "None"), _SECURITY_WORDS,
                                          "OutboundSecurity")]
         w.key_modules = tuple(
             as_enum(v, ("default", "ikev1", "ikev2", "authip"), "KeyModule")
@@ -682,22 +811,15 @@ class Interpreter:
                     list(dict.fromkeys(ports)))
 
     def _nets(self, value: Value, param: str) -> list[IPv4Network]:
-        out: list[IPv4Network] = []
-        for item in as_strings(value, param):
-            low = item.lower()
-            if low == "any":
-                out.append(IPv4Network("0.0.0.0/0"))
-            elif low in _ADDRESS_KEYWORDS:
-                raise BadStatement(f"-{param} {item}: address keywords are resolved by Windows "
-                                   "at run time; ccsec needs explicit addresses")
-            elif ":" in item:
-                self.note("warning", f"-{param}: IPv6 address skipped (the policy model is "
-                          "IPv4)")
-            else:
-                out += as_ipv4(item, param)
-        if not out:
+        if isinstance(value, str):
+            nets, ipv6 = _text_nets(value, param)
+        else:
+            nets, ipv6 = _nets_of(as_strings(value, param), param)
+        for _ in range(ipv6):
+            self.note("warning", f"-{param}: IPv6 address skipped (the policy model is IPv4)")
+        if not nets:
             raise BadStatement(f"-{param} names no IPv4 address")
-        return list(dict.fromkeys(out))
+        return list(nets)
 
     def _endpoint(self, value: Value, param: str, allow_any: bool) -> IPv4Address:
         if value is None:
@@ -724,6 +846,30 @@ class Interpreter:
 
     def _save_gpo(self, named: dict[str, Value], lines: dict[str, int], _: list[Value]) -> None:
         return None
+
+
+def _nets_of(items: list[str], param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    """The IPv4 networks of an address parameter's items, without repeats, and how many
+    IPv6 items it skipped."""
+    out: list[IPv4Network] = []
+    ipv6 = 0
+    for item in items:
+        low = item.lower()
+        if low == "any":
+            out.append(IPv4Network("0.0.0.0/0"))
+        elif low in _ADDRESS_KEYWORDS:
+            raise BadStatement(f"-{param} {item}: address keywords are resolved by Windows "
+                               "at run time; ccsec needs explicit addresses")
+        elif ":" in item:
+            ipv6 += 1
+        else:
+            out += as_ipv4(item, param)
+    return tuple(dict.fromkeys(out)), ipv6
+
+
+@lru_cache(maxsize=65536)  # a deployment's scripts name the same addresses again and again
+def _text_nets(value: str, param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    return _nets_of(as_strings(value, param), param)
 
 
 def _stages(tokens: list[Tok]) -> list[list[Tok]]:

@@ -15,10 +15,11 @@ The scan is linear (no backtracking regexes, no recursion): one regex takes the 
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ccsec.errors import ParseError, Problem
 from ccsec.formats.windows.text import DASHES, DOUBLE_QUOTES, SINGLE_QUOTES
@@ -330,19 +331,46 @@ class _Lexer:
         return end.end()
 
 
-#: a here-string or block comment makes lines depend on the lines before them
-_MULTILINE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]|<#")
+#: a here-string (or a block comment, ``<#``) makes lines depend on the lines before them
+_HERE = re.compile(r"@[" + SINGLE_QUOTES + DOUBLE_QUOTES + r"]")
 #: one token of a cached line, without its line number: (kind, text, dynamic, colon, space)
 _Proto = tuple[str, str, bool, bool, bool]
-#: what the line cache keeps of a line: its tokens, and whether the line is *plain* — no
-#: bracket and no ``;``, a line end only as its last token — so that splitting statements
-#: needs to look at nothing but its last token (:func:`script_statements`)
-_Line = tuple[tuple[_Proto, ...], bool]
+#: a token of a line's *shape*: a :data:`_Proto`, or — for a plain value right after a
+#: ``-Param`` (a *slot*) — the same with ``None`` for its text
+_ShapeTok = tuple[str, str | None, bool, bool, bool]
+
+
+class Line(NamedTuple):
+    """What the line cache keeps of a line.
+
+    ``protos``: its tokens; ``plain``: no bracket and no ``;``, a line end only as its last
+    token — so that splitting statements needs to look at nothing but its last token
+    (:func:`script_units`), which ``ends`` (whether the line has a line end token), ``has``
+    (whether it has any other token) and ``continues`` (whether that last other token
+    continues the statement onto the next line) say; ``shape``: the tokens with each slot's
+    text left out, and ``shape_id`` a number for it (lines of one shape have one number);
+    ``literals``: the slots' texts, in order.  Statements of lines of the same shapes bind
+    their parameters the same way (:mod:`.ps_plan`)."""
+
+    protos: tuple[_Proto, ...]
+    plain: bool
+    ends: bool
+    has: bool
+    continues: bool
+    shape_id: int
+    literals: tuple[str, ...]
+    shape: tuple[_ShapeTok, ...]
+
+
 #: the tokens of each line met before, without its line number: 71 % of the bytes of a
 #: rendered 1,000-site tree are lines seen earlier (the same proposals, the same
 #: ``-PolicyStore … -Group …`` line per object).  Bounded; per process.
-_LINES: dict[str, _Line] = {}
+_LINES: dict[str, Line] = {}
 _LINES_MAX = 200_000
+#: shape → its number; numbers are never reused (a cleared table starts new ones), so a
+#: number kept elsewhere never names another shape
+_SHAPES: dict[tuple[_ShapeTok, ...], int] = {}
+_SHAPE_IDS = itertools.count()
 _new = tuple.__new__
 #: operators that open or close a bracket or end a statement: a line holding one is not plain
 _STRUCTURE = frozenset({"(", "@(", "$(", "{", "@{", "[", ")", "}", "]", ";"})
@@ -385,41 +413,139 @@ def _fast_line(line: str) -> tuple[_Proto, ...] | None:
     return None
 
 
-def _lex_line(piece: str, last: bool, source: str) -> _Line:
+def _lex_line(piece: str, last: bool, source: str) -> Line:
     """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
     piece, which has none).  A :class:`ParseError` goes to the caller."""
     line = piece if last else piece + "\n"
-    toks = _fast_line(line)
-    if toks is None:
-        toks = tuple((t.kind, t.text, t.dynamic, t.colon, t.space)
-                     for t in _Lexer(line, source).run())
-    plain = not any(kind == "op" and text in _STRUCTURE for kind, text, *_ in toks) and \
-        all(kind != "nl" for kind, *_ in toks[:-1])
-    return toks, plain
+    simple = _simple_line(line)
+    if simple is not None:
+        toks, shape, literals = simple
+        plain = True
+    else:
+        fast = _fast_line(line)
+        toks = fast if fast is not None else tuple(
+            (t.kind, t.text, t.dynamic, t.colon, t.space) for t in _Lexer(line, source).run())
+        shape, literals, plain = _shape(toks)
+    shape_id = _SHAPES.get(shape)
+    if shape_id is None:
+        if len(_SHAPES) >= _LINES_MAX:
+            _SHAPES.clear()
+        shape_id = _SHAPES[shape] = next(_SHAPE_IDS)
+    ends = bool(toks) and toks[-1][0] == "nl"
+    has = len(toks) > ends
+    continues = has and _continues_proto(toks[-1 - ends])
+    return _new(Line, (toks, plain, ends, has, continues, shape_id, literals, shape))
 
 
-def _cached_lines(text: str, source: str) -> list[_Line] | None:
+def _shape(toks: tuple[_Proto, ...]) -> tuple[tuple[_ShapeTok, ...], tuple[str, ...], bool]:
+    """The shape of a line, the texts of its slots — a quoted string or a bare word (not
+    ``@name``), not expanded at run time, right after a ``-Param`` on the same line — and
+    whether the line is plain (:class:`Line`)."""
+    shape: list[_ShapeTok] = []
+    literals: list[str] = []
+    after_param = False
+    plain = True
+    last = len(toks) - 1
+    for k, (kind, text, dyn, colon, space) in enumerate(toks):
+        if after_param and not dyn and (kind == "str" or
+                                        (kind == "word" and not text.startswith("@"))):
+            shape.append((kind, None, dyn, colon, space))
+            literals.append(text)
+        else:
+            shape.append((kind, text, dyn, colon, space))
+            if (kind == "op" and text in _STRUCTURE) or (kind == "nl" and k < last):
+                plain = False
+        after_param = kind == "param"
+    return tuple(shape), tuple(literals), plain
+
+
+#: a token of a *simple* line: ``-Param``, ``@name``, a '…' string on one line, or a bare word
+#: of the characters rendered names, numbers and addresses are made of
+_SIMPLE_TOK = (r"(?:-[A-Za-z][A-Za-z0-9]*|@[A-Za-z][A-Za-z0-9]*|'[^\r\n" + _SQ + r"]*'"
+               r"|[A-Za-z0-9][A-Za-z0-9._:/-]*)")
+#: a simple line: such tokens, each after spaces, then a backtick continuation (after a space)
+#: or the line end — most of the lines a renderer writes (``-Name '…' -DisplayName '…' ``)
+_SIMPLE_PART = re.compile(r"( *)(" + _SIMPLE_TOK + ")")
+_SimpleLine = tuple[tuple[_Proto, ...], tuple[_ShapeTok, ...], tuple[str, ...]]
+
+
+def _simple_line(line: str) -> _SimpleLine | None:
+    """The tokens of a simple line — what :func:`_fast_line` gives for it, without a match
+    per token — with its shape and slots (:func:`_shape`; a simple line is plain); ``None``
+    for any other line.  One scan: the tokens found must cover the line up to its tail, each
+    after at least one space (the first after any)."""
+    if line.endswith(" `\n"):
+        body = line[:-2].rstrip(" ")
+        end: _Proto | None = None
+    elif line.endswith("\n"):
+        body = line[:-1].rstrip(" ")
+        end = ("nl", "\n", False, False, len(line) - 1 > len(body))
+    else:
+        return None
+    out: list[_Proto] = []
+    shape: list[_ShapeTok] = []
+    literals: list[str] = []
+    after_param = False
+    covered = 0
+    for spaces, tok in _SIMPLE_PART.findall(body):
+        if not spaces and out:
+            return None  # two tokens without a space between them
+        covered += len(spaces) + len(tok)
+        c = tok[0]
+        if c == "-":
+            proto: _Proto = ("param", tok[1:], False, False, True)
+            shape.append(proto)
+            out.append(proto)
+            after_param = True
+            continue
+        if c == "'":
+            proto = ("str", tok[1:-1], False, False, True)
+        else:
+            proto = ("word", tok, False, False, True)
+        out.append(proto)
+        if after_param and c != "@":
+            shape.append((proto[0], None, False, False, True))
+            literals.append(proto[1])
+        else:
+            shape.append(proto)
+        after_param = False
+    if not out or covered != len(body):
+        return None  # no token, or something between them no token rule takes
+    if end is not None:
+        out.append(end)
+        shape.append(end)
+    return tuple(out), tuple(shape), tuple(literals)
+
+
+def _cached_lines(text: str, source: str) -> list[Line] | None:
     """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
     the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
     text lexer then names with its line)."""
-    if _MULTILINE.search(text) or text.count("\r") != text.count("\r\n"):
+    if _HERE.search(text) or "<#" in text or \
+            ("\r" in text and text.count("\r") != text.count("\r\n")):
         return None
     pieces = text.split("\n")
-    out: list[_Line] = []
-    last = len(pieces)
-    for n, piece in enumerate(pieces, 1):
-        rec = _LINES.get(piece) if n < last else None
-        if rec is None:
-            try:
-                rec = _lex_line(piece, n == last, source)
-            except ParseError:
-                return None
-            if n < last:  # keyed without its "\n": no new string per line
-                if len(_LINES) >= _LINES_MAX:
-                    _LINES.clear()
-                _LINES[piece] = rec
-        out.append(rec)
-    return out
+    last = pieces.pop()
+    out: list[Line | None] = list(map(_LINES.get, pieces))  # keyed without their "\n"
+    if None in out:
+        for k, rec in enumerate(out):
+            if rec is None:
+                piece = pieces[k]
+                rec = _LINES.get(piece)  # met earlier in this text
+                if rec is None:
+                    try:
+                        rec = _lex_line(piece, False, source)
+                    except ParseError:
+                        return None
+                    if len(_LINES) >= _LINES_MAX:
+                        _LINES.clear()
+                    _LINES[piece] = rec
+                out[k] = rec
+    try:
+        out.append(_lex_line(last, True, source))
+    except ParseError:
+        return None
+    return cast(list[Line], out)
 
 
 def tokenize(text: str, source: str = "<text>") -> list[Tok]:
@@ -433,25 +559,67 @@ def tokenize(text: str, source: str = "<text>") -> list[Tok]:
     if lines is None:
         return _Lexer(text, source).run()
     out: list[Tok] = []
-    for n, (toks, _) in enumerate(lines, 1):
+    for n, (toks, *_) in enumerate(lines, 1):
         out.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                     for kind, value, dyn, colon, space in toks])
     return out
 
 
+class LineRun(NamedTuple):
+    """A statement made of whole plain lines outside any bracket: its first line and the
+    cached :class:`Line` of each of its lines (a line with no token of its own included)."""
+
+    line: int
+    lines: list[Line]
+
+    def tokens(self) -> list[Tok]:
+        """The statement's tokens (what :func:`statements` gives for it)."""
+        out: list[Tok] = []
+        for n, rec in enumerate(self.lines, self.line):
+            protos = rec.protos
+            if protos and protos[-1][0] == "nl":
+                protos = protos[:-1]
+            out.extend([_new(Tok, (kind, value, n, dyn, colon, space))
+                        for kind, value, dyn, colon, space in protos])
+        return out
+
+
 def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
     """``statements(tokenize(text, source), source)``, the same statements and errors in the
-    same order, faster: a plain line (no bracket, no ``;``) outside any bracket is split by
-    its last token alone instead of token by token (``tests/ux/test_ux_speed.py`` compares
-    the two ways)."""
+    same order, faster (``tests/ux/test_ux_speed.py`` compares the two ways)."""
+    for stmt in script_units(text, source):
+        yield stmt.tokens() if isinstance(stmt, LineRun) else stmt
+
+
+def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | LineRun]:
+    """The statements of :func:`script_statements`; one made of whole plain lines (no
+    bracket, no ``;``) outside any bracket comes as a :class:`LineRun` — split by each line's
+    last token alone, its tokens made only if asked for — the others as tokens."""
     lines = _cached_lines(text, source)
     if lines is None:
         yield from statements(_Lexer(text, source).run(), source)
         return
     stack: list[Tok] = []
-    current: list[Tok] = []
-    for n, (protos, plain) in enumerate(lines, 1):
-        if plain and not stack:
+    current: list[Tok] = []  # a statement split token by token
+    start = 0  # the first line of a statement of whole plain lines (0: none)
+    continues = False  # whether that statement's last token continues it
+    for n, rec in enumerate(lines, 1):
+        if rec.plain and not stack and not current:
+            if rec.has:
+                if not start:
+                    start = n
+                continues = rec.continues
+            elif not start:
+                continue  # no statement yet: an empty line, a comment, a lone continuation
+            if rec.ends and not continues:
+                yield _new(LineRun, (start, lines[start - 1:n]))
+                start = 0
+            continue
+        if start:
+            current = LineRun(start, lines[start - 1:n - 1]).tokens()
+            start = 0
+        protos = rec.protos
+        if rec.plain and not stack:
             if protos and protos[-1][0] == "nl":
                 current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                                 for kind, value, dyn, colon, space in protos[:-1]])
@@ -474,6 +642,13 @@ def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
         raise _never_closed(stack, source)
     if current:
         yield current
+    if start:
+        yield LineRun(start, lines[start - 1:])
+
+
+def _continues_proto(proto: _Proto) -> bool:
+    """:func:`_continues` of a cached token."""
+    return proto[0] == "op" and proto[1] in ("|", ",", "=")
 
 
 _OPEN = {"(": ")", "@(": ")", "$(": ")", "{": "}", "@{": "}", "[": "]"}

@@ -135,7 +135,7 @@ def flatten(values: Iterable[Value]) -> list[Value]:
 def as_strings(value: Value, param: str, split: bool = True) -> list[str]:
     """A parameter value as strings ('Wired, Wireless' and Wired, Wireless alike)."""
     if isinstance(value, str):  # the common case, one text value: no list to flatten
-        return [p.strip() for p in (value.split(",") if split else [value]) if p.strip()]
+        return list(_text_items(value, split))
     out: list[str] = []
     for v in flatten([value]):
         if isinstance(v, Dyn):
@@ -147,10 +147,30 @@ def as_strings(value: Value, param: str, split: bool = True) -> list[str]:
     return out
 
 
+#: the texts a deployment's scripts give recur thousands of times (Any, Require, IKEv1 …):
+#: the conversions of one text value are remembered (errors are not: they are raised anew)
+_TEXTS = 65536
+
+
+@lru_cache(maxsize=_TEXTS)
+def _text_items(value: str, split: bool) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value.split(",") if split else [value]) if p.strip())
+
+
 def as_enum(value: Value, allowed: Iterable[str], param: str) -> str:
     """One of ``allowed`` (lower case), PowerShell's case-insensitive enum conversion."""
-    items = as_strings(value, param)
     allowed = tuple(allowed)
+    if isinstance(value, str):
+        return _text_enum(value, allowed, param)
+    return _enum(as_strings(value, param), allowed, param)
+
+
+@lru_cache(maxsize=_TEXTS)
+def _text_enum(value: str, allowed: tuple[str, ...], param: str) -> str:
+    return _enum(list(_text_items(value, True)), allowed, param)
+
+
+def _enum(items: list[str], allowed: tuple[str, ...], param: str) -> str:
     if len(items) != 1 or items[0].lower() not in allowed:
         shown = repr(", ".join(items)[:40])
         raise BadStatement(f"-{param} {shown}: expected one of {', '.join(allowed)}")
@@ -164,7 +184,17 @@ def names_algorithm(named: dict[str, Value], param: str) -> bool:
 
 
 def as_int(value: Value, param: str, lo: int) -> int:
-    items = as_strings(value, param)
+    if isinstance(value, str):
+        return _text_int(value, param, lo)
+    return _int(as_strings(value, param), param, lo)
+
+
+@lru_cache(maxsize=_TEXTS)
+def _text_int(value: str, param: str, lo: int) -> int:
+    return _int(list(_text_items(value, True)), param, lo)
+
+
+def _int(items: list[str], param: str, lo: int) -> int:
     if len(items) != 1 or not NUMBER.match(items[0]) or int(items[0]) < lo:
         raise BadStatement(f"-{param} {', '.join(items)[:40]!r}: expected a whole number "
                            f">= {lo}")
@@ -209,7 +239,17 @@ def _ipv4_nets(item: str) -> tuple[IPv4Network, ...]:
 
 
 def as_protocol(value: Value) -> int | None:
-    word = as_strings(value, "Protocol")
+    if isinstance(value, str):
+        return _text_protocol(value)
+    return _protocol(as_strings(value, "Protocol"))
+
+
+@lru_cache(maxsize=_TEXTS)
+def _text_protocol(value: str) -> int | None:
+    return _protocol(list(_text_items(value, True)))
+
+
+def _protocol(word: list[str]) -> int | None:
     if len(word) != 1:
         raise BadStatement("-Protocol takes one protocol")
     low = word[0].lower()
