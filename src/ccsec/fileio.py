@@ -57,8 +57,10 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write(path: Path, data: bytes, secret: bool, sync: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write(path: Path, data: bytes, secret: bool, sync: bool = True,
+           parent_made: bool = False) -> None:
+    if not parent_made:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if secret else 0o644)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
@@ -214,8 +216,8 @@ def _listing(root: Path) -> dict[str, str] | None:
     return out
 
 
-def _marker(files: Mapping[str, bytes]) -> bytes:
-    listing = {rel: _digest(data) for rel, data in sorted(files.items())}
+def _marker(digests: Mapping[str, str]) -> bytes:
+    listing = dict(sorted(digests.items()))
     doc = {"kind": _MARKER_KIND, "files": listing,
            "digest": _digest(json.dumps(listing, sort_keys=True).encode())}
     return (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()
@@ -291,53 +293,104 @@ def write_tree(out: str | Path, files: Mapping[str, OutFile], force: bool = Fals
     """Replace directory ``out`` with exactly ``files`` (relative paths) and the marker,
     atomically.  An existing non-empty ``out`` is replaced only with ``force`` and only when it
     is an unchanged tree ccsec wrote (checked again just before the swap)."""
-    out = check_target(out, force)
-    data = {rel: _encode(f.text) for rel, f in files.items()}
-    stage: Path | None = None
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)).resolve()
-        root = str(stage) + os.sep
-        written: list[Path] = []
+    with TreeWriter(out, force) as writer:
         for rel, f in files.items():
-            # the stage is a fresh directory only this loop writes (no links in it), so the
-            # lexical normal form is where the file lands: no resolve() per file
-            target = Path(os.path.normpath(os.path.join(stage, rel)))
-            if not str(target).startswith(root) or rel == OWN_MARKER:
-                raise OutputError(Problem(f"output path {rel!r} escapes the output directory"))
-            _write(target, data[rel], f.secret, sync=False)
-            written.append(target)
-        _write(stage / OWN_MARKER, _marker(data), secret=True, sync=False)
-        _sync_tree(stage, [*written, stage / OWN_MARKER])
-        os.chmod(stage, 0o755)
-        if out.exists():
-            check_target(out, force)  # unchanged since the first check
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
-            if any(out.iterdir()):
-                os.rename(out, old)
-            else:
-                os.rmdir(out)
+            writer.add(rel, f)
+        return writer.finish()
+
+
+class TreeWriter:
+    """:func:`write_tree` for files that come one at a time: each is written into the stage
+    (a hidden sibling of ``out``) as it comes, and :meth:`finish` swaps the whole tree in.
+    A render writes each end's files while worker processes still render the next ends.
+    Leaving the ``with`` block without :meth:`finish` (an error, an interrupt) removes the
+    stage: ``out`` is never touched until the tree is complete."""
+
+    def __init__(self, out: str | Path, force: bool = False) -> None:
+        self.out = check_target(out, force)
+        self.force = force
+        self._stage: Path | None = None
+        self._root = ""
+        self._digests: dict[str, str] = {}
+        self._written: list[Path] = []
+        self._dirs: set[str] = set()
+
+    def __enter__(self) -> TreeWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+            self._stage = None
+
+    def _open(self) -> Path:
+        if self._stage is None:
             try:
-                os.rename(stage, out)
-            except OSError:
-                if old.exists():
-                    os.rename(old, out)  # put the previous tree back
-                raise
-            stage = None
-            if old.exists():
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                self._stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-",
+                                                    dir=self.out.parent)).resolve()
+            except OSError as exc:
+                raise os_error(self.out, exc) from None
+            self._root = str(self._stage) + os.sep
+        return self._stage
+
+    def add(self, rel: str, f: OutFile) -> str:
+        """Write one file (``rel`` inside the tree); its SHA-256 (of the bytes written)."""
+        stage = self._open()
+        # the stage is a fresh directory only this writer writes (no links in it), so the
+        # lexical normal form is where the file lands: no resolve() per file
+        target = os.path.normpath(os.path.join(stage, rel))
+        if not target.startswith(self._root) or rel == OWN_MARKER or rel in self._digests:
+            raise OutputError(Problem(f"output path {rel!r} escapes the output directory"
+                                      if rel not in self._digests else
+                                      f"output path {rel!r} is written twice"))
+        data = _encode(f.text)
+        try:
+            parent = os.path.dirname(target)
+            if parent not in self._dirs:
+                os.makedirs(parent, exist_ok=True)
+                self._dirs.add(parent)
+            _write(Path(target), data, f.secret, sync=False, parent_made=True)
+        except OSError as exc:
+            raise os_error(self.out, exc) from None
+        self._written.append(Path(target))
+        digest = self._digests[rel] = _digest(data)
+        return digest
+
+    def finish(self) -> Path:
+        """The marker, one sync, then the swap (an existing tree ccsec wrote is checked again
+        just before it is replaced)."""
+        stage = self._open()
+        out, force = self.out, self.force
+        try:
+            _write(stage / OWN_MARKER, _marker(self._digests), secret=True, sync=False)
+            _sync_tree(stage, [*self._written, stage / OWN_MARKER])
+            os.chmod(stage, 0o755)
+            if out.exists():
+                check_target(out, force)  # unchanged since the first check
+                old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+                if any(out.iterdir()):
+                    os.rename(out, old)
+                else:
+                    os.rmdir(out)
                 try:
-                    _remove_tree(old)
-                except OSError as exc:
-                    raise OutputError(Problem(
-                        f"wrote {out}, but cannot remove the previous tree moved to {old}: "
-                        f"{exc.strerror or exc}", field="-o/--out",
-                        fix=f"remove {old} by hand")) from None
-        else:
-            os.rename(stage, out)
-            stage = None
-    except OSError as exc:
-        raise os_error(out, exc) from None
-    finally:
-        if stage is not None:
-            shutil.rmtree(stage, ignore_errors=True)
-    return out
+                    os.rename(stage, out)
+                except OSError:
+                    if old.exists():
+                        os.rename(old, out)  # put the previous tree back
+                    raise
+                self._stage = None
+                if old.exists():
+                    try:
+                        _remove_tree(old)
+                    except OSError as exc:
+                        raise OutputError(Problem(
+                            f"wrote {out}, but cannot remove the previous tree moved to {old}: "
+                            f"{exc.strerror or exc}", field="-o/--out",
+                            fix=f"remove {old} by hand")) from None
+            else:
+                os.rename(stage, out)
+                self._stage = None
+        except OSError as exc:
+            raise os_error(out, exc) from None
+        return out

@@ -261,7 +261,8 @@ def _bounds(ends: Sequence[EndPolicy], batches: int) -> list[tuple[int, int]]:
 def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str] | None = None,
                       on_end: Callable[[str], None] | None = None,
                       on_refused: Callable[[Skipped], None] | None = None,
-                      workers: int | None = None) -> RenderResult:
+                      workers: int | None = None,
+                      on_file: Callable[[Rendered], None] | None = None) -> RenderResult:
     """Every end in its formats; all ends' problems are collected before one error is raised,
     so nothing is written unless everything renders.  ``on_end(owner)`` follows progress.
 
@@ -270,7 +271,9 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str
     skipped — in both cases one line per format, naming the ends and the first cause;
     ``on_refused`` receives each such format with all its causes (``--verbose``).
     ``workers``: processes (default :func:`ccsec.workers.default_workers`); the result is the
-    same for any number."""
+    same for any number.  ``on_file`` receives each file as soon as its end is rendered (the
+    CLI writes it into the output's stage meanwhile); when an error is raised in the end,
+    it has received some files — the caller discards them."""
     chosen = selection(requested)
     result = RenderResult(selected=chosen)
     problems: list[Problem] = []
@@ -287,6 +290,9 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str
                                 outcome.owner)
             problems += outcome.problems
             result.files += outcome.files
+            if on_file is not None:
+                for f in outcome.files:
+                    on_file(f)
             if on_end is not None:
                 on_end(outcome.owner)
     if on_refused is not None:
@@ -305,18 +311,25 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str
     return result
 
 
-def index_json(ps: PolicySet, result: RenderResult, ctx: RenderContext) -> str:
+def index_json(ps: PolicySet, result: RenderResult, ctx: RenderContext,
+               digests: Mapping[str, str] | None = None) -> str:
+    """The index of a render; ``digests``: the SHA-256 of files already written (path →
+    hex), reused for the files of ends without keys (their text is hashed as written)."""
     secrets_by_end = {e.owner or e.name: _secret_values(e, ctx) for e in ps.ends}
     files = []
     for f in result.files:
-        text = f.text
-        for value in secrets_by_end.get(f.end, []):
-            text = text.replace(value, REDACTED)
+        keys = secrets_by_end.get(f.end, [])
+        known = digests.get(f.path) if digests is not None and not keys else None
+        if known is None:
+            text = f.text
+            for value in keys:
+                text = text.replace(value, REDACTED)
+            known = hashlib.sha256(text.encode()).hexdigest()
         files.append({
             "end": f.end,
             "format": f.format,
             "path": f.path,
-            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "sha256": known,
             "sha256_of": "redacted text" if f.secret else "file",
             "holds_secret": f.secret,
             "proof": f.proof,

@@ -86,11 +86,11 @@ def test_a_failed_write_leaves_no_temp_files(cli, tmp_path: Path, monkeypatch) -
     calls = {"n": 0}
     real = fileio._write
 
-    def fail_third(path: Path, data: bytes, secret: bool, sync: bool = True) -> None:
+    def fail_third(path: Path, data: bytes, secret: bool, *args: object, **kw: object) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(28, "No space left on device", str(path))
-        real(path, data, secret, sync)
+        real(path, data, secret, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(fileio, "_write", fail_third)
     res = cli("render", "demo", "-o", str(tmp_path / "out"))

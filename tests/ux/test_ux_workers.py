@@ -205,3 +205,47 @@ def test_pairs_negotiated_over_workers_equal_one_process(synthetic, monkeypatch,
     two = pairing.pair(ends, dep, workers=2)
     assert len(one) > (5 if source == "synthetic" else 2)
     assert _sessions(two) == _sessions(one)
+
+
+# ------------------------------------------------- render writes while the workers render
+
+
+def test_a_render_that_fails_after_writing_leaves_nothing(cli, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """Files go into the stage as ends are rendered; a refusal met later still leaves no
+    output and no stage behind (the error is raised once every end was tried)."""
+    written: list[str] = []
+    real = render_mod.render_policy_set
+
+    def spy(*args: object, **kw: object) -> object:
+        on_file = kw["on_file"]
+        assert callable(on_file)
+        kw["on_file"] = lambda f: (written.append(f.path), on_file(f))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    import ccsec.cli.spine as spine
+
+    monkeypatch.setattr(spine, "render_policy_set", spy)
+    res = cli("render", "demo", "--format", "windows-netsh", "--format", "windows-powershell",
+              "-o", str(tmp_path / "out"))
+    assert res.code == 2 and "windows-netsh" in res.err
+    assert written, "some files were written into the stage before the error"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tree_writer_discards_its_stage_when_left_unfinished(tmp_path: Path) -> None:
+    from ccsec.fileio import OutFile, OutputError, TreeWriter
+
+    with pytest.raises(KeyboardInterrupt), TreeWriter(tmp_path / "out") as writer:
+        writer.add("a/x.conf", OutFile("x\n"))
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with TreeWriter(tmp_path / "out") as writer:
+        writer.add("a/x.conf", OutFile("x\n"))
+        with pytest.raises(OutputError, match="written twice"):
+            writer.add("a/x.conf", OutFile("y\n"))
+        with pytest.raises(OutputError, match="escapes"):
+            writer.add("../evil", OutFile("y\n"))
+        writer.finish()
+    assert (tmp_path / "out" / "a" / "x.conf").read_text() == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

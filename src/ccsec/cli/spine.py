@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
@@ -29,7 +30,7 @@ from ccsec.crypto import PROFILES, STRONGSWAN_DEFAULT, STRONGSWAN_OLDEST, strong
 from ccsec.deployment.demo import demo_text
 from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
-from ccsec.fileio import OutFile, check_target, write_tree
+from ccsec.fileio import MARKER, OutFile, TreeWriter, check_target, write_tree
 from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.formats.base import RenderContext
 from ccsec.formats.registry import get as get_format
@@ -41,6 +42,7 @@ from ccsec.render import (
     Rendered,
     RenderResult,
     Skipped,
+    index_json,
     name_ends,
     output_files,
     render_policy_set,
@@ -160,7 +162,8 @@ def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
 
 
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
-            base: Path, strongswan_version: str | None = None
+            base: Path, strongswan_version: str | None = None,
+            on_file: Callable[[Rendered], None] | None = None
             ) -> tuple[PolicySet, RenderResult, RenderContext]:
     selection(formats)  # an unknown --format fails before the plan is made
     target = _strongswan_version(strongswan_version, dep)
@@ -171,7 +174,7 @@ def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
                         strongswan_version=target)
     with progress(len(ps.ends), "rendering") as advance:
         result = render_policy_set(ps, ctx, formats or None, on_end=advance,
-                                   on_refused=_refusal_details)
+                                   on_refused=_refusal_details, on_file=on_file)
     return ps, result, ctx
 
 
@@ -242,12 +245,21 @@ def render(
     check_target(out, force)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
-    ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version)
-    with stages(f"writing {len(result.files):,} files into {out}"):
-        files = output_files(ps, result, ctx)
-        write_tree(out, files, force)
+    # each end's files go into the output's stage while the next ends are rendered; the
+    # tree replaces OUT only once everything is written (an error leaves OUT as it was)
+    with TreeWriter(out, force) as writer:
+        digests: dict[str, str] = {}
+
+        def write(f: Rendered) -> None:
+            digests[f.path] = writer.add(f.path, OutFile(f.text, f.secret))
+
+        ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version, on_file=write)
+        with stages(f"writing the index of {len(result.files):,} files into {out}"):
+            index = index_json(ps, result, ctx, digests)
+            writer.add(MARKER, OutFile(index))
+            writer.finish()
     if json_out:
-        print_json(json.loads(files["index.json"].text))
+        print_json(json.loads(index))
     else:
         _report_render(out, result)
 
