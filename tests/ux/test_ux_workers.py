@@ -249,3 +249,47 @@ def test_tree_writer_discards_its_stage_when_left_unfinished(tmp_path: Path) -> 
         writer.finish()
     assert (tmp_path / "out" / "a" / "x.conf").read_text() == "x\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# -------------------------------------------- check families beside coverage, in a fork
+
+
+@pytest.mark.parametrize("source", ["synthetic", "brownfield"])
+def test_families_beside_coverage_give_the_same_audit(synthetic, monkeypatch, source) -> None:
+    from ccsec.audit import engine, pairing
+    from ccsec.audit.engine import planned_ends, run_audit
+    from ccsec.deployment import load
+    from conftest import ROOT
+
+    if source == "synthetic":
+        ps, _ = synthetic
+        dep, ends = None, planned_ends(ps)
+    else:
+        configs = ROOT / "tests" / "data" / "audit-brownfield" / "configs"
+        dep = load(configs.parent / "deployment.yaml")
+        ends = load_directory(configs, dep, workers=1).ends
+    monkeypatch.setattr(engine, "PARALLEL_MIN_SESSIONS", 0)
+    monkeypatch.setattr(pairing, "PARALLEL_MIN_PAIRS", 0)
+    one = run_audit(ends, dep, "d.yaml", workers=1)
+    two = run_audit(ends, dep, "d.yaml", workers=2)
+    assert one.findings and two.to_json() == one.to_json()
+    assert [f.to_json() for f in two.findings] == [f.to_json() for f in one.findings]
+
+
+def test_only_the_families_after_coverage_read_what_coverage_finds() -> None:
+    """A family beside coverage runs before it is computed (in a fork): reading coverage
+    rows, weaker-than notes or a session's path there would see nothing — move the family
+    into AFTER_COVERAGE instead."""
+    import re
+    from importlib import import_module
+
+    from ccsec.findings.families import AFTER_COVERAGE, AUDIT_FAMILIES
+
+    reads = re.compile(r"\.coverage\b|\.weaker\b|\.path\b")
+    for name in AUDIT_FAMILIES:
+        text = Path(import_module(name).__file__ or "").read_text(encoding="utf-8")
+        found = sorted(set(reads.findall(text)))
+        if name in AFTER_COVERAGE:
+            assert found, f"{name} is listed as reading coverage but does not"
+        else:
+            assert not found, f"{name} reads {found}: list it in AFTER_COVERAGE"

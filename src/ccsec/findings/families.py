@@ -24,6 +24,10 @@ AUDIT_FAMILIES: tuple[str, ...] = (
     "ccsec.checks.coverage",
     "ccsec.checks.peers",
 )
+#: the audit families that read what coverage finds (``ctx.coverage``, ``ctx.weaker``, the
+#: path of each session): they run after it; the others may run beside it
+#: (``tests/ux/test_ux_workers.py`` checks that no other family reads those)
+AFTER_COVERAGE: frozenset[str] = frozenset({"ccsec.checks.coverage", "ccsec.checks.peers"})
 #: the families of the operations commands (logs, perf, posture, phones)
 OPS_FAMILIES: tuple[str, ...] = (
     "ccsec.checks.logs",
