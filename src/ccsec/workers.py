@@ -36,17 +36,30 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
+             meanwhile: Callable[[], None] | None = None) -> Iterator[R]:
     """``map(fn, items)`` over ``workers`` forked processes, results in item order as they
     arrive (a caller can show progress).  ``fn`` must be a module-level function; what it
     needs beyond its item it reads from module state set before the call (inherited by the
-    fork).  One worker, one item or no fork: this process, same results."""
+    fork).  One worker, one item or no fork: this process, same results.
+
+    ``meanwhile`` runs in this process once the workers have their items (before the first
+    result; first of all without workers): other work while they work.  If it raises, the
+    items no worker has started are dropped and the error goes to the caller."""
     if workers <= 1 or len(items) < 2 or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                             mp_context=mp.get_context("fork")) as pool:
-        yield from pool.map(fn, items)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                               mp_context=mp.get_context("fork"))
+    try:
+        results = pool.map(fn, items)
+        if meanwhile is not None:
+            meanwhile()
+        yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

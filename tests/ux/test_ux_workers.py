@@ -293,3 +293,49 @@ def test_only_the_families_after_coverage_read_what_coverage_finds() -> None:
             assert found, f"{name} is listed as reading coverage but does not"
         else:
             assert not found, f"{name} reads {found}: list it in AFTER_COVERAGE"
+
+
+# ------------------------------------- the deployment loaded while the workers read
+
+
+def test_deployment_loaded_while_workers_read_gives_the_same_audit(monkeypatch) -> None:
+    from ccsec.audit.pipeline import run
+    from ccsec.deployment import load
+    from conftest import ROOT
+
+    configs = ROOT / "tests" / "data" / "audit-brownfield" / "configs"
+    deployment = configs.parent / "deployment.yaml"
+    monkeypatch.setattr(inventory, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv("CCSEC_JOBS", "2")
+    given = run(configs, load(deployment), deployment_file=str(deployment))
+    calls: list[int] = []
+
+    def loader():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return load(deployment)
+
+    meanwhile = run(configs, deployment_file=str(deployment), load_deployment=loader)
+    assert calls == [1]
+    assert meanwhile.context.deployment is not None
+    assert meanwhile.to_json() == given.to_json()
+    assert [e.host for e in meanwhile.context.ends] == [e.host for e in given.context.ends]
+
+
+def test_a_broken_deployment_stops_the_workers_reading(tmp_path: Path, monkeypatch) -> None:
+    from ccsec.audit.pipeline import run
+    from ccsec.errors import Problem, UserError
+    from conftest import ROOT
+
+    configs = ROOT / "tests" / "data" / "audit-brownfield" / "configs"
+    monkeypatch.setattr(inventory, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(inventory, "BATCH_BYTES", 1)
+    monkeypatch.setenv("CCSEC_JOBS", "2")
+
+    def broken():  # type: ignore[no-untyped-def]
+        raise UserError(Problem("the deployment is broken", field="hosts"))
+
+    with pytest.raises(UserError, match="the deployment is broken"):
+        run(configs, load_deployment=broken)
+    # a missing --configs: the deployment's error is still the first one
+    with pytest.raises(UserError, match="the deployment is broken"):
+        run(tmp_path / "missing", load_deployment=broken)

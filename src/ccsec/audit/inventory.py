@@ -75,6 +75,8 @@ class Inventory:
     skipped: list[Skipped] = field(default_factory=list)
     #: files looked at (read, skipped, or read as part of another)
     files: int = 0
+    #: the deployment the ends were attached to (loaded meanwhile when asked to)
+    deployment: Deployment | None = None
 
 
 def _files(root: Path) -> list[Path]:
@@ -182,15 +184,18 @@ def _batches(items: Sequence[T], sizes: list[int]) -> list[list[T]]:
     return out
 
 
-def scan_all(paths: list[Path], workers: int | None = None) -> list[_Scan]:
+def scan_all(paths: list[Path], workers: int | None = None,
+             meanwhile: Callable[[], None] | None = None) -> list[_Scan]:
     """Every file's first pass, in file order.  Reading and parsing one file is a pure function
     of its bytes, so a large directory is spread over worker processes (fork: nothing to
-    re-import) in batches; the results are the objects a sequential run makes, in its order."""
+    re-import) in batches; the results are the objects a sequential run makes, in its order.
+    ``meanwhile`` runs in this process while the workers read (first, without workers)."""
     n = default_workers() if workers is None else workers
     sizes = [_size(p) for p in paths]
     if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(paths) < 2:
-        return [_scan(p) for p in paths]
-    return [s for scans in fork_map(_scan_batch, _batches(paths, sizes), n) for s in scans]
+        n = 1
+    return [s for scans in fork_map(_scan_batch, _batches(paths, sizes) if n > 1 else [paths],
+                                    n, meanwhile) for s in scans]
 
 
 def _size(path: Path) -> int:
@@ -203,14 +208,24 @@ def _size(path: Path) -> int:
 @gc_paused
 def load_directory(root: Path, dep: Deployment | None = None,
                    display_root: Path | None = None, workers: int | None = None,
-                   include_dirs: tuple[Path, ...] = ()) -> Inventory:
+                   include_dirs: tuple[Path, ...] = (),
+                   load: Callable[[], Deployment] | None = None) -> Inventory:
     """Read every file under ``root`` (a file works too); nothing here raises for one bad file:
     it lands in ``skipped``.  A missing root is a :class:`UserError`.  ``workers``: processes
     for reading and parsing (default :func:`default_workers`; 1 = this process only).
     strongSwan ``include`` statements are followed only inside ``root`` (the file's directory
     when ``root`` is a file) and ``include_dirs``; links to files outside ``root`` are not
-    read."""
+    read.  ``load``: the deployment (instead of ``dep``), loaded while the workers read — an
+    error loading it is raised as it would be before reading (it lands in
+    :attr:`Inventory.deployment`)."""
+    loaded: list[Deployment | None] = [dep]
+
+    def load_deployment() -> None:
+        if load is not None:
+            loaded[0] = load()
+
     if not root.exists():
+        load_deployment()  # a broken deployment is the first error, as without workers
         raise UserError(Problem(f"{root} does not exist", field="--configs",
                                 fix="point --configs at a directory of configuration files"))
     top = root if root.is_dir() else root.parent
@@ -219,7 +234,7 @@ def load_directory(root: Path, dep: Deployment | None = None,
     links_out = {p for p in paths if p.is_symlink() and _outside(p, top)}
     readable = [p for p in paths if p not in links_out]
     with confined((top, *include_dirs)):
-        scans = dict(zip(readable, scan_all(readable, workers), strict=True))
+        scans = dict(zip(readable, scan_all(readable, workers, load_deployment), strict=True))
         _parse_contextual(readable, [scans[p] for p in readable], scans, workers)
     for p in links_out:
         scans[p] = _Scan(skip="a link to a file outside the configuration directory (not read)")
@@ -231,6 +246,7 @@ def load_directory(root: Path, dep: Deployment | None = None,
             inv.skipped.append(Skipped(source, scan.skip, scan.line, scan.unreadable))
         elif scan.parsed is not None and scan.fmt is not None:
             inv.ends.extend(_ends(scan.parsed, source, scan.fmt))
+    inv.deployment = dep = loaded[0]
     if dep is not None:
         attach(inv.ends, dep)
     return inv

@@ -46,7 +46,8 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
         today: date | None = None,
         on_inventory: Callable[[Inventory], None] | None = None,
         hosts: HostsTable | None = None,
-        include_dirs: tuple[Path, ...] = ()) -> AuditResult:
+        include_dirs: tuple[Path, ...] = (),
+        load_deployment: Callable[[], Deployment] | None = None) -> AuditResult:
     """Audit the configurations under ``configs`` (a directory or one file); with a
     ``deployment``, coverage of every path too.  Without ``configs`` the deployment's own
     planned policy (``planned``, when the caller has it already; else planned now with
@@ -56,17 +57,23 @@ def run(configs: str | Path | None = None, deployment: Deployment | None = None,
     accepted findings; ``on_inventory`` receives what was read (progress, ``--verbose``);
     ``hosts`` resolves the host names configurations give for their peers (``--hosts``);
     ``include_dirs`` are directories outside ``configs`` that strongSwan ``include`` statements
-    may read from (``--include-dir``; by default includes stay inside ``configs``)."""
+    may read from (``--include-dir``; by default includes stay inside ``configs``).
+    ``load_deployment`` gives the deployment instead of ``deployment``: it is loaded while
+    worker processes read the configurations (the CLI's way: half a second at 1,000 sites)."""
     accepted = load_waivers(Path(waivers)) if waivers else None
     waivers_file = str(waivers or "waivers")
     if configs is None:
+        if deployment is None and load_deployment is not None:
+            deployment = load_deployment()
         if deployment is None:
             raise UserError(Problem("nothing to audit", field="--configs",
                                     fix="give a deployment, a directory of configurations, "
                                         "or both"))
         ends = planned_ends(planned or plan(deployment, profile))
         return run_audit(ends, deployment, deployment_file, accepted, today, waivers_file)
-    inv = load_directory(Path(configs), deployment, include_dirs=include_dirs)
+    inv = load_directory(Path(configs), deployment, include_dirs=include_dirs,
+                         load=load_deployment)
+    deployment = inv.deployment
     resolve_names(inv.ends, hosts)
     if on_inventory is not None:
         on_inventory(inv)

@@ -28,7 +28,6 @@ from ccsec.cli.complete import (
     complete_rule_id,
     complete_severity,
 )
-from ccsec.deployment.model import Deployment
 from ccsec.errors import Problem, UserError
 from ccsec.findings.columns import Column, fit, terminal_width
 from ccsec.findings.model import Severity
@@ -57,12 +56,6 @@ def _out_format(value: str) -> OutFormat:
         raise typer.BadParameter(f"unknown output format '{value}'; use one of: "
                                  f"{', '.join(f.value for f in OutFormat)}",
                                  param_hint="'--format'") from None
-
-
-def _deployment(path: str | None) -> tuple[Deployment | None, str | None]:
-    if path is None:
-        return None, None
-    return load_deployment(path), path
 
 
 def audit(
@@ -106,17 +99,19 @@ def audit(
     if configs is None:
         raise UserError(Problem("no configurations given", field="--configs",
                                 fix="ccsec audit [DEPLOYMENT] --configs DIR"))
-    dep, dep_file = _deployment(deployment)
+    path = deployment
     with stages(f"reading configurations in {configs}") as step:
-        result = run(configs, dep, deployment_file=dep_file, waivers=waivers,
+        # the deployment is loaded while worker processes read the configurations
+        result = run(configs, deployment_file=path, waivers=waivers,
                      on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
-                     hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()))
+                     hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()),
+                     load_deployment=(lambda: load_deployment(path)) if path else None)
     import_notes(result.context.ends, result.skipped)
     if out_format is OutFormat.json:
         print_json(result.to_json())
     elif out_format is OutFormat.sarif:
         root = configs if configs.is_dir() else configs.parent
-        log = sarif(result.findings, fallback_file=dep_file or str(configs),
+        log = sarif(result.findings, fallback_file=path or str(configs),
                     category="ccsec-audit", root=root.resolve())
         print_json(log)
     else:
