@@ -25,6 +25,7 @@ from typing import Literal
 from ccsec.crypto import DH_GROUPS, GROUP_BY_KEYWORD, Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem, shown_repr
 from ccsec.formats.base import Note, Parsed, device_name, meta_str, plain_reason, read_meta
+from ccsec.formats.cucm import values
 from ccsec.formats.cucm.scan import Block, Scan, inherit, scan_lines, select_table
 from ccsec.formats.cucm.values import (
     ASSUMED_LIFETIME_S,
@@ -198,7 +199,11 @@ class _Reader:
         )
 
     def _line(self, b: Block, *keys: str) -> int:
-        return next((b.fields[k][1] for k in keys if k in b.fields), b.line)
+        fields = b.fields
+        for k in keys:
+            if k in fields:
+                return fields[k][1]
+        return b.line
 
     def _get(self, b: Block, key: str) -> tuple[str, int] | None:
         return b.fields.get(key)
@@ -438,7 +443,11 @@ class _Reader:
                            "Destination Port [U: the guides describe both alike]")
         if proto is None and (src_port or dst_port):
             self._note(self._line(b, "protocol"), "a port with Protocol Any")
-        return Filter(local=IPv4Network(src), remote=IPv4Network(dst), protocol=proto,
+        if values.FAST:  # from the integer: the same network, without printing and re-reading src
+            local, remote_net = IPv4Network(int(src)), IPv4Network(int(dst))
+        else:
+            local, remote_net = IPv4Network(src), IPv4Network(dst)
+        return Filter(local=local, remote=remote_net, protocol=proto,
                       local_port=src_port, remote_port=dst_port)
 
     def _protocol(self, b: Block) -> int | None:
