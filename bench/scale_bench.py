@@ -298,6 +298,11 @@ def cli_run(sites: int, src: Path) -> dict[str, float]:
             "audit": [sys.executable, "-m", "ccsec", "audit", str(deployment), "--configs", out],
         }
         for stage, argv in commands.items():
+            # each command starts on a quiet disk: what the previous one (or the previous
+            # run's clean-up: 6,000 files deleted, discarded by ext4 at its next commit)
+            # left to flush is not counted in this one's time; a command's own writes are
+            # (render syncs its tree before it exits)
+            os.sync()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,

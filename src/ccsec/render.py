@@ -350,18 +350,22 @@ def index_json(ps: PolicySet, result: RenderResult, ctx: RenderContext,
     return _lines_json(doc)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _lines_json(doc: Mapping[str, object]) -> str:
     """``doc`` as JSON with one list item per line: as readable as ``indent=2`` for a person
     scanning it, but written by the C encoder (``indent`` switches json to its pure-Python
     encoder: 2 s for the 28,000 paths of a 1,000-site deployment)."""
+    encode = _ENCODER.encode  # json.dumps(…, ensure_ascii=False) makes an encoder per call
     out = []
     for key, value in doc.items():
         name = json.dumps(key)
         if isinstance(value, list) and value:
-            items = ",\n    ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            items = ",\n    ".join(map(encode, value))
             out.append(f"  {name}: [\n    {items}\n  ]")
         else:
-            out.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+            out.append(f"  {name}: {encode(value)}")
     return "{\n" + ",\n".join(out) + "\n}\n"
 
 

@@ -14,7 +14,6 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -60,17 +59,3 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
         yield from results
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-@contextmanager
-def beside(fn: Callable[[], R], fork: bool) -> Iterator[Callable[[], R]]:
-    """Run ``fn`` in a forked process while the ``with`` block runs in this one; the block
-    gets a function returning ``fn``'s result (waiting for it).  ``fn`` must be a
-    module-level function reading module state set before the call.  Without ``fork`` (or
-    where there is no fork) ``fn`` runs in this process when its result is asked for."""
-    if not fork or not can_fork():
-        yield fn
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
-        future = pool.submit(fn)
-        yield future.result

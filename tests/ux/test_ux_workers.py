@@ -339,3 +339,26 @@ def test_a_broken_deployment_stops_the_workers_reading(tmp_path: Path, monkeypat
     # a missing --configs: the deployment's error is still the first one
     with pytest.raises(UserError, match="the deployment is broken"):
         run(tmp_path / "missing", load_deployment=broken)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_read_early_is_still_dropped_when_another_includes_it(
+        tmp_path: Path, monkeypatch, workers: int) -> None:
+    """swanctl.conf files without an include are read in the first pass; one that another
+    file includes is still read only as part of that file, never alone."""
+    monkeypatch.setattr(inventory, "PARALLEL_MIN_BYTES", 0)
+    (tmp_path / "gw").mkdir()
+    (tmp_path / "gw" / "extra.conf").write_text(
+        "connections {\n  extra {\n    remote_addrs = 192.0.2.7\n"
+        "    children { c { local_ts = 10.9.0.0/16 } }\n  }\n}\n", encoding="utf-8")
+    (tmp_path / "gw" / "swanctl.conf").write_text("connections {\n}\ninclude extra.conf\n",
+                                                  encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "swanctl.conf").write_text(
+        "connections {\n  alone {\n    remote_addrs = 192.0.2.8\n"
+        "    children { c { local_ts = 10.8.0.0/16 } }\n  }\n}\n", encoding="utf-8")
+    inv = load_directory(tmp_path, workers=workers)
+    assert sorted(e.source for e in inv.ends) == ["gw/swanctl.conf", "other/swanctl.conf"]
+    names = {e.source: [r.name for r in e.policy.rules] for e in inv.ends}
+    assert any("extra" in n for n in names["gw/swanctl.conf"])
+    assert any("alone" in n for n in names["other/swanctl.conf"])

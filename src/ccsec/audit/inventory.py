@@ -161,6 +161,13 @@ def _scan(path: Path) -> _Scan:
     fmt = sniff(text)
     if fmt is None:
         return _Scan(skip="not a configuration format ccsec reads")
+    if fmt == "strongswan" and "include" not in text:
+        # read now: with no include its reading needs no other file (the word anywhere, a
+        # comment too, keeps it for the second pass); that pass still drops it if another
+        # file includes it
+        scan = _parse(fmt, text, str(path))
+        scan.text = text
+        return scan
     if fmt in _CONTEXTUAL:
         return _Scan(fmt, text=text)
     return _parse(fmt, text, str(path))
@@ -260,6 +267,8 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path,
     config.  The files that remain are parsed like the first pass's, over the workers."""
     texts = {p: (s.fmt, s.text) for p, s in zip(paths, scans, strict=True)
              if s.text is not None and s.fmt is not None}
+    read = {p: s for p, s in zip(paths, scans, strict=True) if s.text is not None and
+            (s.parsed is not None or s.skip is not None)}  # read in the first pass
     if not texts:
         return
     secrets_by_dir = {p.parent: t for p, (f, t) in texts.items() if f == "ipsec-secrets"}
@@ -283,6 +292,9 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path,
                                   "configuration beside it (charon-wide settings only)")
         elif fmt == "ipsec-secrets":
             by_path[path] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
+        elif path in read:
+            by_path[path] = _Scan(fmt, read[path].skip, read[path].unreadable,
+                                  read[path].parsed, None, read[path].line)
         else:
             jobs.append((fmt, text, str(path), secrets_by_dir.get(path.parent)))
             owners.append(path)
