@@ -19,12 +19,14 @@ hand-filled ``# release: 12.5(1)SU5  FIPS mode: yes`` line also selects one, via
 
 from __future__ import annotations
 
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
 from ccsec.crypto import DH_GROUPS, GROUP_BY_KEYWORD, Encr, EspProposal, IkeProposal, Integ
 from ccsec.errors import ParseError, Problem, shown_repr
 from ccsec.formats.base import Note, Parsed, device_name, meta_str, plain_reason, read_meta
+from ccsec.formats.cucm import values
 from ccsec.formats.cucm.scan import Block, Scan, inherit, scan_lines, select_table
 from ccsec.formats.cucm.values import (
     ASSUMED_LIFETIME_S,
@@ -127,6 +129,26 @@ def _policies(groups: dict[str, list[Rule]], meta: dict[str, object], scan: Scan
     return out
 
 
+def _new_ike_proposal(encryption: Encr, integrity: Integ, group: int) -> IkeProposal:
+    return IkeProposal(encryption=encryption, integrity=integrity, group=group)
+
+
+def _new_esp_proposal(encryption: Encr, integrity: Integ | None) -> EspProposal:
+    return EspProposal(encryption=encryption, integrity=integrity)
+
+
+def _new_ike(proposal: IkeProposal, lifetime_s: int) -> Ike:
+    return Ike(version=1, proposals=(proposal,), lifetime_s=lifetime_s)
+
+
+# The models are frozen and built from their arguments alone, so the rules of a tree can share
+# one instance per value set (equal, and serialised alike, to one built per rule); a value set
+# the models refuse raises each time, as lru_cache keeps no exceptions.
+_ike_proposal = lru_cache(maxsize=256)(_new_ike_proposal)
+_esp_proposal = lru_cache(maxsize=256)(_new_esp_proposal)
+_ike = lru_cache(maxsize=256)(_new_ike)
+
+
 class _Reader:
     """Turns one block into a Rule, noting every value outside the selected table."""
 
@@ -173,11 +195,13 @@ class _Reader:
     def _build(self, b: Block, name: str) -> Rule:
         src, dst = self._address(b, "src"), self._address(b, "dst")
         auth, peer_id = self._auth(b, name)
-        ike = IkeProposal(encryption=self._cipher(b, "encryption", ENCR_TOKENS,
-                                                  self.t.encryption),
-                          integrity=self._hash(b), group=self._p1_dh(b))
-        esp = EspProposal(encryption=self._cipher(b, "esp", ESP_TOKENS, self.t.esp),
-                          integrity=self._esp_integrity(b, ike.integrity))
+        shared = values.FAST  # frozen models of the same values: one instance per value set
+        make_ike = _ike_proposal if shared else _new_ike_proposal
+        ike = make_ike(self._cipher(b, "encryption", ENCR_TOKENS, self.t.encryption),
+                       self._hash(b), self._p1_dh(b))
+        make_esp = _esp_proposal if shared else _new_esp_proposal
+        esp = make_esp(self._cipher(b, "esp", ESP_TOKENS, self.t.esp),
+                       self._esp_integrity(b, ike.integrity))
         # IKEv1 main mode, negotiate, require/require are assumptions [U]: the page has no field
         # for the IKE version, and whether the node drops clear traffic is undocumented
         return Rule(
@@ -189,7 +213,7 @@ class _Reader:
             peer_id=peer_id,
             filters=(self._filter(b, src, dst),),
             auth=(auth,),
-            ike=Ike(version=1, proposals=(ike,), lifetime_s=self._life(b, "p1_life")),
+            ike=(_ike if shared else _new_ike)(ike, self._life(b, "p1_life")),
             esp=(esp,),
             pfs_group=self._p2_dh(b),
             lifetime_s=self._life(b, "p2_life"),
@@ -198,7 +222,11 @@ class _Reader:
         )
 
     def _line(self, b: Block, *keys: str) -> int:
-        return next((b.fields[k][1] for k in keys if k in b.fields), b.line)
+        fields = b.fields
+        for k in keys:
+            if k in fields:
+                return fields[k][1]
+        return b.line
 
     def _get(self, b: Block, key: str) -> tuple[str, int] | None:
         return b.fields.get(key)
@@ -438,7 +466,11 @@ class _Reader:
                            "Destination Port [U: the guides describe both alike]")
         if proto is None and (src_port or dst_port):
             self._note(self._line(b, "protocol"), "a port with Protocol Any")
-        return Filter(local=IPv4Network(src), remote=IPv4Network(dst), protocol=proto,
+        if values.FAST:  # from the integer: the same network, without printing and re-reading src
+            local, remote_net = IPv4Network(int(src)), IPv4Network(int(dst))
+        else:
+            local, remote_net = IPv4Network(src), IPv4Network(dst)
+        return Filter(local=local, remote=remote_net, protocol=proto,
                       local_port=src_port, remote_port=dst_port)
 
     def _protocol(self, b: Block) -> int | None:

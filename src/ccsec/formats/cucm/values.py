@@ -22,6 +22,11 @@ from typing import Literal
 from ccsec.crypto import Encr, Integ
 from ccsec.policy import Identity
 
+#: True: the reader (:mod:`.scan`, :mod:`.read`, :func:`cert_identity`) takes its fast ways;
+#: False: the long ways they were first written in, kept callable so that
+#: tests/ux/test_ux_speed_readers.py can hold the one to the other (issue 16)
+FAST = True
+
 # ----------------------------------------------------------------------------- value tables
 
 
@@ -238,6 +243,10 @@ def cert_name(peer_id: Identity | None, peer: IPv4Address) -> str:
     return CERT_UNSAFE_RE.sub("_", stem) + ".pem"
 
 
+#: every character a dotted IPv4 address (what ``IPv4Address`` accepts from a str) is made of
+_ADDRESS_CHARS = frozenset("0123456789.")
+
+
 def cert_identity(name: str) -> Identity | None:
     """The peer identity a Certificate Name stands for (the inverse of :func:`cert_name`).
 
@@ -249,6 +258,8 @@ def cert_identity(name: str) -> Identity | None:
     if not stem or not one_line(stem) or '"' in stem or any(ord(c) < 32 for c in stem):
         return None
     try:
+        if FAST and not _ADDRESS_CHARS.issuperset(stem):
+            raise ValueError(stem)  # IPv4Address reads only ASCII digits and dots
         IPv4Address(stem)
     except ValueError:
         return Identity(kind="dn", value=stem if "=" in stem else f"CN={stem}")
