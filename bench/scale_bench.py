@@ -282,40 +282,42 @@ def cli_deployment(sites: int) -> Path:
     return path
 
 
-def cli_run(sites: int, src: Path) -> dict[str, float]:
-    """Every CLI stage once, each in a fresh process; wall seconds per stage."""
+def cli_run(sites: int, src: Path, keep: Path) -> dict[str, float]:
+    """Every CLI stage once, each in a fresh process; wall seconds per stage.  The rendered
+    tree stays under ``keep`` until the whole run is over: deleting 6,000 files makes this
+    machine's disk discard their blocks for seconds after the deletion returns, and a render
+    started then was measured 2-3x slower (system time) — the deletion's cost, not ccsec's."""
     deployment = cli_deployment(sites)
     env = dict(os.environ, PYTHONPATH=str(src), CCSEC_JOBS=os.environ.get("CCSEC_JOBS", ""))
     env.pop("COLUMNS", None)
     seconds: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="ccsec-cli-", dir=OUT) as tmp:
-        out = str(Path(tmp) / "out")
-        commands = {
-            "load": [sys.executable, "-c", _LOAD, str(deployment)],
-            "paths": [sys.executable, "-m", "ccsec", "paths", str(deployment)],
-            "plan": [sys.executable, "-m", "ccsec", "plan", str(deployment)],
-            "render": [sys.executable, "-m", "ccsec", "render", str(deployment), "-o", out],
-            "audit": [sys.executable, "-m", "ccsec", "audit", str(deployment), "--configs", out],
-        }
-        for stage, argv in commands.items():
-            # each command starts on a quiet disk: what the previous one (or the previous
-            # run's clean-up: 6,000 files deleted, discarded by ext4 at its next commit)
-            # left to flush is not counted in this one's time; a command's own writes are
-            # (render syncs its tree before it exits)
-            os.sync()
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t = time.perf_counter()
-            proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True, check=False)
-            seconds[stage] = time.perf_counter() - t
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            # CPU of the command and its workers (user + system): what it costs, whatever
-            # else the machine runs meanwhile
-            seconds[f"{stage} cpu"] = (after.ru_utime - before.ru_utime
-                                       + after.ru_stime - before.ru_stime)
-            if proc.returncode not in ((0, 1) if stage == "audit" else (0,)):
-                raise SystemExit(f"{stage} at {sites} sites ({src}) failed with "
-                                 f"{proc.returncode}:\n{proc.stderr[-4000:]}")
+    tmp = tempfile.mkdtemp(prefix="ccsec-cli-", dir=keep)
+    out = str(Path(tmp) / "out")
+    commands = {
+        "load": [sys.executable, "-c", _LOAD, str(deployment)],
+        "paths": [sys.executable, "-m", "ccsec", "paths", str(deployment)],
+        "plan": [sys.executable, "-m", "ccsec", "plan", str(deployment)],
+        "render": [sys.executable, "-m", "ccsec", "render", str(deployment), "-o", out],
+        "audit": [sys.executable, "-m", "ccsec", "audit", str(deployment), "--configs", out],
+    }
+    for stage, argv in commands.items():
+        # each command starts on a quiet disk: what the previous one left to flush is
+        # not counted in this one's time; a command's own writes are (render syncs its
+        # tree before it exits)
+        os.sync()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, check=False)
+        seconds[stage] = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU of the command and its workers (user + system): what it costs, whatever
+        # else the machine runs meanwhile
+        seconds[f"{stage} cpu"] = (after.ru_utime - before.ru_utime
+                                   + after.ru_stime - before.ru_stime)
+        if proc.returncode not in ((0, 1) if stage == "audit" else (0,)):
+            raise SystemExit(f"{stage} at {sites} sites ({src}) failed with "
+                             f"{proc.returncode}:\n{proc.stderr[-4000:]}")
     return seconds
 
 
@@ -370,6 +372,7 @@ def _cpu_table(sizes: list[int], runs: dict[str, dict[int, list[dict[str, float]
 
 def cli_main(a: argparse.Namespace, sizes: list[int]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ccsec-rev-", dir=OUT)) if a.compare or a.rev else None
+    keep = Path(tempfile.mkdtemp(prefix="ccsec-cli-", dir=OUT))
     try:
         variants: list[tuple[str, Path]] = []
         if tmp is not None:
@@ -382,13 +385,14 @@ def cli_main(a: argparse.Namespace, sizes: list[int]) -> None:
         for rep in range(a.reps):
             for n in sizes:
                 for label, src in variants:
-                    r = cli_run(n, src)
+                    r = cli_run(n, src, keep)
                     runs[label][n].append(r)
                     print(f"rep {rep + 1} {n} sites, {label}: "
                           f"{ {k: round(v, 2) for k, v in r.items() if 'cpu' not in k} }",
                           file=sys.stderr,
                           flush=True)
     finally:
+        shutil.rmtree(keep, ignore_errors=True)  # every rendered tree, once all is measured
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     what = " vs ".join(label for label, _ in variants)
