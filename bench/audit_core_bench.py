@@ -16,14 +16,13 @@ usage: audit_core_bench.py [--compare REV] [--reps 5] [--no-write]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from big_input_bench import export_revision
-from common import OUT, ROOT, append, spread, table
+from common import OUT, ROOT, append, run_child, spread, table
 
 SYNTH = ("--sites", "1000", "--pgs-per-site", "1", "--nat-fraction", "0.2", "--seed", "7",
          "--central-sites", "2")
@@ -78,10 +77,7 @@ def inputs() -> tuple[Path, Path]:
 
 
 def child(src: Path, dep: Path, tree: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(dep), str(tree)], env=env,
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_child(src, CHILD, dep, tree)
 
 
 def main() -> None:

@@ -8,10 +8,12 @@ and report the median with [min-max]; ratios are taken between methods of the sa
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -89,3 +91,13 @@ def append(title: str, body: str, write: bool = True) -> str:
             fh.write(header + section)
         print(f"appended to {RESULTS}", file=sys.stderr)
     return section
+
+
+def run_child(src: Path, script: str, *args: object) -> dict[str, object]:
+    """``script`` in a fresh interpreter with ``src`` first on the path; the JSON object its
+    last line of output prints (how the benches time one revision's code in isolation)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result

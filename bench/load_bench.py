@@ -18,14 +18,10 @@ usage: load_bench.py [--compare REV] [--reps 5] [--sites 1000] [--no-write]
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from big_input_bench import export_revision
-from common import OUT, ROOT, append, spread, src_path, table
+from common import OUT, ROOT, append, run_child, spread, src_path, table
 
 CHILD = r"""
 import json, sys, time
@@ -63,10 +59,7 @@ def files(sites: int) -> dict[str, Path]:
 
 
 def child(src: Path, stage: str, path: Path) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, "-c", CHILD, stage, str(path)], env=env,
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_child(src, CHILD, stage, path)
 
 
 def main() -> None:
