@@ -209,3 +209,18 @@ def test_the_process_on_a_full_disk_is_one_line_and_exit_2() -> None:
     assert proc.returncode == 2
     err = proc.stderr.decode()
     assert "No space left on device" in err and "Traceback" not in err
+
+
+def test_the_process_waits_for_its_threads_before_it_exits() -> None:
+    """As the interpreter does: a thread that is not a daemon finishes before the exit."""
+    script = ("import sys, threading, time\n"
+              "def late():\n"
+              "    time.sleep(1.5); sys.stderr.write('thread done\\n')\n"
+              "threading.Thread(target=late).start()\n"
+              "from ccsec.cli import run\n"
+              "sys.argv[0] = 'ccsec'\n"
+              "run()\n")
+    proc = subprocess.run([sys.executable, "-c", script, "rules", "--json"],
+                          capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 0
+    assert proc.stderr.decode() == "thread done\n"

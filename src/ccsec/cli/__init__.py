@@ -18,6 +18,7 @@ import contextlib
 import gc
 import os
 import sys
+import threading
 import traceback
 from functools import cache
 from importlib import import_module
@@ -216,7 +217,12 @@ def _flush(code: int) -> int:
         code = _flush_failed(exc)
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
-    atexit._run_exitfuncs()  # what Py_Finalize runs first; the object teardown is skipped
+    # what the interpreter does on its way out, in its order — wait for threads that are not
+    # daemons, then the exit handlers — without the object teardown
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
     return code
 
 
