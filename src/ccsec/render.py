@@ -22,7 +22,7 @@ from ccsec.formats.base import RenderContext
 from ccsec.gcpause import gc_paused
 from ccsec.policy import EndPolicy, PolicySet
 from ccsec.secrets import REDACTED
-from ccsec.workers import default_workers, fork_map
+from ccsec.workers import default_workers, fork_map, shared
 
 PROOF = {
     "lab": "run on real strongSwan (charon, kernel-libipsec) in network namespaces by "
@@ -210,14 +210,9 @@ def _render_end(end: EndPolicy, chosen: tuple[str, ...] | None, ctx: RenderConte
 BATCHES_PER_WORKER = 16
 #: below this many ends a second process costs more than it saves
 PARALLEL_MIN_ENDS = 400
-#: what the forked workers render: (ends, chosen formats, context), set just before the fork
-_JOB: tuple[Sequence[EndPolicy], tuple[str, ...] | None, RenderContext] | None = None
-
-
 @gc_paused
 def _render_batch(bounds: tuple[int, int]) -> list[_EndOutcome]:
-    assert _JOB is not None
-    ends, chosen, ctx = _JOB
+    ends, chosen, ctx = shared()  # (ends, chosen formats, context)
     known: set[str] = set()
     return [_render_end(end, chosen, ctx, known) for end in ends[bounds[0]:bounds[1]]]
 
@@ -226,17 +221,13 @@ def _outcomes(ends: Sequence[EndPolicy], chosen: tuple[str, ...] | None, ctx: Re
               workers: int | None) -> Iterator[list[_EndOutcome]]:
     """Every end's outcome in end order, batch by batch; over worker processes when there are
     many ends (rendering one end is a pure function of the end and the context)."""
-    global _JOB
     n = default_workers() if workers is None else workers
     if n <= 1 or len(ends) < PARALLEL_MIN_ENDS:
         known: set[str] = set()
         yield from ([_render_end(end, chosen, ctx, known)] for end in ends)
         return
-    _JOB = (ends, chosen, ctx)
-    try:
-        yield from fork_map(_render_batch, _bounds(ends, n * BATCHES_PER_WORKER), n)
-    finally:
-        _JOB = None
+    yield from fork_map(_render_batch, _bounds(ends, n * BATCHES_PER_WORKER), n,
+                        shared=(ends, chosen, ctx))
 
 
 def _bounds(ends: Sequence[EndPolicy], batches: int) -> list[tuple[int, int]]:

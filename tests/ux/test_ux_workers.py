@@ -35,6 +35,20 @@ def test_fork_map_keeps_item_order() -> None:
     assert list(fork_map(_square, items, 1)) == [n * n for n in items]
 
 
+def _offset(n: int) -> int:
+    from ccsec.workers import shared
+
+    return n + shared()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fork_map_hands_its_shared_value_to_the_function(workers: int) -> None:
+    from ccsec import workers as workers_mod
+
+    assert list(fork_map(_offset, [1, 2, 3], workers, shared=100)) == [101, 102, 103]
+    assert workers_mod.shared() is None  # put back once the map is done
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, RenderContext]:
     dep = loads(generate(SynthOptions(sites=12, nat_fraction=0.5, strongswan_fraction=0.4,

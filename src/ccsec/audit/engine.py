@@ -26,7 +26,7 @@ from ccsec.findings.model import Finding
 from ccsec.findings.text import sort_findings
 from ccsec.gcpause import gc_paused
 from ccsec.policy import PolicySet
-from ccsec.workers import default_workers, fork_map
+from ccsec.workers import default_workers, fork_map, shared
 
 if TYPE_CHECKING:
     from ccsec.audit.inventory import Skipped
@@ -63,13 +63,8 @@ def audit_checks() -> list[Check]:
 #: sessions from which the families that do not need coverage run in forked processes beside
 #: coverage (1,000 sites: 0.8 s of checks beside 0.4 s of coverage)
 PARALLEL_MIN_SESSIONS = 2000
-#: what the forked processes judge: (the early families' checks, the context after pairing)
-_BESIDE: tuple[list[Check], AuditContext] | None = None
-
-
 def _judge_one(index: int) -> list[Finding]:
-    assert _BESIDE is not None
-    checks, ctx = _BESIDE
+    checks, ctx = shared()  # (the early families' checks, the context after pairing)
     return list(checks[index](ctx))
 
 
@@ -78,7 +73,6 @@ def _judge(ctx: AuditContext, workers: int | None) -> list[Finding]:
     coverage (:data:`~ccsec.findings.families.AFTER_COVERAGE`) run in forked processes, one
     family at a time per worker, while this process computes coverage and judges the
     families that need it — when the audit is large; the findings are the same either way."""
-    global _BESIDE
     modules = load(AUDIT_FAMILIES)
     early = [m for m in modules if m.__name__ not in AFTER_COVERAGE]
     n = default_workers() if workers is None else workers
@@ -89,14 +83,10 @@ def _judge(ctx: AuditContext, workers: int | None) -> list[Finding]:
         late.update((m.__name__, list(m.check(ctx))) for m in modules
                     if m.__name__ in AFTER_COVERAGE)
 
-    _BESIDE = ([m.check for m in early], ctx)
-    try:
-        found = fork_map(_judge_one, range(len(early)),
-                         n if len(ctx.sessions) >= PARALLEL_MIN_SESSIONS else 1,
-                         meanwhile=after_coverage)
-        by_family = dict(zip((m.__name__ for m in early), found, strict=True))
-    finally:
-        _BESIDE = None
+    found = fork_map(_judge_one, range(len(early)),
+                     n if len(ctx.sessions) >= PARALLEL_MIN_SESSIONS else 1,
+                     meanwhile=after_coverage, shared=([m.check for m in early], ctx))
+    by_family = dict(zip((m.__name__ for m in early), found, strict=True))
     by_family.update(late)
     return [f for m in modules for f in by_family[m.__name__]]
 

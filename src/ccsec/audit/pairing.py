@@ -28,7 +28,7 @@ Indexes by address keep this linear in the number of rules (1,000-site deploymen
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from ccsec.audit import shortcuts
@@ -41,7 +41,7 @@ from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
-from ccsec.workers import default_workers, fork_map
+from ccsec.workers import default_workers, fork_map, shared
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -475,15 +475,16 @@ def _with_platform(end: ImportedEnd) -> EndPolicy:
 
 @dataclass
 class _Pending:
-    """A pair of rules to negotiate, met first in walk order; ``whys``: what each direction
-    learnt of the device's choice (added to the reason once negotiated)."""
+    """A pair of rules to negotiate, met first in walk order, and what each direction learnt
+    of the device's choice (added to the reason once negotiated)."""
 
     key: Key
     other: Key
     ctx: Context
-    whys: list[str]
-    #: the first of ``whys`` is the direction that found the pair
-    first_why: bool = False
+    #: the choice learnt by the direction that found the pair
+    why: str
+    #: the choices learnt when the pair was met again from the other direction
+    learnt: list[str] = field(default_factory=list)
 
 
 def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
@@ -518,12 +519,12 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
                     if c.why:  # the device's choice, learnt from this direction too
                         met = slots[done[ids]]
                         assert isinstance(met, _Pending)
-                        met.whys.append(c.why)
+                        met.learnt.append(c.why)
                     continue
                 involved.update({id(r), id(other[1])})
                 done[ids] = len(slots)
                 slots.append(_Pending(key, other, p.context(key, other, c.nat, c.address),
-                                      [c.why] if c.why else [], first_why=bool(c.why)))
+                                      c.why))
     pending = [s for s in slots if isinstance(s, _Pending)]
     sessions = iter(_negotiate_all(pending, workers))
     out = [s if isinstance(s, SessionRecord) else _record(s, next(sessions)) for s in slots]
@@ -538,36 +539,32 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
 
 
 def _record(pending: _Pending, session: Session) -> SessionRecord:
-    """The session with what the directions learnt: the first direction's always, the
+    """The session with what the directions learnt: the finding direction's always, the
     others' unless the reason says it already."""
-    for n, why in enumerate(pending.whys):
-        if (n == 0 and pending.first_why) or why not in session.reason:
+    if pending.why:
+        session = _with_reason(session, pending.why)
+    for why in pending.learnt:
+        if why not in session.reason:
             session = _with_reason(session, why)
     return SessionRecord(session, pending.key, pending.other, pending.ctx)
 
 
 #: below this many pairs a second process costs more than it saves
 PARALLEL_MIN_PAIRS = 2000
-#: the pairs the forked workers negotiate (set just before the fork)
-_JOB: list[_Pending] = []
 
 
 def _negotiate_range(bounds: tuple[int, int]) -> list[Session]:
-    return [negotiate_keys(j.key, j.other, j.ctx) for j in _JOB[bounds[0]:bounds[1]]]
+    pending: list[_Pending] = shared()
+    return [negotiate_keys(j.key, j.other, j.ctx) for j in pending[bounds[0]:bounds[1]]]
 
 
 def _negotiate_all(pending: list[_Pending], workers: int | None) -> list[Session]:
-    global _JOB
     n = default_workers() if workers is None else workers
     if n <= 1 or len(pending) < PARALLEL_MIN_PAIRS:
-        return [negotiate_keys(j.key, j.other, j.ctx) for j in pending]
+        n = 1
     step = max(1, len(pending) // (n * 4))
     bounds = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
-    _JOB = pending
-    try:
-        return [s for part in fork_map(_negotiate_range, bounds, n) for s in part]
-    finally:
-        _JOB = []
+    return [s for part in fork_map(_negotiate_range, bounds, n, shared=pending) for s in part]
 
 
 def _with_reason(s: Session, why: str) -> Session:
