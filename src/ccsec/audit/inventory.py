@@ -23,7 +23,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import TypeVar
@@ -197,12 +197,20 @@ def scan_all(paths: list[Path], workers: int | None = None,
     of its bytes, so a large directory is spread over worker processes (fork: nothing to
     re-import) in batches; the results are the objects a sequential run makes, in its order.
     ``meanwhile`` runs in this process while the workers read (first, without workers)."""
+    return _over_workers(_scan_batch, paths, [_size(p) for p in paths], workers, meanwhile)
+
+
+def _over_workers(batch: Callable[[list[T]], list[_Scan]], items: Sequence[T], sizes: list[int],
+                  workers: int | None, meanwhile: Callable[[], None] | None = None
+                  ) -> list[_Scan]:
+    """``batch`` over ``items`` in order: in batches over the workers when there is
+    :data:`PARALLEL_MIN_BYTES` of input or more, else in one batch in this process."""
     n = default_workers() if workers is None else workers
-    sizes = [_size(p) for p in paths]
-    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(paths) < 2:
-        n = 1
-    return [s for scans in fork_map(_scan_batch, _batches(paths, sizes) if n > 1 else [paths],
-                                    n, meanwhile) for s in scans]
+    if n > 1 and len(items) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
+        batches = _batches(items, sizes)
+    else:
+        n, batches = 1, [list(items)]
+    return [s for scans in fork_map(batch, batches, n, meanwhile) for s in scans]
 
 
 def _size(path: Path) -> int:
@@ -293,8 +301,7 @@ def _parse_contextual(paths: list[Path], scans: list[_Scan], by_path: dict[Path,
         elif fmt == "ipsec-secrets":
             by_path[path] = _Scan(fmt, skip="ipsec.secrets without an ipsec.conf beside it")
         elif path in read:
-            by_path[path] = _Scan(fmt, read[path].skip, read[path].unreadable,
-                                  read[path].parsed, None, read[path].line)
+            by_path[path] = replace(read[path], text=None)
         else:
             jobs.append((fmt, text, str(path), secrets_by_dir.get(path.parent)))
             owners.append(path)
@@ -314,12 +321,7 @@ def _parse_jobs(jobs: list[_Job], workers: int | None) -> list[_Scan]:
     """Every job's parse, in order; over worker processes when there is much text (the
     workers are forked inside :func:`~ccsec.formats.strongswan.include.confined`, so they
     follow includes exactly as far as this process would)."""
-    n = default_workers() if workers is None else workers
-    sizes = [len(job[1]) for job in jobs]
-    if n <= 1 or sum(sizes) < PARALLEL_MIN_BYTES or len(jobs) < 2:
-        return _parse_batch(jobs)
-    batches: list[list[_Job]] = [list(b) for b in _batches(jobs, sizes)]
-    return [s for scans in fork_map(_parse_batch, batches, n) for s in scans]
+    return _over_workers(_parse_batch, jobs, [len(job[1]) for job in jobs], workers)
 
 
 def _ends(parsed: Parsed, source: str, fmt: str) -> list[ImportedEnd]:
