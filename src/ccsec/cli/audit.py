@@ -99,19 +99,19 @@ def audit(
     if configs is None:
         raise UserError(Problem("no configurations given", field="--configs",
                                 fix="ccsec audit [DEPLOYMENT] --configs DIR"))
-    path = deployment
     with stages(f"reading configurations in {configs}") as step:
         # the deployment is loaded while worker processes read the configurations
-        result = run(configs, deployment_file=path, waivers=waivers,
+        result = run(configs, deployment_file=deployment, waivers=waivers,
                      on_inventory=lambda inv: step(f"auditing {len(inv.ends)} configurations"),
                      hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()),
-                     load_deployment=(lambda: load_deployment(path)) if path else None)
+                     load_deployment=(lambda: load_deployment(deployment)) if deployment
+                     else None)
     import_notes(result.context.ends, result.skipped)
     if out_format is OutFormat.json:
         print_json(result.to_json())
     elif out_format is OutFormat.sarif:
         root = configs if configs.is_dir() else configs.parent
-        log = sarif(result.findings, fallback_file=path or str(configs),
+        log = sarif(result.findings, fallback_file=deployment or str(configs),
                     category="ccsec-audit", root=root.resolve())
         print_json(log)
     else:
