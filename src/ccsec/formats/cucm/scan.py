@@ -73,6 +73,16 @@ _RULER_STARTS = frozenset("-=*_")
 _COMMENT_KEYS = frozenset("vrnefVRNEF")
 
 
+def _field(s: str, n: int, parsed: Parsed) -> tuple[str, str]:
+    """``Label : value`` → (label, value); any other line is not a field of the page."""
+    label, sep, value = s.partition(":")
+    if not sep:
+        raise ParseError(Problem("not a 'Label : value' line", parsed.source, n,
+                                 fix="write each field as 'Label : value' (the page's "
+                                 "label), or start the line with # for a comment"))
+    return label, value
+
+
 def scan_lines(lines: list[str], parsed: Parsed) -> Scan:
     """Group the ``Label : value`` lines into blocks (a repeated label starts the next one)."""
     return _scan_fast(lines, parsed) if values.FAST else _scan_long(lines, parsed)
@@ -112,11 +122,7 @@ def _scan_fast(lines: list[str], parsed: Parsed) -> Scan:
             if current is not None and current.line == n:
                 description = None
             continue
-        label, sep, value = s.partition(":")
-        if not sep:
-            raise ParseError(Problem("not a 'Label : value' line", parsed.source, n,
-                                     fix="write each field as 'Label : value' (the page's "
-                                     "label), or start the line with # for a comment"))
+        label, value = _field(s, n, parsed)
         norm = fold(label)
         key = labels.get(norm)
         if key is None:
@@ -157,11 +163,7 @@ def _scan_long(lines: list[str], parsed: Parsed) -> Scan:
             if current is not None and current.line == n:
                 description = None
             continue
-        label, sep, value = s.partition(":")
-        if not sep:
-            raise ParseError(Problem("not a 'Label : value' line", parsed.source, n,
-                                     fix="write each field as 'Label : value' (the page's "
-                                     "label), or start the line with # for a comment"))
+        label, value = _field(s, n, parsed)
         norm = fold(label)
         key = LABELS.get(norm)
         if key is None:
