@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from ccsec.workers import FastPickle
+
 #: the IKE versions ccsec models (RFC 2409 and RFC 7296)
 IkeVersion = Literal[1, 2]
 
@@ -309,7 +311,7 @@ GROUP_BY_KEYWORD["x25519"] = 31
 GROUP_BY_KEYWORD["x448"] = 32
 
 
-class IkeProposal(BaseModel):
+class IkeProposal(FastPickle, BaseModel):
     """One IKE (phase 1 / main mode) proposal: encryption, integrity or PRF, DH group."""
 
     model_config = ConfigDict(frozen=True)
@@ -357,7 +359,7 @@ class IkeProposal(BaseModel):
         return "-".join(parts)
 
 
-class EspProposal(BaseModel):
+class EspProposal(FastPickle, BaseModel):
     """One IPsec (phase 2 / quick mode) proposal. ``ah`` adds an AH header (NAT-hostile)."""
 
     model_config = ConfigDict(frozen=True)

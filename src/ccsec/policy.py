@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from ccsec.crypto import DH_GROUPS, EspProposal, IkeProposal, IkeVersion
 from ccsec.secrets import Secret
+from ccsec.workers import FastPickle, fast_pickle
 
 if TYPE_CHECKING:  # paths imports the deployment package, which must not import us back
     from ccsec.paths import Path
@@ -97,8 +98,11 @@ def v4net(network: Network) -> IPv4Network:
     return network
 
 
-class _Value(BaseModel):
+class _Value(FastPickle, BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+fast_pickle(Secret)  # (secrets sits beside workers in the lowest layer: it cannot say it itself)
 
 
 _CONTROL_OR_QUOTE = re.compile(r'[\x00-\x1f"]')

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from ipaddress import IPv4Network, IPv6Network
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -21,6 +24,56 @@ R = TypeVar("R")
 
 #: what the running :func:`fork_map`'s function reads beside its item (see :func:`shared`)
 _SHARED: Any = None
+
+
+class FastPickle:
+    """A frozen pydantic model that travels between worker processes as its class, its field
+    values and the fields that were set (what :meth:`pydantic.BaseModel.model_construct`
+    takes) instead of pydantic's generic state: a 1,000-site audit sends ~110,000 policy
+    objects from the workers that read them, and the generic way costs about a quarter more
+    to write and a fifth more to read.  No validation runs on the way back in: the values were
+    validated when the object was made.  Only the workers' pickler is changed (each subclass
+    is registered with it); ``pickle.dumps`` of a model is pydantic's own."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fast_pickle(cls)
+
+
+def fast_pickle(cls: type[T]) -> type[T]:
+    """Send ``cls`` (a frozen pydantic model) between workers the :class:`FastPickle` way."""
+    ForkingPickler.register(cls, _model)
+    return cls
+
+
+def _model(obj: Any) -> tuple[Any, ...]:
+    if obj.__pydantic_private__ is not None or obj.__pydantic_extra__:
+        return obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)  # pydantic's own way
+    return _restore, (type(obj), obj.__dict__, obj.__pydantic_fields_set__)
+
+
+_set = object.__setattr__
+
+
+def _restore(cls: type, state: dict[str, Any], fields_set: set[str]) -> Any:
+    obj: Any = object.__new__(cls)
+    _set(obj, "__dict__", state)
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _network(net: IPv4Network | IPv6Network) -> tuple[Any, ...]:
+    # the standard library pickles a network as its text, parsed again on the way back (three
+    # times the cost of its integer and prefix length); a network is strict (no host bits),
+    # so the two give the same network
+    return type(net), ((int(net.network_address), net.prefixlen),)
+
+
+# only what travels between worker processes
+ForkingPickler.register(IPv4Network, _network)
+ForkingPickler.register(IPv6Network, _network)
 
 
 def default_workers() -> int:

@@ -7,10 +7,15 @@ collector while in-process callers keep theirs."""
 from __future__ import annotations
 
 import gc
+import pickle
+from ipaddress import ip_network
 from itertools import pairwise
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from ccsec import render as render_mod
 from ccsec.audit import inventory
@@ -19,10 +24,12 @@ from ccsec.deployment import loads
 from ccsec.errors import UnsupportedError
 from ccsec.formats.base import RenderContext
 from ccsec.plan import plan
+from ccsec.policy import EndPolicy
 from ccsec.render import render_policy_set
-from ccsec.secrets import SecretResolver
+from ccsec.secrets import Secret, SecretResolver
 from ccsec.synth import SynthOptions, generate
-from ccsec.workers import fork_map
+from ccsec.workers import FastPickle, fork_map
+from strategies import any_end_policy
 
 
 def _square(n: int) -> int:
@@ -376,3 +383,67 @@ def test_a_file_read_early_is_still_dropped_when_another_includes_it(
     names = {e.source: [r.name for r in e.policy.rules] for e in inv.ends}
     assert any("extra" in n for n in names["gw/swanctl.conf"])
     assert any("alone" in n for n in names["other/swanctl.conf"])
+
+
+def _sent(obj: object) -> object:
+    """``obj`` as a worker's result arrives in the main process."""
+    return pickle.loads(ForkingPickler.dumps(obj))
+
+
+def _models(obj: object) -> list[BaseModel]:
+    found: list[BaseModel] = []
+    todo = [obj]
+    while todo:
+        o = todo.pop()
+        if isinstance(o, BaseModel):
+            found.append(o)
+            todo.extend(o.__dict__.values())
+        elif isinstance(o, (tuple, list)):
+            todo.extend(o)
+    return found
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_end_policy())
+def test_policies_arrive_from_workers_as_they_left(p: EndPolicy) -> None:
+    """Policy objects travel between workers as class + values + fields set (no validation on
+    the way in): what arrives equals what left, object by object, secrets included, with the
+    same fields set, and is still frozen."""
+    back = _sent(p)
+    assert isinstance(back, EndPolicy) and back == p
+    mine, theirs = _models(p), _models(back)
+    assert [type(m) for m in mine] == [type(m) for m in theirs]
+    for a, b in zip(mine, theirs, strict=True):
+        assert a.model_fields_set == b.model_fields_set
+        assert a.model_dump() == b.model_dump()
+        if isinstance(a, Secret):
+            assert isinstance(b, Secret)
+            assert (a.value and a.value.get_secret_value()) == \
+                (b.value and b.value.get_secret_value())
+    if back.rules:
+        with pytest.raises(ValidationError):
+            back.rules[0].name = "changed"  # type: ignore[misc]
+    # the workers' own way is used (class and values), not pydantic's generic state
+    assert b"_restore" in bytes(ForkingPickler.dumps(p))
+    assert b"_restore" not in pickle.dumps(p)
+
+
+@pytest.mark.parametrize("text", ["10.1.2.0/24", "0.0.0.0/0", "192.0.2.7/32",
+                                  "2001:db8::/32", "::/0", "2001:db8::1/128"])
+def test_networks_arrive_from_workers_as_they_left(text: str) -> None:
+    net = ip_network(text)
+    back = _sent(net)
+    assert type(back) is type(net) and back == net and str(back) == text
+
+
+class _WithPrivate(FastPickle, BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    _seen: int = PrivateAttr(default=0)
+
+
+def test_a_model_with_private_state_keeps_pydantics_way() -> None:
+    m = _WithPrivate(name="x")
+    object.__setattr__(m, "__pydantic_private__", {"_seen": 3})
+    back = _sent(m)
+    assert isinstance(back, _WithPrivate) and back.name == "x" and back._seen == 3
