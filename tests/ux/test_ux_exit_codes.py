@@ -224,3 +224,26 @@ def test_the_process_waits_for_its_threads_before_it_exits() -> None:
                           capture_output=True, timeout=120, check=False)
     assert proc.returncode == 0
     assert proc.stderr.decode() == "thread done\n"
+
+
+def test_the_process_keeps_a_commands_results_until_it_exits() -> None:
+    """A command's large results are held until the process ends (returning from the
+    command does not free them one by one); in-process callers hold nothing."""
+    script = ("import atexit, sys\n"
+              "from ccsec.cli.common import STATE\n"
+              "atexit.register(lambda: sys.stderr.write("
+              "' '.join(sorted(type(o).__name__ for o in STATE.kept)) + '\\n'))\n"
+              "from ccsec.cli import run\n"
+              "sys.argv[0] = 'ccsec'\n"
+              "run()\n")
+    proc = subprocess.run([sys.executable, "-c", script, "plan", "demo", "--json"],
+                          capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode().split() == ["Deployment", "PolicySet"]
+
+
+def test_in_process_callers_keep_nothing(cli) -> None:
+    from ccsec.cli.common import STATE
+
+    assert cli("plan", "demo", "--json").code == 0
+    assert STATE.kept == [] and not STATE.ends_process

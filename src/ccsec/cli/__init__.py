@@ -198,8 +198,11 @@ def run() -> None:
 
     For the same reason the process ends without tearing its objects down one by one (1 s
     after a 1,000-site audit): the output is flushed and the exit handlers run
-    (multiprocessing, temporary directories, logging) — then the process exits."""
+    (multiprocessing, temporary directories, logging) — then the process exits.  The
+    commands :func:`~ccsec.cli.common.keep` their large results until then, so that
+    returning from the command does not free them one by one either."""
     gc.disable()
+    STATE.ends_process = True
     code = main()
     os._exit(_flush(code))
 

@@ -16,6 +16,7 @@ from ccsec.cli.common import (
     STATE,
     console,
     import_notes,
+    keep,
     load_deployment,
     print_json,
     stages,
@@ -106,6 +107,7 @@ def audit(
                      hosts=load_hosts(hosts), include_dirs=tuple(include_dir or ()),
                      load_deployment=(lambda: load_deployment(deployment)) if deployment
                      else None)
+    keep(result)
     import_notes(result.context.ends, result.skipped)
     if out_format is OutFormat.json:
         print_json(result.to_json())

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
@@ -87,10 +87,23 @@ class CliState:
     wide: bool = False
     #: deployment warnings are errors (``--strict``)
     strict: bool = False
+    #: the process ends with this command without tearing its objects down (``cli.run``)
+    ends_process: bool = False
+    #: what :func:`keep` holds until then
+    kept: list[object] = field(default_factory=list)
 
 
 #: the shared context every command reads (the root callback also puts it in ``ctx.obj``)
 STATE = CliState()
+
+
+def keep(*results: object) -> None:
+    """Hold a command's large results until the process ends.  ``ccsec`` exits without
+    freeing its objects one by one (``cli.run``), but a command that returns frees its locals
+    first: 0.2 s for the million objects of a 1,000-site audit.  In-process callers (the
+    tests, tools running many commands) hold nothing."""
+    if STATE.ends_process:
+        STATE.kept.extend(results)
 
 
 def configure(quiet: bool = False, verbose: bool = False, *, wide: bool = False,
@@ -198,6 +211,7 @@ def load_deployment(path: str) -> Deployment:
 
     with stages(f"reading {path}"):
         dep = load_checked(path, strict=STATE.strict)
+        keep(dep)
         if STATE.quiet or STATE.strict:
             return dep
         for problem in warnings_of(dep, path):

@@ -11,6 +11,7 @@ from rich.table import Table
 from ccsec.cli.common import (
     ForceOpt,
     import_notes,
+    keep,
     load_deployment,
     print_json,
     progress,
@@ -98,6 +99,7 @@ def report(
         rep = build(dep, deployment, configs=configs, lab=lab, perf=perf, cpus=cpus,
                     profile=profile, waivers=waivers, probe=probe, tick=advance,
                     on_configs=lambda inv: import_notes(inv.ends, inv.skipped))
+    keep(rep)
     atomic_write(out, page(rep))
     summary = rep.summary()
     if json_out:

@@ -19,6 +19,7 @@ from ccsec.cli.common import (
     ForceOpt,
     console,
     detail,
+    keep,
     load_deployment,
     print_json,
     progress,
@@ -78,6 +79,7 @@ def paths(deployment: DeploymentArg, json_out: JsonOpt = False) -> None:
     dep = load_deployment(deployment)
     with stages(f"deriving the paths of {len(dep.hosts):,} hosts"):
         found = derive(dep)
+    keep(found)
     if json_out:
         print_json([p.to_json() for p in found])
         return
@@ -133,6 +135,7 @@ def plan(deployment: DeploymentArg, profile: ProfileOpt = None, json_out: JsonOp
     dep = load_deployment(deployment)
     with stages(f"planning {len(dep.hosts):,} hosts"):
         ps = make_plan(dep, profile)
+    keep(ps)
     rows = _plan_summary(ps)
     if json_out:
         print_json({"deployment": ps.deployment, "profile": ps.profile,
@@ -254,6 +257,7 @@ def render(
             digests[f.path] = writer.add(f.path, OutFile(f.text, f.secret))
 
         ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version, on_file=write)
+        keep(ps, result, ctx, digests)
         with stages(f"writing the index of {len(result.files):,} files into {out}"):
             index = index_json(ps, result, ctx, digests)
             writer.add(MARKER, OutFile(index))
