@@ -86,9 +86,13 @@ def group_findings(findings: Iterable[Finding],
                    names: Collection[str] = ()) -> list[FindingGroup]:
     """Groups, most severe first, then by rule id, cause and fix; subjects in name order."""
     buckets: dict[tuple[str, Severity, str, str], list[Finding]] = {}
+    # one cause per distinct message: a 1,000-site audit has 27,000 findings, 84 messages
+    causes: dict[str, str] = {}
     for f in findings:
-        buckets.setdefault((f.rule, f.severity, cause_of(f.message, names), f.fix),
-                           []).append(f)
+        cause = causes.get(f.message)
+        if cause is None:
+            cause = causes[f.message] = cause_of(f.message, names)
+        buckets.setdefault((f.rule, f.severity, cause, f.fix), []).append(f)
     groups = [
         FindingGroup(rule, sev, cause, fix,
                      tuple(sorted(members, key=lambda f: (f.subject, _line(f), f.message))))
