@@ -20,11 +20,14 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ccsec.errors import Problem, UserError
 
@@ -75,14 +78,7 @@ def _syncfs(directory: Path) -> bool:
     """Flush the file system holding ``directory`` in one call (Linux ``syncfs(2)``): one
     journal commit for a whole output tree instead of one per file (6,000 files: ~4.5 s of
     fsync → a fraction of a second).  False where it is not available."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    libc = ctypes.CDLL(name, use_errno=True)
-    syncfs = getattr(libc, "syncfs", None)
+    syncfs = _libc_syncfs()
     if syncfs is None:
         return False
     fd = os.open(directory, os.O_RDONLY)
@@ -90,6 +86,26 @@ def _syncfs(directory: Path) -> bool:
         return bool(syncfs(fd) == 0)
     finally:
         os.close(fd)
+
+
+def _libc_syncfs() -> Callable[[int], int] | None:
+    """libc's ``syncfs``: from the symbols this process already has (Linux: libc is loaded),
+    else looked up by name (``find_library`` runs ``ldconfig``: 25 ms)."""
+    import ctypes
+    import ctypes.util
+
+    def symbol(lib: str | None) -> Callable[[int], int] | None:
+        try:
+            return cast(Callable[[int], int] | None,
+                        getattr(ctypes.CDLL(lib, use_errno=True), "syncfs", None))
+        except OSError:
+            return None
+
+    found = symbol(None) if sys.platform == "linux" else None
+    if found is None:
+        name = ctypes.util.find_library("c")
+        found = symbol(name) if name is not None else None
+    return found
 
 
 def _sync_tree(stage: Path, written: list[Path]) -> None:
@@ -299,12 +315,21 @@ def write_tree(out: str | Path, files: Mapping[str, OutFile], force: bool = Fals
         return writer.finish()
 
 
+#: how often a :class:`TreeWriter` flushes what it has written so far
+FLUSH_EVERY_S = 0.3
+
+
 class TreeWriter:
     """:func:`write_tree` for files that come one at a time: each is written into the stage
     (a hidden sibling of ``out``) as it comes, and :meth:`finish` swaps the whole tree in.
     A render writes each end's files while worker processes still render the next ends.
     Leaving the ``with`` block without :meth:`finish` (an error, an interrupt) removes the
-    stage: ``out`` is never touched until the tree is complete."""
+    stage: ``out`` is never touched until the tree is complete.
+
+    While files come, a thread flushes the file system every :data:`FLUSH_EVERY_S` seconds,
+    so that the data goes to disk while the next files are made instead of all at once
+    before the swap (110 MB for 1,000 sites); :meth:`finish` still flushes once more, after
+    the last file, before the swap."""
 
     def __init__(self, out: str | Path, force: bool = False) -> None:
         self.out = check_target(out, force)
@@ -314,11 +339,14 @@ class TreeWriter:
         self._digests: dict[str, str] = {}
         self._written: list[Path] = []
         self._dirs: set[str] = set()
+        self._done = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     def __enter__(self) -> TreeWriter:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self._stop_flushing()
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
@@ -332,7 +360,26 @@ class TreeWriter:
             except OSError as exc:
                 raise os_error(self.out, exc) from None
             self._root = str(self._stage) + os.sep
+            if _libc_syncfs() is not None:
+                self._flusher = threading.Thread(target=self._flush_while_writing,
+                                                 args=(self._stage,), daemon=True,
+                                                 name="ccsec-flush")
+                self._flusher.start()
         return self._stage
+
+    def _flush_while_writing(self, stage: Path) -> None:
+        # a failure here is not the tree's: finish() flushes again and reports its own
+        while not self._done.wait(FLUSH_EVERY_S):
+            try:
+                _syncfs(stage)
+            except OSError:
+                return
+
+    def _stop_flushing(self) -> None:
+        self._done.set()
+        if self._flusher is not None:
+            self._flusher.join()
+            self._flusher = None
 
     def add(self, rel: str, f: OutFile) -> str:
         """Write one file (``rel`` inside the tree); its SHA-256 (of the bytes written)."""
@@ -364,6 +411,7 @@ class TreeWriter:
         out, force = self.out, self.force
         try:
             _write(stage / OWN_MARKER, _marker(self._digests), secret=True, sync=False)
+            self._stop_flushing()
             _sync_tree(stage, [*self._written, stage / OWN_MARKER])
             os.chmod(stage, 0o755)
             if out.exists():

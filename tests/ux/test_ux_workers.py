@@ -272,6 +272,41 @@ def test_tree_writer_discards_its_stage_when_left_unfinished(tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_tree_writer_flushes_while_files_come_and_stops_when_done(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """The data goes to disk while the tree is written (a thread flushes the file system
+    every FLUSH_EVERY_S), once more after the last file before the swap, and the thread is
+    gone once the writer is finished — or left after an error."""
+    import threading
+    import time
+
+    from ccsec import fileio
+    from ccsec.fileio import OutFile, TreeWriter
+
+    flushed: list[str] = []
+    real = fileio._syncfs
+
+    def counting(directory: Path) -> bool:
+        flushed.append(threading.current_thread().name)
+        return real(directory)
+
+    monkeypatch.setattr(fileio, "_syncfs", counting)
+    monkeypatch.setattr(fileio, "FLUSH_EVERY_S", 0.01)
+    with TreeWriter(tmp_path / "out") as writer:
+        for n in range(5):
+            writer.add(f"e{n}/x.conf", OutFile("x\n"))
+            time.sleep(0.05)
+        writer.finish()
+    assert flushed.count("ccsec-flush") >= 2  # while the files came
+    assert flushed[-1] == threading.current_thread().name  # the last one, before the swap
+    assert not any(t.name == "ccsec-flush" for t in threading.enumerate())
+    with pytest.raises(KeyboardInterrupt), TreeWriter(tmp_path / "other") as writer:
+        writer.add("a/x.conf", OutFile("x\n"))
+        raise KeyboardInterrupt
+    assert not any(t.name == "ccsec-flush" for t in threading.enumerate())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 # -------------------------------------------- check families beside coverage, in a fork
 
 
