@@ -14,10 +14,10 @@ import multiprocessing as mp
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from ipaddress import IPv4Network, IPv6Network
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -127,3 +127,66 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], workers: int,
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _SHARED = before
+
+
+class ForkStream(Generic[T, R]):
+    """``batch`` over items that come one at a time — while this process is still finding
+    them — in forked workers, batch by batch as each fills; :meth:`results` gives every
+    item's result in the order the items came.  ``batch`` must be a module-level function of
+    a list of items (one result per item) and reads what it needs beyond them with
+    :func:`shared` (in each worker's memory from the fork).  One worker or no fork: the
+    batches run in this process when the results are asked for — the same results.
+
+    Use it as a context manager: leaving the block (an error, an interrupt) stops the
+    workers and drops the batches none has started."""
+
+    def __init__(self, batch: Callable[[list[T]], list[R]], workers: int, shared: Any = None,
+                 size: int = 256) -> None:
+        self._batch = batch
+        self._size = size
+        self._shared = shared
+        self._pool: ProcessPoolExecutor | None = None
+        self._workers = workers if workers > 1 and can_fork() else 1
+        self._before: Any = None
+        self._pending: list[T] = []
+        self._sent: list[Future[list[R]]] = []
+        self._kept: list[list[T]] = []  # the batches of a stream without workers
+
+    def __enter__(self) -> ForkStream[T, R]:
+        global _SHARED
+        self._before, _SHARED = _SHARED, self._shared
+        if self._workers > 1:
+            # the processes are forked when the first batch is sent
+            self._pool = ProcessPoolExecutor(max_workers=self._workers,
+                                             mp_context=mp.get_context("fork"))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        global _SHARED
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        finally:
+            _SHARED = self._before
+
+    def add(self, item: T) -> None:
+        self._pending.append(item)
+        if len(self._pending) >= self._size:
+            self._send()
+
+    def _send(self) -> None:
+        if not self._pending:
+            return
+        items, self._pending = self._pending, []
+        if self._pool is None:
+            self._kept.append(items)
+        else:
+            self._sent.append(self._pool.submit(self._batch, items))
+
+    def results(self) -> list[R]:
+        """Every item's result, in the order the items were added."""
+        self._send()
+        if self._pool is None:
+            return [r for items in self._kept for r in self._batch(items)]
+        return [r for future in self._sent for r in future.result()]

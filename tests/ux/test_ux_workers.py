@@ -221,7 +221,7 @@ def test_pairs_negotiated_over_workers_equal_one_process(synthetic, monkeypatch,
         configs = ROOT / "tests" / "data" / "audit-brownfield" / "configs"
         dep = load(configs.parent / "deployment.yaml")
         ends = load_directory(configs, dep, workers=1).ends
-    monkeypatch.setattr(pairing, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(pairing, "PARALLEL_MIN_RULES", 0)
     one = pairing.pair(ends, dep, workers=1)
     two = pairing.pair(ends, dep, workers=2)
     assert len(one) > (5 if source == "synthetic" else 2)
@@ -325,7 +325,7 @@ def test_families_beside_coverage_give_the_same_audit(synthetic, monkeypatch, so
         dep = load(configs.parent / "deployment.yaml")
         ends = load_directory(configs, dep, workers=1).ends
     monkeypatch.setattr(engine, "PARALLEL_MIN_SESSIONS", 0)
-    monkeypatch.setattr(pairing, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(pairing, "PARALLEL_MIN_RULES", 0)
     one = run_audit(ends, dep, "d.yaml", workers=1)
     two = run_audit(ends, dep, "d.yaml", workers=2)
     assert one.findings and two.to_json() == one.to_json()

@@ -41,7 +41,7 @@ from ccsec.deployment.model import Deployment, Host
 from ccsec.formats.facts import IosFacts
 from ccsec.formats.strongswan.identity import id_matches
 from ccsec.policy import Address, EndPolicy, Identity, Network, Rule
-from ccsec.workers import default_workers, fork_map, shared
+from ccsec.workers import ForkStream, default_workers, shared
 
 Key = tuple[ImportedEnd, Rule]
 
@@ -491,9 +491,38 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
          workers: int | None = None) -> list[SessionRecord]:
     """One session per initiating rule and the rule that answers it (IOS: each rule that
     could), plus one MISSING_END_POINT session for each negotiating rule that nothing
-    answers.  The pairs are found first, then negotiated — over ``workers`` processes when
-    there are many (a negotiation is a pure function of its two rules and their context)."""
-    p = Pairer(ends, dep)
+    answers.  Each pair is negotiated as it is found — over ``workers`` processes while the
+    walk goes on when there are many rules (a negotiation is a pure function of its two
+    rules and their context); the sessions are the same either way."""
+    n = default_workers() if workers is None else workers
+    if sum(len(e.policy.rules) for e in ends) < PARALLEL_MIN_RULES:
+        n = 1
+    with ForkStream(_negotiate_batch, n, shared=ends) as stream:
+        slots, lonely, involved = _walk(Pairer(ends, dep), ends, stream)
+        sessions = iter(stream.results())
+    out = [s if isinstance(s, SessionRecord) else _record(s, next(sessions)) for s in slots]
+    for key, where in lonely:
+        end, r = key
+        if id(r) in involved:
+            continue  # a peer chose it (it answers there), though it aims elsewhere itself
+        why = f"no configuration found for {where} with a rule back to " \
+            f"{r.local_address if not r.local_address.is_unspecified else end.label}"
+        out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
+    return out
+
+
+#: where a pair's two rules are in the list of ends: (end, rule, other end, other rule) —
+#: what a worker needs to find them in its own copy — and their context
+_Job = tuple[int, int, int, int, Context]
+
+
+def _walk(p: Pairer, ends: list[ImportedEnd], stream: ForkStream[_Job, Session]
+          ) -> tuple[list[SessionRecord | _Pending], list[tuple[Key, str]], set[int]]:
+    """Every rule in file order: its pairs (each sent to ``stream`` when first met), the
+    sessions of rules aiming at an unresolved host name, the rules nothing answers, and
+    the rules some pair involves."""
+    where = {id(r): (i, j) for i, end in enumerate(ends)
+             for j, r in enumerate(end.policy.rules)}
     done: dict[tuple[int, int], int] = {}
     involved: set[int] = set()
     slots: list[SessionRecord | _Pending] = []
@@ -523,19 +552,10 @@ def pair(ends: list[ImportedEnd], dep: Deployment | None = None,
                     continue
                 involved.update({id(r), id(other[1])})
                 done[ids] = len(slots)
-                slots.append(_Pending(key, other, p.context(key, other, c.nat, c.address),
-                                      c.why))
-    pending = [s for s in slots if isinstance(s, _Pending)]
-    sessions = iter(_negotiate_all(pending, workers))
-    out = [s if isinstance(s, SessionRecord) else _record(s, next(sessions)) for s in slots]
-    for key, where in lonely:
-        end, r = key
-        if id(r) in involved:
-            continue  # a peer chose it (it answers there), though it aims elsewhere itself
-        why = f"no configuration found for {where} with a rule back to " \
-            f"{r.local_address if not r.local_address.is_unspecified else end.label}"
-        out.append(SessionRecord(missing(end.subject(r), where, why), key, None))
-    return out
+                ctx = p.context(key, other, c.nat, c.address)
+                slots.append(_Pending(key, other, ctx, c.why))
+                stream.add((*where[id(r)], *where[id(other[1])], ctx))
+    return slots, lonely, involved
 
 
 def _record(pending: _Pending, session: Session) -> SessionRecord:
@@ -549,22 +569,16 @@ def _record(pending: _Pending, session: Session) -> SessionRecord:
     return SessionRecord(session, pending.key, pending.other, pending.ctx)
 
 
-#: below this many pairs a second process costs more than it saves
-PARALLEL_MIN_PAIRS = 2000
+#: below this many rules (about half as many pairs) a second process costs more than it
+#: saves
+PARALLEL_MIN_RULES = 4000
 
 
-def _negotiate_range(bounds: tuple[int, int]) -> list[Session]:
-    pending: list[_Pending] = shared()
-    return [negotiate_keys(j.key, j.other, j.ctx) for j in pending[bounds[0]:bounds[1]]]
-
-
-def _negotiate_all(pending: list[_Pending], workers: int | None) -> list[Session]:
-    n = default_workers() if workers is None else workers
-    if n <= 1 or len(pending) < PARALLEL_MIN_PAIRS:
-        n = 1
-    step = max(1, len(pending) // (n * 4))
-    bounds = [(i, min(i + step, len(pending))) for i in range(0, len(pending), step)]
-    return [s for part in fork_map(_negotiate_range, bounds, n, shared=pending) for s in part]
+def _negotiate_batch(jobs: list[_Job]) -> list[Session]:
+    ends: list[ImportedEnd] = shared()
+    return [negotiate_keys((ends[i], ends[i].policy.rules[j]),
+                           (ends[k], ends[k].policy.rules[m]), ctx)
+            for i, j, k, m, ctx in jobs]
 
 
 def _with_reason(s: Session, why: str) -> Session:
