@@ -83,6 +83,28 @@ def test_render_over_workers_equals_one_process(synthetic, monkeypatch, formats)
     assert progress == [e.owner or e.name for e in ps.ends]  # every end, in order
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_index_paths_encoded_while_workers_render_give_the_same_index(
+        synthetic, monkeypatch, workers: int) -> None:
+    """``ccsec render`` encodes index.json's paths while the workers render: ``meanwhile``
+    runs once, and the index made with its text is the index made without it."""
+    from ccsec.policy import PolicySet
+    from ccsec.render import index_json, paths_index
+
+    ps, ctx = synthetic
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    made: list[object] = []
+    result = render_policy_set(ps, ctx, None, workers=workers,
+                               meanwhile=lambda: made.append(paths_index(ps)))
+    assert len(made) == 1 and len(ps.paths) > 5
+    digests = {f.path: "0" * 64 for f in result.files}
+    assert index_json(ps, result, ctx, digests, made[0]) == index_json(ps, result, ctx, digests)
+    none = PolicySet(ps.deployment, ps.profile, ps.ends, [])
+    assert index_json(none, result, ctx, None, paths_index(none)) == \
+        index_json(none, result, ctx)
+    assert '"paths": []' in index_json(none, result, ctx)
+
+
 def test_render_over_workers_keeps_the_first_ends_causes(synthetic, monkeypatch) -> None:
     """A best-effort format refused on many ends names the first end's causes, whichever
     worker met which end first."""

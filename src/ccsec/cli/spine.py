@@ -40,12 +40,14 @@ from ccsec.paths import derive
 from ccsec.plan import plan as make_plan
 from ccsec.policy import EndPolicy, PolicySet
 from ccsec.render import (
+    Encoded,
     Rendered,
     RenderResult,
     Skipped,
     index_json,
     name_ends,
     output_files,
+    paths_index,
     render_policy_set,
     selection,
 )
@@ -167,7 +169,7 @@ def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
             base: Path, strongswan_version: str | None = None,
             on_file: Callable[[Rendered], None] | None = None
-            ) -> tuple[PolicySet, RenderResult, RenderContext]:
+            ) -> tuple[PolicySet, RenderResult, RenderContext, Encoded]:
     selection(formats)  # an unknown --format fails before the plan is made
     target = _strongswan_version(strongswan_version, dep)
     with stages(f"planning {len(dep.hosts):,} hosts") as step:
@@ -175,10 +177,12 @@ def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
         step("rendering")
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
                         strongswan_version=target)
+    encoded: list[Encoded] = []  # index.json's paths, encoded while the workers render
     with progress(len(ps.ends), "rendering") as advance:
         result = render_policy_set(ps, ctx, formats or None, on_end=advance,
-                                   on_refused=_refusal_details, on_file=on_file)
-    return ps, result, ctx
+                                   on_refused=_refusal_details, on_file=on_file,
+                                   meanwhile=lambda: encoded.append(paths_index(ps)))
+    return ps, result, ctx, encoded[0]
 
 
 def _refusal_details(group: Skipped) -> None:
@@ -256,10 +260,11 @@ def render(
         def write(f: Rendered) -> None:
             digests[f.path] = writer.add(f.path, OutFile(f.text, f.secret))
 
-        ps, result, ctx = _render(dep, profile, fmt, base, strongswan_version, on_file=write)
+        ps, result, ctx, paths = _render(dep, profile, fmt, base, strongswan_version,
+                                         on_file=write)
         keep(ps, result, ctx, digests)
         with stages(f"writing the index of {len(result.files):,} files into {out}"):
-            index = index_json(ps, result, ctx, digests)
+            index = index_json(ps, result, ctx, digests, paths)
             writer.add(MARKER, OutFile(index))
             writer.finish()
     if json_out:
@@ -283,7 +288,7 @@ def demo(
     check_target(out, force)
     dep = load_deployment("demo")
     found = derive(dep)
-    ps, result, ctx = _render(dep, None, None, Path.cwd())
+    ps, result, ctx, _ = _render(dep, None, None, Path.cwd())
     files = output_files(ps, result, ctx)
     files["deployment.yaml"] = OutFile(demo_text())
     write_tree(out, files, force)
