@@ -120,6 +120,7 @@ def test_quote_doubles_all_five_single_quotes() -> None:
     assert ps_literal("a'b\u2018c\u2019d\u201ae\u201bf") == \
         "'a''b\u2018\u2018c\u2019\u2019d\u201a\u201ae\u201b\u201bf'"
     assert ps_literal('say "hi" $(x) `n') == "'say \"hi\" $(x) `n'"
+    assert ps_literal("it's 'x'") == "'it''s ''x'''"  # ASCII: the quick way, same rule
     with pytest.raises(UnsupportedError):
         ps_literal("nul\0here")
 

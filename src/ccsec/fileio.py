@@ -68,10 +68,10 @@ def _write(path: Path, data: bytes, secret: bool, sync: bool = True,
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
+        if not secret:  # 0644 whatever the umask (on the open file: no second path lookup)
+            os.fchmod(fh.fileno(), 0o644)
         if sync:
             os.fsync(fh.fileno())
-    if not secret:
-        os.chmod(path, 0o644)
 
 
 def _syncfs(directory: Path) -> bool:

@@ -61,6 +61,8 @@ def ps_literal(value: str) -> str:
     the next character is a quote too, which then stands for itself.  Doubling each of the
     five quote characters therefore round-trips any text.
     """
+    if value.isascii() and "\0" not in value:  # of the five quotes only ' is ASCII
+        return "'" + value.replace("'", "''") + "'"
     problem = ps_text_problem(value)
     if problem:
         raise UnsupportedError(Problem(f"a PowerShell string contains {problem}"))
