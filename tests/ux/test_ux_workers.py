@@ -504,3 +504,22 @@ def test_a_model_with_private_state_keeps_pydantics_way() -> None:
     object.__setattr__(m, "__pydantic_private__", {"_seen": 3})
     back = _sent(m)
     assert isinstance(back, _WithPrivate) and back.name == "x" and back._seen == 3
+
+
+def test_tree_writer_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
+    """A file without a key is 0644 and one with a key 0600, whatever the umask says."""
+    import os
+    import stat
+
+    from ccsec.fileio import OutFile, TreeWriter
+
+    old = os.umask(0o077)
+    try:
+        with TreeWriter(tmp_path / "out") as writer:
+            writer.add("a/plain.conf", OutFile("x\n"))
+            writer.add("a/keyed.conf", OutFile("k\n", secret=True))
+            writer.finish()
+    finally:
+        os.umask(old)
+    mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out" / "a").iterdir()}
+    assert mode == {"plain.conf": 0o644, "keyed.conf": 0o600}
