@@ -95,7 +95,7 @@ from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
-from ccsec.formats.windows.ps_lexer import script_units
+from ccsec.formats.windows.ps_templates import script_units
 from ccsec.formats.windows.text import (
     ps_literal,
     ps_psk_problem,

@@ -49,7 +49,7 @@ from ccsec.formats.windows.ps_cmdlets import (
     resolve_param,
     safe_name,
 )
-from ccsec.formats.windows.ps_lexer import Line, LineRun, Tok, group_end, split_at
+from ccsec.formats.windows.ps_lexer import LineRun, Tok, group_end, split_at
 from ccsec.formats.windows.ps_plan import (
     CONST,
     LIST,
@@ -60,6 +60,7 @@ from ccsec.formats.windows.ps_plan import (
     Source,
     plan_for,
 )
+from ccsec.formats.windows.ps_templates import TemplateRun
 from ccsec.formats.windows.ps_values import (
     DH_IN,
     ENCR_WORDS,
@@ -163,10 +164,10 @@ class Interpreter:
              line: int | None = None) -> None:
         self.parsed.notes.append(Note(line or self.line, severity, message))
 
-    def run(self, stmt: list[Tok] | LineRun) -> None:
+    def run(self, stmt: list[Tok] | LineRun | TemplateRun) -> None:
         try:
-            if isinstance(stmt, LineRun):
-                plan = plan_for(stmt.lines) if self.plans else NO_PLAN
+            if not isinstance(stmt, list):  # a statement of whole plain lines
+                plan = plan_for(stmt.key, stmt.lines) if self.plans else NO_PLAN
                 self.line = stmt.line
                 if plan is not NO_PLAN:
                     self._run_plan(plan, stmt)
@@ -180,7 +181,7 @@ class Interpreter:
                                      fix="see the cmdlet reference (Microsoft Learn: "
                                      "NetSecurity module)")) from None
 
-    def _run_plan(self, plan: Plan, stmt: LineRun) -> None:
+    def _run_plan(self, plan: Plan, stmt: LineRun | TemplateRun) -> None:
         """What :meth:`_statement` does with a statement of this plan's shape: bind as
         :meth:`bind` does (values, duplicates, splats, the store, in its order), then call the
         cmdlet and assign its result."""
@@ -194,12 +195,12 @@ class Interpreter:
         assert spec is not None
         named: dict[str, Value] = {}
         lines: dict[str, int] = {}
-        recs, base = stmt.lines, stmt.line
+        slots, base = stmt.values, stmt.line
         value: Value
         for kind, name, offset, a, b, sources in plan.rows:
             line = base + offset
             if kind == SLOT:
-                value = recs[a].literals[b]
+                value = slots[a]
             elif kind == CONST:
                 value = a
             elif kind == VAR:
@@ -207,7 +208,7 @@ class Interpreter:
                 for member in b:
                     value = member_of(value, member)
             elif kind == LIST:
-                value = flatten([self._source(s, recs) for s in sources])
+                value = flatten([self._source(s, slots) for s in sources])
             else:
                 self._splat(spec, plan.cmdlet, _new(Tok, ("word", a, line, False, False, True)),
                             named, lines)
@@ -226,10 +227,10 @@ class Interpreter:
         if plan.target is not None:
             self.vars[plan.target] = result
 
-    def _source(self, source: Source, lines: list[Line]) -> Value:
+    def _source(self, source: Source, slots: tuple[str, ...]) -> Value:
         kind, a, b = source
         if kind == "slot":
-            return lines[a].literals[b]
+            return slots[a]
         if kind == "const":
             return cast(Value, a)
         value = self.lookup(a)

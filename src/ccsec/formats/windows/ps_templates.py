@@ -1,0 +1,302 @@
+"""Statement templates: a statement whose lines have the shapes of one met before is read by
+one regex match instead of line by line (issue 16, speed goal).
+
+A rendered deployment writes the same statements thousands of times with other names and
+addresses — ``$mmCrypto = New-NetIPsecMainModeCryptoSet `` and the four lines after it, per
+rule.  Line by line (:func:`.ps_lexer.script_units`) each of those lines is looked up in the
+line cache, lexed when new (the names make most of them new: 146,000 different lines at
+1,000 sites) and split into statements token flag by token flag.  A :class:`Template` is
+what the split learnt from such a statement: its first line's exact text (the key), and for
+the lines after it one regex that matches exactly the lines the lexer gives the same shapes
+(:class:`.ps_lexer.Line`), capturing the texts of their slots.  When a statement starts with
+a known first line and the regex matches the lines that follow, the statement is a
+:class:`TemplateRun` — the same statement the line-by-line split would give (same lines,
+shapes and slot texts, hence the same plan and values), made without lexing its lines.
+
+Why a match is the same statement: a line's shape decides everything the split looks at
+(whether the line is plain, has tokens, ends the statement), and a regex line accepts only
+texts the lexer reads to that shape with those slot texts:
+
+* a line whose tokens are all of the *simple* kinds (:func:`.ps_lexer._simple_line`:
+  ``-Param``, ``@name``, a one-line ``'…'`` string, a bare word of name/number/address
+  characters, spaces between them) becomes those tokens with one or more spaces between,
+  each slot a group of its token class, each other token its own text — a text that matches
+  is a simple line with exactly these tokens;
+* any other line (variables, commas, members…) must be its own text again.
+
+Nothing is learnt from a statement whose first line is new (a template keyed by it would
+hardly be met again), and a statement with lines after its first is learnt when its shapes
+are met the second time, so a script of all-different statements compiles no regex.  A text
+with a construct spanning lines, or with a line the lexer rejects, is read exactly as before
+(:func:`.ps_lexer.script_units`).  ``enabled`` switches templates off so a test can compare
+both ways (``tests/ux/test_ux_speed_ps.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import NamedTuple
+
+from ccsec.errors import ParseError
+from ccsec.formats.windows import ps_lexer
+from ccsec.formats.windows.ps_lexer import (
+    Line,
+    LineRun,
+    Splitter,
+    Tok,
+    spans_lines,
+    statements,
+)
+from ccsec.formats.windows.text import SINGLE_QUOTES
+
+#: read statements through templates; a test turns this off to compare both ways
+enabled = True
+
+#: a slot as a regex group: a one-line '…' string (its text inside the quotes), a bare word
+_STR_SLOT = "'([^\r\n" + SINGLE_QUOTES + "]*)'"
+_WORD_SLOT = "([A-Za-z0-9][A-Za-z0-9._:/-]*)"
+#: the texts a simple line's fixed tokens have (:data:`.ps_lexer._SIMPLE_TOK`)
+_PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_FIXED_WORD = re.compile(r"@[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9][A-Za-z0-9._:/-]*")
+_STR_TEXT = re.compile("[^\r\n" + SINGLE_QUOTES + "]*")
+#: templates per first line, and the most a first line keeps (a script of many variants of
+#: one statement gains nothing from trying them all)
+PER_LINE = 8
+#: bounds, per process: first lines with templates; statements met once (first line, shapes)
+TEMPLATES_MAX = 20_000
+_MET_MAX = 50_000
+
+
+class Template(NamedTuple):
+    """A statement's shapes, learnt from one statement of whole plain lines.
+
+    ``lines``: the cached lines of the statement it was learnt from (their shapes are every
+    matching statement's); ``key``: their shape numbers; ``rest``: the regex of the lines
+    after the first (each with its line end), ``None`` for a one-line statement; ``size``:
+    its number of lines; ``values``: how the slot texts of a match are put in order from the
+    regex's groups followed by ``consts`` (the slot texts of the lines matched by their own
+    text), ``None`` when they are the groups as they are."""
+
+    lines: tuple[Line, ...]
+    key: tuple[int, ...]
+    rest: re.Pattern[str] | None
+    size: int
+    consts: tuple[str, ...]
+    values: Callable[[tuple[str, ...]], tuple[str, ...]] | None
+
+
+class TemplateRun(NamedTuple):
+    """A statement read through a :class:`Template`: what :class:`.ps_lexer.LineRun` gives
+    for it (its first line, shape numbers, slot texts, tokens), from the match."""
+
+    line: int
+    template: Template
+    values: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    source: str
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Lines of the same shapes (the template's)."""
+        return self.template.lines
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return self.template.key
+
+    def tokens(self) -> list[Tok]:
+        """The statement's tokens, from its own lines (lexed through the line cache)."""
+        pieces = self.text[self.start:self.end - 1].split("\n")
+        return LineRun(self.line, [ps_lexer.cached_line(p, self.source) for p in pieces]
+                       ).tokens()
+
+
+#: first line's text → the templates of statements starting with it, newest first
+_TEMPLATES: dict[str, list[Template]] = {}
+#: (first line, shape numbers) of statements met once
+_MET: set[tuple[str, tuple[int, ...]]] = set()
+
+Unit = list[Tok] | LineRun | TemplateRun
+
+
+def script_units(text: str, source: str = "<text>") -> Iterator[Unit]:
+    """:func:`.ps_lexer.script_units` — the same statements, errors and order — with the
+    statements that match a template as :class:`TemplateRun`."""
+    if not enabled or spans_lines(text):
+        yield from ps_lexer.script_units(text, source)
+        return
+    units = _walk(text, source)
+    if units is None:  # a line the lexer rejects alone: the whole text names the error
+        yield from statements(ps_lexer._Lexer(text, source).run(), source)
+        return
+    for unit in units:
+        if isinstance(unit, ParseError):
+            raise unit
+        yield unit
+
+
+def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
+    """The statements of ``text`` in order, a bracket error in its place (nothing after it);
+    ``None`` when some line does not lex alone.  Every line is lexed (or matched) before the
+    first statement runs, as :func:`.ps_lexer._cached_lines` does."""
+    out: list[Unit | ParseError] = []
+    units: list[list[Tok] | LineRun] = []
+    split = Splitter(source)
+    failed = False  # a bracket error was met: the rest is only lexed
+    run_pos, run_hit = 0, False  # where the open statement of whole lines starts
+    lines, learn, templates = ps_lexer._LINES, _learn, _TEMPLATES
+    pos, n = 0, 1
+    while (end := text.find("\n", pos)) >= 0:
+        piece = text[pos:end]
+        if not failed and not split.start and not split.current and not split.stack:
+            for t in templates.get(piece, ()):
+                if t.rest is None:
+                    stop, values = end + 1, t.consts
+                else:
+                    m = t.rest.match(text, end + 1)
+                    if m is None:
+                        continue
+                    stop = m.end()
+                    values = m.groups() if t.values is None else t.values(m.groups() + t.consts)
+                out.append(TemplateRun(n, t, values, text, pos, stop, source))
+                n += t.size
+                pos = stop
+                break
+            else:
+                stop = -1
+            if stop >= 0:
+                continue
+        rec = lines.get(piece)
+        hit = rec is not None
+        if rec is None:
+            try:
+                rec = ps_lexer._lex_line(piece, False, source)
+            except ParseError:
+                return None
+            ps_lexer.remember(piece, rec)
+        if not failed:
+            opened = split.start
+            try:
+                split.feed(n, rec, units)
+            except ParseError as exc:
+                out.extend(units)
+                out.append(exc)
+                failed = True
+            if units:
+                last = units[-1]
+                if type(last) is LineRun:
+                    if opened:
+                        learn(text, run_pos, end + 1, last, run_hit)
+                    else:
+                        learn(text, pos, end + 1, last, hit)
+                out.extend(units)
+                units.clear()
+            elif not opened and split.start:
+                run_pos, run_hit = pos, hit
+        pos = end + 1
+        n += 1
+    try:
+        rec = ps_lexer._lex_line(text[pos:], True, source)
+    except ParseError:
+        return None
+    if not failed:
+        try:
+            split.feed(n, rec, units)
+            split.finish(units)
+        except ParseError as exc:
+            out.extend(units)
+            out.append(exc)
+        else:
+            out.extend(units)
+    return out
+
+
+def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> None:
+    """Learn a template from the statement ``run`` (``text[start:stop]``, ending in a line
+    end) when its first line was met before (``hit``) and, for several lines, its shapes too."""
+    if not hit:
+        return
+    count = len(run.lines)
+    first = text[start:text.find("\n", start)]
+    key = run.key
+    if count > 1:
+        met = (first, key)
+        if met not in _MET:
+            if len(_MET) >= _MET_MAX:
+                _MET.clear()
+            _MET.add(met)
+            return
+    known = _TEMPLATES.get(first)
+    if known is not None and any(t.key == key for t in known):
+        return  # a template of these shapes did not match this text: its own text differs
+    template = _template(text[start:stop - 1].split("\n"), tuple(run.lines), key)
+    if known is None:
+        if len(_TEMPLATES) >= TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        known = _TEMPLATES[first] = []
+    known.insert(0, template)
+    del known[PER_LINE:]
+
+
+def _template(pieces: list[str], recs: tuple[Line, ...], key: tuple[int, ...]) -> Template:
+    """The template of a statement of these lines (texts without their line ends)."""
+    consts: list[str] = list(recs[0].literals)  # the first line is matched by its text
+    where: list[tuple[bool, int]] = [(False, k) for k in range(len(consts))]
+    parts: list[str] = []
+    groups = 0
+    for piece, rec in zip(pieces[1:], recs[1:], strict=True):
+        pattern = _simple_pattern(rec) if rec.literals else None
+        if pattern is None:
+            parts.append(re.escape(piece) + "\n")
+            where += [(False, len(consts) + k) for k in range(len(rec.literals))]
+            consts += rec.literals
+        else:
+            parts.append(pattern)
+            where += [(True, groups + k) for k in range(len(rec.literals))]
+            groups += len(rec.literals)
+    order = [k if grouped else groups + k for grouped, k in where]
+    values: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None
+    if order != list(range(groups)) or consts:
+        values = _picker(order)
+    rest = re.compile("".join(parts)) if parts else None
+    return Template(recs, key, rest, len(recs), tuple(consts), values)
+
+
+def _picker(order: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A function that takes the items ``order`` names from a tuple, as a tuple."""
+    if len(order) >= 2:
+        return itemgetter(*order)
+    if order:
+        k = order[0]
+        return lambda items: (items[k],)
+    return lambda items: ()
+
+
+def _simple_pattern(rec: Line) -> str | None:
+    """The regex of the lines the lexer reads as simple lines of ``rec``'s shape, each slot
+    a group; ``None`` when a token of the shape is not of the simple kinds."""
+    toks = list(rec.shape)
+    tail = " +`\n"  # a backtick continuation after a space
+    if toks and toks[-1][0] == "nl":
+        tail = " +\n" if toks.pop()[4] else "\n"  # spaces before the line end, or none
+    if not toks:
+        return None
+    out: list[str] = []
+    for kind, text, dynamic, colon, space in toks:
+        if dynamic or colon or not space:
+            return None
+        if text is None:
+            out.append(_STR_SLOT if kind == "str" else _WORD_SLOT)
+        elif kind == "param" and _PARAM_NAME.fullmatch(text):
+            out.append("-" + text)
+        elif kind == "word" and _FIXED_WORD.fullmatch(text):
+            out.append(re.escape(text))
+        elif kind == "str" and _STR_TEXT.fullmatch(text):
+            out.append("'" + re.escape(text) + "'")
+        else:
+            return None
+    return " *" + " +".join(out) + tail
