@@ -54,6 +54,7 @@ from ccsec.formats.windows.ps_plan import (
     CONST,
     LIST,
     NO_PLAN,
+    PURE,
     SLOT,
     VAR,
     Plan,
@@ -110,8 +111,6 @@ _ADDRESS_KEYWORDS = ("localsubnet", "dns", "dhcp", "wins", "defaultgateway", "in
                      "localhost")
 
 
-#: the proposal cmdlets: their result, notes and errors depend on their values alone
-_PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
 #: value types a proposal's outcome is remembered for (hashable, compared by value)
 _KEYABLE = frozenset({str, bool, Dyn})
 #: (cmdlet, its values) → (result, notes as (severity, message), error message): a
@@ -120,11 +119,22 @@ _OUTCOMES: dict[tuple[object, ...], tuple[Any, tuple[tuple[Any, str], ...], str 
 _OUTCOMES_MAX = 50_000
 
 
-def _remember(key: tuple[object, ...],
-              outcome: tuple[Any, tuple[tuple[Any, str], ...], str | None]) -> None:
+_Outcome: TypeAlias = tuple[Any, tuple[tuple[Any, str], ...], str | None]
+#: (plan serial, slot texts) of a :attr:`.Plan.pure` statement → the ``-PolicyStore`` it
+#: names (or ``None``) and its outcome: such a statement is not bound again.  Bounded.
+_BOUND: dict[tuple[int, tuple[str, ...]], tuple[str | None, _Outcome]] = {}
+
+
+def _remember(key: tuple[object, ...], outcome: _Outcome) -> None:
     if len(_OUTCOMES) >= _OUTCOMES_MAX:
         _OUTCOMES.clear()
     _OUTCOMES[key] = outcome
+
+
+def _bind(memo: tuple[int, tuple[str, ...]], store: str | None, outcome: _Outcome) -> None:
+    if len(_BOUND) >= _OUTCOMES_MAX:
+        _BOUND.clear()
+    _BOUND[memo] = (store, outcome)
 
 
 _new = tuple.__new__
@@ -193,6 +203,18 @@ class Interpreter:
             return
         spec = plan.spec
         assert spec is not None
+        memo = None
+        if plan.pure:
+            memo = (plan.serial, stmt.values)
+            known = _BOUND.get(memo)
+            if known is not None:
+                named_store, outcome = known
+                if named_store is not None:
+                    self._store(named_store)
+                result = self._replay(outcome)
+                if plan.target is not None:
+                    self.vars[plan.target] = result
+                return
         named: dict[str, Value] = {}
         lines: dict[str, int] = {}
         slots, base = stmt.values, stmt.line
@@ -220,8 +242,9 @@ class Interpreter:
         store = named.get("PolicyStore")
         if isinstance(store, str):
             self._store(store)
-        if spec.handler in _PURE:
-            result = self._pure(spec.handler, named, lines)
+        if spec.handler in PURE:
+            result = self._pure(spec.handler, named, lines, memo,
+                                store if isinstance(store, str) else None)
         else:
             result = self.handlers[spec.handler](named, lines, [])
         if plan.target is not None:
@@ -238,32 +261,46 @@ class Interpreter:
             value = member_of(value, member)
         return value
 
-    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int]) -> Value:
+    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int],
+              memo: tuple[int, tuple[str, ...]] | None = None, store: str | None = None
+              ) -> Value:
         """A proposal cmdlet's result, notes or error — which depend on its values alone —
         repeated from :data:`_OUTCOMES` when it met the same values before (with this
-        statement's line)."""
+        statement's line); the outcome is also kept under ``memo`` (:data:`_BOUND`) with the
+        statement's ``store``."""
         if not _KEYABLE.issuperset(map(type, named.values())):
             return self.handlers[handler](named, lines, [])
         key = (handler, *named.items())
         known = _OUTCOMES.get(key)
         if known is not None:
-            result, notes, error = known
-            if error is not None:
-                raise BadStatement(error)
-            for severity, message in notes:
-                self.parsed.notes.append(Note(self.line, severity, message))
-            return result.at(self.line)
+            if memo is not None:
+                _bind(memo, store, known)
+            return self._replay(known)
         before = len(self.parsed.notes)
         try:
             result = self.handlers[handler](named, lines, [])
         except BadStatement as exc:
             if exc.line is None:
                 _remember(key, (None, (), exc.message))
+                if memo is not None:
+                    _bind(memo, store, (None, (), exc.message))
             raise
         made = self.parsed.notes[before:]
         if all(note.line == self.line for note in made):
-            _remember(key, (result, tuple((n.severity, n.message) for n in made), None))
+            outcome = (result, tuple((n.severity, n.message) for n in made), None)
+            _remember(key, outcome)
+            if memo is not None:
+                _bind(memo, store, outcome)
         return result
+
+    def _replay(self, outcome: _Outcome) -> Value:
+        """A remembered outcome on this statement's line: its error, or its notes and result."""
+        result, notes, error = outcome
+        if error is not None:
+            raise BadStatement(error)
+        for severity, message in notes:
+            self.parsed.notes.append(Note(self.line, severity, message))
+        return cast(Value, result.at(self.line))
 
     def _statement(self, stmt: list[Tok]) -> None:
         start = 0

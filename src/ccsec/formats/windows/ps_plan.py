@@ -24,6 +24,7 @@ test can compare both ways.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,10 +89,23 @@ class Plan:
     remove_kind: str = ""
     #: the steps as tuples (kind, name, line, a, b, sources), for the loop that runs them
     rows: tuple[tuple[int, str, int, Any, Any, tuple[Source, ...]], ...] = field(init=False)
+    #: a proposal cmdlet whose every value is a slot or a constant: its outcome depends on
+    #: the statement's slot texts alone (``Interpreter._run_plan`` keeps it by them)
+    pure: bool = field(init=False)
+    #: a number no other plan of this process has (plans are dropped when too many)
+    serial: int = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple((s.kind, s.name, s.line, s.a, s.b, s.sources)
                                                for s in self.steps))
+        object.__setattr__(self, "pure", self.spec is not None and self.spec.handler in PURE
+                           and all(s.kind in (SLOT, CONST) for s in self.steps))
+        object.__setattr__(self, "serial", next(_SERIALS))
+
+
+#: the proposal cmdlets: their result, notes and errors depend on their values alone
+PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
+_SERIALS = itertools.count()
 
 
 #: a shape that gets no plan: the interpreter reads its statements token by token

@@ -121,6 +121,7 @@ _TEMPLATES: dict[str, list[Template]] = {}
 _MET: set[tuple[str, tuple[int, ...]]] = set()
 
 Unit = list[Tok] | LineRun | TemplateRun
+_new = tuple.__new__
 
 
 def script_units(text: str, source: str = "<text>") -> Iterator[Unit]:
@@ -162,7 +163,7 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
                         continue
                     stop = m.end()
                     values = m.groups() if t.values is None else t.values(m.groups() + t.consts)
-                out.append(TemplateRun(n, t, values, text, pos, stop, source))
+                out.append(_new(TemplateRun, (n, t, values, text, pos, stop, source)))
                 n += t.size
                 pos = stop
                 break
