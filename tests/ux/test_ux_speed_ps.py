@@ -471,3 +471,29 @@ def test_line_record_is_the_lexer_s(lead: str, parts: list[str], last: bool) -> 
         return
     rec = ps_lexer._lex_line(piece, last, "s")
     assert (rec.protos, rec.shape, rec.literals, rec.plain) == (toks, *ps_lexer._shape(toks))
+
+
+@settings(max_examples=500)
+@given(st.one_of(
+    st.tuples(*[st.integers(0, 300)] * 4).map(lambda q: ".".join(map(str, q))),
+    st.lists(st.sampled_from(["0", "00", "01", "1", "10", "255", "256", "249", "199", "1e1",
+                              "\u0661", " 1", "-1", "099"]), min_size=3, max_size=5)
+    .map(".".join)))
+def test_address_shortcut_is_the_parsed_text(text: str) -> None:
+    """A plain address read from its number is the network parsing its text gives (and a
+    text that is no plain address is left to the parser)."""
+    from ipaddress import IPv4Network
+
+    from ccsec.formats.windows import ps_interpreter, ps_values
+
+    try:
+        long = (IPv4Network(text, strict=False),)
+    except ValueError:
+        long = None
+    if ps_values.QUAD.fullmatch(text):
+        assert ps_values._ipv4_nets.__wrapped__(text) == long
+        assert ps_interpreter._text_nets.__wrapped__(text, "LocalAddress") == (long, 0)
+        assert str(long[0]) == text + "/32"  # type: ignore[index]
+    elif long is not None:
+        assert ps_interpreter._text_nets.__wrapped__(text, "LocalAddress") == \
+            ps_interpreter._nets_of(ps_values.as_strings(text, "LocalAddress"), "LocalAddress")

@@ -69,6 +69,7 @@ from ccsec.formats.windows.ps_values import (
     MM_ENCR_IN,
     MM_HASH_IN,
     NUMBER,
+    QUAD,
     SECURITY_IN,
     BadStatement,
     Dyn,
@@ -907,6 +908,8 @@ def _nets_of(items: list[str], param: str) -> tuple[tuple[IPv4Network, ...], int
 
 @lru_cache(maxsize=65536)  # a deployment's scripts name the same addresses again and again
 def _text_nets(value: str, param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    if QUAD.fullmatch(value):  # one address: what _nets_of gives for it, without the steps
+        return (as_ipv4(value, param)[0],), 0
     return _nets_of(as_strings(value, param), param)
 
 

@@ -75,16 +75,18 @@ class Template(NamedTuple):
     ``lines``: the cached lines of the statement it was learnt from (their shapes are every
     matching statement's); ``key``: their shape numbers; ``rest``: the regex of the lines
     after the first (each with its line end), ``None`` for a one-line statement; ``size``:
-    its number of lines; ``values``: how the slot texts of a match are put in order from the
-    regex's groups followed by ``consts`` (the slot texts of the lines matched by their own
-    text), ``None`` when they are the groups as they are."""
+    its number of lines; ``consts``: the slot texts of the lines matched by their own text;
+    ``order``: how a match's slot texts are its regex's groups and ``consts`` — the groups
+    (:data:`_GROUPS`), the groups then ``consts`` (:data:`_GROUPS_CONSTS`), or ``values``
+    picks them from the groups followed by ``consts`` (:data:`_PICKED`)."""
 
     lines: tuple[Line, ...]
     key: tuple[int, ...]
     rest: re.Pattern[str] | None
     size: int
     consts: tuple[str, ...]
-    values: Callable[[tuple[str, ...]], tuple[str, ...]] | None
+    order: int
+    values: Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
 class TemplateRun(NamedTuple):
@@ -115,6 +117,8 @@ class TemplateRun(NamedTuple):
                        ).tokens()
 
 
+#: the orders of :attr:`Template.order`
+_GROUPS, _GROUPS_CONSTS, _PICKED = range(3)
 #: first line's text → the templates of statements starting with it, newest first
 _TEMPLATES: dict[str, list[Template]] = {}
 #: (first line, shape numbers) of statements met once
@@ -162,7 +166,12 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
                     if m is None:
                         continue
                     stop = m.end()
-                    values = m.groups() if t.values is None else t.values(m.groups() + t.consts)
+                    if t.order == _GROUPS:
+                        values = m.groups()
+                    elif t.order == _GROUPS_CONSTS:
+                        values = m.groups() + t.consts
+                    else:
+                        values = t.values(m.groups() + t.consts)
                 out.append(_new(TemplateRun, (n, t, values, text, pos, stop, source)))
                 n += t.size
                 pos = stop
@@ -181,6 +190,11 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
             ps_lexer.remember(piece, rec)
         if not failed:
             opened = split.start
+            if rec.plain and not rec.has and not opened and not split.current \
+                    and not split.stack:
+                pos = end + 1  # an empty or comment line between statements (as feed skips)
+                n += 1
+                continue
             try:
                 split.feed(n, rec, units)
             except ParseError as exc:
@@ -260,11 +274,11 @@ def _template(pieces: list[str], recs: tuple[Line, ...], key: tuple[int, ...]) -
             where += [(True, groups + k) for k in range(len(rec.literals))]
             groups += len(rec.literals)
     order = [k if grouped else groups + k for grouped, k in where]
-    values: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None
-    if order != list(range(groups)) or consts:
-        values = _picker(order)
+    how = _PICKED
+    if order == list(range(groups + len(consts))):
+        how = _GROUPS_CONSTS if consts else _GROUPS
     rest = re.compile("".join(parts)) if parts else None
-    return Template(recs, key, rest, len(recs), tuple(consts), values)
+    return Template(recs, key, rest, len(recs), tuple(consts), how, _picker(order))
 
 
 def _picker(order: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
