@@ -54,6 +54,7 @@ from ccsec.formats.windows.ps_plan import (
     CONST,
     LIST,
     NO_PLAN,
+    PLANS,
     PURE,
     SLOT,
     VAR,
@@ -178,7 +179,10 @@ class Interpreter:
     def run(self, stmt: list[Tok] | LineRun | TemplateRun) -> None:
         try:
             if not isinstance(stmt, list):  # a statement of whole plain lines
-                plan = plan_for(stmt.key, stmt.lines) if self.plans else NO_PLAN
+                plan = NO_PLAN
+                if self.plans:
+                    key = stmt.key
+                    plan = PLANS.get(key) or plan_for(key, stmt.lines)
                 self.line = stmt.line
                 if plan is not NO_PLAN:
                     self._run_plan(plan, stmt)

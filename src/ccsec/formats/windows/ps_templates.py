@@ -96,6 +96,7 @@ class TemplateRun(NamedTuple):
     line: int
     template: Template
     values: tuple[str, ...]
+    key: tuple[int, ...]  # the template's
     text: str
     start: int
     end: int
@@ -105,10 +106,6 @@ class TemplateRun(NamedTuple):
     def lines(self) -> tuple[Line, ...]:
         """Lines of the same shapes (the template's)."""
         return self.template.lines
-
-    @property
-    def key(self) -> tuple[int, ...]:
-        return self.template.key
 
     def tokens(self) -> list[Tok]:
         """The statement's tokens, from its own lines (lexed through the line cache)."""
@@ -172,7 +169,7 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
                         values = m.groups() + t.consts
                     else:
                         values = t.values(m.groups() + t.consts)
-                out.append(_new(TemplateRun, (n, t, values, text, pos, stop, source)))
+                out.append(_new(TemplateRun, (n, t, values, t.key, text, pos, stop, source)))
                 n += t.size
                 pos = stop
                 break
