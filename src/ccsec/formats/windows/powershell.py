@@ -75,8 +75,9 @@ leaves something out are used with a note ([V] where undocumented).  Anything el
 
 The parts: :mod:`.vocabulary` (cmdlet values, limits, Windows' defaults), :mod:`.text` (the
 quoting), :mod:`.ps_support` (what it refuses and loses, as tables; rows both Windows formats
-share in :mod:`.support`), this module (render), :mod:`.ps_lexer` → :mod:`.ps_interpreter`
-(with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity` (store → policy).
+share in :mod:`.support`), this module (render), :mod:`.ps_lexer` (:mod:`.ps_templates`) →
+:mod:`.ps_interpreter` (with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity`
+(store → policy).
 """
 
 from __future__ import annotations

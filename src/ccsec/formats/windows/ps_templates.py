@@ -61,8 +61,9 @@ _WORD_SLOT = "([A-Za-z0-9][A-Za-z0-9._:/-]*)"
 _PARAM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _FIXED_WORD = re.compile(r"@[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9][A-Za-z0-9._:/-]*")
 _STR_TEXT = re.compile("[^\r\n" + SINGLE_QUOTES + "]*")
-#: templates per first line, and the most a first line keeps (a script of many variants of
-#: one statement gains nothing from trying them all)
+#: the most templates a first line gets (a variant is learnt when no template matched: of
+#: other shapes, or with other text on a line matched by its text — ``-PfsGroup DH14`` after
+#: ``None``); more would cost failed matches on every statement and a regex each to learn
 PER_LINE = 8
 #: bounds, per process: first lines with templates; statements met once (first line, shapes)
 TEMPLATES_MAX = 20_000
@@ -243,15 +244,14 @@ def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> None:
             _MET.add(met)
             return
     known = _TEMPLATES.get(first)
-    if known is not None and any(t.key == key for t in known):
-        return  # a template of these shapes did not match this text: its own text differs
+    if known is not None and len(known) >= PER_LINE:
+        return  # enough variants of statements starting so (each costs a failed match)
     template = _template(text[start:stop - 1].split("\n"), tuple(run.lines), key)
     if known is None:
         if len(_TEMPLATES) >= TEMPLATES_MAX:
             _TEMPLATES.clear()
         known = _TEMPLATES[first] = []
     known.insert(0, template)
-    del known[PER_LINE:]
 
 
 def _template(pieces: list[str], recs: tuple[Line, ...], key: tuple[int, ...]) -> Template:
