@@ -471,6 +471,9 @@ def test_line_record_is_the_lexer_s(lead: str, parts: list[str], last: bool) -> 
         return
     rec = ps_lexer._lex_line(piece, last, "s")
     assert (rec.protos, rec.shape, rec.literals, rec.plain) == (toks, *ps_lexer._shape(toks))
+    bare = piece.lstrip(ps_lexer.SPACE_CHARS)
+    if not bare or (bare[0] == "#" and "\r" not in piece):  # what the template walk skips
+        assert rec.plain and not rec.has and rec.ends != last
 
 
 @settings(max_examples=500)

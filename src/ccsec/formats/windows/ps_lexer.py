@@ -416,7 +416,7 @@ def _fast_line(line: str) -> tuple[_Proto, ...] | None:
 
 #: what precedes a comment on a comment line (the characters of :data:`_SPACE`), and the
 #: tokens of such a line: a ``#`` comment runs to the line end, which is all that is left
-_SPACE_CHARS = " \t\f\v\u00a0\u0085\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+SPACE_CHARS = " \t\f\v\u00a0\u0085\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
     "\u202f\u205f\u3000\ufeff"
 _COMMENT_LINE: tuple[_Proto, ...] = (("nl", "\n", False, False, True),)
 
@@ -428,7 +428,7 @@ def _lex_line(piece: str, last: bool, source: str) -> Line:
     toks: tuple[_Proto, ...]
     shape: tuple[_ShapeTok, ...]
     literals: tuple[str, ...]
-    if piece.lstrip(_SPACE_CHARS).startswith("#") and "\r" not in piece:
+    if piece.lstrip(SPACE_CHARS).startswith("#") and "\r" not in piece:
         # a comment line (22,000 different ones at 1,000 sites): only its line end, if any
         toks = () if last else _COMMENT_LINE
         shape, literals, plain = toks, (), True

@@ -151,7 +151,7 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
     split = Splitter(source)
     failed = False  # a bracket error was met: the rest is only lexed
     run_pos, run_hit = 0, False  # where the open statement of whole lines starts
-    lines, learn, templates = ps_lexer._LINES, _learn, _TEMPLATES
+    lines, learn, templates, blank = ps_lexer._LINES, _learn, _TEMPLATES, ps_lexer.SPACE_CHARS
     pos, n = 0, 1
     while (end := text.find("\n", pos)) >= 0:
         piece = text[pos:end]
@@ -177,6 +177,11 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
             else:
                 stop = -1
             if stop >= 0:
+                continue
+            bare = piece.lstrip(blank)
+            if not bare or (bare[0] == "#" and "\r" not in piece):
+                pos = end + 1  # an empty or comment line between statements: no token but
+                n += 1  # its line end (ps_lexer._lex_line), which the splitter skips here
                 continue
         rec = lines.get(piece)
         hit = rec is not None
