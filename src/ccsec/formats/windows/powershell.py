@@ -96,7 +96,7 @@ from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
-from ccsec.formats.windows.ps_templates import script_units
+from ccsec.formats.windows.ps_templates import units_of
 from ccsec.formats.windows.text import (
     ps_literal,
     ps_psk_problem,
@@ -293,8 +293,11 @@ class WindowsPowerShell(Format):
         parsed = Parsed(policies=[], source=source, format=self.name)
         meta = read_meta(text.split("\n", 25)[:25], self.comment)
         interpreter = Interpreter(source, parsed)
-        for stmt in script_units(text, source):
+        units, error = units_of(text, source)
+        for stmt in units:
             interpreter.run(stmt)
+        if error is not None:  # a bracket error after the statements before it
+            raise error
         PolicyBuilder(interpreter.store, parsed, meta, source).build()
         return parsed
 

@@ -35,7 +35,7 @@ both ways (``tests/ux/test_ux_speed_ps.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -129,24 +129,34 @@ _new = tuple.__new__
 def script_units(text: str, source: str = "<text>") -> Iterator[Unit]:
     """:func:`.ps_lexer.script_units` — the same statements, errors and order — with the
     statements that match a template as :class:`TemplateRun`."""
+    units, error = units_of(text, source)
+    yield from units
+    if error is not None:
+        raise error
+
+
+def units_of(text: str, source: str = "<text>") -> tuple[Iterable[Unit], ParseError | None]:
+    """:func:`script_units` as the statements and the error after them (``None``: none, or
+    the statements raise it themselves) — a reader runs them without a generator between."""
     if not enabled or spans_lines(text):
-        yield from ps_lexer.script_units(text, source)
-        return
-    units = _walk(text, source)
-    if units is None:  # a line the lexer rejects alone: the whole text names the error
-        yield from statements(ps_lexer._Lexer(text, source).run(), source)
-        return
-    for unit in units:
-        if isinstance(unit, ParseError):
-            raise unit
-        yield unit
+        return ps_lexer.script_units(text, source), None
+    walked = _walk(text, source)
+    if walked is None:  # a line the lexer rejects alone: the whole text names the error
+        return _whole(text, source), None
+    return walked
 
 
-def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
-    """The statements of ``text`` in order, a bracket error in its place (nothing after it);
-    ``None`` when some line does not lex alone.  Every line is lexed (or matched) before the
-    first statement runs, as :func:`.ps_lexer._cached_lines` does."""
-    out: list[Unit | ParseError] = []
+def _whole(text: str, source: str) -> Iterator[list[Tok]]:
+    """The statements of the whole text through the lexer at once (lexed when first asked)."""
+    yield from statements(ps_lexer._Lexer(text, source).run(), source)
+
+
+def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None:
+    """The statements of ``text`` in order and the bracket error after them (nothing comes
+    after one); ``None`` when some line does not lex alone.  Every line is lexed (or
+    matched) before the first statement runs, as :func:`.ps_lexer._cached_lines` does."""
+    out: list[Unit] = []
+    error: ParseError | None = None
     units: list[list[Tok] | LineRun] = []
     split = Splitter(source)
     failed = False  # a bracket error was met: the rest is only lexed
@@ -201,8 +211,7 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
             try:
                 split.feed(n, rec, units)
             except ParseError as exc:
-                out.extend(units)
-                out.append(exc)
+                error = exc
                 failed = True
             if units:
                 last = units[-1]
@@ -226,11 +235,9 @@ def _walk(text: str, source: str) -> list[Unit | ParseError] | None:
             split.feed(n, rec, units)
             split.finish(units)
         except ParseError as exc:
-            out.extend(units)
-            out.append(exc)
-        else:
-            out.extend(units)
-    return out
+            error = exc
+        out.extend(units)
+    return out, error
 
 
 def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> None:
