@@ -65,6 +65,13 @@ _STR_TEXT = re.compile("[^\r\n" + SINGLE_QUOTES + "]*")
 #: other shapes, or with other text on a line matched by its text — ``-PfsGroup DH14`` after
 #: ``None``); more would cost failed matches on every statement and a regex each to learn
 PER_LINE = 8
+#: statements per trial: when less than half of them matched a template, the rest of the
+#: text is read line by line (:func:`_by_lines`: its statements do not recur, and a line is
+#: cheaper split with the others than walked to)
+TRIAL = 64
+#: the most templates one text teaches (a regex each): a script of statements that recur
+#: only a few times each costs no more than a few regexes
+LEARN_PER_TEXT = 32
 #: bounds, per process: first lines with templates; statements met once (first line, shapes)
 TEMPLATES_MAX = 20_000
 _MET_MAX = 50_000
@@ -146,6 +153,7 @@ def units_of(text: str, source: str = "<text>") -> tuple[Iterable[Unit], ParseEr
     return walked
 
 
+
 def _whole(text: str, source: str) -> Iterator[list[Tok]]:
     """The statements of the whole text through the lexer at once (lexed when first asked)."""
     yield from statements(ps_lexer._Lexer(text, source).run(), source)
@@ -163,6 +171,8 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
     run_pos, run_hit = 0, False  # where the open statement of whole lines starts
     lines, learn, templates, blank = ps_lexer._LINES, _learn, _TEMPLATES, ps_lexer.SPACE_CHARS
     pos, n = 0, 1
+    learnt = 0  # templates learnt from this text
+    matched = missed = 0  # statements of this trial that matched a template, and did not
     while (end := text.find("\n", pos)) >= 0:
         piece = text[pos:end]
         if not failed and not split.start and not split.current and not split.stack:
@@ -181,6 +191,7 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
                     else:
                         values = t.values(m.groups() + t.consts)
                 out.append(_new(TemplateRun, (n, t, values, t.key, text, pos, stop, source)))
+                matched += 1
                 n += t.size
                 pos = stop
                 break
@@ -193,6 +204,11 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
                 pos = end + 1  # an empty or comment line between statements: no token but
                 n += 1  # its line end (ps_lexer._lex_line), which the splitter skips here
                 continue
+            missed += 1
+            if missed + matched == TRIAL:
+                if matched * 2 < TRIAL:  # the statements do not recur: the rest line by line
+                    return _by_lines(text, pos, n, split, out)
+                matched = missed = 0
         rec = lines.get(piece)
         hit = rec is not None
         if rec is None:
@@ -215,11 +231,11 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
                 failed = True
             if units:
                 last = units[-1]
-                if type(last) is LineRun:
+                if type(last) is LineRun and learnt < LEARN_PER_TEXT:
                     if opened:
-                        learn(text, run_pos, end + 1, last, run_hit)
+                        learnt += learn(text, run_pos, end + 1, last, run_hit)
                     else:
-                        learn(text, pos, end + 1, last, hit)
+                        learnt += learn(text, pos, end + 1, last, hit)
                 out.extend(units)
                 units.clear()
             elif not opened and split.start:
@@ -240,11 +256,32 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
     return out, error
 
 
-def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> None:
+def _by_lines(text: str, pos: int, n: int, split: Splitter, out: list[Unit]
+              ) -> tuple[list[Unit], ParseError | None] | None:
+    """The walk's result with the text from ``pos`` (line ``n``, where a statement may
+    start) split line by line as :func:`.ps_lexer.script_units` does; ``None`` when a line
+    does not lex alone."""
+    lines = ps_lexer._cached_lines(text[pos:], split.source)
+    if lines is None:
+        return None
+    units: list[list[Tok] | LineRun] = []
+    error = None
+    try:
+        for k, rec in enumerate(lines, n):
+            split.feed(k, rec, units)
+        split.finish(units)
+    except ParseError as exc:
+        error = exc
+    out.extend(units)
+    return out, error
+
+
+def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> bool:
     """Learn a template from the statement ``run`` (``text[start:stop]``, ending in a line
-    end) when its first line was met before (``hit``) and, for several lines, its shapes too."""
+    end) when its first line was met before (``hit``) and, for several lines, its shapes too;
+    whether it did."""
     if not hit:
-        return
+        return False
     count = len(run.lines)
     first = text[start:text.find("\n", start)]
     key = run.key
@@ -254,16 +291,17 @@ def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> None:
             if len(_MET) >= _MET_MAX:
                 _MET.clear()
             _MET.add(met)
-            return
+            return False
     known = _TEMPLATES.get(first)
     if known is not None and len(known) >= PER_LINE:
-        return  # enough variants of statements starting so (each costs a failed match)
+        return False  # enough variants of statements starting so (each costs a failed match)
     template = _template(text[start:stop - 1].split("\n"), tuple(run.lines), key)
     if known is None:
         if len(_TEMPLATES) >= TEMPLATES_MAX:
             _TEMPLATES.clear()
         known = _TEMPLATES[first] = []
     known.insert(0, template)
+    return True
 
 
 def _template(pieces: list[str], recs: tuple[Line, ...], key: tuple[int, ...]) -> Template:
