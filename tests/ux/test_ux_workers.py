@@ -49,6 +49,40 @@ def _offset(n: int) -> int:
     return n + shared()
 
 
+def _scaled(items: list[int]) -> list[int]:
+    from ccsec.workers import shared
+
+    if -1 in items:
+        raise ValueError("no negative items")
+    return [n * shared() for n in items]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fork_stream_gives_every_result_in_the_order_items_came(workers: int) -> None:
+    """Items sent while they are found, in batches as each fills: one result per item, in
+    order, the same for any number of workers; what the batch function needs beyond its
+    items comes from ``shared``."""
+    from ccsec.workers import ForkStream
+
+    with ForkStream(_scaled, workers, shared=3, size=7) as stream:
+        for n in range(50):
+            stream.add(n)
+        assert stream.results() == [n * 3 for n in range(50)]
+    with ForkStream(_scaled, workers, shared=3) as stream:
+        assert stream.results() == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fork_stream_raises_a_batchs_error_to_the_caller(workers: int) -> None:
+    from ccsec.workers import ForkStream
+
+    with pytest.raises(ValueError, match="no negative"), \
+            ForkStream(_scaled, workers, shared=1, size=4) as stream:
+        for n in (1, 2, -1, 4, 5):
+            stream.add(n)
+        stream.results()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_fork_map_hands_its_shared_value_to_the_function(workers: int) -> None:
     from ccsec import workers as workers_mod
