@@ -619,3 +619,50 @@ def test_tree_writer_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out" / "a").iterdir()}
     assert mode == {"plain.conf": 0o644, "keyed.conf": 0o600}
+
+
+def _walked(root: Path) -> list[tuple[Path, bool, int]]:
+    """The listing the way it was made before (os.walk, then a link test and a size per
+    file): what the one-pass listing must give."""
+    import os
+
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += (Path(dirpath) / f for f in filenames if not f.startswith("."))
+
+    def size(p: Path) -> int:
+        try:
+            return p.stat().st_size
+        except OSError:
+            return 0
+
+    return [(p, p.is_symlink(), size(p)) for p in sorted(out)]
+
+
+def test_the_one_pass_listing_equals_a_walk(tmp_path: Path) -> None:
+    """Hidden files and folders left out, links to folders neither listed nor followed,
+    links to files (inside, outside, broken) listed with their target's size, path order
+    (``a/b`` before ``a-c``), nested folders."""
+    import os
+
+    root = tmp_path / "configs"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.conf").write_text("outside\n")
+    for rel, text in {"a/b": "1", "a-c": "22", "a/x/y/z.conf": "333", "top.txt": "4444",
+                      ".hidden": "h", "a/.hid/inner": "h", "b/.cfg": "h"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    os.symlink(outside / "o.conf", root / "link-out.conf")
+    os.symlink(root / "a-c", root / "a" / "link-in")
+    os.symlink(root / "missing", root / "broken")
+    os.symlink(outside, root / "dir-link")
+    os.symlink(root / "a", root / "b" / "loop")
+    got = [(e.path, e.link, e.size) for e in inventory._files(root)]
+    assert got == _walked(root)
+    assert [p.name for p, _, _ in got] == ["b", "link-in", "z.conf", "a-c", "broken",
+                                          "link-out.conf", "top.txt"]
+    one = tmp_path / "single.conf"
+    one.write_text("x\n")
+    assert [(e.path, e.link, e.size) for e in inventory._files(one)] == [(one, False, 2)]
