@@ -16,6 +16,7 @@ reason on one line, exit 2.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -89,6 +90,7 @@ def _syncfs(directory: Path) -> bool:
         os.close(fd)
 
 
+@functools.cache
 def _libc_syncfs() -> Callable[[int], int] | None:
     """libc's ``syncfs``: from the symbols this process already has (Linux: libc is loaded),
     else looked up by name (``find_library`` runs ``ldconfig``: 25 ms)."""
