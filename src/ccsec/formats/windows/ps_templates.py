@@ -25,11 +25,13 @@ texts the lexer reads to that shape with those slot texts:
 * any other line (variables, commas, members…) must be its own text again.
 
 Nothing is learnt from a statement whose first line is new (a template keyed by it would
-hardly be met again), and a statement with lines after its first is learnt when its shapes
-are met the second time, so a script of all-different statements compiles no regex.  A text
-with a construct spanning lines, or with a line the lexer rejects, is read exactly as before
-(:func:`.ps_lexer.script_units`).  ``enabled`` switches templates off so a test can compare
-both ways (``tests/ux/test_ux_speed_ps.py``).
+hardly be met again), a statement with lines after its first is learnt when its first line
+and shapes are met the second time, and a text teaches at most :data:`LEARN_PER_TEXT`
+templates, so a script of all-different statements compiles no regex; when fewer than half
+of :data:`TRIAL` statements in a row matched a template, the rest of the text is split line
+by line.  A text with a construct spanning lines, or with a line the lexer rejects, is read
+exactly as before (:func:`.ps_lexer.script_units`).  ``enabled`` switches templates off so
+a test can compare both ways (``tests/ux/test_ux_speed_ps.py``).
 """
 
 from __future__ import annotations
