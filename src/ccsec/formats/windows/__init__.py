@@ -7,9 +7,10 @@
 * :mod:`.support` — the support-table rows and losses both formats share (the base class runs
   the tables: reasons item by item, name clashes, conflicts between rules);
 * ``windows-powershell`` (modern store, NetSecurity cmdlets): :mod:`.powershell` renders;
-  :mod:`.ps_support` holds what it refuses and loses, as tables; :mod:`.ps_lexer` →
-  :mod:`.ps_interpreter` (with :mod:`.ps_cmdlets`, :mod:`.ps_values`) run a script against a
-  model store; :mod:`.netsecurity` turns the store into policy;
+  :mod:`.ps_support` holds what it refuses and loses, as tables; :mod:`.ps_lexer` (with
+  :mod:`.ps_templates` for statements shaped like ones met before) → :mod:`.ps_interpreter`
+  (with :mod:`.ps_cmdlets`, :mod:`.ps_values`, :mod:`.ps_plan`) run a script against a model
+  store; :mod:`.netsecurity` turns the store into policy;
 * ``windows-netsh`` (legacy store, ``netsh ipsec static``): :mod:`.netsh` renders;
   :mod:`.netsh_support` holds what it refuses and loses, as tables; :mod:`.netsh_grammar` →
   :mod:`.netsh_store` replay a script; :mod:`.netsh_builder` turns the store into policy;

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import PurePath
 from typing import Any, Generic, Literal, TypeVar
@@ -81,6 +82,13 @@ def expand(locals_: list[IPv4Network], remotes: list[IPv4Network], proto: int | 
                   len(rports))
     return tuple(Filter(local=lo, remote=re_, protocol=proto, local_port=lp, remote_port=rp)
                  for lo in locals_ for re_ in remotes for lp in lports for rp in rports)
+
+
+@lru_cache(maxsize=1024)
+def _ike(version: Literal[1, 2], proposals: tuple[IkeProposal, ...], lifetime_s: int) -> Ike:
+    """The IKE settings of a rule: one frozen object per value set (a deployment's rules
+    share a few; the model refuses a bad one each time, as lru_cache keeps no exceptions)."""
+    return Ike(version=version, proposals=proposals, lifetime_s=lifetime_s)
 
 
 def same_as_main_mode(proposals: tuple[IkeProposal, ...]) -> int | None:
@@ -315,8 +323,7 @@ class PolicyBuilder:
                 inbound=w.inbound,
                 outbound=w.outbound,
                 auth=self._auth(w, mm_rule),
-                ike=Ike(version=self._version(w), proposals=proposals,
-                        lifetime_s=ike_minutes * 60),
+                ike=_ike(self._version(w), proposals, ike_minutes * 60),
                 esp=esp,
                 pfs_group=pfs,
                 lifetime_s=life_min * 60,

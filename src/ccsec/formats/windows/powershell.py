@@ -75,8 +75,9 @@ leaves something out are used with a note ([V] where undocumented).  Anything el
 
 The parts: :mod:`.vocabulary` (cmdlet values, limits, Windows' defaults), :mod:`.text` (the
 quoting), :mod:`.ps_support` (what it refuses and loses, as tables; rows both Windows formats
-share in :mod:`.support`), this module (render), :mod:`.ps_lexer` → :mod:`.ps_interpreter`
-(with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity` (store → policy).
+share in :mod:`.support`), this module (render), :mod:`.ps_lexer` (:mod:`.ps_templates`) →
+:mod:`.ps_interpreter` (with :mod:`.ps_cmdlets` and :mod:`.ps_values`) → :mod:`.netsecurity`
+(store → policy).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ from ccsec.formats.dn import encoding_order
 from ccsec.formats.windows import ps_support as support
 from ccsec.formats.windows.netsecurity import PolicyBuilder, filter_groups, object_names
 from ccsec.formats.windows.ps_interpreter import Interpreter
-from ccsec.formats.windows.ps_lexer import script_units
+from ccsec.formats.windows.ps_templates import units_of
 from ccsec.formats.windows.text import (
     ps_literal,
     ps_psk_problem,
@@ -292,8 +293,11 @@ class WindowsPowerShell(Format):
         parsed = Parsed(policies=[], source=source, format=self.name)
         meta = read_meta(text.split("\n", 25)[:25], self.comment)
         interpreter = Interpreter(source, parsed)
-        for stmt in script_units(text, source):
+        units, error = units_of(text, source)
+        for stmt in units:
             interpreter.run(stmt)
+        if error is not None:  # a bracket error after the statements before it
+            raise error
         PolicyBuilder(interpreter.store, parsed, meta, source).build()
         return parsed
 

@@ -49,17 +49,20 @@ from ccsec.formats.windows.ps_cmdlets import (
     resolve_param,
     safe_name,
 )
-from ccsec.formats.windows.ps_lexer import Line, LineRun, Tok, group_end, split_at
+from ccsec.formats.windows.ps_lexer import LineRun, Tok, group_end, split_at
 from ccsec.formats.windows.ps_plan import (
     CONST,
     LIST,
     NO_PLAN,
+    PLANS,
+    PURE,
     SLOT,
     VAR,
     Plan,
     Source,
     plan_for,
 )
+from ccsec.formats.windows.ps_templates import TemplateRun
 from ccsec.formats.windows.ps_values import (
     DH_IN,
     ENCR_WORDS,
@@ -67,6 +70,7 @@ from ccsec.formats.windows.ps_values import (
     MM_ENCR_IN,
     MM_HASH_IN,
     NUMBER,
+    QUAD,
     SECURITY_IN,
     BadStatement,
     Dyn,
@@ -109,8 +113,6 @@ _ADDRESS_KEYWORDS = ("localsubnet", "dns", "dhcp", "wins", "defaultgateway", "in
                      "localhost")
 
 
-#: the proposal cmdlets: their result, notes and errors depend on their values alone
-_PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
 #: value types a proposal's outcome is remembered for (hashable, compared by value)
 _KEYABLE = frozenset({str, bool, Dyn})
 #: (cmdlet, its values) → (result, notes as (severity, message), error message): a
@@ -119,11 +121,22 @@ _OUTCOMES: dict[tuple[object, ...], tuple[Any, tuple[tuple[Any, str], ...], str 
 _OUTCOMES_MAX = 50_000
 
 
-def _remember(key: tuple[object, ...],
-              outcome: tuple[Any, tuple[tuple[Any, str], ...], str | None]) -> None:
+_Outcome: TypeAlias = tuple[Any, tuple[tuple[Any, str], ...], str | None]
+#: (plan serial, slot texts) of a :attr:`.Plan.pure` statement → the ``-PolicyStore`` it
+#: names (or ``None``) and its outcome: such a statement is not bound again.  Bounded.
+_BOUND: dict[tuple[int, tuple[str, ...]], tuple[str | None, _Outcome]] = {}
+
+
+def _remember(key: tuple[object, ...], outcome: _Outcome) -> None:
     if len(_OUTCOMES) >= _OUTCOMES_MAX:
         _OUTCOMES.clear()
     _OUTCOMES[key] = outcome
+
+
+def _bind(memo: tuple[int, tuple[str, ...]], store: str | None, outcome: _Outcome) -> None:
+    if len(_BOUND) >= _OUTCOMES_MAX:
+        _BOUND.clear()
+    _BOUND[memo] = (store, outcome)
 
 
 _new = tuple.__new__
@@ -163,10 +176,13 @@ class Interpreter:
              line: int | None = None) -> None:
         self.parsed.notes.append(Note(line or self.line, severity, message))
 
-    def run(self, stmt: list[Tok] | LineRun) -> None:
+    def run(self, stmt: list[Tok] | LineRun | TemplateRun) -> None:
         try:
-            if isinstance(stmt, LineRun):
-                plan = plan_for(stmt.lines) if self.plans else NO_PLAN
+            if not isinstance(stmt, list):  # a statement of whole plain lines
+                plan = NO_PLAN
+                if self.plans:
+                    key = stmt.key
+                    plan = PLANS.get(key) or plan_for(key, stmt.lines)
                 self.line = stmt.line
                 if plan is not NO_PLAN:
                     self._run_plan(plan, stmt)
@@ -180,7 +196,7 @@ class Interpreter:
                                      fix="see the cmdlet reference (Microsoft Learn: "
                                      "NetSecurity module)")) from None
 
-    def _run_plan(self, plan: Plan, stmt: LineRun) -> None:
+    def _run_plan(self, plan: Plan, stmt: LineRun | TemplateRun) -> None:
         """What :meth:`_statement` does with a statement of this plan's shape: bind as
         :meth:`bind` does (values, duplicates, splats, the store, in its order), then call the
         cmdlet and assign its result."""
@@ -192,14 +208,26 @@ class Interpreter:
             return
         spec = plan.spec
         assert spec is not None
+        memo = None
+        if plan.pure:
+            memo = (plan.serial, stmt.values)
+            known = _BOUND.get(memo)
+            if known is not None:
+                named_store, outcome = known
+                if named_store is not None:
+                    self._store(named_store)
+                result = self._replay(outcome)
+                if plan.target is not None:
+                    self.vars[plan.target] = result
+                return
         named: dict[str, Value] = {}
         lines: dict[str, int] = {}
-        recs, base = stmt.lines, stmt.line
+        slots, base = stmt.values, stmt.line
         value: Value
         for kind, name, offset, a, b, sources in plan.rows:
             line = base + offset
             if kind == SLOT:
-                value = recs[a].literals[b]
+                value = slots[a]
             elif kind == CONST:
                 value = a
             elif kind == VAR:
@@ -207,7 +235,7 @@ class Interpreter:
                 for member in b:
                     value = member_of(value, member)
             elif kind == LIST:
-                value = flatten([self._source(s, recs) for s in sources])
+                value = flatten([self._source(s, slots) for s in sources])
             else:
                 self._splat(spec, plan.cmdlet, _new(Tok, ("word", a, line, False, False, True)),
                             named, lines)
@@ -219,17 +247,18 @@ class Interpreter:
         store = named.get("PolicyStore")
         if isinstance(store, str):
             self._store(store)
-        if spec.handler in _PURE:
-            result = self._pure(spec.handler, named, lines)
+        if spec.handler in PURE:
+            result = self._pure(spec.handler, named, lines, memo,
+                                store if isinstance(store, str) else None)
         else:
             result = self.handlers[spec.handler](named, lines, [])
         if plan.target is not None:
             self.vars[plan.target] = result
 
-    def _source(self, source: Source, lines: list[Line]) -> Value:
+    def _source(self, source: Source, slots: tuple[str, ...]) -> Value:
         kind, a, b = source
         if kind == "slot":
-            return lines[a].literals[b]
+            return slots[a]
         if kind == "const":
             return cast(Value, a)
         value = self.lookup(a)
@@ -237,32 +266,46 @@ class Interpreter:
             value = member_of(value, member)
         return value
 
-    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int]) -> Value:
+    def _pure(self, handler: str, named: dict[str, Value], lines: dict[str, int],
+              memo: tuple[int, tuple[str, ...]] | None = None, store: str | None = None
+              ) -> Value:
         """A proposal cmdlet's result, notes or error — which depend on its values alone —
         repeated from :data:`_OUTCOMES` when it met the same values before (with this
-        statement's line)."""
+        statement's line); the outcome is also kept under ``memo`` (:data:`_BOUND`) with the
+        statement's ``store``."""
         if not _KEYABLE.issuperset(map(type, named.values())):
             return self.handlers[handler](named, lines, [])
         key = (handler, *named.items())
         known = _OUTCOMES.get(key)
         if known is not None:
-            result, notes, error = known
-            if error is not None:
-                raise BadStatement(error)
-            for severity, message in notes:
-                self.parsed.notes.append(Note(self.line, severity, message))
-            return result.at(self.line)
+            if memo is not None:
+                _bind(memo, store, known)
+            return self._replay(known)
         before = len(self.parsed.notes)
         try:
             result = self.handlers[handler](named, lines, [])
         except BadStatement as exc:
             if exc.line is None:
                 _remember(key, (None, (), exc.message))
+                if memo is not None:
+                    _bind(memo, store, (None, (), exc.message))
             raise
         made = self.parsed.notes[before:]
         if all(note.line == self.line for note in made):
-            _remember(key, (result, tuple((n.severity, n.message) for n in made), None))
+            outcome = (result, tuple((n.severity, n.message) for n in made), None)
+            _remember(key, outcome)
+            if memo is not None:
+                _bind(memo, store, outcome)
         return result
+
+    def _replay(self, outcome: _Outcome) -> Value:
+        """A remembered outcome on this statement's line: its error, or its notes and result."""
+        result, notes, error = outcome
+        if error is not None:
+            raise BadStatement(error)
+        for severity, message in notes:
+            self.parsed.notes.append(Note(self.line, severity, message))
+        return cast(Value, result.at(self.line))
 
     def _statement(self, stmt: list[Tok]) -> None:
         start = 0
@@ -869,6 +912,8 @@ def _nets_of(items: list[str], param: str) -> tuple[tuple[IPv4Network, ...], int
 
 @lru_cache(maxsize=65536)  # a deployment's scripts name the same addresses again and again
 def _text_nets(value: str, param: str) -> tuple[tuple[IPv4Network, ...], int]:
+    if QUAD.fullmatch(value):  # one address: what _nets_of gives for it, without the steps
+        return (as_ipv4(value, param)[0],), 0
     return _nets_of(as_strings(value, param), param)
 
 

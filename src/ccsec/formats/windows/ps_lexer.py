@@ -19,6 +19,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 from ccsec.errors import ParseError, Problem
@@ -413,12 +414,25 @@ def _fast_line(line: str) -> tuple[_Proto, ...] | None:
     return None
 
 
+#: what precedes a comment on a comment line (the characters of :data:`_SPACE`), and the
+#: tokens of such a line: a ``#`` comment runs to the line end, which is all that is left
+SPACE_CHARS = " \t\f\v\u00a0\u0085\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u202f\u205f\u3000\ufeff"
+_COMMENT_LINE: tuple[_Proto, ...] = (("nl", "\n", False, False, True),)
+
+
 def _lex_line(piece: str, last: bool, source: str) -> Line:
     """The cached form of one line (``piece`` without its ``\n``; ``last``: the text's final
     piece, which has none).  A :class:`ParseError` goes to the caller."""
     line = piece if last else piece + "\n"
-    simple = _simple_line(line)
-    if simple is not None:
+    toks: tuple[_Proto, ...]
+    shape: tuple[_ShapeTok, ...]
+    literals: tuple[str, ...]
+    if piece.lstrip(SPACE_CHARS).startswith("#") and "\r" not in piece:
+        # a comment line (22,000 different ones at 1,000 sites): only its line end, if any
+        toks = () if last else _COMMENT_LINE
+        shape, literals, plain = toks, (), True
+    elif (simple := _simple_line(line)) is not None:
         toks, shape, literals = simple
         plain = True
     else:
@@ -517,12 +531,34 @@ def _simple_line(line: str) -> _SimpleLine | None:
     return tuple(out), tuple(shape), tuple(literals)
 
 
+def spans_lines(text: str) -> bool:
+    """Whether ``text`` must go through the lexer at once: a here-string or block comment
+    (lines that depend on the lines before them) or a lone CR (a line end ``split`` misses)."""
+    return bool(_HERE.search(text)) or "<#" in text or \
+        ("\r" in text and text.count("\r") != text.count("\r\n"))
+
+
+def remember(piece: str, rec: Line) -> None:
+    """Keep ``rec`` as the cached form of the line ``piece`` (:data:`_LINES`, bounded)."""
+    if len(_LINES) >= _LINES_MAX:
+        _LINES.clear()
+    _LINES[piece] = rec
+
+
+def cached_line(piece: str, source: str) -> Line:
+    """The cached form of a line that is not a text's last (lexed and kept when new)."""
+    rec = _LINES.get(piece)
+    if rec is None:
+        rec = _lex_line(piece, False, source)
+        remember(piece, rec)
+    return rec
+
+
 def _cached_lines(text: str, source: str) -> list[Line] | None:
     """Every line of ``text`` through :data:`_LINES`; ``None`` when the text must go through
     the lexer at once (a construct spanning lines, a lone CR, or any error — which the whole
     text lexer then names with its line)."""
-    if _HERE.search(text) or "<#" in text or \
-            ("\r" in text and text.count("\r") != text.count("\r\n")):
+    if spans_lines(text):
         return None
     pieces = text.split("\n")
     last = pieces.pop()
@@ -530,17 +566,10 @@ def _cached_lines(text: str, source: str) -> list[Line] | None:
     if None in out:
         for k, rec in enumerate(out):
             if rec is None:
-                piece = pieces[k]
-                rec = _LINES.get(piece)  # met earlier in this text
-                if rec is None:
-                    try:
-                        rec = _lex_line(piece, False, source)
-                    except ParseError:
-                        return None
-                    if len(_LINES) >= _LINES_MAX:
-                        _LINES.clear()
-                    _LINES[piece] = rec
-                out[k] = rec
+                try:
+                    out[k] = cached_line(pieces[k], source)  # maybe met earlier in this text
+                except ParseError:
+                    return None
     try:
         out.append(_lex_line(last, True, source))
     except ParseError:
@@ -583,12 +612,26 @@ class LineRun(NamedTuple):
                         for kind, value, dyn, colon, space in protos])
         return out
 
+    @property
+    def key(self) -> tuple[int, ...]:
+        """The shape numbers of its lines (statements with one key bind alike)."""
+        return tuple(map(_SHAPE_ID, self.lines))
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The texts of its lines' slots, in order (:attr:`Line.literals` one after another)."""
+        return tuple(itertools.chain.from_iterable(map(_LITERALS, self.lines)))
+
+
+_SHAPE_ID = attrgetter("shape_id")
+_LITERALS = attrgetter("literals")
+
 
 def script_statements(text: str, source: str = "<text>") -> Iterator[list[Tok]]:
     """``statements(tokenize(text, source), source)``, the same statements and errors in the
     same order, faster (``tests/ux/test_ux_speed.py`` compares the two ways)."""
     for stmt in script_units(text, source):
-        yield stmt.tokens() if isinstance(stmt, LineRun) else stmt
+        yield stmt if isinstance(stmt, list) else stmt.tokens()
 
 
 def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | LineRun]:
@@ -599,51 +642,88 @@ def script_units(text: str, source: str = "<text>") -> Iterator[list[Tok] | Line
     if lines is None:
         yield from statements(_Lexer(text, source).run(), source)
         return
-    stack: list[Tok] = []
-    current: list[Tok] = []  # a statement split token by token
-    start = 0  # the first line of a statement of whole plain lines (0: none)
-    continues = False  # whether that statement's last token continues it
+    split = Splitter(source)
+    out: list[list[Tok] | LineRun] = []
     for n, rec in enumerate(lines, 1):
-        if rec.plain and not stack and not current:
+        try:
+            split.feed(n, rec, out)
+        except ParseError:
+            yield from out  # the statements the line ended before its bracket error
+            raise
+        if out:
+            yield from out
+            out.clear()
+    split.finish(out)
+    yield from out
+
+
+class Splitter:
+    """The split of cached lines into statements, a line at a time (what :func:`statements`
+    does with their tokens): whole plain lines outside any bracket are gathered into a
+    :class:`LineRun` by each line's flags alone; any other line goes token by token."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.stack: list[Tok] = []
+        self.current: list[Tok] = []  # a statement split token by token
+        self.start = 0  # the first line of a statement of whole plain lines (0: none)
+        self.run: list[Line] = []  # the lines of that statement so far
+        self.continues = False  # whether that statement's last token continues it
+
+    def idle(self) -> bool:
+        """Whether the next line starts a statement (nothing open, nothing gathered)."""
+        return not self.start and not self.stack and not self.current
+
+    def feed(self, n: int, rec: Line, out: list[list[Tok] | LineRun]) -> None:
+        """Take line ``n``; append the statements it ends to ``out``.  A bracket error is a
+        :class:`ParseError` (after the statements before it)."""
+        if rec.plain and not self.stack and not self.current:
             if rec.has:
-                if not start:
-                    start = n
-                continues = rec.continues
-            elif not start:
-                continue  # no statement yet: an empty line, a comment, a lone continuation
-            if rec.ends and not continues:
-                yield _new(LineRun, (start, lines[start - 1:n]))
-                start = 0
-            continue
-        if start:
-            current = LineRun(start, lines[start - 1:n - 1]).tokens()
-            start = 0
+                if not self.start:
+                    self.start = n
+                self.continues = rec.continues
+            elif not self.start:
+                return  # no statement yet: an empty line, a comment, a lone continuation
+            self.run.append(rec)
+            if rec.ends and not self.continues:
+                out.append(_new(LineRun, (self.start, self.run)))
+                self.start = 0
+                self.run = []
+            return
+        current = self.current
+        if self.start:
+            current = self.current = LineRun(self.start, self.run).tokens()
+            self.start = 0
+            self.run = []
         protos = rec.protos
-        if rec.plain and not stack:
+        if rec.plain and not self.stack:
             if protos and protos[-1][0] == "nl":
                 current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                                 for kind, value, dyn, colon, space in protos[:-1]])
                 if current and not _continues(current[-1]):
-                    yield current
-                    current = []
+                    out.append(current)
+                    self.current = []
             else:
                 current.extend([_new(Tok, (kind, value, n, dyn, colon, space))
                                 for kind, value, dyn, colon, space in protos])
-            continue
+            return
         for kind, value, dyn, colon, space in protos:
             tok = _new(Tok, (kind, value, n, dyn, colon, space))
-            if _split(tok, stack, source):
-                if current and not _continues(current[-1]):
-                    yield current
-                    current = []
+            if _split(tok, self.stack, self.source):
+                if self.current and not _continues(self.current[-1]):
+                    out.append(self.current)
+                    self.current = []
                 continue
-            current.append(tok)
-    if stack:
-        raise _never_closed(stack, source)
-    if current:
-        yield current
-    if start:
-        yield LineRun(start, lines[start - 1:])
+            self.current.append(tok)
+
+    def finish(self, out: list[list[Tok] | LineRun]) -> None:
+        """The end of the text: the statements still open, or a bracket never closed."""
+        if self.stack:
+            raise _never_closed(self.stack, self.source)
+        if self.current:
+            out.append(self.current)
+        if self.start:
+            out.append(LineRun(self.start, self.run))
 
 
 def _continues_proto(proto: _Proto) -> bool:

@@ -24,8 +24,9 @@ test can compare both ways.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from ccsec.formats.windows.ps_cmdlets import (
@@ -38,7 +39,8 @@ from ccsec.formats.windows.ps_cmdlets import (
 from ccsec.formats.windows.ps_lexer import Line, Tok
 from ccsec.formats.windows.ps_values import NUMBER, BadStatement, Dyn
 
-#: where one value comes from: ``("slot", line index, slot index)`` (a slot's text),
+#: where one value comes from: ``("slot", k, None)`` (the text of the statement's slot k,
+#: counted over its lines in order),
 #: ``("const", value, None)`` (text written in the shape itself, a switch's ``True`` or the
 #: Dyn of text expanded at run time), ``("var", name, members)`` (a variable and the
 #: ``.Member`` reads after it)
@@ -53,7 +55,8 @@ SLOT, CONST, VAR, LIST, SPLAT = range(5)
 class Step:
     """One parameter as the binder takes it.
 
-    ``kind`` :data:`SLOT`: ``-Name`` takes slot ``b`` of the statement's line ``a``;
+    ``kind`` :data:`SLOT`: ``-Name`` takes the statement's slot ``a`` (counted over its
+    lines in order: :attr:`.LineRun.values`);
     :data:`CONST`: the value ``a``; :data:`VAR`: variable ``a`` with the members ``b`` read
     after it; :data:`LIST`: a comma list of ``sources``, flattened; :data:`SPLAT`: ``@a``.
     ``line``: the parameter's line, relative to the statement's first."""
@@ -86,10 +89,23 @@ class Plan:
     remove_kind: str = ""
     #: the steps as tuples (kind, name, line, a, b, sources), for the loop that runs them
     rows: tuple[tuple[int, str, int, Any, Any, tuple[Source, ...]], ...] = field(init=False)
+    #: a proposal cmdlet whose every value is a slot or a constant: its outcome depends on
+    #: the statement's slot texts alone (``Interpreter._run_plan`` keeps it by them)
+    pure: bool = field(init=False)
+    #: a number no other plan of this process has (plans are dropped when too many)
+    serial: int = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple((s.kind, s.name, s.line, s.a, s.b, s.sources)
                                                for s in self.steps))
+        object.__setattr__(self, "pure", self.spec is not None and self.spec.handler in PURE
+                           and all(s.kind in (SLOT, CONST) for s in self.steps))
+        object.__setattr__(self, "serial", next(_SERIALS))
+
+
+#: the proposal cmdlets: their result, notes and errors depend on their values alone
+PURE = frozenset({"mm_proposal", "qm_proposal", "auth_proposal"})
+_SERIALS = itertools.count()
 
 
 #: a shape that gets no plan: the interpreter reads its statements token by token
@@ -99,12 +115,9 @@ PLANS: dict[tuple[int, ...], Plan] = {}
 PLANS_MAX = 50_000
 
 
-_SHAPE_ID = attrgetter("shape_id")
-
-
-def plan_for(lines: list[Line]) -> Plan:
-    """The plan of a statement of these lines (made the first time its shape is met)."""
-    key = tuple(map(_SHAPE_ID, lines))
+def plan_for(key: tuple[int, ...], lines: Sequence[Line]) -> Plan:
+    """The plan of a statement of these lines, whose shape numbers are ``key`` (made the
+    first time its shape is met)."""
     plan = PLANS.get(key)
     if plan is None:
         if len(PLANS) >= PLANS_MAX:
@@ -113,27 +126,27 @@ def plan_for(lines: list[Line]) -> Plan:
     return plan
 
 
-#: a token of a shape, and the (line index, slot index) of its text when it is a slot
-_Shaped = tuple[Tok, tuple[int, int] | None]
+#: a token of a shape, and the number of its text among the statement's slots when it is one
+_Shaped = tuple[Tok, int | None]
 
 
-def _shaped(lines: list[Line]) -> list[_Shaped]:
+def _shaped(lines: Sequence[Line]) -> list[_Shaped]:
     """The statement's tokens as its shape has them (line numbers relative to its first)."""
     out: list[_Shaped] = []
+    slot = 0
     for li, rec in enumerate(lines):
-        slot = 0
         for kind, text, dyn, colon, space in rec.shape:
             if kind == "nl":
                 continue  # only a line's last token; a statement of whole lines drops it
             if text is None:
-                out.append((Tok(kind, "", li, dyn, colon, space), (li, slot)))
+                out.append((Tok(kind, "", li, dyn, colon, space), slot))
                 slot += 1
             else:
                 out.append((Tok(kind, text, li, dyn, colon, space), None))
     return out
 
 
-def compile_plan(lines: list[Line]) -> Plan:
+def compile_plan(lines: Sequence[Line]) -> Plan:
     """The plan of a shape, following ``Interpreter._statement``, ``expression``,
     ``command`` and ``bind`` step by step; :data:`NO_PLAN` where they would do anything but
     bind named parameters of a known cmdlet (or remove objects)."""
@@ -202,7 +215,7 @@ def _unit(toks: list[_Shaped], i: int) -> tuple[list[Source], int] | None:
         source: Source
         if t.kind in ("str", "word"):
             if slot is not None:
-                source = ("slot", slot[0], slot[1])
+                source = ("slot", slot, None)
             else:
                 source = ("const", Dyn("text expanded at run time") if t.dynamic else t.text,
                           None)

@@ -229,8 +229,18 @@ def as_ipv4(item: str, param: str) -> list[IPv4Network]:
                            "range") from None
 
 
+#: one IPv4 address in the only spelling :class:`IPv4Address` accepts (decimal octets up to
+#: 255 without leading zeros)
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+QUAD = re.compile(r"\.".join([_OCTET] * 4))
+
+
 @lru_cache(maxsize=65536)  # the same addresses recur in every script of a deployment
 def _ipv4_nets(item: str) -> tuple[IPv4Network, ...]:
+    quad = QUAD.fullmatch(item)
+    if quad:  # the network of one address, from its number (what parsing the text gives)
+        a, b, c, d = map(int, quad.groups())
+        return (IPv4Network(a << 24 | b << 16 | c << 8 | d),)
     if "-" in item:
         first, _, last = item.partition("-")
         return tuple(summarize_address_range(IPv4Address(first.strip()),
