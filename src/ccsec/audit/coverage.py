@@ -132,26 +132,43 @@ def _spans(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     return out
 
 
+def _holds(filters: _Filters, mine: list[tuple[int, int]],
+           theirs: list[tuple[int, int]]) -> bool:
+    """:func:`_covers` of a rule read by :func:`_filters`, for a path end's prefixes and the
+    other end's, in integers."""
+    if filters is None:
+        return False
+    for mlen, m in mine:
+        for tlen, t in theirs:
+            for local, remote in filters:
+                if local is not None and remote is not None and local[0] <= mlen \
+                        and remote[0] <= tlen and m >> (32 - local[0]) == local[1] \
+                        and t >> (32 - remote[0]) == remote[1]:
+                    break
+            else:
+                return False
+    return True
+
+
 class _Rules:
     """The rules of each attached device, indexed by (device, peer address) so finding a
     path's rule does not scan every rule of a central device (1,000-site deployments)."""
 
     def __init__(self, ends: list[ImportedEnd]) -> None:
         self.by_host: dict[str, list[ImportedEnd]] = {}
-        #: (device, peer address key) → its rules aiming there
-        self.by_peer: dict[tuple[str, AddrKey], list[tuple[ImportedEnd, Rule]]] = {}
-        #: rule → :func:`_filters` (shortcut: ipaddress's properties are Python calls, and a
-        #: central device's rules are asked again for each path no rule aims at)
-        self._filters: dict[int, _Filters] = {}
+        #: (device, peer address key) → its rules aiming there, each with its filters read
+        #: by :func:`_filters` (shortcut; None on the long way)
+        self.by_peer: dict[tuple[str, AddrKey],
+                           list[tuple[ImportedEnd, Rule, _Filters]]] = {}
+        fast = shortcuts.FAST
         for end in ends:
             if not end.host:
                 continue
             self.by_host.setdefault(end.host, []).append(end)
             for r in end.policy.rules:
+                # the filters are read while the rule is at hand (memory order)
                 self.by_peer.setdefault((end.host, addr_key(r.peer_address)), []).append(
-                    (end, r))
-                if shortcuts.FAST:  # read while the rule is at hand (in memory order)
-                    self._filters[id(r)] = _filters(r)
+                    (end, r, _filters(r) if fast else None))
 
     def covers(self, r: Rule, path: Path, i: int,
                prefixes: tuple[list[tuple[int, int]], list[tuple[int, int]]]) -> bool:
@@ -160,23 +177,7 @@ class _Rules:
         holds both (local at this end)."""
         if not shortcuts.FAST:
             return _covers(r, path, i)
-        try:
-            filters = self._filters[id(r)]
-        except KeyError:
-            filters = self._filters[id(r)] = _filters(r)
-        if filters is None:
-            return False
-        for mlen, m in prefixes[i]:
-            for tlen, t in prefixes[1 - i]:
-                # _within(m, f.local) and _within(t, f.remote), in integers
-                for local, remote in filters:
-                    if local is not None and remote is not None and local[0] <= mlen \
-                            and remote[0] <= tlen and m >> (32 - local[0]) == local[1] \
-                            and t >> (32 - remote[0]) == remote[1]:
-                        break
-                else:
-                    return False
-        return True
+        return _holds(_filters(r), prefixes[i], prefixes[1 - i])
 
     def find(self, path: Path, i: int,
              prefixes: tuple[list[tuple[int, int]], list[tuple[int, int]]]
@@ -186,10 +187,12 @@ class _Rules:
         before the other."""
         host = path.ends[i].host
         peer = path.peer_address[i]
+        mine, theirs = prefixes[i], prefixes[1 - i]
+        fast = shortcuts.FAST
         cands = []
-        for k in self.by_peer.get((host, int(peer)), ()):  # a path's addresses are IPv4
-            if self.covers(k[1], path, i, prefixes):
-                cands.append(k)
+        for e, r, filters in self.by_peer.get((host, int(peer)), ()):  # a path is IPv4
+            if _holds(filters, mine, theirs) if fast else _covers(r, path, i):
+                cands.append((e, r))
         if not cands:  # a rule aiming elsewhere (wrong peer, NAT) still protects the path
             cands = [(e, r) for e in self.by_host.get(host, []) for r in e.policy.rules
                      if self.covers(r, path, i, prefixes)]
