@@ -11,14 +11,14 @@ IKE/ESP proposal or a missing/weaker PFS group is "weaker than planned".
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 from ccsec.audit import shortcuts
 from ccsec.audit.context import AuditContext, CoverageRow, SessionRecord
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.negotiate import Session, Status, missing
 from ccsec.audit.pairing import Pairer, negotiate_keys
-from ccsec.audit.places import AddrKey, addr_key
+from ccsec.audit.places import AddrKey
 from ccsec.crypto import CAPABILITIES, DH_GROUPS, ENCR, PROFILES, EspProposal, IkeProposal, Integ
 from ccsec.errors import PlanError
 from ccsec.paths import Path, derive
@@ -112,24 +112,23 @@ def _filters(r: Rule) -> _Filters:
     out: list[tuple[_Span, _Span]] = []
     for f in r.filters:
         local, remote = f.local, f.remote
-        lo = re = None
-        if isinstance(local, IPv4Network):
-            n = local.prefixlen
-            lo = n, int(local.network_address) >> (32 - n)
-        if isinstance(remote, IPv4Network):
-            n = remote.prefixlen
-            re = n, int(remote.network_address) >> (32 - n)
-        out.append((lo, re))
+        n, m = local.prefixlen, remote.prefixlen
+        out.append(((n, int(local.network_address) >> (32 - n))
+                     if isinstance(local, IPv4Network) else None,
+                     (m, int(remote.network_address) >> (32 - m))
+                     if isinstance(remote, IPv4Network) else None))
     return tuple(out)
 
 
 def _spans(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The prefixes each end of a path protects as (prefix length, address)."""
-    out: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
-    for nets, into in zip(path.protects, out, strict=True):
-        for n in nets:
-            into.append((n.prefixlen, int(n.network_address)))
-    return out
+    mine: list[tuple[int, int]] = []
+    theirs: list[tuple[int, int]] = []
+    for n in path.protects[0]:
+        mine.append((n.prefixlen, int(n.network_address)))
+    for n in path.protects[1]:
+        theirs.append((n.prefixlen, int(n.network_address)))
+    return mine, theirs
 
 
 def _holds(filters: _Filters, mine: list[tuple[int, int]],
@@ -160,15 +159,22 @@ class _Rules:
         #: by :func:`_filters` (shortcut; None on the long way)
         self.by_peer: dict[tuple[str, AddrKey],
                            list[tuple[ImportedEnd, Rule, _Filters]]] = {}
-        fast = shortcuts.FAST
+        fast, by_peer = shortcuts.FAST, self.by_peer
         for end in ends:
             if not end.host:
                 continue
             self.by_host.setdefault(end.host, []).append(end)
+            host = end.host
             for r in end.policy.rules:
                 # the filters are read while the rule is at hand (memory order)
-                self.by_peer.setdefault((end.host, addr_key(r.peer_address)), []).append(
-                    (end, r, _filters(r) if fast else None))
+                peer = r.peer_address
+                key = (host, int(peer) if isinstance(peer, IPv4Address) else peer)
+                item = (end, r, _filters(r) if fast else None)
+                bucket = by_peer.get(key)
+                if bucket is None:
+                    by_peer[key] = [item]
+                else:
+                    bucket.append(item)
 
     def covers(self, r: Rule, path: Path, i: int,
                prefixes: tuple[list[tuple[int, int]], list[tuple[int, int]]]) -> bool:
