@@ -266,20 +266,29 @@ class Pairer:
         thousands of peers is never scanned per initiator."""
         out: list[tuple[ImportedEnd, Rule, bool]] = []
         peers: list[AddrKey | None] = [*seen, None]
-
-        def rules(end: ImportedEnd, local: AddrKey | None) -> list[Rule]:
-            if not seen:  # the initiator's address is unknown: any of them may be for it
-                return self.all_at.get((id(end), local), [])
-            at = self.rules_at
-            return [r for peer in peers for r in at.get((id(end), local, peer), ())]
-
+        at, every = self.rules_at, self.all_at
         for end in self.holders.get(target, ()):
             if end is not me:
-                out += [(end, r, True) for local in (target, None) for r in rules(end, local)]
+                e = id(end)
+                for local in (target, None):
+                    if not seen:  # the initiator's address is unknown: any may be for it
+                        out += [(end, r, True) for r in every.get((e, local), ())]
+                        continue
+                    for peer in peers:
+                        rules = at.get((e, local, peer))
+                        if rules:
+                            out += [(end, r, True) for r in rules]
         if not out and floating:
             for end in self.floating:
                 if end is not me:
-                    out += [(end, r, False) for r in rules(end, None)]
+                    e = id(end)
+                    if not seen:
+                        out += [(end, r, False) for r in every.get((e, None), ())]
+                        continue
+                    for peer in peers:
+                        rules = at.get((e, None, peer))
+                        if rules:
+                            out += [(end, r, False) for r in rules]
         return out
 
     def _accepts(self, res: Rule, seen: dict[AddrKey, Address]) -> bool:
@@ -417,15 +426,29 @@ class Pairer:
                 address_b: Address | None = None) -> Context:
         (ea, ra), (eb, rb) = a, b
         pa, pb = self._places[id(ra)], self._places[id(rb)]
+        # each address with its key (the long way reads only the address)
         pub_a, pub_b = pa.public, pb.public
+        kpub_a, kpub_b = pa.public_key, pb.public_key
         if inferred_nat:
             # a aims at b's public address; b is behind the NAT
-            pub_b = ra.peer_address if pa.peer != pb.local else pub_b
-            pub_a = rb.peer_address if pb.peer != pa.local else pub_a
+            if pa.peer != pb.local:
+                pub_b, kpub_b = ra.peer_address, pa.peer
+            if pb.peer != pa.local:
+                pub_a, kpub_a = rb.peer_address, pb.peer
         nat = inferred_nat or bool(pub_a or pub_b) or self.nat.crosses_nat(pa, pb)
-        addr_a = _where(pa, pb, rb)
-        addr_b = address_b if address_b is not None else _where(pb, pa, ra)
-        side_a, side_b = self._side(ea, ra, pub_a, addr_a), self._side(eb, rb, pub_b, addr_b)
+        # where an end on any local address is: the address its peer sends IKE to
+        addr_a: Address | None = None
+        addr_b: Address | None = None
+        kaddr_a: AddrKey | None = None
+        kaddr_b: AddrKey | None = None
+        if pa.local_any and not pb.peer_any:
+            addr_a, kaddr_a = rb.peer_address, pb.peer
+        if address_b is not None:
+            addr_b, kaddr_b = address_b, addr_key(address_b)
+        elif pb.local_any and not pa.peer_any:
+            addr_b, kaddr_b = ra.peer_address, pa.peer
+        side_a = self._side(ea, ra, pub_a, kpub_a, addr_a, kaddr_a)
+        side_b = self._side(eb, rb, pub_b, kpub_b, addr_b, kaddr_b)
         if not shortcuts.FAST:
             return Context(a=side_a, b=side_b, nat=nat)
         key = (id(side_a), id(side_b), nat)
@@ -435,16 +458,19 @@ class Pairer:
         return found
 
     def _side(self, end: ImportedEnd, r: Rule, public: Address | None,
-              address: Address | None) -> Side:
+              public_key: AddrKey | None, address: Address | None,
+              address_key: AddrKey | None) -> Side:
         """The rule's side of a session (shortcut: one object per distinct value — at 1,000
-        sites 28,000 sides hold 4,000 values — keyed on what :func:`side_facts` reads)."""
+        sites 28,000 sides hold 4,000 values — keyed on what :func:`side_facts` reads; the
+        addresses by their keys)."""
         if not shortcuts.FAST:
             return side_facts(end, r, public, self._domain(end), address)
         facts = end.facts
-        key = (self._end_kind(end), r.name in facts.ike_any_version,
-               facts.down_rules.get(r.name, False), r.mediated and r.initiate,
-               None if public is None else addr_key(public),
-               None if address is None else addr_key(address))
+        kind = self._kind_of.get(id(end))
+        if kind is None:
+            kind = self._end_kind(end)
+        key = (kind, r.name in facts.ike_any_version, facts.down_rules.get(r.name, False),
+               r.mediated and r.initiate, public_key, address_key)
         found = self._sides.get(key)
         if found is None:
             found = self._sides[key] = side_facts(end, r, public, self._domain(end), address)
@@ -476,14 +502,6 @@ class Pairer:
 def _in_any(seen: dict[AddrKey, Address], nets: tuple[Network, ...]) -> bool:
     """Whether an address seen is in one of the networks (a rule's peer ranges)."""
     return any(a.version == n.version and a in n for a in seen.values() for n in nets)
-
-
-def _where(p: RulePlace, peer: RulePlace, peer_rule: Rule) -> Address | None:
-    """Where the end of the rule at ``p`` is in a session with ``peer_rule`` (at ``peer``):
-    its own address, else the address the peer sends IKE to (when concrete)."""
-    if not p.local_any:
-        return None
-    return None if peer.peer_any else peer_rule.peer_address
 
 
 def _sent_id(r: Rule) -> Identity | None:
@@ -606,7 +624,8 @@ def _walk(p: Pairer, ends: list[ImportedEnd], stream: ForkStream[_Job, Session]
                         assert isinstance(met, _Pending)
                         met.learnt.append(c.why)
                     continue
-                involved.update({id(r), id(other[1])})
+                involved.add(id(r))
+                involved.add(id(other[1]))
                 done[ids] = len(slots)
                 ctx = p.context(key, other, c.nat, c.address)
                 slots.append(_Pending(key, other, ctx, c.why))

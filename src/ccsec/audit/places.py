@@ -33,20 +33,29 @@ def unspecified(key: AddrKey) -> bool:
 class RulePlace:
     """One rule's addresses, read once for the whole walk: its own and its peer's as keys,
     whether each is unspecified (any local address; any peer), and the public address of the
-    NAT in front of it.  ``seen``: where an initiator using the rule is seen — its own address
-    and the public one, in that order; None when the rule answers on any local address (then
-    it is seen wherever its end is, which the pairing knows per end)."""
+    NAT in front of it (and its key).  ``seen``: where an initiator using the rule is seen —
+    its own address and the public one, in that order; None when the rule answers on any
+    local address (then it is seen wherever its end is, which the pairing knows per end)."""
 
-    __slots__ = ("local", "local_any", "peer", "peer_any", "public", "seen")
+    __slots__ = ("local", "local_any", "peer", "peer_any", "public", "public_key", "seen")
 
     def __init__(self, r: Rule, public_at: dict[AddrKey, Address]) -> None:
-        self.local = addr_key(r.local_address)
-        self.local_any = unspecified(self.local)
-        self.peer = addr_key(r.peer_address)
-        self.peer_any = unspecified(self.peer)
-        self.public = public_at.get(self.local) if public_at else None
+        # addr_key and unspecified, inline (every rule of every end)
+        local, peer = r.local_address, r.peer_address
+        if isinstance(local, IPv4Address):
+            self.local: AddrKey = int(local)
+            self.local_any = self.local == 0
+        else:
+            self.local, self.local_any = local, local.is_unspecified
+        if isinstance(peer, IPv4Address):
+            self.peer: AddrKey = int(peer)
+            self.peer_any = self.peer == 0
+        else:
+            self.peer, self.peer_any = peer, peer.is_unspecified
+        public = self.public = public_at.get(self.local) if public_at else None
+        self.public_key = None if public is None else addr_key(public)
         self.seen: dict[AddrKey, Address] | None = None
         if not self.local_any:
-            self.seen = {self.local: r.local_address}
-            if self.public is not None:
-                self.seen.setdefault(addr_key(self.public), self.public)
+            self.seen = {self.local: local}
+            if public is not None:
+                self.seen.setdefault(addr_key(public), public)
