@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import pickle
+import time
 from ipaddress import ip_network
 from itertools import pairwise
 from multiprocessing.reduction import ForkingPickler
@@ -46,6 +47,40 @@ def _offset(n: int) -> int:
     from ccsec.workers import shared
 
     return n + shared()
+
+
+def _scaled(items: list[int]) -> list[int]:
+    from ccsec.workers import shared
+
+    if -1 in items:
+        raise ValueError("no negative items")
+    return [n * shared() for n in items]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fork_stream_gives_every_result_in_the_order_items_came(workers: int) -> None:
+    """Items sent while they are found, in batches as each fills: one result per item, in
+    order, the same for any number of workers; what the batch function needs beyond its
+    items comes from ``shared``."""
+    from ccsec.workers import ForkStream
+
+    with ForkStream(_scaled, workers, shared=3, size=7) as stream:
+        for n in range(50):
+            stream.add(n)
+        assert stream.results() == [n * 3 for n in range(50)]
+    with ForkStream(_scaled, workers, shared=3) as stream:
+        assert stream.results() == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fork_stream_raises_a_batchs_error_to_the_caller(workers: int) -> None:
+    from ccsec.workers import ForkStream
+
+    with pytest.raises(ValueError, match="no negative"), \
+            ForkStream(_scaled, workers, shared=1, size=4) as stream:
+        for n in (1, 2, -1, 4, 5):
+            stream.add(n)
+        stream.results()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -257,22 +292,83 @@ def test_a_render_that_fails_after_writing_leaves_nothing(cli, tmp_path: Path,
                                                          monkeypatch) -> None:
     """Files go into the stage as ends are rendered; a refusal met later still leaves no
     output and no stage behind (the error is raised once every end was tried)."""
-    written: list[str] = []
-    real = render_mod.render_policy_set
+    written: list[Path] = []
+    real = render_mod.write_into
 
-    def spy(*args: object, **kw: object) -> object:
-        on_file = kw["on_file"]
-        assert callable(on_file)
-        kw["on_file"] = lambda f: (written.append(f.path), on_file(f))
-        return real(*args, **kw)  # type: ignore[arg-type]
+    def spy(stage: Path, rel: str, f: object, dirs: set[str]) -> str:
+        digest = real(stage, rel, f, dirs)  # type: ignore[arg-type]
+        written.append(stage / rel)
+        assert (stage / rel).is_file()
+        return digest
 
-    import ccsec.cli.spine as spine
-
-    monkeypatch.setattr(spine, "render_policy_set", spy)
+    monkeypatch.setattr(render_mod, "write_into", spy)
     res = cli("render", "demo", "--format", "windows-netsh", "--format", "windows-powershell",
               "-o", str(tmp_path / "out"))
     assert res.code == 2 and "windows-netsh" in res.err
     assert written, "some files were written into the stage before the error"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("source", ["synthetic", "with keys"])
+def test_files_written_where_they_are_rendered_make_the_same_tree(
+        synthetic, tmp_path: Path, monkeypatch, workers: int, source: str) -> None:
+    """Each process writes the files of the ends it renders: the tree, its marker and
+    index.json (digests of the texts with their keys redacted) are those of files written
+    one by one by this process."""
+    from ccsec.fileio import OutFile, TreeWriter
+    from ccsec.render import index_json
+    from conftest import ROOT
+
+    if source == "synthetic":
+        ps, ctx = synthetic
+    else:
+        monkeypatch.setenv("CCSEC_LAB_PSK", "lab-psk-Example-0123456789")
+        dep = loads((ROOT / "examples" / "linux-test.yaml").read_text(encoding="utf-8"),
+                    "linux-test.yaml")
+        ps = plan(dep, None)
+        ctx = RenderContext(ps.deployment, ps.profile, SecretResolver(ROOT / "examples"))
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    with TreeWriter(tmp_path / "one") as writer:
+        one = render_policy_set(ps, ctx, None, workers=1)
+        digests = {f.path: writer.add(f.path, OutFile(f.text, f.secret)) for f in one.files}
+        writer.add("index.json", OutFile(index_json(ps, one, ctx, digests)))
+        writer.finish()
+    with TreeWriter(tmp_path / "two") as writer:
+        two = render_policy_set(ps, ctx, None, workers=workers, into=writer.stage())
+        assert all(f.text == "" and f.written for f in two.files)
+        for f in two.files:
+            writer.adopt(f.path, f.written or "")
+        writer.add("index.json", OutFile(index_json(ps, two, ctx)))
+        writer.finish()
+    assert [f.path for f in two.files] == [f.path for f in one.files]
+    tree = {p.relative_to(tmp_path / "one"): p.read_bytes()
+            for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    assert len(tree) > (10 if source == "synthetic" else 2)
+    assert any(f.secret for f in one.files) == (source == "with keys")
+    assert tree == {p.relative_to(tmp_path / "two"): p.read_bytes()
+                    for p in (tmp_path / "two").rglob("*") if p.is_file()}
+
+
+def test_no_worker_writes_once_a_render_was_interrupted(synthetic, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    """An interrupt while the workers write: the render returns only once they stopped, so
+    the stage removed after it stays removed (nothing is made again in it)."""
+    from ccsec.fileio import TreeWriter
+
+    ps, ctx = synthetic
+    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
+    monkeypatch.setattr(render_mod, "BATCHES_PER_WORKER", 7)
+    seen: list[str] = []
+
+    def interrupt(owner: str) -> None:
+        seen.append(owner)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), TreeWriter(tmp_path / "out") as writer:
+        render_policy_set(ps, ctx, None, workers=2, into=writer.stage(), on_end=interrupt)
+    time.sleep(0.3)  # a worker still running would write now
     assert list(tmp_path.iterdir()) == []
 
 
@@ -523,3 +619,50 @@ def test_tree_writer_modes_do_not_depend_on_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "out" / "a").iterdir()}
     assert mode == {"plain.conf": 0o644, "keyed.conf": 0o600}
+
+
+def _walked(root: Path) -> list[tuple[Path, bool, int]]:
+    """The listing the way it was made before (os.walk, then a link test and a size per
+    file): what the one-pass listing must give."""
+    import os
+
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += (Path(dirpath) / f for f in filenames if not f.startswith("."))
+
+    def size(p: Path) -> int:
+        try:
+            return p.stat().st_size
+        except OSError:
+            return 0
+
+    return [(p, p.is_symlink(), size(p)) for p in sorted(out)]
+
+
+def test_the_one_pass_listing_equals_a_walk(tmp_path: Path) -> None:
+    """Hidden files and folders left out, links to folders neither listed nor followed,
+    links to files (inside, outside, broken) listed with their target's size, path order
+    (``a/b`` before ``a-c``), nested folders."""
+    import os
+
+    root = tmp_path / "configs"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.conf").write_text("outside\n")
+    for rel, text in {"a/b": "1", "a-c": "22", "a/x/y/z.conf": "333", "top.txt": "4444",
+                      ".hidden": "h", "a/.hid/inner": "h", "b/.cfg": "h"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    os.symlink(outside / "o.conf", root / "link-out.conf")
+    os.symlink(root / "a-c", root / "a" / "link-in")
+    os.symlink(root / "missing", root / "broken")
+    os.symlink(outside, root / "dir-link")
+    os.symlink(root / "a", root / "b" / "loop")
+    got = [(e.path, e.link, e.size) for e in inventory._files(root)]
+    assert got == _walked(root)
+    assert [p.name for p, _, _ in got] == ["b", "link-in", "z.conf", "a-c", "broken",
+                                          "link-out.conf", "top.txt"]
+    one = tmp_path / "single.conf"
+    one.write_text("x\n")
+    assert [(e.path, e.link, e.size) for e in inventory._files(one)] == [(one, False, 2)]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from ccsec.audit.model import ImportedEnd
 from ccsec.deployment.model import Deployment
@@ -79,16 +79,48 @@ class Inventory:
     deployment: Deployment | None = None
 
 
-def _files(root: Path) -> list[Path]:
-    """Every file under ``root`` (hidden ones excluded), links not followed into directories;
-    a link to a file stays in the list (it is checked before it is read)."""
+class _Entry(NamedTuple):
+    """A file found under the configuration directory: whether it is a link, and its size
+    (of what a link points to; 0 when that cannot be read)."""
+
+    path: Path
+    link: bool
+    size: int
+
+
+def _files(root: Path) -> list[_Entry]:
+    """Every file under ``root`` (hidden ones excluded), in path order, links not followed
+    into directories; a link to a file stays in the list (it is checked before it is read).
+    One pass over the directory entries gives the link test and the size as well (6,000
+    files: a tenth of a second less than a walk and two calls per file)."""
     if not root.is_dir():
-        return [root]
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        out += (Path(dirpath) / f for f in filenames if not f.startswith("."))
-    return sorted(out)
+        return [_Entry(root, root.is_symlink(), _size(root))]
+    out: list[_Entry] = []
+    todo = [str(root)]
+    while todo:
+        try:
+            listing = os.scandir(todo.pop())
+        except OSError:  # as os.walk: a directory that cannot be listed adds nothing
+            continue
+        with listing:
+            for entry in listing:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    folder = entry.is_dir()  # a link to a directory counts as one
+                except OSError:
+                    folder = False
+                if folder:
+                    if not entry.is_symlink():
+                        todo.append(entry.path)
+                    continue
+                try:
+                    size = entry.stat().st_size
+                except OSError:
+                    size = 0
+                out.append(_Entry(Path(entry.path), entry.is_symlink(), size))
+    out.sort(key=lambda e: e.path)
+    return out
 
 
 def _outside(path: Path, root: Path) -> bool:
@@ -192,12 +224,16 @@ def _batches(items: Sequence[T], sizes: list[int]) -> list[list[T]]:
 
 
 def scan_all(paths: list[Path], workers: int | None = None,
-             meanwhile: Callable[[], None] | None = None) -> list[_Scan]:
+             meanwhile: Callable[[], None] | None = None,
+             sizes: list[int] | None = None) -> list[_Scan]:
     """Every file's first pass, in file order.  Reading and parsing one file is a pure function
     of its bytes, so a large directory is spread over worker processes (fork: nothing to
     re-import) in batches; the results are the objects a sequential run makes, in its order.
-    ``meanwhile`` runs in this process while the workers read (first, without workers)."""
-    return _over_workers(_scan_batch, paths, [_size(p) for p in paths], workers, meanwhile)
+    ``meanwhile`` runs in this process while the workers read (first, without workers);
+    ``sizes``: the files' sizes, when the caller has them (they balance the batches)."""
+    if sizes is None:
+        sizes = [_size(p) for p in paths]
+    return _over_workers(_scan_batch, paths, sizes, workers, meanwhile)
 
 
 def _over_workers(batch: Callable[[list[T]], list[_Scan]], items: Sequence[T], sizes: list[int],
@@ -245,12 +281,15 @@ def load_directory(root: Path, dep: Deployment | None = None,
                                 fix="point --configs at a directory of configuration files"))
     top = root if root.is_dir() else root.parent
     shown = display_root or top
-    paths = _files(root)
-    links_out = {p for p in paths if p.is_symlink() and _outside(p, top)}
-    readable = [p for p in paths if p not in links_out]
+    entries = _files(root)
+    paths = [e.path for e in entries]
+    links_out = {e.path for e in entries if e.link and _outside(e.path, top)}
+    readable = [e for e in entries if e.path not in links_out]
+    files = [e.path for e in readable]
     with confined((top, *include_dirs)):
-        scans = dict(zip(readable, scan_all(readable, workers, load_deployment), strict=True))
-        _parse_contextual(readable, [scans[p] for p in readable], scans, workers)
+        scans = dict(zip(files, scan_all(files, workers, load_deployment,
+                                         [e.size for e in readable]), strict=True))
+        _parse_contextual(files, [scans[p] for p in files], scans, workers)
     for p in links_out:
         scans[p] = _Scan(skip="a link to a file outside the configuration directory (not read)")
     inv = Inventory(files=len(paths))
