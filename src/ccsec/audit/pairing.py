@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
+from typing import NamedTuple
 
 from ccsec.audit import shortcuts
 from ccsec.audit.auth_rounds import kind, rounds_of
@@ -157,10 +158,10 @@ def side_facts(end: ImportedEnd, rule: Rule, public: Address | None,
     )
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A rule that would answer an initiator: with the address it answers on, how sure the
-    pairing is that its end is there, and (IOS) why the device would or would not use it."""
+    pairing is that its end is there, and (IOS) why the device would or would not use it.
+    (A tuple: the walk makes one per rule.)"""
 
     key: tuple[ImportedEnd, Rule]
     address: Address | None
@@ -192,7 +193,7 @@ class Pairer:
         self.all_at: dict[tuple[int, AddrKey | None], list[Rule]] = defaultdict(list)
         #: end → the addresses it holds, in the order met
         self._held: dict[int, dict[AddrKey, Address]] = {}
-        #: rule → its addresses (by identity: a rule object is one end's)
+        #: rule (by identity) → its addresses (a place depends on the rule alone)
         self._places: dict[int, RulePlace] = {}
         for end in ends:
             self._index(end)
@@ -247,10 +248,6 @@ class Pairer:
             self.holders[k].append(end)
         if not held:
             self.floating.append(end)
-
-    def place(self, r: Rule) -> RulePlace:
-        """The rule's addresses as keys (a rule of one of the ends)."""
-        return self._places[id(r)]
 
     def held(self, end: ImportedEnd) -> dict[AddrKey, Address]:
         """The addresses the end holds, by key, in the order its configuration gives them."""
