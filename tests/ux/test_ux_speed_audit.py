@@ -2,29 +2,34 @@
 way (issue 16, speed): whole audits of the demo, every example deployment (rendered, and as
 planned) and the brownfield fixtures, compared field by field; and generated rules for the
 shortcuts whose cases the examples may miss (the crypto family's replayed findings, the IKE
-proposal tables and the reused sides of a negotiation)."""
+proposal tables and the reused sides of a negotiation); and the pairing's and coverage's integer
+forms of addresses and networks against :mod:`ipaddress` (IPv6 and scoped addresses included)."""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccsec.api import render
+from ccsec.audit import coverage as cov
 from ccsec.audit import shortcuts
 from ccsec.audit.context import AuditContext
 from ccsec.audit.engine import AuditResult, planned_ends, run_audit
 from ccsec.audit.inventory import load_directory
 from ccsec.audit.model import ImportedEnd
 from ccsec.audit.negotiate import Context, Side, negotiate
+from ccsec.audit.places import addr_key, unspecified
 from ccsec.checks import crypto
 from ccsec.deployment import load
 from ccsec.deployment.model import Deployment
 from ccsec.paths import load_deployment
 from ccsec.plan import plan
-from ccsec.policy import EndPolicy
+from ccsec.policy import Address, EndPolicy
 from strategies import any_end_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +136,53 @@ def test_negotiation_with_proposal_tables_equals_the_long_way(a: EndPolicy, b: E
     with shortcuts.long_way():
         slow = negotiate((a, ra), (b, rb), ctx)
     assert first == again == slow
+
+
+# ------------------------------------------------------------------ address keys and spans
+
+_V4 = st.ip_addresses(v=4)
+_V6 = st.one_of(st.ip_addresses(v=6),
+                st.ip_addresses(v=6).map(lambda a: IPv6Address(f"{a}%eth0")))
+_ANY_ADDRESS = st.one_of(_V4, _V6, st.sampled_from([IPv4Address("0.0.0.0"),
+                                                    IPv6Address("::")]))
+
+
+@given(_ANY_ADDRESS, _ANY_ADDRESS)
+def test_address_keys_are_equal_exactly_when_the_addresses_are(a: Address, b: Address) -> None:
+    # the pairing's indexes key addresses this way: an IPv4 integer must never meet an IPv6
+    # address, and an IPv6 address keeps its scope
+    assert (addr_key(a) == addr_key(b)) == (a == b)
+    if a == b:
+        assert hash(addr_key(a)) == hash(addr_key(b))
+    assert unspecified(addr_key(a)) == a.is_unspecified
+
+
+@st.composite
+def _rule_and_path(draw: st.DrawFn) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """A rule's filters and a path's prefixes near each other (containment goes both ways),
+    with IPv6 filters and rules that do not negotiate among them."""
+    def v4() -> IPv4Network:
+        return ip_network(f"10.{draw(st.integers(0, 1))}.{draw(st.integers(0, 1))}.0/"
+                          f"{draw(st.sampled_from([0, 8, 16, 22, 24, 26, 32]))}", strict=False)
+
+    def any_net() -> IPv4Network | IPv6Network:
+        return ip_network("fd00::/8") if draw(st.integers(0, 5)) == 0 else v4()
+
+    filters = tuple(SimpleNamespace(local=any_net(), remote=any_net())
+                    for _ in range(draw(st.integers(1, 3))))
+    rule = SimpleNamespace(action=draw(st.sampled_from(["negotiate", "negotiate", "permit"])),
+                           filters=filters)
+    path = SimpleNamespace(protects=tuple(
+        tuple(v4() for _ in range(draw(st.integers(1, 2)))) for _ in range(2)))
+    return rule, path
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rule_and_path())
+def test_coverage_integer_spans_cover_as_ipaddress_does(case: tuple[SimpleNamespace,
+                                                                    SimpleNamespace]) -> None:
+    rule, path = case
+    prefixes = cov._spans(path)  # type: ignore[arg-type]
+    for i in (0, 1):
+        assert cov._holds(cov._filters(rule), prefixes[i], prefixes[1 - i]) == \
+            cov._covers(rule, path, i)  # type: ignore[arg-type]
