@@ -15,7 +15,6 @@ reason on one line, exit 2.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -318,36 +317,6 @@ def write_tree(out: str | Path, files: Mapping[str, OutFile], force: bool = Fals
         return writer.finish()
 
 
-def _escapes(rel: str) -> bool:
-    """Whether ``rel`` leaves the tree it is written into (absolute, or ``..`` above it).
-    A stage is a fresh directory only ccsec writes (no links in it), so the lexical normal
-    form is where a file lands: no resolve() per file."""
-    norm = os.path.normpath(rel)
-    return os.path.isabs(norm) or norm == os.curdir or norm == os.pardir or \
-        norm.startswith(os.pardir + os.sep)
-
-
-def write_into(stage: Path, rel: str, f: OutFile, dirs: set[str]) -> str:
-    """Write one file of a tree into ``stage`` (a :class:`TreeWriter`'s); its SHA-256 (of
-    the bytes written).  ``dirs``: the directories this process made there already.  The
-    directories are made one level at a time below ``stage`` — never ``stage`` itself, so a
-    worker still writing after the stage was removed (an interrupt) fails instead of making
-    it again.  An OS error goes to the caller; an existing file is one (O_EXCL)."""
-    if _escapes(rel):
-        raise OutputError(Problem(f"output path {rel!r} escapes the output directory"))
-    folder = os.path.dirname(os.path.normpath(rel))
-    if folder and folder not in dirs:
-        at = str(stage)
-        for part in folder.split(os.sep):
-            at = os.path.join(at, part)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(at)
-        dirs.add(folder)
-    data = _encode(f.text)
-    _write(stage / os.path.normpath(rel), data, f.secret, sync=False, parent_made=True)
-    return _digest(data)
-
-
 #: how often a :class:`TreeWriter` flushes what it has written so far
 FLUSH_EVERY_S = 0.3
 
@@ -355,21 +324,20 @@ FLUSH_EVERY_S = 0.3
 class TreeWriter:
     """:func:`write_tree` for files that come one at a time: each is written into the stage
     (a hidden sibling of ``out``) as it comes, and :meth:`finish` swaps the whole tree in.
-    Files are written by :meth:`add`, or by other processes into :meth:`stage` with
-    :func:`write_into` and then :meth:`adopt`-ed (a render's workers write the ends they
-    render).  Leaving the ``with`` block without :meth:`finish` (an error, an interrupt)
-    removes the stage: ``out`` is never touched until the tree is complete.
+    A render writes each end's files while worker processes still render the next ends.
+    Leaving the ``with`` block without :meth:`finish` (an error, an interrupt) removes the
+    stage: ``out`` is never touched until the tree is complete.
 
-    While files come, a thread flushes the file system every :data:`FLUSH_EVERY_S` seconds
-    (from the first :meth:`add`, or :meth:`flush_in_background`), so that the data goes to
-    disk while the next files are made instead of all at once before the swap (110 MB for
-    1,000 sites); :meth:`finish` still flushes once more, after the last file, before the
-    swap."""
+    While files come, a thread flushes the file system every :data:`FLUSH_EVERY_S` seconds,
+    so that the data goes to disk while the next files are made instead of all at once
+    before the swap (110 MB for 1,000 sites); :meth:`finish` still flushes once more, after
+    the last file, before the swap."""
 
     def __init__(self, out: str | Path, force: bool = False) -> None:
         self.out = check_target(out, force)
         self.force = force
         self._stage: Path | None = None
+        self._root = ""
         self._digests: dict[str, str] = {}
         self._written: list[Path] = []
         self._dirs: set[str] = set()
@@ -385,8 +353,7 @@ class TreeWriter:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
 
-    def stage(self) -> Path:
-        """The directory the tree is written into (made on first use)."""
+    def _open(self) -> Path:
         if self._stage is None:
             try:
                 self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -394,16 +361,13 @@ class TreeWriter:
                                                     dir=self.out.parent)).resolve()
             except OSError as exc:
                 raise os_error(self.out, exc) from None
+            self._root = str(self._stage) + os.sep
+            if _libc_syncfs() is not None:
+                self._flusher = threading.Thread(target=self._flush_while_writing,
+                                                 args=(self._stage,), daemon=True,
+                                                 name="ccsec-flush")
+                self._flusher.start()
         return self._stage
-
-    def flush_in_background(self) -> None:
-        """Start the thread that flushes what is written so far (once; a process that forks
-        workers starts it after the fork: a forked child gets no copy of a thread)."""
-        stage = self.stage()
-        if self._flusher is None and not self._done.is_set() and _libc_syncfs() is not None:
-            self._flusher = threading.Thread(target=self._flush_while_writing, args=(stage,),
-                                             daemon=True, name="ccsec-flush")
-            self._flusher.start()
 
     def _flush_while_writing(self, stage: Path) -> None:
         # a failure here is not the tree's: finish() flushes again and reports its own
@@ -421,33 +385,31 @@ class TreeWriter:
 
     def add(self, rel: str, f: OutFile) -> str:
         """Write one file (``rel`` inside the tree); its SHA-256 (of the bytes written)."""
-        stage = self.stage()
-        self.flush_in_background()
-        self._check(rel)
-        try:
-            digest = write_into(stage, rel, f, self._dirs)
-        except OSError as exc:
-            raise os_error(self.out, exc) from None
-        return self.adopt(rel, digest)
-
-    def adopt(self, rel: str, digest: str) -> str:
-        """Count a file another process wrote into :meth:`stage` with :func:`write_into`
-        (``digest``: what that returned) as part of the tree."""
-        self._check(rel)
-        self._written.append(self.stage() / os.path.normpath(rel))
-        self._digests[rel] = digest
-        return digest
-
-    def _check(self, rel: str) -> None:
-        if _escapes(rel) or rel == OWN_MARKER or rel in self._digests:
+        stage = self._open()
+        # the stage is a fresh directory only this writer writes (no links in it), so the
+        # lexical normal form is where the file lands: no resolve() per file
+        target = os.path.normpath(os.path.join(stage, rel))
+        if not target.startswith(self._root) or rel == OWN_MARKER or rel in self._digests:
             raise OutputError(Problem(f"output path {rel!r} escapes the output directory"
                                       if rel not in self._digests else
                                       f"output path {rel!r} is written twice"))
+        data = _encode(f.text)
+        try:
+            parent = os.path.dirname(target)
+            if parent not in self._dirs:
+                os.makedirs(parent, exist_ok=True)
+                self._dirs.add(parent)
+            _write(Path(target), data, f.secret, sync=False, parent_made=True)
+        except OSError as exc:
+            raise os_error(self.out, exc) from None
+        self._written.append(Path(target))
+        digest = self._digests[rel] = _digest(data)
+        return digest
 
     def finish(self) -> Path:
         """The marker, one sync, then the swap (an existing tree ccsec wrote is checked again
         just before it is replaced)."""
-        stage = self.stage()
+        stage = self._open()
         out, force = self.out, self.force
         try:
             _write(stage / OWN_MARKER, _marker(self._digests), secret=True, sync=False)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ccsec import __version__
 from ccsec.errors import Problem, UnsupportedError, UserError
-from ccsec.fileio import MARKER, OutFile, write_into
+from ccsec.fileio import MARKER, OutFile
 from ccsec.formats import registry
 from ccsec.formats.base import RenderContext
 from ccsec.gcpause import gc_paused
@@ -35,18 +34,12 @@ PROOF = {
 
 @dataclass(frozen=True)
 class Rendered:
-    """One rendered file.  A file written where it was rendered (``render_policy_set(…,
-    into=…)``) comes without its text, with the SHA-256 of the bytes written (``written``)
-    and the one index.json lists (``listed``: of the text with the end's keys redacted)."""
-
     end: str
     format: str
     path: str
     text: str
     secret: bool
     proof: str
-    written: str | None = None
-    listed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,10 +175,9 @@ class _EndOutcome:
 
 
 def _render_end(end: EndPolicy, chosen: tuple[str, ...] | None, ctx: RenderContext,
-                known: set[str], into: _Into | None = None) -> _EndOutcome:
+                known: set[str]) -> _EndOutcome:
     """One end in each of its chosen formats.  ``known``: best-effort formats whose causes
-    were collected from an earlier end (only whether this end is refused is asked, not why);
-    ``into``: write the files there now (:func:`_written`)."""
+    were collected from an earlier end (only whether this end is refused is asked, not why)."""
     out = _EndOutcome(end.owner or end.name)
     pairs = choose(end, chosen)
     out.unselected = chosen is not None and not pairs
@@ -210,35 +202,7 @@ def _render_end(end: EndPolicy, chosen: tuple[str, ...] | None, ctx: RenderConte
             continue
         out.files.append(Rendered(out.owner, name, f"{out.owner}/{fmt.file_name}", text,
                                   fmt.may_hold_secrets and _holds_secret(end), fmt.proof))
-    if into is not None and out.files:
-        out.files = _written(out.files, end, ctx, into)
     return out
-
-
-#: where the process that renders an end writes its files: a tree writer's stage, and the
-#: directories this process made there already
-_Into = tuple[Path, set[str]]
-
-
-def _written(files: list[Rendered], end: EndPolicy, ctx: RenderContext,
-             into: _Into) -> list[Rendered]:
-    """``files`` written into the stage, each without its text: the text does not travel
-    back from a worker process (110 MB at 1,000 sites), only what index.json and the
-    tree's marker need of it."""
-    stage, dirs = into
-    keys = _secret_values(end, ctx)
-    out = []
-    for f in files:
-        written = write_into(stage, f.path, OutFile(f.text, f.secret), dirs)
-        listed = written if not keys else _redacted_digest(f.text, keys)
-        out.append(replace(f, text="", written=written, listed=listed))
-    return out
-
-
-def _redacted_digest(text: str, keys: list[str]) -> str:
-    for value in keys:
-        text = text.replace(value, REDACTED)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 #: batches per worker: enough for the workers to finish together and the progress bar to
@@ -248,15 +212,14 @@ BATCHES_PER_WORKER = 16
 PARALLEL_MIN_ENDS = 400
 @gc_paused
 def _render_batch(bounds: tuple[int, int]) -> list[_EndOutcome]:
-    ends, chosen, ctx, stage = shared()  # (ends, chosen formats, context, stage or None)
+    ends, chosen, ctx = shared()  # (ends, chosen formats, context)
     known: set[str] = set()
-    into: _Into | None = None if stage is None else (stage, set())
-    return [_render_end(end, chosen, ctx, known, into) for end in ends[bounds[0]:bounds[1]]]
+    return [_render_end(end, chosen, ctx, known) for end in ends[bounds[0]:bounds[1]]]
 
 
 def _outcomes(ends: Sequence[EndPolicy], chosen: tuple[str, ...] | None, ctx: RenderContext,
-              workers: int | None, meanwhile: Callable[[], None] | None = None,
-              stage: Path | None = None) -> Generator[list[_EndOutcome], None, None]:
+              workers: int | None, meanwhile: Callable[[], None] | None = None
+              ) -> Iterator[list[_EndOutcome]]:
     """Every end's outcome in end order, batch by batch; over worker processes when there are
     many ends (rendering one end is a pure function of the end and the context)."""
     n = default_workers() if workers is None else workers
@@ -264,11 +227,10 @@ def _outcomes(ends: Sequence[EndPolicy], chosen: tuple[str, ...] | None, ctx: Re
         if meanwhile is not None:
             meanwhile()
         known: set[str] = set()
-        into: _Into | None = None if stage is None else (stage, set())
-        yield from ([_render_end(end, chosen, ctx, known, into)] for end in ends)
+        yield from ([_render_end(end, chosen, ctx, known)] for end in ends)
         return
     yield from fork_map(_render_batch, _bounds(ends, n * BATCHES_PER_WORKER), n,
-                        meanwhile=meanwhile, shared=(ends, chosen, ctx, stage))
+                        meanwhile=meanwhile, shared=(ends, chosen, ctx))
 
 
 def _bounds(ends: Sequence[EndPolicy], batches: int) -> list[tuple[int, int]]:
@@ -290,36 +252,12 @@ def _bounds(ends: Sequence[EndPolicy], batches: int) -> list[tuple[int, int]]:
 
 
 @gc_paused
-def _collect(batch: list[_EndOutcome], result: RenderResult, refused: _Refusals,
-             skipped: _Refusals, problems: list[Problem],
-             on_file: Callable[[Rendered], None] | None,
-             on_end: Callable[[str], None] | None) -> None:
-    """One batch of outcomes into the result, in end order."""
-    for outcome in batch:
-        if outcome.unselected:
-            result.unselected.append(outcome.owner)
-        for name, required, reasons in outcome.refusals:
-            if required:
-                refused.add(name, reasons or [], outcome.owner)
-            else:  # the causes of the first end only (another batch may have met it)
-                skipped.add(name, [] if skipped.known(name) else reasons or [],
-                            outcome.owner)
-        problems += outcome.problems
-        result.files += outcome.files
-        if on_file is not None:
-            for f in outcome.files:
-                on_file(f)
-        if on_end is not None:
-            on_end(outcome.owner)
-
-
 def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str] | None = None,
                       on_end: Callable[[str], None] | None = None,
                       on_refused: Callable[[Skipped], None] | None = None,
                       workers: int | None = None,
                       on_file: Callable[[Rendered], None] | None = None,
-                      meanwhile: Callable[[], None] | None = None,
-                      into: Path | None = None) -> RenderResult:
+                      meanwhile: Callable[[], None] | None = None) -> RenderResult:
     """Every end in its formats; all ends' problems are collected before one error is raised,
     so nothing is written unless everything renders.  ``on_end(owner)`` follows progress.
 
@@ -331,22 +269,28 @@ def render_policy_set(ps: PolicySet, ctx: RenderContext, requested: Sequence[str
     same for any number.  ``on_file`` receives each file as soon as its end is rendered (the
     CLI writes it into the output's stage meanwhile); when an error is raised in the end,
     it has received some files — the caller discards them.  ``meanwhile`` runs in this
-    process while the workers render (first of all without workers).
-
-    ``into``: the stage of a :class:`~ccsec.fileio.TreeWriter`; each file is written there
-    by the process that renders it and comes back without its text (see :class:`Rendered`;
-    the caller adopts them into its writer).  No worker writes any more once this returns
-    or raises (an interrupt too), so the caller may remove the stage."""
+    process while the workers render (first of all without workers)."""
     chosen = selection(requested)
     result = RenderResult(selected=chosen)
     problems: list[Problem] = []
     refused, skipped = _Refusals(), _Refusals(first_only=True)
-    batches = _outcomes(ps.ends, chosen, ctx, workers, meanwhile, into)
-    try:
-        for batch in batches:
-            _collect(batch, result, refused, skipped, problems, on_file, on_end)
-    finally:
-        batches.close()  # the workers stop before the caller may remove what they write
+    for batch in _outcomes(ps.ends, chosen, ctx, workers, meanwhile):
+        for outcome in batch:
+            if outcome.unselected:
+                result.unselected.append(outcome.owner)
+            for name, required, reasons in outcome.refusals:
+                if required:
+                    refused.add(name, reasons or [], outcome.owner)
+                else:  # the causes of the first end only (another batch may have met it)
+                    skipped.add(name, [] if skipped.known(name) else reasons or [],
+                                outcome.owner)
+            problems += outcome.problems
+            result.files += outcome.files
+            if on_file is not None:
+                for f in outcome.files:
+                    on_file(f)
+            if on_end is not None:
+                on_end(outcome.owner)
     if on_refused is not None:
         for group in refused.skipped() + skipped.skipped():
             on_refused(group)
@@ -372,11 +316,12 @@ def index_json(ps: PolicySet, result: RenderResult, ctx: RenderContext,
     files = []
     for f in result.files:
         keys = secrets_by_end.get(f.end, [])
-        known = f.listed
-        if known is None and digests is not None and not keys:
-            known = digests.get(f.path)
+        known = digests.get(f.path) if digests is not None and not keys else None
         if known is None:
-            known = _redacted_digest(f.text, keys)
+            text = f.text
+            for value in keys:
+                text = text.replace(value, REDACTED)
+            known = hashlib.sha256(text.encode()).hexdigest()
         files.append({
             "end": f.end,
             "format": f.format,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import pickle
-import time
 from ipaddress import ip_network
 from itertools import pairwise
 from multiprocessing.reduction import ForkingPickler
@@ -292,83 +291,22 @@ def test_a_render_that_fails_after_writing_leaves_nothing(cli, tmp_path: Path,
                                                          monkeypatch) -> None:
     """Files go into the stage as ends are rendered; a refusal met later still leaves no
     output and no stage behind (the error is raised once every end was tried)."""
-    written: list[Path] = []
-    real = render_mod.write_into
+    written: list[str] = []
+    real = render_mod.render_policy_set
 
-    def spy(stage: Path, rel: str, f: object, dirs: set[str]) -> str:
-        digest = real(stage, rel, f, dirs)  # type: ignore[arg-type]
-        written.append(stage / rel)
-        assert (stage / rel).is_file()
-        return digest
+    def spy(*args: object, **kw: object) -> object:
+        on_file = kw["on_file"]
+        assert callable(on_file)
+        kw["on_file"] = lambda f: (written.append(f.path), on_file(f))
+        return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(render_mod, "write_into", spy)
+    import ccsec.cli.spine as spine
+
+    monkeypatch.setattr(spine, "render_policy_set", spy)
     res = cli("render", "demo", "--format", "windows-netsh", "--format", "windows-powershell",
               "-o", str(tmp_path / "out"))
     assert res.code == 2 and "windows-netsh" in res.err
     assert written, "some files were written into the stage before the error"
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("source", ["synthetic", "with keys"])
-def test_files_written_where_they_are_rendered_make_the_same_tree(
-        synthetic, tmp_path: Path, monkeypatch, workers: int, source: str) -> None:
-    """Each process writes the files of the ends it renders: the tree, its marker and
-    index.json (digests of the texts with their keys redacted) are those of files written
-    one by one by this process."""
-    from ccsec.fileio import OutFile, TreeWriter
-    from ccsec.render import index_json
-    from conftest import ROOT
-
-    if source == "synthetic":
-        ps, ctx = synthetic
-    else:
-        monkeypatch.setenv("CCSEC_LAB_PSK", "lab-psk-Example-0123456789")
-        dep = loads((ROOT / "examples" / "linux-test.yaml").read_text(encoding="utf-8"),
-                    "linux-test.yaml")
-        ps = plan(dep, None)
-        ctx = RenderContext(ps.deployment, ps.profile, SecretResolver(ROOT / "examples"))
-    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
-    with TreeWriter(tmp_path / "one") as writer:
-        one = render_policy_set(ps, ctx, None, workers=1)
-        digests = {f.path: writer.add(f.path, OutFile(f.text, f.secret)) for f in one.files}
-        writer.add("index.json", OutFile(index_json(ps, one, ctx, digests)))
-        writer.finish()
-    with TreeWriter(tmp_path / "two") as writer:
-        two = render_policy_set(ps, ctx, None, workers=workers, into=writer.stage())
-        assert all(f.text == "" and f.written for f in two.files)
-        for f in two.files:
-            writer.adopt(f.path, f.written or "")
-        writer.add("index.json", OutFile(index_json(ps, two, ctx)))
-        writer.finish()
-    assert [f.path for f in two.files] == [f.path for f in one.files]
-    tree = {p.relative_to(tmp_path / "one"): p.read_bytes()
-            for p in (tmp_path / "one").rglob("*") if p.is_file()}
-    assert len(tree) > (10 if source == "synthetic" else 2)
-    assert any(f.secret for f in one.files) == (source == "with keys")
-    assert tree == {p.relative_to(tmp_path / "two"): p.read_bytes()
-                    for p in (tmp_path / "two").rglob("*") if p.is_file()}
-
-
-def test_no_worker_writes_once_a_render_was_interrupted(synthetic, tmp_path: Path,
-                                                        monkeypatch) -> None:
-    """An interrupt while the workers write: the render returns only once they stopped, so
-    the stage removed after it stays removed (nothing is made again in it)."""
-    from ccsec.fileio import TreeWriter
-
-    ps, ctx = synthetic
-    monkeypatch.setattr(render_mod, "PARALLEL_MIN_ENDS", 0)
-    monkeypatch.setattr(render_mod, "BATCHES_PER_WORKER", 7)
-    seen: list[str] = []
-
-    def interrupt(owner: str) -> None:
-        seen.append(owner)
-        if len(seen) == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt), TreeWriter(tmp_path / "out") as writer:
-        render_policy_set(ps, ctx, None, workers=2, into=writer.stage(), on_end=interrupt)
-    time.sleep(0.3)  # a worker still running would write now
     assert list(tmp_path.iterdir()) == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
@@ -167,10 +168,8 @@ def _strongswan_version(given: str | None, dep: Deployment) -> str | None:
 
 def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
             base: Path, strongswan_version: str | None = None,
-            writer: TreeWriter | None = None
+            on_file: Callable[[Rendered], None] | None = None
             ) -> tuple[PolicySet, RenderResult, RenderContext, Encoded]:
-    """Plan and render; with ``writer``, each file is written into its stage by the process
-    that renders it (and adopted once all are rendered)."""
     selection(formats)  # an unknown --format fails before the plan is made
     target = _strongswan_version(strongswan_version, dep)
     with stages(f"planning {len(dep.hosts):,} hosts") as step:
@@ -179,20 +178,10 @@ def _render(dep: Deployment, profile: str | None, formats: list[str] | None,
     ctx = RenderContext(dep.deployment, ps.profile, SecretResolver(base),
                         strongswan_version=target)
     encoded: list[Encoded] = []  # index.json's paths, encoded while the workers render
-
-    def meanwhile() -> None:
-        if writer is not None:
-            writer.flush_in_background()  # after the fork: a thread is not forked
-        encoded.append(paths_index(ps))
-
     with progress(len(ps.ends), "rendering") as advance:
         result = render_policy_set(ps, ctx, formats or None, on_end=advance,
-                                   on_refused=_refusal_details, meanwhile=meanwhile,
-                                   into=None if writer is None else writer.stage())
-    if writer is not None:
-        for f in result.files:
-            assert f.written is not None  # written where it was rendered
-            writer.adopt(f.path, f.written)
+                                   on_refused=_refusal_details, on_file=on_file,
+                                   meanwhile=lambda: encoded.append(paths_index(ps)))
     return ps, result, ctx, encoded[0]
 
 
@@ -263,14 +252,19 @@ def render(
     check_target(out, force)
     dep = load_deployment(deployment)
     base = Path(deployment).resolve().parent
-    # each end's files go into the output's stage as soon as they are rendered, by the
-    # process that renders them; the tree replaces OUT only once everything is written (an
-    # error leaves OUT as it was)
+    # each end's files go into the output's stage while the next ends are rendered; the
+    # tree replaces OUT only once everything is written (an error leaves OUT as it was)
     with TreeWriter(out, force) as writer:
-        ps, result, ctx, paths = _render(dep, profile, fmt, base, strongswan_version, writer)
-        keep(ps, result, ctx)
+        digests: dict[str, str] = {}
+
+        def write(f: Rendered) -> None:
+            digests[f.path] = writer.add(f.path, OutFile(f.text, f.secret))
+
+        ps, result, ctx, paths = _render(dep, profile, fmt, base, strongswan_version,
+                                         on_file=write)
+        keep(ps, result, ctx, digests)
         with stages(f"writing the index of {len(result.files):,} files into {out}"):
-            index = index_json(ps, result, ctx, paths=paths)
+            index = index_json(ps, result, ctx, digests, paths)
             writer.add(MARKER, OutFile(index))
             writer.finish()
     if json_out:
