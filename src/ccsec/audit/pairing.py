@@ -263,29 +263,28 @@ class Pairer:
         thousands of peers is never scanned per initiator."""
         out: list[tuple[ImportedEnd, Rule, bool]] = []
         peers: list[AddrKey | None] = [*seen, None]
-        at, every = self.rules_at, self.all_at
         for end in self.holders.get(target, ()):
             if end is not me:
-                e = id(end)
                 for local in (target, None):
-                    if not seen:  # the initiator's address is unknown: any may be for it
-                        out += [(end, r, True) for r in every.get((e, local), ())]
-                        continue
-                    for peer in peers:
-                        rules = at.get((e, local, peer))
-                        if rules:
-                            out += [(end, r, True) for r in rules]
+                    out += [(end, r, True) for r in self._answering(end, local, peers)]
         if not out and floating:
             for end in self.floating:
                 if end is not me:
-                    e = id(end)
-                    if not seen:
-                        out += [(end, r, False) for r in every.get((e, None), ())]
-                        continue
-                    for peer in peers:
-                        rules = at.get((e, None, peer))
-                        if rules:
-                            out += [(end, r, False) for r in rules]
+                    out += [(end, r, False) for r in self._answering(end, None, peers)]
+        return out
+
+    def _answering(self, end: ImportedEnd, local: AddrKey | None,
+                   peers: list[AddrKey | None]) -> list[Rule]:
+        """``end``'s rules answering on ``local`` for any of ``peers`` (the initiator's
+        addresses, then None: open to several); only ``[None]`` — the initiator's address
+        is unknown — takes every rule there, whatever its peer."""
+        if len(peers) == 1:
+            return self.all_at.get((id(end), local), [])
+        out: list[Rule] = []
+        for peer in peers:
+            rules = self.rules_at.get((id(end), local, peer))
+            if rules:
+                out += rules
         return out
 
     def _accepts(self, res: Rule, seen: dict[AddrKey, Address]) -> bool:

@@ -249,11 +249,7 @@ def _walk(text: str, source: str) -> tuple[list[Unit], ParseError | None] | None
     except ParseError:
         return None
     if not failed:
-        try:
-            split.feed(n, rec, units)
-            split.finish(units)
-        except ParseError as exc:
-            error = exc
+        error = _split_rest(split, [(n, rec)], units)
         out.extend(units)
     return out, error
 
@@ -267,15 +263,22 @@ def _by_lines(text: str, pos: int, n: int, split: Splitter, out: list[Unit]
     if lines is None:
         return None
     units: list[list[Tok] | LineRun] = []
-    error = None
+    error = _split_rest(split, enumerate(lines, n), units)
+    out.extend(units)
+    return out, error
+
+
+def _split_rest(split: Splitter, lines: Iterable[tuple[int, Line]],
+                units: list[list[Tok] | LineRun]) -> ParseError | None:
+    """The last lines of a text through ``split`` into ``units``, then its end; the error
+    that stopped it (the units before it are kept)."""
     try:
-        for k, rec in enumerate(lines, n):
+        for k, rec in lines:
             split.feed(k, rec, units)
         split.finish(units)
     except ParseError as exc:
-        error = exc
-    out.extend(units)
-    return out, error
+        return exc
+    return None
 
 
 def _learn(text: str, start: int, stop: int, run: LineRun, hit: bool) -> bool:
