@@ -144,10 +144,7 @@ class Refusal:
         (:func:`when`), else whether ``find`` yields — a render asks every row of every rule
         (28,000 rules at 1,000 sites), and the wrappers around a yes/no test cost more than
         the test."""
-        if isinstance(self.find, _When):
-            return self.find.test
-        find = self.find
-        return lambda rule: _fires(find(rule))
+        return _tester(self.find)
 
 
 @dataclass(frozen=True)
@@ -207,11 +204,12 @@ def item_when(test: Callable[[Rule, T], bool]) -> Callable[[Rule, T], Iterable[S
     return _When(test)
 
 
-def _item_tester(row: ItemRefusal[Any]) -> Callable[[Rule, Any], object]:
-    if isinstance(row.find, _When):
-        return row.find.test
-    find = row.find
-    return lambda rule, item: _fires(find(rule, item))
+def _tester(find: Callable[..., Iterable[Subst]]) -> Callable[..., object]:
+    """Whether a row's ``find`` (of a rule, or of a rule and an item) yields, as one call: a
+    yes/no row's own test, else the first occurrence of ``find``."""
+    if isinstance(find, _When):
+        return find.test
+    return lambda *args: _fires(find(*args))
 
 
 @dataclass(frozen=True)
@@ -232,7 +230,7 @@ class ItemGroup(Refusal):
         """Whether any item row refuses any item: what :meth:`occurrences` would yield
         something for (with ``first`` too — it keeps the first row that fires), without
         formatting a message per item and row."""
-        tests = [_item_tester(row) for row in self.rows]
+        tests = [_tester(row.find) for row in self.rows]
         items = self.items
 
         def refuses(rule: Rule) -> bool:
