@@ -111,16 +111,10 @@ def _scan_fast(lines: list[str], parsed: Parsed) -> Scan:
         if c in _RULER_STARTS and _RULER.issuperset(s):
             continue
         if c == "." and s.startswith("..."):
-            if current is None:
-                notes.append(Note(n, "info", "'...' before any policy: elided lines "
-                                  "(missing fields get assumed values)"))
-            else:
-                current.inherit_line = n
+            _elided(n, current, notes)
             continue
         if (c == "a" or c == "A") and s.lower().startswith("admin:"):
-            current = _prompt(s, n, scan, parsed, current, description)
-            if current is not None and current.line == n:
-                description = None
+            current, description = _at_prompt(s, n, scan, parsed, current, description)
             continue
         label, value = _field(s, n, parsed)
         norm = fold(label)
@@ -152,16 +146,10 @@ def _scan_long(lines: list[str], parsed: Parsed) -> Scan:
             description = _comment(s, n, scan, parsed, description)
             continue
         if s.startswith("..."):
-            if current is None:
-                parsed.notes.append(Note(n, "info", "'...' before any policy: elided lines "
-                                         "(missing fields get assumed values)"))
-            else:
-                current.inherit_line = n
+            _elided(n, current, parsed.notes)
             continue
         if s.lower().startswith("admin:"):
-            current = _prompt(s, n, scan, parsed, current, description)
-            if current is not None and current.line == n:
-                description = None
+            current, description = _at_prompt(s, n, scan, parsed, current, description)
             continue
         label, value = _field(s, n, parsed)
         norm = fold(label)
@@ -200,6 +188,24 @@ def _comment(s: str, n: int, scan: Scan, parsed: Parsed,
         scan.fips = word in TRUE_WORDS
         scan.table_line = scan.table_line or n
     return description
+
+
+def _elided(n: int, current: Block | None, notes: list[Note]) -> None:
+    """A ``...`` line: the block it is in takes its missing fields as assumed; before any
+    block, a note."""
+    if current is None:
+        notes.append(Note(n, "info", "'...' before any policy: elided lines "
+                          "(missing fields get assumed values)"))
+    else:
+        current.inherit_line = n
+
+
+def _at_prompt(s: str, n: int, scan: Scan, parsed: Parsed, current: Block | None,
+               description: str | None) -> tuple[Block | None, str | None]:
+    """An ``admin:`` line (:func:`_prompt`): the current block after it, and the pending
+    rule description (taken by a block the prompt starts)."""
+    block = _prompt(s, n, scan, parsed, current, description)
+    return block, None if block is not None and block.line == n else description
 
 
 def _prompt(s: str, n: int, scan: Scan, parsed: Parsed, current: Block | None,
